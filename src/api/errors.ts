@@ -1,0 +1,83 @@
+/**
+ * Typed errors. Each carries a stable `code` and a message that says what
+ * failed, where, and what the user can do. `retryable` tells the engine
+ * whether trying again later can help (network faults) or not (bad password).
+ */
+export class ImapfwError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The server refused the credentials. Never retried. */
+export class AuthError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('EAUTH', message, options);
+  }
+}
+
+/** The connection failed or dropped. Retryable. */
+export class NetworkError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ENETWORK', message, { ...options, retryable: true });
+  }
+}
+
+/** A folder named in a request does not exist (e.g. deleted between LIST and SELECT). */
+export class FolderNotFoundError extends ImapfwError {
+  constructor(readonly folder: string, options: { cause?: unknown } = {}) {
+    super('EFOLDERGONE', `folder "${folder}" does not exist`, options);
+  }
+}
+
+/** A write was asked of a repository opened read-only. */
+export class ReadOnlyError extends ImapfwError {
+  constructor(operation: string) {
+    super('EREADONLY', `${operation} refused: the repository is read-only`);
+  }
+}
+
+/** Bad options or configuration. The message names the option. */
+export class ConfigError extends ImapfwError {
+  constructor(message: string) {
+    super('ECONFIG', message);
+  }
+}
+
+/** A store refused or failed an operation on a message or folder. */
+export class StoreError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super('ESTORE', message, options);
+  }
+}
+
+/** Another run holds the account's state. */
+export class StateLockedError extends ImapfwError {
+  constructor(readonly path: string, readonly holder: string) {
+    super('ESTATELOCKED', `state ${path} is in use by ${holder}; wait for it to finish or stop it`);
+  }
+}
+
+/** The state database cannot be read. */
+export class StateCorruptError extends ImapfwError {
+  constructor(readonly path: string, options: { cause?: unknown } = {}) {
+    super(
+      'ESTATECORRUPT',
+      `state database ${path} is unreadable; run again with --rebuild-state to rebuild it by pairing messages on identity`,
+      options,
+    );
+  }
+}
+
+/** An error raised by the runtime: channels, workers, supervisor. */
+export class RuntimeError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ERUNTIME', message, options);
+  }
+}

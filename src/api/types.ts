@@ -1,0 +1,114 @@
+/**
+ * The public types every repository, engine and app speaks.
+ *
+ * Folder names are canonical: UTF-8, hierarchy separated by '/', the inbox is
+ * always 'INBOX'. Each repository translates to and from its own store
+ * (IMAP: modified UTF-7 and the server's delimiter; Maildir: safe file names).
+ *
+ * Message ids are strings: an IMAP UID in decimal, or a Maildir unique name
+ * (the part of the file name before ':2,').
+ *
+ * Flags are IMAP flags: '\\Seen', '\\Answered', '\\Flagged', '\\Deleted',
+ * '\\Draft', and keywords (any atom without a leading backslash).
+ */
+
+export type MessageId = string;
+
+export interface FolderInfo {
+  /** Canonical name ('INBOX', 'Archive/2024'). */
+  name: string;
+  /** RFC 6154 special use, e.g. '\\Sent', when the store knows it. */
+  specialUse?: string;
+  /** True when the folder cannot hold messages (IMAP \Noselect). */
+  noSelect?: boolean;
+}
+
+/** What a scan knows about a folder as a whole. */
+export interface FolderStatus {
+  /** IMAP UIDVALIDITY (a bigint, kept as a decimal string); Maildir: a stable value kept in the folder. */
+  uidValidity: string;
+  uidNext?: number;
+  /** IMAP HIGHESTMODSEQ as a decimal string, when the server offers CONDSTORE. */
+  highestModseq?: string;
+  /** Number of messages in the folder when known. */
+  exists?: number;
+}
+
+/** Metadata of one message as a scan reports it. */
+export interface MessageMeta {
+  id: MessageId;
+  flags: string[];
+  /** Size in bytes with CRLF line ends (IMAP RFC822.SIZE). */
+  size: number;
+  /** INTERNALDATE in milliseconds since the epoch (Maildir: file mtime). */
+  internalDate: number;
+}
+
+export interface ScanResult {
+  status: FolderStatus;
+  /**
+   * Opaque token to pass to the next `scan` of this folder. Saved by the
+   * engine only once the sync of the folder is committed.
+   */
+  checkpoint: string;
+  /**
+   * 'full': `messages` lists every message of the folder.
+   * 'changes': `messages` lists only messages new or changed since the given
+   *   checkpoint and `vanished` the ids removed since then.
+   * 'unchanged': nothing changed since the checkpoint; both lists are empty.
+   */
+  kind: 'full' | 'changes' | 'unchanged';
+  messages: MessageMeta[];
+  vanished: MessageId[];
+}
+
+/**
+ * The identity of a message: the same mail in two stores has the same
+ * identity. 'mid:<Message-ID>:<size>' or, without a Message-ID,
+ * 'sha256:<hex of the body with CRLF line ends>'.
+ */
+export type Identity = string;
+
+export interface IdentifiedMessage {
+  id: MessageId;
+  identity: Identity;
+  messageId?: string;
+}
+
+export interface FetchedMessage {
+  id: MessageId;
+  /** The raw RFC 5322 message. Crosses threads as a transferred buffer. */
+  body: Uint8Array;
+  flags: string[];
+  internalDate: number;
+}
+
+export interface NewMessage {
+  body: Uint8Array;
+  flags: string[];
+  internalDate: number;
+}
+
+export interface FlagDelta {
+  id: MessageId;
+  add: string[];
+  remove: string[];
+}
+
+/** The batch API every repository offers (DESIGN §3). */
+export interface Repository {
+  listFolders(): Promise<FolderInfo[]>;
+  createFolder(name: string): Promise<void>;
+  deleteFolder(name: string): Promise<void>;
+  scan(folder: string, checkpoint?: string): Promise<ScanResult>;
+  identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]>;
+  fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]>;
+  /** Stores messages durably; returns their new ids, in order. */
+  store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
+  setFlags(folder: string, deltas: FlagDelta[]): Promise<void>;
+  delete(folder: string, ids: MessageId[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Which side of a folder pair. 'left' is the server side in every shipped app. */
+export type Side = 'left' | 'right';
