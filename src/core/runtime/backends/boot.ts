@@ -1,0 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = fileURLToPath(import.meta.url);
+
+/** The package root: the nearest folder up from here whose package.json is imapfw's. */
+function packageRoot(): string {
+  for (let dir = dirname(here); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'imapfw') return dir;
+  }
+  throw new Error(`imapfw's package.json not found above ${here}`);
+}
+
+/** The worker boot file and what it needs to load the runtime entry (compiled or TypeScript source). */
+export function bootSpec(appModule: string): { filename: string; entry: string; tsx: boolean } {
+  const entry = pathToFileURL(join(dirname(here), '..', `worker-entry${extname(here)}`)).href;
+  const tsx = /\.[cm]?ts$/.test(entry) || /\.[cm]?ts$/.test(appModule);
+  return { filename: join(packageRoot(), 'bin', 'worker-boot.mjs'), entry, tsx };
+}

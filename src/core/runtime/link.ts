@@ -1,0 +1,43 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/** What a worker reports to the main thread over its error link. */
+export interface ErrorRecord {
+  worker: string;
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  /** 'exception', 'rejection', 'exit' (the worker died or exited unexpectedly). */
+  kind: 'exception' | 'rejection' | 'exit' | 'start';
+}
+
+export type WorkerToMain =
+  | { type: 'ready' }
+  | { type: 'error'; record: ErrorRecord }
+  | { type: 'stopped' };
+
+export type MainToWorker =
+  | { type: 'stop' }
+  /** A peer restarted: here is this worker's new end of channel `channel`. */
+  | { type: 'rebind'; channel: string; kind: 'rpc' | 'log'; role: 'client' | 'server'; port: MessagePort };
+
+export function errorRecord(worker: string, kind: ErrorRecord['kind'], error: unknown): ErrorRecord {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      worker,
+      kind,
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return { worker, kind, name: 'Error', message: String(error) };
+}
+
+/** One line a user can act on: which worker, what failed. */
+export function describeRecord(record: ErrorRecord): string {
+  const code = record.code ? ` [${record.code}]` : '';
+  return `worker "${record.worker}" failed (${record.kind}): ${record.name}${code}: ${record.message}`;
+}

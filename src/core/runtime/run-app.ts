@@ -1,0 +1,58 @@
+import type { AppDefinition } from '../../api/app.js';
+import { exitCodeFor, ExitCode } from '../../api/exit-codes.js';
+import { ConfigError } from '../../api/errors.js';
+import { Runtime } from './runtime.js';
+import type { SupervisorPolicy } from './supervisor.js';
+
+/** Imports an app module and returns its definition. */
+export async function loadApp(moduleUrl: string): Promise<AppDefinition<unknown>> {
+  const module = (await import(moduleUrl)) as { default?: AppDefinition<unknown> };
+  const app = module.default;
+  if (!app || typeof app.build !== 'function' || typeof app.run !== 'function' || !app.actors) {
+    throw new ConfigError(`${moduleUrl} does not export an app: its default export must be defineApp({ name, actors, build, run })`);
+  }
+  return app;
+}
+
+/**
+ * Runs an app to its end and returns the exit code: builds the topology,
+ * starts every worker, runs, stops every worker. SIGINT and SIGTERM stop
+ * the workers cleanly (in-flight writes finish) and give 130 / 143.
+ */
+export async function runApp(moduleUrl: string, argv: string[], policy?: SupervisorPolicy): Promise<number> {
+  const app = await loadApp(moduleUrl);
+  let args: unknown;
+  try {
+    args = app.parseArgs ? await app.parseArgs(argv) : argv;
+  } catch (error) {
+    process.stderr.write(`imapfw ${app.name}: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  }
+  const runtime = new Runtime({ appModule: moduleUrl, ...(policy ? { policy } : {}) });
+  let signalled: number | undefined;
+  let interrupt: (code: number) => void = () => {};
+  const interrupted = new Promise<number>((resolve) => (interrupt = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= runtime.stop());
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
+    process.stderr.write(`\nimapfw ${app.name}: ${signal}: stopping after the writes in flight\n`);
+    interrupt(signalled);
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await app.build(runtime, args);
+    await runtime.guard(runtime.start());
+    return await Promise.race([runtime.guard(app.run(runtime, args)), interrupted]);
+  } catch (error) {
+    if (signalled !== undefined) return signalled;
+    process.stderr.write(`imapfw ${app.name}: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
+  } finally {
+    await stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

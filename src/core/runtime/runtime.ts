@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import { RuntimeError } from '../../api/errors.js';
+import { workerLogger } from '../logging/worker-logger.js';
+import type { WorkerManager } from './managers.js';
+import { connect, type Remote } from './rpc.js';
+import { Supervisor, type SupervisorPolicy } from './supervisor.js';
+import { MAIN, Topology } from './topology.js';
+import type { MessagePort } from 'node:worker_threads';
+
+export interface RuntimeOptions {
+  /** URL of the app module every worker imports to find its actor class. */
+  appModule: string;
+  policy?: SupervisorPolicy;
+}
+
+/**
+ * The main thread's side of an app: the topology, the managers in start
+ * order, the supervisor, and the main thread's own clients of actors.
+ */
+export class Runtime {
+  readonly topology = new Topology();
+  readonly supervisor: Supervisor;
+  private readonly managers: WorkerManager[] = [];
+  private readonly sealHooks: (() => void)[] = [];
+  private readonly remotes = new Map<string, Remote<unknown>>();
+  private mainLogger: Logger | undefined;
+  private started = false;
+
+  constructor(options: RuntimeOptions) {
+    this.supervisor = new Supervisor(this.topology, options.appModule, options.policy);
+    this.supervisor.onMainRebind = (channel, port) => this.remotes.set(channel, connect(port));
+    this.supervisor.onRecord = (record) => this.logger.error({ failure: record }, `worker "${record.worker}" failed: ${record.message}`);
+  }
+
+  register(manager: WorkerManager): void {
+    this.managers.push(manager);
+  }
+
+  beforeSeal(hook: () => void): void {
+    this.sealHooks.push(hook);
+  }
+
+  /** Declares that the main thread calls `actor`. */
+  connectMain(actor: string): void {
+    this.topology.connect(MAIN, actor);
+  }
+
+  /** The main thread's client of `actor` (declared with `connectMain`); follows the actor across restarts. */
+  client<T>(actor: string): Remote<T> {
+    const channel = `${MAIN}->${actor}`;
+    if (!this.topology.channels.has(channel)) throw new RuntimeError(`the main thread has no channel to "${actor}"; call connectMain("${actor}") before start`);
+    return new Proxy({} as Remote<T>, {
+      get: (_, method) => {
+        if (typeof method !== 'string' || method === 'then') return undefined;
+        return (...args: unknown[]) => {
+          let remote = this.remotes.get(channel) as Record<string, (...a: unknown[]) => Promise<unknown>> | undefined;
+          if (!remote) {
+            remote = connect(this.topology.channels.get(channel)!.ports.client);
+            this.remotes.set(channel, remote as Remote<unknown>);
+          }
+          return this.guard(remote[method]!(...args));
+        };
+      },
+    });
+  }
+
+  /** The main thread's logger: through the logger worker once started, standard error before. */
+  get logger(): Logger {
+    if (this.mainLogger) return this.mainLogger;
+    const port = this.started ? this.topology.channels.get(`log:${MAIN}`)?.ports.client : undefined;
+    const logger = workerLogger(MAIN, port);
+    if (this.started) this.mainLogger = logger;
+    return logger;
+  }
+
+  /** Completes and checks the topology (no worker starts); nothing can be declared afterwards. */
+  seal(): void {
+    if (this.topology.isSealed) return;
+    for (const hook of this.sealHooks) hook();
+    this.topology.seal();
+  }
+
+  /** Seals the topology and starts every manager in order. */
+  async start(): Promise<void> {
+    this.seal();
+    this.started = true;
+    const ordered = [...this.managers.filter((m) => m.kind === 'logger'), ...this.managers.filter((m) => m.kind !== 'logger')];
+    for (const manager of ordered) await manager.start();
+  }
+
+  /** Stops every manager in reverse start order (the logger last, so the others' last words are written). */
+  async stop(): Promise<void> {
+    const ordered = [...this.managers.filter((m) => m.kind !== 'logger').reverse(), ...this.managers.filter((m) => m.kind === 'logger')];
+    for (const manager of ordered) await manager.stop();
+    for (const channel of this.topology.channels.values()) {
+      if (channel.client === MAIN) (channel.ports.client as MessagePort).close();
+    }
+  }
+
+  /** Waits for `promise` unless a worker fails first (then rejects with WorkerFailedError). */
+  guard<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.supervisor.failure]);
+  }
+}

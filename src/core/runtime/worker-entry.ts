@@ -1,0 +1,38 @@
+import { workerData } from 'node:worker_threads';
+import { hostActor, type WorkerInit } from './worker-host.js';
+import { errorRecord, type ErrorRecord } from './link.js';
+
+/**
+ * Entry of a worker thread, on the thread and pool backends (loaded by
+ * bin/worker-boot.mjs). An uncaught exception or unhandled rejection is
+ * posted on the error link of every actor this thread hosts, then the thread
+ * exits non-zero; the main thread also sees the exit, so no death is silent.
+ */
+const hosted = new Map<string, WorkerInit>();
+
+function report(kind: ErrorRecord['kind'], error: unknown): void {
+  for (const init of hosted.values()) init.link.postMessage({ type: 'error', record: errorRecord(init.actor.name, kind, error) });
+  // Let the link deliver the record before the thread goes.
+  setImmediate(() => process.exit(1));
+}
+
+process.on('uncaughtException', (error) => report('exception', error));
+process.on('unhandledRejection', (error) => report('rejection', error));
+
+async function host(init: WorkerInit): Promise<void> {
+  hosted.set(init.actor.name, init);
+  try {
+    await hostActor(init);
+  } finally {
+    hosted.delete(init.actor.name);
+  }
+}
+
+/** The piscina task: hosts one actor until the main thread stops it. */
+export default host;
+
+const boot = (workerData as { imapfw?: { mode: string; init?: WorkerInit } } | null)?.imapfw;
+if (boot?.mode === 'thread' && boot.init) {
+  // Start-up failures were reported on the link; the exit code tells the rest.
+  host(boot.init).catch(() => process.exit(1));
+}

@@ -1,0 +1,126 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ActorContext, AppDefinition } from '../../api/app.js';
+import { RuntimeError } from '../../api/errors.js';
+import { builtinActors } from './builtin-actors.js';
+import { errorRecord, type MainToWorker, type WorkerToMain } from './link.js';
+import { connect, serve, type Remote } from './rpc.js';
+import type { ActorDeclaration } from './topology.js';
+import { workerLogger } from '../logging/worker-logger.js';
+
+/** One end of a channel handed to an actor at start. */
+export interface PortBinding {
+  channel: string;
+  kind: 'rpc' | 'log';
+  role: 'client' | 'server';
+  /** The actor at the other end. */
+  peer: string;
+  port: MessagePort;
+}
+
+/** Everything a worker receives when it starts (structured-cloneable, ports transferred). */
+export interface WorkerInit {
+  appModule: string;
+  actor: ActorDeclaration;
+  ports: PortBinding[];
+  link: MessagePort;
+}
+
+/** What an actor may implement beyond its public methods. */
+interface Lifecycle {
+  start?(): Promise<void> | void;
+  stop?(): Promise<void> | void;
+  attachLogPort?(port: MessagePort, from: string): void;
+}
+
+/**
+ * Runs one actor: builds it from the app module, serves its methods on the
+ * channels it serves, connects it to the actors it calls, and answers the
+ * main thread's link. Resolves once the main thread asked it to stop and it
+ * has stopped. The same code runs on every backend.
+ */
+export async function hostActor(init: WorkerInit): Promise<void> {
+  const { actor, link } = init;
+  const post = (message: WorkerToMain) => link.postMessage(message);
+  const clients = new Map<string, Remote<unknown>>();
+  const openPorts = new Set<MessagePort>([link]);
+  let instance: (object & Lifecycle) | undefined;
+  let logger: Logger | undefined;
+
+  const bind = (binding: PortBinding) => {
+    openPorts.add(binding.port);
+    if (binding.kind === 'log') {
+      if (binding.role === 'client') logger = workerLogger(actor.name, binding.port, logLevel(actor));
+      else instance?.attachLogPort?.(binding.port, binding.peer);
+    } else if (binding.role === 'client') {
+      const remote = connect(binding.port);
+      clients.set(binding.channel, remote);
+      clients.set(binding.peer, remote);
+    } else if (instance) {
+      serve(instance, binding.port);
+    }
+  };
+
+  const stopped = new Promise<void>((resolve) => {
+    link.on('message', (message: MainToWorker) => {
+      if (message.type === 'rebind') {
+        bind({ channel: message.channel, role: message.role, port: message.port, kind: message.kind, peer: peerOf(init, message.channel) });
+        return;
+      }
+      void (async () => {
+        try {
+          await instance?.stop?.();
+        } catch (error) {
+          post({ type: 'error', record: errorRecord(actor.name, 'exception', error) });
+        }
+        for (const port of openPorts) if (port !== link) port.close();
+        post({ type: 'stopped' });
+        link.close();
+        resolve();
+      })();
+    });
+  });
+
+  try {
+    for (const binding of init.ports) if (binding.role === 'client') bind(binding);
+    const ActorClass = await loadActorClass(init);
+    const context: ActorContext = {
+      name: actor.name,
+      logger: logger ?? workerLogger(actor.name, undefined, logLevel(actor)),
+      peer<T>(name: string): Remote<T> {
+        const remote = clients.get(name);
+        if (!remote) throw new RuntimeError(`actor "${actor.name}" has no channel to "${name}"; declare it before start`);
+        return remote as Remote<T>;
+      },
+    };
+    instance = new ActorClass(actor.options, context) as object & Lifecycle;
+    await instance.start?.();
+    for (const binding of init.ports) if (binding.role === 'server') bind(binding);
+  } catch (error) {
+    post({ type: 'error', record: errorRecord(actor.name, 'start', error) });
+    throw error;
+  }
+  post({ type: 'ready' });
+  await stopped;
+}
+
+function logLevel(actor: ActorDeclaration): string | undefined {
+  return (actor.options as { logLevel?: string } | undefined)?.logLevel;
+}
+
+function peerOf(init: WorkerInit, channel: string): string {
+  return init.ports.find((p) => p.channel === channel)?.peer ?? channel;
+}
+
+type ActorClass = new (options: unknown, context: ActorContext) => object;
+
+async function loadActorClass(init: WorkerInit): Promise<ActorClass> {
+  const builtin = builtinActors[init.actor.key];
+  if (builtin) return builtin as ActorClass;
+  const module = (await import(init.appModule)) as { default?: AppDefinition };
+  const app = module.default;
+  if (!app?.actors) throw new RuntimeError(`${init.appModule} has no default export made with defineApp()`);
+  const found = app.actors[init.actor.key];
+  if (!found) throw new RuntimeError(`app module ${init.appModule} has no actor class under the key "${init.actor.key}"`);
+  return found as ActorClass;
+}
