@@ -107,6 +107,12 @@ export interface Repository {
   store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
   setFlags(folder: string, deltas: FlagDelta[]): Promise<void>;
   delete(folder: string, ids: MessageId[]): Promise<void>;
+  /**
+   * Moves messages to another folder of the same store; returns their new
+   * ids, in the order of `ids`. Optional: a store without a native move
+   * leaves it out and the engine copies and deletes instead.
+   */
+  move?(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,352 @@
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import { AuthError, NetworkError, ReadOnlyError, StoreError } from '../errors.js';
+import type {
+  FetchedMessage,
+  FlagDelta,
+  FolderInfo,
+  IdentifiedMessage,
+  MessageId,
+  NewMessage,
+  Repository,
+  ScanResult,
+} from '../types.js';
+import { appendMessages, findNewUids } from '../../core/imap/append.js';
+import { connectImap } from '../../core/imap/connect.js';
+import { toImapfwError } from '../../core/imap/errors.js';
+import { flagList, toMillis } from '../../core/imap/fields.js';
+import { canonicalFolderName, serverFolderPath, type FolderLayout } from '../../core/imap/folder-names.js';
+import { identifyUids } from '../../core/imap/identify.js';
+import { readPassword, type PasswordSource } from '../../core/imap/password.js';
+import { scanMailbox } from '../../core/imap/scan.js';
+import { toUid, uidSets } from '../../core/imap/uid-set.js';
+import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/url.js';
+
+export type { PasswordSource } from '../../core/imap/password.js';
+
+export interface ImapRepositoryOptions {
+  /** `imaps://USER@HOST[:PORT]` (TLS, port 993) or `imap://USER@HOST[:PORT]` (STARTTLS, port 143). */
+  url: string;
+  password: PasswordSource;
+  /** Open folders with EXAMINE and refuse every write before sending anything. */
+  readOnly?: boolean;
+  /** Allow a login without TLS to a host that is not loopback when the server offers no STARTTLS. */
+  allowPlaintext?: boolean;
+  tls?: { rejectUnauthorized?: boolean; ca?: string };
+  /** imapflow logs its commands here too (passwords masked) as `component: 'imapflow'`. */
+  logger?: Logger;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A Repository on an IMAP server, through one imapflow connection, opened on
+ * the first call and reopened on the next call after it dropped. Calls on one
+ * instance run one after the other. Message ids are UIDs in decimal.
+ *
+ * Folder names: canonical names ('/'-separated, UTF-8, 'INBOX') are mapped to
+ * the server's delimiter, namespace prefix and modified UTF-7 by
+ * core/imap/folder-names. On top of that, the offlineimap-style hooks work on
+ * canonical names:
+ * - `listFolders()` keeps the server folders for which `folderFilter(name)`
+ *   is true (name as on the server) and returns them as `nameTrans(name)`;
+ * - every folder argument (scan, fetch, store, createFolder, move, ...) is a
+ *   translated name and goes through `nameTransBack(name)` first.
+ * `nameTransBack(nameTrans(x))` must give back `x`.
+ */
+export class ImapRepository implements Repository {
+  protected readonly server: ImapServer;
+  protected readonly account: string;
+  protected readonly readOnly: boolean;
+  protected readonly log: Logger | undefined;
+  private session: ImapFlow | undefined;
+  private password: string | undefined;
+  /** A refused login is final for this instance: no second attempt with the same password. */
+  private authFailure: AuthError | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(protected readonly options: ImapRepositoryOptions) {
+    this.server = parseImapUrl(options.url);
+    this.account = describeServer(this.server);
+    this.readOnly = options.readOnly === true;
+    this.log = options.logger?.child({ component: 'imap', account: this.account });
+  }
+
+  /** Which server folders listFolders reports; `name` is canonical, before nameTrans. */
+  folderFilter(_name: string): boolean {
+    return true;
+  }
+
+  /** Server folder name (canonical) -> the name callers see. */
+  nameTrans(name: string): string {
+    return name;
+  }
+
+  /** The name callers use -> server folder name (canonical). */
+  nameTransBack(name: string): string {
+    return name;
+  }
+
+  listFolders(): Promise<FolderInfo[]> {
+    return this.run('list folders', undefined, async (client) => {
+      const layout = folderLayout(client);
+      const folders: FolderInfo[] = [];
+      for (const entry of await client.list()) {
+        const name = canonicalFolderName(entry.path, layout);
+        if (name === undefined) {
+          this.log?.warn({ path: entry.path }, 'skipping a folder whose name cannot be mapped to a canonical name');
+          continue;
+        }
+        if (!this.folderFilter(name)) continue;
+        const noSelect = entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent');
+        // imapflow also guesses special use from names ("Sent Items"); report only what the server declares.
+        const specialUse = entry.specialUseSource === 'extension' ? entry.specialUse : undefined;
+        folders.push({ name: this.nameTrans(name), ...(specialUse ? { specialUse } : {}), ...(noSelect ? { noSelect } : {}) });
+      }
+      return folders;
+    });
+  }
+
+  async createFolder(name: string): Promise<void> {
+    this.refuseIfReadOnly('createFolder');
+    await this.run('create folder', name, async (client) => {
+      await client.mailboxCreate(this.serverPath(client, name));
+    });
+  }
+
+  async deleteFolder(name: string): Promise<void> {
+    this.refuseIfReadOnly('deleteFolder');
+    await this.run('delete folder', name, async (client) => {
+      await client.mailboxDelete(this.serverPath(client, name));
+    });
+  }
+
+  scan(folder: string, checkpoint?: string): Promise<ScanResult> {
+    return this.run('scan', folder, (client) =>
+      scanMailbox(client, this.serverPath(client, folder), { readOnly: this.readOnly, ...(checkpoint ? { checkpoint } : {}) }),
+    );
+  }
+
+  /** Messages that no longer exist are left out. */
+  identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]> {
+    const uids = ids.map(toUid);
+    return this.run('identify', folder, async (client) => {
+      await this.open(client, folder);
+      const identities = await identifyUids(client, uids);
+      return uids.flatMap((uid) => {
+        const found = identities.get(uid);
+        return found ? [{ id: String(uid), ...found }] : [];
+      });
+    });
+  }
+
+  /**
+   * Bodies with `BODY.PEEK[]` (never sets \Seen), in the order of `ids`;
+   * messages that no longer exist are left out. Each body owns its whole
+   * ArrayBuffer, so it can be transferred to another thread.
+   */
+  fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]> {
+    const uids = ids.map(toUid);
+    return this.run('fetch', folder, async (client) => {
+      await this.open(client, folder);
+      const byUid = new Map<number, FetchedMessage>();
+      for (const set of uidSets(uids)) {
+        const rows = await client.fetchAll(set, { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
+        for (const row of rows) {
+          if (!row.source) continue;
+          byUid.set(row.uid, { id: String(row.uid), body: new Uint8Array(row.source), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
+        }
+      }
+      return uids.flatMap((uid) => byUid.get(uid) ?? []);
+    });
+  }
+
+  async store(folder: string, messages: NewMessage[]): Promise<MessageId[]> {
+    this.refuseIfReadOnly('store');
+    if (messages.length === 0) return [];
+    return this.run('store', folder, async (client) => {
+      const uids = await appendMessages(client, this.serverPath(client, folder), messages, folder);
+      return uids.map(String);
+    });
+  }
+
+  /** Deltas with the same add and remove sets share one `UID STORE +FLAGS.SILENT` / `-FLAGS.SILENT` per UID set. */
+  async setFlags(folder: string, deltas: FlagDelta[]): Promise<void> {
+    this.refuseIfReadOnly('setFlags');
+    const groups = new Map<string, { add: string[]; remove: string[]; uids: number[] }>();
+    for (const delta of deltas) {
+      const add = [...new Set(flagList(delta.add))].sort();
+      const remove = [...new Set(flagList(delta.remove))].sort();
+      if (add.length === 0 && remove.length === 0) continue;
+      const key = JSON.stringify([add, remove]);
+      const group = groups.get(key) ?? { add, remove, uids: [] };
+      group.uids.push(toUid(delta.id));
+      groups.set(key, group);
+    }
+    if (groups.size === 0) return;
+    await this.run('set flags', folder, async (client) => {
+      await this.open(client, folder);
+      for (const { add, remove, uids } of groups.values()) {
+        for (const set of uidSets(uids)) {
+          if (add.length) this.expectDone(client, await client.messageFlagsAdd(set, add, { uid: true, silent: true }), `adding ${add.join(' ')}`, folder);
+          if (remove.length) this.expectDone(client, await client.messageFlagsRemove(set, remove, { uid: true, silent: true }), `removing ${remove.join(' ')}`, folder);
+        }
+      }
+    });
+  }
+
+  /**
+   * `\Deleted` + `UID EXPUNGE`. Without UIDPLUS only a plain EXPUNGE exists,
+   * which removes every \Deleted message of the folder: it is used only when
+   * no other message is marked \Deleted, and refused otherwise.
+   */
+  async delete(folder: string, ids: MessageId[]): Promise<void> {
+    this.refuseIfReadOnly('delete');
+    const uids = ids.map(toUid);
+    if (uids.length === 0) return;
+    await this.run('delete', folder, async (client) => {
+      await this.open(client, folder);
+      await this.expungeUids(client, uids, folder);
+    });
+  }
+
+  /**
+   * `UID MOVE` when offered, else `UID COPY` then delete as above. New ids come
+   * from COPYUID; without UIDPLUS they are found in the target by identity.
+   */
+  async move(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
+    this.refuseIfReadOnly('move');
+    const uids = ids.map(toUid);
+    if (uids.length === 0) return [];
+    return this.run('move', fromFolder, async (client) => {
+      const target = this.serverPath(client, toFolder);
+      await this.open(client, fromFolder);
+      const uidPlus = client.capabilities.has('UIDPLUS');
+      const native = client.capabilities.has('MOVE');
+      if (!native && !uidPlus) await this.refuseUnsafeExpunge(client, uids, fromFolder);
+      // Without UIDPLUS there is no COPYUID: remember what to look for in the target.
+      const before = uidPlus ? undefined : { identities: await identifyUids(client, uids), uidNext: await this.uidNext(client, target, toFolder) };
+      const moved = new Map<number, number>();
+      for (const set of uidSets(uids)) {
+        const answer = native ? await client.messageMove(set, target, { uid: true }) : await client.messageCopy(set, target, { uid: true });
+        this.expectDone(client, answer, native ? 'MOVE' : 'COPY', fromFolder);
+        if (answer && answer.uidMap) for (const [from, to] of answer.uidMap) moved.set(from, to);
+      }
+      if (!native) await this.expungeUids(client, uids, fromFolder);
+      if (before) {
+        const present = uids.filter((uid) => before.identities.has(uid));
+        const found = await findNewUids(client, target, before.uidNext, present.map((uid) => before.identities.get(uid)!.identity), toFolder);
+        present.forEach((uid, index) => moved.set(uid, found[index]!));
+      }
+      const missing = uids.filter((uid) => !moved.has(uid));
+      if (missing.length) throw new StoreError(`move from "${fromFolder}": ${missing.length} message(s) no longer existed (UIDs ${uidSets(missing).join(',')})`);
+      return uids.map((uid) => String(moved.get(uid)));
+    });
+  }
+
+  /** Waits for running calls, then logs out. A later call connects again. */
+  async close(): Promise<void> {
+    await this.queue;
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    if (session.usable) await session.logout().catch(() => undefined);
+    session.close();
+  }
+
+  /** The connection, opened (or reopened after a drop) on demand. */
+  protected async connection(): Promise<ImapFlow> {
+    if (this.authFailure) throw this.authFailure;
+    if (this.session?.usable) return this.session;
+    this.session?.close();
+    this.session = undefined;
+    this.password ??= await readPassword(this.options.password, this.account);
+    try {
+      this.session = await connectImap({
+        server: this.server,
+        password: this.password,
+        ...(this.options.allowPlaintext !== undefined ? { allowPlaintext: this.options.allowPlaintext } : {}),
+        ...(this.options.tls ? { tls: this.options.tls } : {}),
+        ...(this.options.logger ? { logger: this.options.logger } : {}),
+        ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
+      });
+    } catch (error) {
+      if (error instanceof AuthError) this.authFailure = error;
+      throw error;
+    }
+    return this.session;
+  }
+
+  /** Selects `folder` (EXAMINE when read-only) unless it is the selected one. */
+  protected async open(client: ImapFlow, folder: string): Promise<void> {
+    const path = this.serverPath(client, folder);
+    if (client.mailbox && client.mailbox.path === path) return;
+    await client.mailboxOpen(path, { readOnly: this.readOnly });
+  }
+
+  protected serverPath(client: ImapFlow, folder: string): string {
+    return serverFolderPath(this.nameTransBack(folder), folderLayout(client));
+  }
+
+  /** Runs `work` after the calls before it, on a live connection, with errors typed. */
+  private run<T>(operation: string, folder: string | undefined, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const result = this.queue.then(async () => {
+      const client = await this.connection();
+      try {
+        return await work(client);
+      } catch (error) {
+        const mapped = toImapfwError(error, { account: this.account, operation, ...(folder !== undefined ? { folder } : {}), connectionLost: !client.usable });
+        if (mapped instanceof NetworkError) {
+          this.log?.warn({ err: mapped }, 'imap connection lost; the next call reconnects');
+          if (this.session === client) this.session = undefined;
+          client.close();
+        }
+        throw mapped;
+      }
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private refuseIfReadOnly(operation: string): void {
+    if (this.readOnly) throw new ReadOnlyError(`${operation} on ${this.account}`);
+  }
+
+  /** imapflow answers some refusals with `false` instead of throwing. */
+  private expectDone(client: ImapFlow, answer: unknown, what: string, folder: string): void {
+    if (answer) return;
+    if (!client.usable) throw new NetworkError(`connection to ${this.account} lost while ${what} in "${folder}"`);
+    throw new StoreError(`${what} in "${folder}" on ${this.account} was refused by the server (see the imapflow log for its answer)`);
+  }
+
+  private async uidNext(client: ImapFlow, path: string, folder: string): Promise<number> {
+    const status = await client.status(path, { uidNext: true });
+    if (!status || !status.uidNext) throw new StoreError(`STATUS of "${folder}" on ${this.account} gave no UIDNEXT`);
+    return status.uidNext;
+  }
+
+  /** Marks `uids` \Deleted and expunges them, in the selected folder. */
+  private async expungeUids(client: ImapFlow, uids: number[], folder: string): Promise<void> {
+    if (!client.capabilities.has('UIDPLUS')) await this.refuseUnsafeExpunge(client, uids, folder);
+    for (const set of uidSets(uids)) {
+      this.expectDone(client, await client.messageDelete(set, { uid: true }), 'deleting', folder);
+    }
+  }
+
+  /** Without UIDPLUS, EXPUNGE takes every \Deleted message: refuse when others than `uids` have it. */
+  private async refuseUnsafeExpunge(client: ImapFlow, uids: number[], folder: string): Promise<void> {
+    const marked = await client.search({ deleted: true }, { uid: true });
+    const wanted = new Set(uids);
+    const others = (Array.isArray(marked) ? marked : []).filter((uid) => !wanted.has(uid));
+    if (others.length) {
+      throw new StoreError(
+        `cannot delete from "${folder}" on ${this.account}: the server has no UIDPLUS, so only a plain EXPUNGE is possible, ` +
+          `and it would also remove ${others.length} other message(s) already marked \\Deleted (UIDs ${uidSets(others).join(',')}). ` +
+          'Expunge or undelete those first.',
+      );
+    }
+  }
+}
+
+function folderLayout(client: ImapFlow): FolderLayout {
+  return { delimiter: client.namespace?.delimiter ?? '/', prefix: client.namespace?.prefix ?? '' };
+}

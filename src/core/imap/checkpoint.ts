@@ -1,0 +1,25 @@
+/** What `scan` remembers of a folder between runs (opaque to callers, JSON inside). */
+export interface ImapCheckpoint {
+  uidValidity: string;
+  uidNext: number;
+  /** Absent when the server or the folder has no CONDSTORE. */
+  highestModseq?: string;
+}
+
+export function encodeCheckpoint(checkpoint: ImapCheckpoint): string {
+  return JSON.stringify(checkpoint);
+}
+
+/** The checkpoint inside `text`, or undefined when there is none or it is unreadable (a full scan follows). */
+export function decodeCheckpoint(text: string | undefined): ImapCheckpoint | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<ImapCheckpoint>;
+    if (typeof value.uidValidity !== 'string' || !/^\d+$/.test(value.uidValidity)) return undefined;
+    if (typeof value.uidNext !== 'number') return undefined;
+    if (value.highestModseq !== undefined && !(typeof value.highestModseq === 'string' && /^\d+$/.test(value.highestModseq))) return undefined;
+    return { uidValidity: value.uidValidity, uidNext: value.uidNext, ...(value.highestModseq ? { highestModseq: value.highestModseq } : {}) };
+  } catch {
+    return undefined;
+  }
+}

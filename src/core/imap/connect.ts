@@ -1,0 +1,78 @@
+import { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import { ConfigError } from '../../api/errors.js';
+import { toImapfwError } from './errors.js';
+import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
+
+export interface ConnectOptions {
+  server: ImapServer;
+  password: string;
+  /** Log in without TLS to a host that is not loopback when the server offers no STARTTLS. */
+  allowPlaintext?: boolean;
+  tls?: { rejectUnauthorized?: boolean; ca?: string };
+  logger?: Logger;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Opens and authenticates one imapflow connection. TLS policy:
+ *
+ * - `imaps://`: TLS from the first byte; the certificate is verified
+ *   (`tls.rejectUnauthorized: false` turns that off, `tls.ca` adds a CA).
+ * - `imap://` to a host that is not loopback: STARTTLS is required; a server
+ *   that does not offer it gets no password (ConfigError) unless
+ *   `allowPlaintext: true`.
+ * - `imap://` to loopback (127.0.0.0/8, ::1, localhost), or any host with
+ *   `allowPlaintext: true`: STARTTLS when the server offers it (certificate
+ *   verified as above), else plain text. So `imap://USER@127.0.0.1` logs in
+ *   in clear to a local server without TLS, as a local test Dovecot needs.
+ *
+ * A failed login is attempted exactly once: imapflow does not retry, and
+ * neither do we. Errors come back typed (see toImapfwError).
+ */
+export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
+  const { server } = options;
+  const account = describeServer(server);
+  const plaintextAllowed = isLoopbackHost(server.host) || options.allowPlaintext === true;
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: server.implicitTls,
+    // true = STARTTLS or fail; undefined = STARTTLS when offered.
+    doSTARTTLS: server.implicitTls || plaintextAllowed ? undefined : true,
+    tls: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
+    auth: { user: server.user, pass: options.password },
+    // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
+    logger: options.logger ? options.logger.child({ component: 'imapflow' }) : false,
+    connectionTimeout: options.connectTimeoutMs ?? 30_000,
+    // QRESYNC makes the server report expunges as VANISHED (UIDs), which incremental scans rely on.
+    qresync: true,
+    // No IDLE between a caller's commands: each repository call is a short burst of commands.
+    disableAutoIdle: true,
+    clientInfo: { name: 'imapfw' },
+  });
+  // After connect() an error is emitted (once) instead of thrown; without a
+  // listener it would crash the process. The next call sees `usable === false` and reconnects.
+  client.on('error', (error: unknown) => options.logger?.debug({ err: error, account }, 'imap connection error'));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.close();
+    throw connectError(error, account, options.password);
+  }
+  return client;
+}
+
+function connectError(error: unknown, account: string, password: string): Error {
+  const failure = error as { tlsFailed?: boolean; message?: string };
+  if (failure?.tlsFailed && /STARTTLS/.test(failure.message ?? '')) {
+    return new ConfigError(
+      `${account} offers no STARTTLS; refusing to send the password in clear text to a host that is not loopback. ` +
+        'Use imaps:// or set allowPlaintext: true',
+    );
+  }
+  const mapped = toImapfwError(error, { account, operation: 'connect' });
+  // Belt and braces: no server or socket message should carry it, but never let one through.
+  if (password && mapped.message.includes(password)) mapped.message = mapped.message.split(password).join('***');
+  return mapped;
+}

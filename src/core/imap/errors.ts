@@ -1,0 +1,109 @@
+import { AuthenticationFailure } from 'imapflow';
+import {
+  AuthError,
+  ConfigError,
+  FolderNotFoundError,
+  ImapfwError,
+  NetworkError,
+  StoreError,
+} from '../../api/errors.js';
+
+/** What was being done when an imapflow call failed, for the error message. */
+export interface ImapErrorContext {
+  /** `user@host`. */
+  account: string;
+  /** e.g. 'scan', 'store', 'connect'. */
+  operation: string;
+  /** Canonical folder name the operation was about, if any. */
+  folder?: string;
+  /** True when the connection is no longer usable after the failure. */
+  connectionLost?: boolean;
+}
+
+/** Socket and imapflow codes that mean the connection failed or went away. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'NoConnection',
+  'EConnectionClosed',
+  'StateLogout',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+]);
+
+/** Node's codes for a certificate that failed verification. */
+const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_/;
+
+interface ImapflowFailure {
+  message?: string;
+  code?: string;
+  authenticationFailed?: boolean;
+  tlsFailed?: boolean;
+  mailboxMissing?: boolean;
+  serverResponseCode?: string;
+  responseText?: string;
+  /** The server's answer as text (imapflow rewrites the parsed response into a string). */
+  response?: unknown;
+}
+
+/**
+ * Maps anything imapflow (or the socket under it) throws to one of our typed
+ * errors. An ImapfwError passes through unchanged.
+ *
+ * - the server refused the login -> AuthError (never retried);
+ * - refused / reset / timed out / closed connection -> NetworkError (retryable);
+ * - the folder does not exist -> FolderNotFoundError;
+ * - a certificate that fails verification -> ConfigError (needs `tls.ca` or a fixed server);
+ * - any other NO/BAD -> StoreError with the server's text.
+ */
+export function toImapfwError(error: unknown, context: ImapErrorContext): ImapfwError {
+  if (error instanceof ImapfwError) return error;
+  const failure = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ImapflowFailure;
+  const code = typeof failure.code === 'string' ? failure.code : '';
+  const where = context.folder === undefined ? context.account : `"${context.folder}" on ${context.account}`;
+  const serverText = describeServerAnswer(failure);
+
+  if (failure.authenticationFailed || error instanceof AuthenticationFailure) {
+    return new AuthError(
+      `login as ${context.account} refused${serverText ? ` (${serverText})` : ''}; check the user name and the password`,
+      { cause: error },
+    );
+  }
+  if (CERTIFICATE_CODE.test(code)) {
+    return new ConfigError(
+      `TLS certificate of ${context.account} rejected (${code}: ${failure.message}); fix the server certificate or pass its CA in tls.ca`,
+    );
+  }
+  if (NETWORK_CODES.has(code) || context.connectionLost) {
+    return new NetworkError(
+      `connection to ${context.account} failed during ${context.operation} (${code || failure.message}); it will be retried`,
+      { cause: error },
+    );
+  }
+  if (failure.mailboxMissing || failure.serverResponseCode === 'NONEXISTENT' || failure.serverResponseCode === 'TRYCREATE') {
+    return new FolderNotFoundError(context.folder ?? '(unknown)', { cause: error });
+  }
+  if (code === 'ETHROTTLE') {
+    return new StoreError(`${context.operation} in ${where} throttled by the server; try again later`, { cause: error, retryable: true });
+  }
+  return new StoreError(`${context.operation} in ${where} failed: ${serverText || failure.message || 'unknown error'}`, { cause: error });
+}
+
+function describeServerAnswer(failure: ImapflowFailure): string {
+  if (typeof failure.responseText === 'string' && failure.responseText) return failure.responseText;
+  if (typeof failure.response === 'string' && failure.response) return failure.response;
+  return '';
+}
