@@ -1,0 +1,3 @@
+export type { Checkpoints, FolderPairRecord, Intent, MessagePair, NewIntent, PairKey, StateCommit, StateStore } from './types.js';
+export { MemoryStateStore } from './memory.js';
+export { SqliteStateStore, stateDatabasePath, type SqliteStateStoreOptions } from './sqlite.js';

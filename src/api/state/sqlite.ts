@@ -1,0 +1,332 @@
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { AccountLock } from '../../core/state/account-lock.js';
+import { ConfigError, StateCorruptError } from '../errors.js';
+import type { Side } from '../types.js';
+import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
+import { checkCommit, unknownFolderPair } from './validate.js';
+
+const SCHEMA_VERSION = 1;
+
+/** Pair ids are unique per side within a folder pair; NULL (a forgotten side) may repeat. */
+const SCHEMA = `
+CREATE TABLE folder_pairs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  left_name TEXT NOT NULL,
+  right_name TEXT NOT NULL,
+  left_uid_validity TEXT,
+  right_uid_validity TEXT,
+  left_checkpoint TEXT,
+  right_checkpoint TEXT,
+  UNIQUE (left_name, right_name)
+);
+CREATE TABLE pairs (
+  folder_pair_id INTEGER NOT NULL REFERENCES folder_pairs (id) ON DELETE CASCADE,
+  left_id TEXT,
+  right_id TEXT,
+  flags TEXT NOT NULL,
+  identity TEXT,
+  CHECK (left_id IS NOT NULL OR right_id IS NOT NULL)
+);
+CREATE UNIQUE INDEX pairs_by_left ON pairs (folder_pair_id, left_id);
+CREATE UNIQUE INDEX pairs_by_right ON pairs (folder_pair_id, right_id);
+CREATE TABLE intents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  folder_pair_id INTEGER NOT NULL REFERENCES folder_pairs (id) ON DELETE CASCADE,
+  from_side TEXT NOT NULL CHECK (from_side IN ('left', 'right')),
+  source_id TEXT NOT NULL,
+  identity TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX intents_by_folder_pair ON intents (folder_pair_id);
+PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+const FOLDER_PAIR_COLUMNS = 'id, left_name, right_name, left_uid_validity, right_uid_validity, left_checkpoint, right_checkpoint';
+
+type FolderPairRow = [number, string, string, string | null, string | null, string | null, string | null];
+type PairRow = [string | null, string | null, string, string | null];
+type IntentRow = [number, Side, string, string | null, number];
+
+export interface SqliteStateStoreOptions {
+  /** The account whose state this is; names the database file. */
+  account: string;
+  /** The database file; default `<stateDir>/<account>.sqlite`. */
+  path?: string;
+  /** Default `$XDG_STATE_HOME/imapfw`, `~/.local/state/imapfw` without it. */
+  stateDir?: string;
+  /**
+   * When the database is unreadable, move it aside (`<file>.corrupt-<time>`)
+   * and start empty instead of throwing StateCorruptError; the engine then
+   * re-pairs messages by identity. A readable database is kept as it is.
+   */
+  rebuild?: boolean;
+}
+
+/**
+ * The state store of one account in an SQLite database (better-sqlite3),
+ * held under an account lock (`<file>.lock`) while open.
+ *
+ * Durability: WAL with `synchronous = NORMAL`. A committed batch survives a
+ * crash of the process; a power loss may undo the last batches, never tear
+ * one or corrupt the file. That is safe by design (DESIGN §5): an undone
+ * commit only makes the next run meet copied-but-unpaired messages, which it
+ * pairs by identity instead of copying them again. Full sync would cost an
+ * fsync per batch for no gain in what is kept.
+ */
+export class SqliteStateStore implements StateStore {
+  private readonly applyCommit: (folderPairId: number, change: StateCommit) => number[];
+  private readonly applyForget: (folderPairId: number, side: Side) => void;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly sql: Statements,
+    private readonly lock: AccountLock,
+    /** The database file. */
+    readonly path: string,
+    /** Where the unreadable database was moved to, when `rebuild` had to. */
+    readonly movedAside: string | undefined,
+  ) {
+    this.applyCommit = db.transaction((folderPairId: number, change: StateCommit) => this.apply(folderPairId, change));
+    this.applyForget = db.transaction((folderPairId: number, side: Side) => {
+      this.checkFolderPair(folderPairId);
+      for (const statement of sql.forget[side]) statement.run(folderPairId);
+    });
+  }
+
+  /** Opens (creating it if needed) the account's database; throws StateLockedError if another run holds it, StateCorruptError if unreadable. */
+  static open(options: SqliteStateStoreOptions): SqliteStateStore {
+    const path = options.path ?? stateDatabasePath(options.account, options.stateDir);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const lock = AccountLock.acquire(`${path}.lock`);
+    try {
+      try {
+        const { db, sql } = connect(path);
+        return new SqliteStateStore(db, sql, lock, path, undefined);
+      } catch (error) {
+        if (!(error instanceof StateCorruptError) || !options.rebuild) throw error;
+        const aside = moveAside(path);
+        const { db, sql } = connect(path);
+        return new SqliteStateStore(db, sql, lock, path, aside);
+      }
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  async folderPairs(): Promise<FolderPairRecord[]> {
+    return this.guard(() => (this.sql.folderPairs.all() as FolderPairRow[]).map(folderPairFromRow));
+  }
+
+  async ensureFolderPair(left: string, right: string): Promise<FolderPairRecord> {
+    return this.guard(() => {
+      this.sql.insertFolderPair.run(left, right);
+      return folderPairFromRow(this.sql.folderPairByNames.get(left, right) as FolderPairRow);
+    });
+  }
+
+  async removeFolderPair(id: number): Promise<void> {
+    this.guard(() => this.sql.deleteFolderPair.run(id));
+  }
+
+  async pairs(folderPairId: number): Promise<MessagePair[]> {
+    return this.guard(() => {
+      this.checkFolderPair(folderPairId);
+      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(([left, right, flags, identity]) => {
+        const pair: MessagePair = { flags: JSON.parse(flags) as string[] };
+        if (left !== null) pair.left = left;
+        if (right !== null) pair.right = right;
+        if (identity !== null) pair.identity = identity;
+        return pair;
+      });
+    });
+  }
+
+  async intents(folderPairId: number): Promise<Intent[]> {
+    return this.guard(() => {
+      this.checkFolderPair(folderPairId);
+      return (this.sql.intents.all(folderPairId) as IntentRow[]).map(([id, from, sourceId, identity, createdAt]) => ({
+        id,
+        folderPairId,
+        from,
+        sourceId,
+        ...(identity === null ? {} : { identity }),
+        createdAt,
+      }));
+    });
+  }
+
+  async commit(folderPairId: number, change: StateCommit): Promise<{ intentIds: number[] }> {
+    return this.guard(() => ({ intentIds: this.applyCommit(folderPairId, change) }));
+  }
+
+  async forgetSide(folderPairId: number, side: Side): Promise<void> {
+    this.guard(() => this.applyForget(folderPairId, side));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+    this.lock.release();
+  }
+
+  /** The body of `commit`, run inside a transaction. */
+  private apply(folderPairId: number, change: StateCommit): number[] {
+    this.checkFolderPair(folderPairId);
+    checkCommit(change);
+    for (const { left, right } of change.removePairs ?? []) {
+      if (left !== undefined) this.sql.removePairByLeft.run(folderPairId, left);
+      if (right !== undefined) this.sql.removePairByRight.run(folderPairId, right);
+    }
+    for (const pair of change.upsertPairs ?? []) {
+      // OR REPLACE deletes every row conflicting on either unique index: the pairs holding either id.
+      this.sql.upsertPair.run(folderPairId, pair.left ?? null, pair.right ?? null, JSON.stringify(pair.flags), pair.identity ?? null);
+    }
+    for (const id of change.closeIntents ?? []) this.sql.closeIntent.run(id, folderPairId);
+    const createdAt = Date.now();
+    const intentIds = (change.openIntents ?? []).map(
+      (intent) => Number(this.sql.openIntent.run(folderPairId, intent.from, intent.sourceId, intent.identity ?? null, createdAt).lastInsertRowid),
+    );
+    const checkpoints = change.checkpoints;
+    if (checkpoints) {
+      this.sql.setCheckpoints.run(
+        checkpoints.leftUidValidity ?? null,
+        checkpoints.rightUidValidity ?? null,
+        checkpoints.leftCheckpoint ?? null,
+        checkpoints.rightCheckpoint ?? null,
+        folderPairId,
+      );
+    }
+    return intentIds;
+  }
+
+  private checkFolderPair(id: number): void {
+    if (this.sql.folderPairById.get(id) === undefined) throw unknownFolderPair(id);
+  }
+
+  /** Runs a database operation, reporting damage found on the way as StateCorruptError. */
+  private guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      throw isCorruption(error) ? new StateCorruptError(this.path, { cause: error }) : error;
+    }
+  }
+}
+
+/** `<stateDir>/<account>.sqlite`, the account name made a safe file name. */
+export function stateDatabasePath(account: string, stateDir = defaultStateDir()): string {
+  return join(stateDir, `${accountFileName(account)}.sqlite`);
+}
+
+function defaultStateDir(): string {
+  const xdg = process.env.XDG_STATE_HOME;
+  // The XDG spec says to ignore a relative path.
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state'), 'imapfw');
+}
+
+/**
+ * Keeps letters, digits and `_ . @ + -`; escapes every other byte as `%XX`
+ * (and a leading dot), so that distinct accounts get distinct, visible,
+ * non-escaping file names.
+ */
+function accountFileName(account: string): string {
+  if (account === '' || account.length > 200) throw new ConfigError(`account name must be 1 to 200 characters, got ${JSON.stringify(account.slice(0, 40))}`);
+  const escaped = [...Buffer.from(account, 'utf8')]
+    .map((byte) => (/[A-Za-z0-9_.@+-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+  return escaped.startsWith('.') ? `%2E${escaped.slice(1)}` : escaped;
+}
+
+/** Opens the file (created 0600), checks or creates the schema, prepares the statements. */
+function connect(path: string): { db: Database.Database; sql: Statements } {
+  // SQLite creates -wal and -shm files with the mode of the database file.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === 0) {
+      if (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() !== 0) throw schemaMismatch(path, 'it has tables but no schema version: not an imapfw state database');
+      db.transaction(() => db.exec(SCHEMA))();
+    } else if (version !== SCHEMA_VERSION) {
+      throw schemaMismatch(path, `its schema version is ${version}; this imapfw reads version ${SCHEMA_VERSION}`);
+    }
+    try {
+      return { db, sql: prepare(db) };
+    } catch (error) {
+      throw new StateCorruptError(path, { cause: error }); // a table or column is missing
+    }
+  } catch (error) {
+    db.close();
+    throw isCorruption(error) ? new StateCorruptError(path, { cause: error }) : error;
+  }
+}
+
+function schemaMismatch(path: string, why: string): StateCorruptError {
+  return new StateCorruptError(path, { cause: new Error(`state database ${path}: ${why}`) });
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: Database.Database) {
+  const raw = (sql: string) => db.prepare(sql).raw();
+  const forget = (side: Side) => {
+    const other = side === 'left' ? 'right' : 'left';
+    return [
+      db.prepare(`DELETE FROM pairs WHERE folder_pair_id = ? AND ${other}_id IS NULL`),
+      db.prepare(`UPDATE pairs SET ${side}_id = NULL WHERE folder_pair_id = ?`),
+      db.prepare(`UPDATE folder_pairs SET ${side}_uid_validity = NULL, ${side}_checkpoint = NULL WHERE id = ?`),
+    ];
+  };
+  return {
+    folderPairs: raw(`SELECT ${FOLDER_PAIR_COLUMNS} FROM folder_pairs ORDER BY id`),
+    folderPairByNames: raw(`SELECT ${FOLDER_PAIR_COLUMNS} FROM folder_pairs WHERE left_name = ? AND right_name = ?`),
+    folderPairById: db.prepare('SELECT 1 FROM folder_pairs WHERE id = ?'),
+    insertFolderPair: db.prepare('INSERT OR IGNORE INTO folder_pairs (left_name, right_name) VALUES (?, ?)'),
+    deleteFolderPair: db.prepare('DELETE FROM folder_pairs WHERE id = ?'),
+    pairs: raw('SELECT left_id, right_id, flags, identity FROM pairs WHERE folder_pair_id = ?'),
+    removePairByLeft: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND left_id = ?'),
+    removePairByRight: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND right_id = ?'),
+    upsertPair: db.prepare('INSERT OR REPLACE INTO pairs (folder_pair_id, left_id, right_id, flags, identity) VALUES (?, ?, ?, ?, ?)'),
+    intents: raw('SELECT id, from_side, source_id, identity, created_at FROM intents WHERE folder_pair_id = ? ORDER BY id'),
+    openIntent: db.prepare('INSERT INTO intents (folder_pair_id, from_side, source_id, identity, created_at) VALUES (?, ?, ?, ?, ?)'),
+    closeIntent: db.prepare('DELETE FROM intents WHERE id = ? AND folder_pair_id = ?'),
+    setCheckpoints: db.prepare(`UPDATE folder_pairs SET
+      left_uid_validity = coalesce(?, left_uid_validity), right_uid_validity = coalesce(?, right_uid_validity),
+      left_checkpoint = coalesce(?, left_checkpoint), right_checkpoint = coalesce(?, right_checkpoint)
+      WHERE id = ?`),
+    forget: { left: forget('left'), right: forget('right') },
+  };
+}
+
+function folderPairFromRow([id, left, right, leftUidValidity, rightUidValidity, leftCheckpoint, rightCheckpoint]: FolderPairRow): FolderPairRecord {
+  const record: FolderPairRecord = { id, left, right };
+  if (leftUidValidity !== null) record.leftUidValidity = leftUidValidity;
+  if (rightUidValidity !== null) record.rightUidValidity = rightUidValidity;
+  if (leftCheckpoint !== null) record.leftCheckpoint = leftCheckpoint;
+  if (rightCheckpoint !== null) record.rightCheckpoint = rightCheckpoint;
+  return record;
+}
+
+/** Moves the database and its WAL files to `<file>.corrupt-<time>[-wal|-shm]`; returns the new name. */
+function moveAside(path: string): string {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      renameSync(path + suffix, aside + suffix);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return aside;
+}
+
+function isCorruption(error: unknown): boolean {
+  return error instanceof Database.SqliteError && (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'));
+}

@@ -1,0 +1,4 @@
+import { MemoryStateStore } from '../../src/api/state/index.js';
+import { describeStateStore } from './store-contract.js';
+
+describeStateStore('MemoryStateStore', { create: () => new MemoryStateStore() });

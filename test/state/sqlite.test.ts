@@ -1,0 +1,208 @@
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StateCorruptError, StateLockedError } from '../../src/api/errors.js';
+import { SqliteStateStore, stateDatabasePath } from '../../src/api/state/index.js';
+import { describeStateStore } from './store-contract.js';
+import { tempDirs } from './temp-dirs.js';
+
+const newDir = tempDirs('sqlite');
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const storeModule = pathToFileURL(join(repoRoot, 'src/api/state/sqlite.ts')).href;
+
+const openIn = (dir: string, options: { rebuild?: boolean } = {}) => SqliteStateStore.open({ account: 'me', path: join(dir, 'me.sqlite'), ...options });
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describeStateStore('SqliteStateStore', {
+  create: () => openIn(newDir()),
+  reopen: async (store) => {
+    await store.close();
+    return SqliteStateStore.open({ account: 'me', path: (store as SqliteStateStore).path });
+  },
+});
+
+describe('SqliteStateStore: files', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('keeps its database under $XDG_STATE_HOME/imapfw, directory 0700, files 0600', async () => {
+    const stateHome = newDir();
+    vi.stubEnv('XDG_STATE_HOME', stateHome);
+    const store = SqliteStateStore.open({ account: 'work/me@example.com' });
+    const folder = await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: [] }] });
+    expect(store.path).toBe(join(stateHome, 'imapfw', 'work%2Fme@example.com.sqlite'));
+    expect(modeOf(join(stateHome, 'imapfw'))).toBe(0o700);
+    for (const suffix of ['', '-wal', '-shm', '.lock']) expect([suffix, modeOf(store.path + suffix)]).toStrictEqual([suffix, 0o600]);
+    await store.close();
+  });
+
+  it('falls back to ~/.local/state without $XDG_STATE_HOME', () => {
+    const home = newDir();
+    vi.stubEnv('XDG_STATE_HOME', '');
+    vi.stubEnv('HOME', home);
+    expect(stateDatabasePath('me')).toBe(join(home, '.local', 'state', 'imapfw', 'me.sqlite'));
+  });
+
+  it('makes distinct account names distinct, safe file names', () => {
+    const accounts = ['a/b', 'a_b', 'a%2Fb', '..', '../../etc/passwd', 'ü@x', '.hidden', 'a\u0000b', 'me@example.com'];
+    const names = accounts.map((account) => basename(stateDatabasePath(account, '/state')));
+    expect(new Set(names).size).toBe(accounts.length);
+    for (const [i, name] of names.entries()) {
+      expect(stateDatabasePath(accounts[i]!, '/state')).toBe(`/state/${name}`);
+      expect(name).toMatch(/^[A-Za-z0-9_@+%-][A-Za-z0-9_.@+%-]*\.sqlite$/);
+    }
+    expect(names.at(-1)).toBe('me@example.com.sqlite');
+    expect(() => stateDatabasePath('', '/state')).toThrow(/account name/);
+  });
+});
+
+describe('SqliteStateStore: account lock', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  /** Starts a process that opens the store at `path` and then waits, or exits without closing it. */
+  async function runHolder(path: string, then: 'wait' | 'exit'): Promise<ChildProcess> {
+    const code = `
+      import { SqliteStateStore } from ${JSON.stringify(storeModule)};
+      SqliteStateStore.open({ account: 'me', path: ${JSON.stringify(path)} });
+      console.log('ready');
+      ${then === 'wait' ? 'setInterval(() => {}, 1000);' : 'process.exit(0);'}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      if (then === 'wait') child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      child.on('exit', (status) => (then === 'exit' && status === 0 ? resolve() : reject(new Error(`holder exited ${status}: ${stderr}`))));
+    });
+    return child;
+  }
+
+  it('refuses a second open while the first holds the lock, and allows it after close', async () => {
+    const dir = newDir();
+    const first = openIn(dir);
+    expect(() => openIn(dir)).toThrow(StateLockedError);
+    expect(() => openIn(dir)).toThrow(`pid ${process.pid} (`);
+    await first.close();
+    await openIn(dir).close();
+  });
+
+  it('names the other process holding the lock: pid, command and since when', async () => {
+    const dir = newDir();
+    const holder = await runHolder(join(dir, 'me.sqlite'), 'wait');
+    let error: unknown;
+    try {
+      openIn(dir);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StateLockedError);
+    expect((error as Error).message).toMatch(new RegExp(`pid ${holder.pid} \\(.*node.*--input-type=module.*\\) on .+ since \\d{4}-\\d\\d-\\d\\dT`));
+  });
+
+  it('takes over the lock of a run that was killed', async () => {
+    const dir = newDir();
+    const lockPath = join(dir, 'me.sqlite.lock');
+    const holder = await runHolder(join(dir, 'me.sqlite'), 'wait');
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(holder.pid);
+    const store = openIn(dir);
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(process.pid);
+    await store.close();
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  it('releases the lock when a run exits without closing', async () => {
+    const dir = newDir();
+    await runHolder(join(dir, 'me.sqlite'), 'exit');
+    expect(readdirSync(dir)).not.toContain('me.sqlite.lock');
+  });
+});
+
+describe('SqliteStateStore: damaged database', () => {
+  const garbage = Buffer.from('this is not a database\n'.repeat(400));
+
+  it('reports garbage as StateCorruptError naming the file, and releases the lock', () => {
+    const dir = newDir();
+    const path = join(dir, 'me.sqlite');
+    writeFileSync(path, garbage);
+    let error: unknown;
+    try {
+      openIn(dir);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StateCorruptError);
+    expect((error as StateCorruptError).path).toBe(path);
+    expect((error as Error).message).toContain(`${path} is unreadable; run again with --rebuild-state`);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('with rebuild, moves the damaged file aside untouched and starts empty', async () => {
+    const dir = newDir();
+    const path = join(dir, 'me.sqlite');
+    writeFileSync(path, garbage);
+    const store = openIn(dir, { rebuild: true });
+    expect(store.movedAside).toMatch(/\/me\.sqlite\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
+    expect(readFileSync(store.movedAside!)).toStrictEqual(garbage);
+    expect(await store.folderPairs()).toStrictEqual([]);
+    const folder = await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: [] }] });
+    await store.close();
+    const reopened = openIn(dir);
+    expect(await reopened.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: [] }]);
+    await reopened.close();
+  });
+
+  it('keeps a readable database even with rebuild', async () => {
+    const dir = newDir();
+    const store = openIn(dir);
+    await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.close();
+    const again = openIn(dir, { rebuild: true });
+    expect(again.movedAside).toBeUndefined();
+    expect(await again.folderPairs()).toHaveLength(1);
+    await again.close();
+  });
+
+  it('refuses a schema version from the future', async () => {
+    const dir = newDir();
+    await openIn(dir).close();
+    const db = new Database(join(dir, 'me.sqlite'));
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openIn(dir)).toThrow(StateCorruptError);
+    expect(() => openIn(dir)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ message: expect.stringMatching(/schema version is 99/) }) }));
+  });
+
+  it('refuses an SQLite database that is not ours', () => {
+    const dir = newDir();
+    const db = new Database(join(dir, 'me.sqlite'));
+    db.exec('CREATE TABLE contacts (name TEXT)');
+    db.close();
+    expect(() => openIn(dir)).toThrow(StateCorruptError);
+  });
+
+  it('rolls back a commit that SQLite refuses midway', async () => {
+    const store = openIn(newDir());
+    const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
+    await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }] });
+    // A value SQLite cannot bind fails at the intent insert, after the pairs were written.
+    await expect(
+      store.commit(folder, {
+        removePairs: [{ left: '1' }],
+        upsertPairs: [{ left: '2', right: 'b', flags: [] }],
+        openIntents: [{ from: 'left', sourceId: { not: 'a string' } as unknown as string }],
+      }),
+    ).rejects.toThrow();
+    expect(await store.pairs(folder)).toStrictEqual([{ left: '1', right: 'a', flags: [] }]);
+    expect(await store.intents(folder)).toStrictEqual([]);
+    await store.close();
+  });
+});
