@@ -1,0 +1,44 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import type { MaildirLayout } from '../../core/maildir/folder-names.js';
+import { ConfigError } from '../errors.js';
+
+export type { MaildirLayout };
+
+export interface MaildirOptions {
+  /** The Maildir root; INBOX is the root itself. A leading '~/' means the home directory. */
+  root: string;
+  /** 'maildir++' (default; 'A/B' is '.A.B') or 'nested' (Dovecot LAYOUT=fs; 'A/B' is 'A/B/'). */
+  layout?: MaildirLayout;
+  /** fsync each delivered file and the directories it lands in (default true). Off: faster, not crash-safe. */
+  fsync?: boolean;
+  /** Create the root (and INBOX's cur/new/tmp) when missing (default false: a mistyped root is an error, not an empty Maildir). */
+  create?: boolean;
+}
+
+export interface ResolvedMaildirOptions {
+  root: string;
+  layout: MaildirLayout;
+  fsync: boolean;
+  create: boolean;
+}
+
+export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
+  if (typeof options.root !== 'string' || options.root.trim() === '') throw new ConfigError('maildir option "root" must be a non-empty path');
+  const layout = options.layout ?? 'maildir++';
+  if (layout !== 'maildir++' && layout !== 'nested') throw new ConfigError(`maildir option "layout" must be 'maildir++' or 'nested', not ${JSON.stringify(layout)}`);
+  const root = options.root === '~' || options.root.startsWith('~/') ? homedir() + options.root.slice(1) : options.root;
+  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false };
+}
+
+/** Something the repository tolerated and wants the user to know (it never deletes what it does not own). */
+export interface MaildirWarning {
+  /**
+   * 'foreign-entry': a file or directory that is not a message or folder of ours, left untouched;
+   * 'flag-refused': a flag the Maildir cannot hold (no keyword letter left, not an IMAP atom, unknown system flag), left out.
+   */
+  code: 'foreign-entry' | 'flag-refused';
+  message: string;
+  folder?: string;
+  path?: string;
+}

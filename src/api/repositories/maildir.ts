@@ -1,0 +1,466 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
+import { deliver } from '../../core/maildir/deliver.js';
+import { formatFileName, parseFileName, sortLetters } from '../../core/maildir/file-name.js';
+import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
+import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/folder-names.js';
+import { fsyncDir } from '../../core/maildir/fsync-dir.js';
+import type { ForeignEntry } from '../../core/maildir/foreign-entry.js';
+import { ensureKeywords, KEYWORDS_FILE, readKeywords, type KeywordTable } from '../../core/maildir/keywords.js';
+import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-folders.js';
+import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
+import { mapLimit } from '../../core/maildir/map-limit.js';
+import { MessageFinder } from '../../core/maildir/message-finder.js';
+import { readMessageMeta } from '../../core/maildir/message-meta.js';
+import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
+import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
+import { IdentityBuilder } from '../../core/identity.js';
+import { ConfigError, FolderNotFoundError, ImapfwError, StoreError } from '../errors.js';
+import type {
+  FetchedMessage,
+  FlagDelta,
+  FolderInfo,
+  IdentifiedMessage,
+  MessageId,
+  MessageMeta,
+  NewMessage,
+  Repository,
+  ScanResult,
+} from '../types.js';
+import { resolveMaildirOptions, type MaildirOptions, type MaildirWarning, type ResolvedMaildirOptions } from './maildir-options.js';
+
+/** Parallel stat calls in a full scan. */
+const STAT_PARALLELISM = 32;
+/** Parallel message reads or writes in a batch. */
+const FILE_PARALLELISM = 4;
+const READ_CHUNK = 256 * 1024;
+/** A listing changing under a full scan is redone this many times at most. */
+const SCAN_ATTEMPTS = 3;
+/** Folder listings kept to find messages by id without listing again. */
+const LISTINGS_KEPT = 4;
+const WARNINGS_KEPT = 1000;
+/** Files of a folder directory that go with it when it is deleted. */
+const FOLDER_OWN_FILES = [KEYWORDS_FILE, UID_VALIDITY_FILE, 'maildirfolder'];
+// O_NOFOLLOW: a symlink planted in cur/ must not make us read (and upload) a file outside the Maildir.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+const RETRYABLE_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR']);
+
+/**
+ * A Maildir as a Repository (DESIGN §3): Maildir++ or nested layout, flags
+ * in file names, keywords through dovecot-keywords, deliveries through tmp/.
+ * Message ids are unique names (the file name before ':2,').
+ *
+ * Subclass it to adapt a store: folderFilter, nameTrans/nameTransBack (as
+ * offlineimap users know them) and warn are the hooks.
+ */
+export class MaildirRepository implements Repository {
+  protected readonly options: ResolvedMaildirOptions;
+  private rootRealPath: string | undefined;
+  private readonly listings = new Map<string, Map<string, MessageFile>>();
+  private readonly tmpCleaned = new Set<string>();
+  private readonly reportedPaths = new Set<string>();
+  private warnings: MaildirWarning[] = [];
+
+  constructor(options: MaildirOptions) {
+    this.options = resolveMaildirOptions(options);
+  }
+
+  // ---- Hooks -------------------------------------------------------------
+
+  /** Whether listFolders reports a folder, given its name as stored here (before nameTrans). Default: every folder. */
+  protected folderFilter(_localName: string): boolean {
+    return true;
+  }
+
+  /** The name reported for a folder stored here as `localName`. Must be the inverse of nameTransBack. Default: the same. */
+  protected nameTrans(localName: string): string {
+    return localName;
+  }
+
+  /** The name under which the folder the caller calls `name` is stored here. Default: the same. */
+  protected nameTransBack(name: string): string {
+    return name;
+  }
+
+  /** Receives each warning; by default keeps it for takeWarnings(). */
+  protected warn(warning: MaildirWarning): void {
+    if (this.warnings.length < WARNINGS_KEPT) this.warnings.push(warning);
+  }
+
+  /** The warnings collected since the last call (foreign files, refused flags). */
+  takeWarnings(): MaildirWarning[] {
+    const taken = this.warnings;
+    this.warnings = [];
+    return taken;
+  }
+
+  // ---- Folders -------------------------------------------------------------
+
+  async listFolders(): Promise<FolderInfo[]> {
+    return this.run('list folders', undefined, async () => {
+      await this.ensureRoot();
+      const { folders, foreign } = await listFolderDirs(this.options.root, this.options.layout);
+      this.reportForeign(foreign);
+      const [inbox, ...others] = folders.filter((f) => this.folderFilter(f.name)).map((f) => ({ name: this.nameTrans(f.name) }));
+      others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return inbox ? [inbox, ...others] : others;
+    });
+  }
+
+  /** Creates the folder and any missing parent folder; an existing folder is left as it is. */
+  async createFolder(name: string): Promise<void> {
+    return this.run('create folder', name, async () => {
+      await this.ensureRoot();
+      const levels = this.nameTransBack(name).split('/');
+      for (let depth = 1; depth <= levels.length; depth++) {
+        const localName = levels.slice(0, depth).join('/');
+        if (localName !== INBOX) await this.makeFolderDir(this.dirOf(localName));
+      }
+    });
+  }
+
+  /** Deletes an empty folder (its sub-folders stay). Refuses INBOX and a folder holding messages. */
+  async deleteFolder(name: string): Promise<void> {
+    return this.run('delete folder', name, async () => {
+      if (this.nameTransBack(name) === INBOX) throw new StoreError('INBOX cannot be deleted: it is the Maildir root');
+      const dir = await this.folderDir(name);
+      await removeStaleTmpFiles(join(dir, 'tmp')).catch(() => undefined);
+      let files = 0;
+      for (const sub of MESSAGE_DIRS) files += (await readdir(join(dir, sub)).catch(() => [])).length;
+      if (files > 0) {
+        throw new StoreError(`folder "${name}" is not empty (${files} files in cur/, new/ or tmp/): delete its messages first`);
+      }
+      // cur/ first: from then on the directory is no longer a folder, whatever happens next.
+      for (const sub of ['cur', 'new', 'tmp']) await rmdir(join(dir, sub)).catch(ignoreCode('ENOENT'));
+      for (const file of FOLDER_OWN_FILES) await unlink(join(dir, file)).catch(ignoreCode('ENOENT'));
+      // Sub-folders (nested layout) and foreign files keep the directory.
+      await rmdir(dir).catch(ignoreCode('ENOTEMPTY', 'EEXIST'));
+      if (this.options.fsync) await fsyncDir(dirname(dir));
+      this.listings.delete(dir);
+    });
+  }
+
+  // ---- Messages ------------------------------------------------------------
+
+  /**
+   * Lists the folder, or answers 'unchanged' from the mtimes of cur/ and
+   * new/ alone when they match a settled checkpoint (see checkpoint.ts).
+   * Never returns 'changes'.
+   */
+  async scan(folder: string, checkpoint?: string): Promise<ScanResult> {
+    return this.run('scan', folder, async () => {
+      const dir = await this.folderDir(folder);
+      const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync });
+      const previous = checkpoint === undefined ? undefined : decodeCheckpoint(checkpoint);
+      let stamps = await checkpointStamps(dir);
+      if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
+        return { status: { uidValidity }, checkpoint: encodeCheckpoint(previous), kind: 'unchanged', messages: [], vanished: [] };
+      }
+      for (let attempt = 1; ; attempt++) {
+        const listing = await listMessageFiles(dir);
+        const keywords = await readKeywords(dir);
+        const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, (file) =>
+          readMessageMeta(dir, file, keywords).catch(ignoreCode('ENOENT')),
+        );
+        const after = await checkpointStamps(dir);
+        // A file gone or a directory changed while listing: list again, or at least do not trust this stamp.
+        const stable = metas.every((m) => m !== undefined) && sameStamp(stamps.cur, after.cur) && sameStamp(stamps.new, after.new);
+        if (stable || attempt === SCAN_ATTEMPTS) {
+          this.keepListing(dir, listing.files);
+          this.reportForeign(listing.foreign, folder);
+          const messages = metas.filter((m): m is MessageMeta => m !== undefined);
+          const settled = stable && isSettled([stamps.cur, stamps.new], Date.now());
+          return {
+            status: { uidValidity, exists: messages.length },
+            checkpoint: encodeCheckpoint({ v: 1, uidValidity, cur: stamps.cur, new: stamps.new, settled }),
+            kind: 'full',
+            messages,
+            vanished: [],
+          };
+        }
+        stamps = after;
+      }
+    });
+  }
+
+  /** Identities of the messages, each file streamed; ids no longer in the folder are left out. */
+  async identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]> {
+    return this.run('identify', folder, async () => {
+      const dir = await this.folderDir(folder);
+      const finder = this.finder(dir, folder);
+      const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
+        finder.withFile(id, async (file) => {
+          const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+          const builder = new IdentityBuilder();
+          for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK })) builder.update(chunk as Buffer);
+          return { id, ...builder.digest() };
+        }),
+      );
+      return found.filter((m): m is IdentifiedMessage => m !== undefined);
+    });
+  }
+
+  /** Bodies (each its own ArrayBuffer, ready to transfer), flags and INTERNALDATE; ids no longer in the folder are left out. */
+  async fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]> {
+    return this.run('fetch', folder, async () => {
+      const dir = await this.folderDir(folder);
+      const keywords = await readKeywords(dir);
+      const finder = this.finder(dir, folder);
+      const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
+        finder.withFile(id, async (file) => {
+          const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+          try {
+            const stats = await handle.stat({ bigint: true });
+            const body = ownBuffer(await handle.readFile());
+            const flags = flagsOfLetters(file.letters, (index) => keywords.nameAt(index));
+            return { id, body, flags, internalDate: Number(stats.mtimeNs / 1_000_000n) };
+          } finally {
+            await handle.close();
+          }
+        }),
+      );
+      return found.filter((m): m is FetchedMessage => m !== undefined);
+    });
+  }
+
+  /**
+   * Delivers the messages (tmp/ -> fsync -> cur/, mtime = INTERNALDATE) and
+   * returns their ids once durable. Flags the Maildir cannot hold are left
+   * out and reported through warn().
+   */
+  async store(folder: string, messages: NewMessage[]): Promise<MessageId[]> {
+    return this.run('store', folder, async () => {
+      const dir = await this.folderDir(folder);
+      await this.prepareTmp(dir);
+      const keywords = await this.keywordsFor(folder, dir, messages.flatMap((m) => m.flags));
+      const outcomes = await mapLimit(messages, FILE_PARALLELISM, async (message) => {
+        const letters = message.flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined);
+        // A date the file system cannot hold must not block the message forever: it gets the current time.
+        const internalDate = Number.isFinite(message.internalDate) ? message.internalDate : Date.now();
+        try {
+          return { name: await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate }, { fsync: this.options.fsync }) };
+        } catch (error) {
+          return { error };
+        }
+      });
+      // Whatever failed, what was delivered is made durable.
+      if (this.options.fsync) await fsyncDir(join(dir, 'cur'));
+      const failed = outcomes.filter((o) => 'error' in o);
+      if (failed.length > 0) {
+        const delivered = outcomes.length - failed.length;
+        throw new StoreError(
+          `stored ${delivered} of ${outcomes.length} messages in folder "${folder}", then failed: ${describeError(failed[0]!.error)}`,
+          { cause: failed[0]!.error },
+        );
+      }
+      const listing = this.listings.get(dir);
+      const ids: MessageId[] = [];
+      for (const outcome of outcomes) {
+        const file = cachedFile(outcome.name!);
+        listing?.set(file.id, file);
+        ids.push(file.id);
+      }
+      return ids;
+    });
+  }
+
+  /** Applies +add/-remove deltas by renaming files (a message in new/ moves to cur/); a message gone meanwhile is skipped. */
+  async setFlags(folder: string, deltas: FlagDelta[]): Promise<void> {
+    return this.run('set flags', folder, async () => {
+      const dir = await this.folderDir(folder);
+      const keywords = await this.keywordsFor(folder, dir, deltas.flatMap((d) => d.add));
+      const finder = this.finder(dir, folder);
+      const touched = new Set<string>();
+      await mapLimit(deltas, FILE_PARALLELISM, (delta) =>
+        finder.withFile(delta.id, async (file) => {
+          const letters = new Set(file.letters);
+          for (const flag of delta.remove) letters.delete(letterOf(flag, keywords) ?? '');
+          for (const flag of delta.add) {
+            const letter = letterOf(flag, keywords);
+            if (letter) letters.add(letter);
+          }
+          if (sortLetters(letters) === sortLetters(file.letters)) return;
+          const name = formatFileName(file.id, letters);
+          await rename(join(dir, file.subdir, file.name), join(dir, 'cur', name));
+          touched.add(file.subdir).add('cur');
+          finder.update(file.id, { id: file.id, subdir: 'cur', name, letters: sortLetters(letters) });
+        }),
+      );
+      if (this.options.fsync) for (const sub of touched) await fsyncDir(join(dir, sub));
+    });
+  }
+
+  /** Unlinks the messages; one already gone is not an error. */
+  async delete(folder: string, ids: MessageId[]): Promise<void> {
+    return this.run('delete', folder, async () => {
+      const dir = await this.folderDir(folder);
+      const finder = this.finder(dir, folder);
+      const touched = new Set<string>();
+      await mapLimit(ids, FILE_PARALLELISM, (id) =>
+        finder.withFile(id, async (file) => {
+          await unlink(join(dir, file.subdir, file.name));
+          touched.add(file.subdir);
+          finder.update(id, undefined);
+        }),
+      );
+      if (this.options.fsync) for (const sub of touched) await fsyncDir(join(dir, sub));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.listings.clear();
+  }
+
+  // ---- Paths ---------------------------------------------------------------
+
+  /** The directory of an existing folder, proved to lie inside the root; FolderNotFoundError otherwise. */
+  protected async folderDir(name: string): Promise<string> {
+    await this.ensureRoot();
+    const dir = this.dirOf(this.nameTransBack(name));
+    if (!(await hasCur(dir))) throw new FolderNotFoundError(name);
+    await this.assertReallyInside(dir);
+    return dir;
+  }
+
+  /** The directory a folder stored here as `localName` has or would have. */
+  private dirOf(localName: string): string {
+    return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout));
+  }
+
+  /** Checks the real path (symlinks resolved) of `path`, or of its nearest existing parent, is inside the root. */
+  private async assertReallyInside(path: string): Promise<void> {
+    const rootReal = this.rootRealPath!;
+    for (let existing = path; ; existing = dirname(existing)) {
+      try {
+        const real = await realpath(existing);
+        if (real !== rootReal && !real.startsWith(rootReal + sep)) {
+          throw new StoreError(`refused to write through ${path}: it resolves to ${real}, outside the Maildir root ${rootReal}`);
+        }
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existing === dirname(existing)) throw error;
+      }
+    }
+  }
+
+  private async ensureRoot(): Promise<void> {
+    if (this.rootRealPath !== undefined) return;
+    const { root, create } = this.options;
+    if (!(await hasCur(root))) {
+      if (!create) throw new ConfigError(`${root} is not a Maildir (it has no cur/ directory): check the "root" option, or set "create: true" to make one`);
+      for (const sub of MESSAGE_DIRS) await mkdir(join(root, sub), { recursive: true });
+    }
+    this.rootRealPath = await realpath(root);
+  }
+
+  private async makeFolderDir(dir: string): Promise<void> {
+    await this.assertReallyInside(dir);
+    await mkdir(dir, { recursive: true });
+    for (const sub of MESSAGE_DIRS) await mkdir(join(dir, sub), { recursive: true });
+    // The Maildir++ marker of a sub-folder (Courier, Dovecot's quota code look for it).
+    if (this.options.layout === 'maildir++') await (await open(join(dir, 'maildirfolder'), 'a')).close();
+    if (this.options.fsync) {
+      await fsyncDir(dir);
+      await fsyncDir(dirname(dir));
+    }
+  }
+
+  /** Once per folder and repository: make sure tmp/ exists and drop its stale leftovers. */
+  private async prepareTmp(dir: string): Promise<void> {
+    if (this.tmpCleaned.has(dir)) return;
+    const tmp = join(dir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    await removeStaleTmpFiles(tmp);
+    this.tmpCleaned.add(dir);
+  }
+
+  // ---- Helpers -------------------------------------------------------------
+
+  /** The folder's keyword table with a letter for each storable keyword in `flags`; reports the flags that cannot be stored. */
+  private async keywordsFor(folder: string, dir: string, flags: readonly string[]): Promise<KeywordTable> {
+    const keywords = new Set<string>();
+    const refused = new Set<string>();
+    for (const flag of flags) {
+      if (isSystemFlag(flag)) {
+        if (!systemFlagLetter(flag)) refused.add(flag);
+      } else if (isStorableKeyword(flag)) keywords.add(flag);
+      else refused.add(flag);
+    }
+    let table: KeywordTable;
+    if (keywords.size === 0) table = await readKeywords(dir);
+    else {
+      const ensured = await ensureKeywords(dir, [...keywords], { fsync: this.options.fsync });
+      table = ensured.table;
+      for (const keyword of ensured.refused) refused.add(keyword);
+    }
+    for (const flag of refused) {
+      this.warn({
+        code: 'flag-refused',
+        folder,
+        message: `flag ${JSON.stringify(flag)} cannot be kept in Maildir folder "${folder}" (unknown system flag, not an IMAP atom, or all 26 keyword letters taken): left out`,
+      });
+    }
+    return table;
+  }
+
+  private finder(dir: string, folder: string): MessageFinder {
+    return new MessageFinder(dir, this.listings.get(dir), (listing) => {
+      this.keepListing(dir, listing.files);
+      this.reportForeign(listing.foreign, folder);
+    });
+  }
+
+  private keepListing(dir: string, files: Map<string, MessageFile>): void {
+    this.listings.delete(dir);
+    this.listings.set(dir, files);
+    if (this.listings.size > LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value!);
+  }
+
+  private reportForeign(entries: readonly ForeignEntry[], folder?: string): void {
+    for (const entry of entries) {
+      if (this.reportedPaths.has(entry.path)) continue;
+      this.reportedPaths.add(entry.path);
+      this.warn({ code: 'foreign-entry', path: entry.path, message: `${entry.path}: ${entry.reason}; left untouched`, ...(folder === undefined ? {} : { folder }) });
+    }
+  }
+
+  /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
+  private async run<T>(operation: string, folder: string | undefined, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof ImapfwError) throw error;
+      const where = folder === undefined ? `Maildir ${this.options.root}` : `folder "${folder}" of Maildir ${this.options.root}`;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new StoreError(`${operation} failed in ${where}: ${describeError(error)}`, { cause: error, retryable: code !== undefined && RETRYABLE_CODES.has(code) });
+    }
+  }
+}
+
+function letterOf(flag: string, keywords: KeywordTable): string | undefined {
+  return isSystemFlag(flag) ? systemFlagLetter(flag) : keywords.letterOf(flag);
+}
+
+function cachedFile(name: string): MessageFile {
+  const { id, letters } = parseFileName(name);
+  return { id, subdir: 'cur', name, letters };
+}
+
+/** A Uint8Array that owns its whole ArrayBuffer, so transferring it cannot take a pooled buffer away from anyone. */
+function ownBuffer(buffer: Buffer): Uint8Array {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
+  return new Uint8Array(buffer);
+}
+
+function ignoreCode(...codes: string[]): (error: unknown) => undefined {
+  return (error) => {
+    if (!codes.includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return undefined;
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,81 @@
+import type { BigIntStats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * A Maildir scan checkpoint: what cur/ and new/ looked like when listed.
+ * Any message added, renamed (flags) or removed changes the mtime of the
+ * directory holding it, so equal stamps mean nothing changed.
+ *
+ * Serialized as JSON: {"v":1,"uidValidity":"…","cur":{"mtimeNs":"…","ino":"…"},
+ * "new":{…},"settled":true}. `settled` is false when a directory's mtime was
+ * within SETTLE_MS of the scan: on file systems with coarse timestamps a
+ * change in the same tick would not move the mtime, so such a stamp is not
+ * trusted for skipping next time.
+ */
+export interface DirStamp {
+  mtimeNs: string;
+  ino: string;
+}
+
+export interface MaildirCheckpoint {
+  v: 1;
+  uidValidity: string;
+  cur: DirStamp;
+  new: DirStamp;
+  settled: boolean;
+}
+
+export const SETTLE_MS = 2000;
+
+/** A missing directory (a folder without new/) stamps as zero. */
+export const MISSING_DIR: DirStamp = { mtimeNs: '0', ino: '0' };
+
+function stampOf(stats: BigIntStats): DirStamp {
+  return { mtimeNs: stats.mtimeNs.toString(), ino: stats.ino.toString() };
+}
+
+/** The stamps of a folder's cur/ and new/, taken before listing them. */
+export async function checkpointStamps(folderDir: string): Promise<{ cur: DirStamp; new: DirStamp }> {
+  const [cur, fresh] = await Promise.all([stampDir(join(folderDir, 'cur')), stampDir(join(folderDir, 'new'))]);
+  return { cur, new: fresh };
+}
+
+async function stampDir(dir: string): Promise<DirStamp> {
+  try {
+    return stampOf(await stat(dir, { bigint: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return MISSING_DIR;
+    throw error;
+  }
+}
+
+export function sameStamp(a: DirStamp, b: DirStamp): boolean {
+  return a.mtimeNs === b.mtimeNs && a.ino === b.ino;
+}
+
+export function isSettled(stamps: readonly DirStamp[], now: number): boolean {
+  const limit = BigInt(Math.floor(now - SETTLE_MS)) * 1_000_000n;
+  return stamps.every((s) => BigInt(s.mtimeNs) < limit);
+}
+
+export function encodeCheckpoint(checkpoint: MaildirCheckpoint): string {
+  return JSON.stringify(checkpoint);
+}
+
+/** The checkpoint, or undefined when the text is not one of ours (the scan is then full). */
+export function decodeCheckpoint(text: string): MaildirCheckpoint | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<MaildirCheckpoint>;
+    if (value.v !== 1 || typeof value.uidValidity !== 'string' || typeof value.settled !== 'boolean') return undefined;
+    if (!isStamp(value.cur) || !isStamp(value.new)) return undefined;
+    return value as MaildirCheckpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStamp(value: unknown): value is DirStamp {
+  const stamp = value as DirStamp | undefined;
+  return typeof stamp?.mtimeNs === 'string' && typeof stamp.ino === 'string' && /^\d+$/.test(stamp.mtimeNs);
+}

@@ -1,0 +1,101 @@
+import { resolve, sep } from 'node:path';
+import { StoreError } from '../../api/errors.js';
+
+/**
+ * Canonical folder names (UTF-8, '/'-separated, from a server: untrusted)
+ * <-> directory names under the Maildir root.
+ *
+ * - 'INBOX' is the root itself in both layouts.
+ * - maildir++: 'A/B' is the directory '.A.B'; nested (Dovecot LAYOUT=fs):
+ *   'A/B' is 'A/B/'.
+ * - Each '/'-separated segment is escaped as '%' + two upper-case hex digits
+ *   for: '%' itself, ASCII control characters (NUL included), '.' (every
+ *   '.' in maildir++, where it separates levels; a leading '.' in nested, so
+ *   that '.', '..' and hidden names cannot occur), and in nested the first
+ *   letter of a name that would clash with a Maildir entry ('cur', 'new',
+ *   'tmp', 'maildirfolder', 'subscriptions', 'dovecot*', 'imapfw-*').
+ *   An empty segment is written as a lone '%'.
+ * - Everything else, non-ASCII included, is written as is: directory names
+ *   are UTF-8 (Dovecot reads them with its UTF-8 mail_location option; without
+ *   it Dovecot expects modified UTF-7, which is never produced here).
+ * - A directory whose name is not exactly what this scheme writes (say
+ *   '%2e' in lower case) is not read as a folder, so a listed name always
+ *   maps back to the directory it came from.
+ */
+export type MaildirLayout = 'maildir++' | 'nested';
+
+export const INBOX = 'INBOX';
+/** Longest file name most file systems accept, in bytes. */
+const NAME_MAX = 255;
+const RESERVED_IN_NESTED = /^(?:cur|new|tmp|maildirfolder|subscriptions)$|^(?:dovecot|imapfw-)/i;
+
+/** The directory names leading from the root to a folder; [] for INBOX. Throws StoreError for a name no file system can hold. */
+export function folderPathSegments(name: string, layout: MaildirLayout): string[] {
+  if (name === INBOX) return [];
+  if (/\p{Cs}/u.test(name)) throw refused(name, 'it is not valid Unicode (a lone surrogate)');
+  const segments = name.split('/').map((segment) => escapeSegment(segment, layout));
+  const dirs = layout === 'maildir++' ? [`.${segments.join('.')}`] : segments;
+  for (const dir of dirs) {
+    if (Buffer.byteLength(dir) > NAME_MAX) throw refused(name, `a directory name would be longer than ${NAME_MAX} bytes`);
+  }
+  return dirs;
+}
+
+/** The folder name of a maildir++ directory name ('.A.B'), or undefined when it is not one this scheme writes. */
+export function folderOfMaildirPlusPlusDir(dir: string): string | undefined {
+  if (!dir.startsWith('.')) return undefined;
+  const name = dir.slice(1).split('.').map(unescapeSegment).join('/');
+  return roundTrips(name, [dir], 'maildir++') ? name : undefined;
+}
+
+/** The folder name of nested directory names (['A', 'B']), or undefined when they are not ones this scheme writes. */
+export function folderOfNestedDirs(dirs: readonly string[]): string | undefined {
+  const name = dirs.map(unescapeSegment).join('/');
+  return roundTrips(name, dirs, 'nested') ? name : undefined;
+}
+
+/** Joins segments to the root and proves the result is inside it (defense in depth: escaping already makes it so). */
+export function pathInsideRoot(root: string, segments: readonly string[]): string {
+  const path = resolve(root, ...segments);
+  if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new StoreError(`refused to touch ${path}: it is outside the Maildir root ${root}`);
+  }
+  return path;
+}
+
+function escapeSegment(segment: string, layout: MaildirLayout): string {
+  if (segment === '') return '%';
+  let out = '';
+  for (let i = 0; i < segment.length; i++) {
+    const char = segment[i]!;
+    const code = segment.charCodeAt(i);
+    const escape = code < 0x20 || code === 0x7f || char === '%' || (char === '.' && (layout === 'maildir++' || i === 0));
+    out += escape ? hex(code) : char;
+  }
+  // Reserved names all start with an ASCII letter, never escaped above.
+  if (layout === 'nested' && RESERVED_IN_NESTED.test(segment)) out = hex(segment.charCodeAt(0)) + out.slice(1);
+  return out;
+}
+
+function unescapeSegment(segment: string): string {
+  if (segment === '%') return '';
+  return segment.replace(/%([0-9A-F]{2})/g, (_, code: string) => String.fromCharCode(parseInt(code, 16)));
+}
+
+function roundTrips(name: string, dirs: readonly string[], layout: MaildirLayout): boolean {
+  if (name === INBOX) return false; // INBOX is the root; a directory claiming it is foreign.
+  try {
+    const again = folderPathSegments(name, layout);
+    return again.length === dirs.length && again.every((dir, i) => dir === dirs[i]);
+  } catch {
+    return false;
+  }
+}
+
+function hex(code: number): string {
+  return `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+function refused(name: string, why: string): StoreError {
+  return new StoreError(`folder name ${JSON.stringify(name)} refused: ${why}`);
+}

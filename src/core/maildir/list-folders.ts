@@ -1,0 +1,102 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { entryKind } from './entry-kind.js';
+import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, type MaildirLayout } from './folder-names.js';
+import type { ForeignEntry } from './foreign-entry.js';
+import { KEYWORDS_FILE } from './keywords.js';
+import { UID_VALIDITY_FILE } from './uid-validity.js';
+
+export interface FolderDir {
+  /** The folder name as stored here (before any nameTrans). */
+  name: string;
+  path: string;
+}
+
+export const MESSAGE_DIRS: ReadonlySet<string> = new Set(['cur', 'new', 'tmp']);
+/** Files a folder directory may hold: ours, Dovecot's keywords, the Maildir++ marker; plus our transient lock/temp files. */
+export function isFolderFile(name: string): boolean {
+  return name === KEYWORDS_FILE || name === UID_VALIDITY_FILE || name === 'maildirfolder' || name === `${KEYWORDS_FILE}.lock` || name.startsWith(`${UID_VALIDITY_FILE}.`);
+}
+
+/**
+ * Finds every folder under the root (INBOX, the root itself, first) and the
+ * entries that are neither folders nor folder files. Symlinks are never
+ * followed.
+ */
+export async function listFolderDirs(root: string, layout: MaildirLayout): Promise<{ folders: FolderDir[]; foreign: ForeignEntry[] }> {
+  const folders: FolderDir[] = [{ name: INBOX, path: root }];
+  const foreign: ForeignEntry[] = [];
+  if (layout === 'nested') {
+    await walkNested(root, [], folders, foreign);
+    return { folders, foreign };
+  }
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const path = join(root, entry.name);
+    const kind = await entryKind(entry, path);
+    if (kind === 'directory' && entry.name.startsWith('.')) {
+      const name = folderOfMaildirPlusPlusDir(entry.name);
+      if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
+      else if (!(await hasCur(path))) foreign.push({ path, reason: 'a directory without cur/' });
+      else {
+        folders.push({ name, path });
+        await checkFolderEntries(path, foreign);
+      }
+    } else if (!isOwnEntry(entry.name, kind)) {
+      foreign.push({ path, reason: describe(kind) });
+    }
+  }
+  return { folders, foreign };
+}
+
+/** Returns whether the directory holds a folder at any depth. */
+async function walkNested(dir: string, dirs: string[], folders: FolderDir[], foreign: ForeignEntry[]): Promise<boolean> {
+  let found = false;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const kind = await entryKind(entry, path);
+    if (kind !== 'directory') {
+      if (!isOwnEntry(entry.name, kind)) foreign.push({ path, reason: describe(kind) });
+      continue;
+    }
+    if (MESSAGE_DIRS.has(entry.name)) continue;
+    const childDirs = [...dirs, entry.name];
+    const name = folderOfNestedDirs(childDirs);
+    // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root).
+    const inboxParent = childDirs.length === 1 && entry.name === INBOX;
+    if (name === undefined && !inboxParent) {
+      foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
+      continue;
+    }
+    const isFolder = name !== undefined && (await hasCur(path));
+    if (isFolder) folders.push({ name, path });
+    const holdsFolders = await walkNested(path, childDirs, folders, foreign);
+    if (!isFolder && !holdsFolders) foreign.push({ path, reason: 'a directory without cur/ or folders' });
+    found ||= isFolder || holdsFolders;
+  }
+  return found;
+}
+
+async function checkFolderEntries(folderDir: string, foreign: ForeignEntry[]): Promise<void> {
+  for (const entry of await readdir(folderDir, { withFileTypes: true })) {
+    const path = join(folderDir, entry.name);
+    const kind = await entryKind(entry, path);
+    if (!isOwnEntry(entry.name, kind)) foreign.push({ path, reason: describe(kind) });
+  }
+}
+
+function isOwnEntry(name: string, kind: string): boolean {
+  return kind === 'directory' ? MESSAGE_DIRS.has(name) : kind === 'file' && isFolderFile(name);
+}
+
+function describe(kind: string): string {
+  return kind === 'file' ? 'a file that is not part of the Maildir' : kind === 'directory' ? 'a directory that is not a folder' : 'not a regular file or directory';
+}
+
+export async function hasCur(folderDir: string): Promise<boolean> {
+  try {
+    return (await lstat(join(folderDir, 'cur'))).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw error;
+  }
+}

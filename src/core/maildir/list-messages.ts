@@ -1,0 +1,69 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { entryKind } from './entry-kind.js';
+import { parseFileName } from './file-name.js';
+import type { ForeignEntry } from './foreign-entry.js';
+
+export type MessageSubdir = 'new' | 'cur';
+
+/** A message file found in new/ or cur/. */
+export interface MessageFile {
+  id: string;
+  subdir: MessageSubdir;
+  /** The file name, info part included. */
+  name: string;
+  letters: string;
+}
+
+export interface MessageListing {
+  files: Map<string, MessageFile>;
+  foreign: ForeignEntry[];
+}
+
+/**
+ * Lists a folder's messages: new/ first, then cur/, so that a message
+ * another client moves from new/ to cur/ meanwhile is seen twice (and
+ * counted once), never missed. Files in new/ may lack the ':2,' info part;
+ * in cur/ a file without it is not a message.
+ */
+export async function listMessageFiles(folderDir: string): Promise<MessageListing> {
+  const files = new Map<string, MessageFile>();
+  const foreign: ForeignEntry[] = [];
+  for (const subdir of ['new', 'cur'] as const) {
+    const dir = join(folderDir, subdir);
+    for (const entry of await readdirIfExists(dir)) {
+      const path = join(dir, entry.name);
+      const kind = await entryKind(entry, path).catch(() => 'gone' as const);
+      if (kind === 'gone') continue;
+      if (kind !== 'file') {
+        foreign.push({ path, reason: kind === 'directory' ? 'a directory among messages' : 'not a regular file' });
+        continue;
+      }
+      if (entry.name.startsWith('.')) {
+        foreign.push({ path, reason: 'a hidden file among messages' });
+        continue;
+      }
+      const parsed = parseFileName(entry.name);
+      if (subdir === 'cur' && !parsed.hasFlagInfo) {
+        foreign.push({ path, reason: "a file in cur/ without a ':2,' info part" });
+        continue;
+      }
+      const seen = files.get(parsed.id);
+      if (seen?.subdir === 'cur') {
+        foreign.push({ path, reason: `another file has the same unique name: ${seen.name}` });
+        continue;
+      }
+      files.set(parsed.id, { id: parsed.id, subdir, name: entry.name, letters: parsed.letters });
+    }
+  }
+  return { files, foreign };
+}
+
+async function readdirIfExists(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MessageMeta } from '../../api/types.js';
+import { sizeFromId } from './file-name.js';
+import { flagsOfLetters } from './flags.js';
+import type { KeywordTable } from './keywords.js';
+import type { MessageFile } from './list-messages.js';
+
+/**
+ * What a scan reports for one file: flags from its name, size from its
+ * name's W=/S= field (else the file size: CRLF-exact only when the file
+ * keeps CRLF line ends), INTERNALDATE from its mtime.
+ */
+export async function readMessageMeta(folderDir: string, file: MessageFile, keywords: KeywordTable): Promise<MessageMeta> {
+  const stats = await lstat(join(folderDir, file.subdir, file.name), { bigint: true });
+  return {
+    id: file.id,
+    flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
+    size: sizeFromId(file.id) ?? Number(stats.size),
+    internalDate: Number(stats.mtimeNs / 1_000_000n),
+  };
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+let deliveries = 0;
+
+/**
+ * A Maildir unique name (cr.yp.to/proto/maildir.html):
+ * `<seconds>.M<usec>P<pid>Q<delivery>R<random>.<host>`.
+ * The R part is there because worker threads share one pid and one clock.
+ */
+export function uniqueName(now: number = performance.timeOrigin + performance.now()): string {
+  deliveries += 1;
+  const seconds = Math.floor(now / 1000);
+  const usec = Math.floor((now - seconds * 1000) * 1000);
+  const random = randomBytes(4).toString('hex');
+  return `${seconds}.M${usec}P${process.pid}Q${deliveries}R${random}.${safeHostname()}`;
+}
+
+/** The host part with '/' and ':' written as the spec says (and ',' too: it starts the S=/W= fields). */
+export function sanitizeHost(host: string): string {
+  return host.replace(/[/:,]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+let cachedHost: string | undefined;
+
+function safeHostname(): string {
+  cachedHost ??= sanitizeHost(hostname() || 'localhost');
+  return cachedHost;
+}
