@@ -24,6 +24,19 @@ describeStateStore('SqliteStateStore', {
   },
 });
 
+describe('SqliteStateStore: database', () => {
+  it('deletes the pairs and intents of a removed folder pair', async () => {
+    const store = openIn(newDir());
+    const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
+    await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }], openIntents: [{ from: 'left', sourceId: '2' }] });
+    await store.removeFolderPair(folder);
+    const db = new Database(store.path, { readonly: true });
+    expect(db.prepare('SELECT (SELECT count(*) FROM pairs) + (SELECT count(*) FROM intents)').pluck().get()).toBe(0);
+    db.close();
+    await store.close();
+  });
+});
+
 describe('SqliteStateStore: files', () => {
   afterEach(() => vi.unstubAllEnvs());
 

@@ -10,8 +10,10 @@
  * A lock whose holder is gone (its pid is not alive on this host) is taken
  * over. A lock held on another host (a state directory on a network home)
  * cannot be checked and counts as live. The lock is released by `release()`
- * and when the process exits normally; a killed process leaves a stale lock
- * that the next run takes over.
+ * and when the process (or the worker thread holding it) exits; a killed
+ * process leaves a stale lock that the next run takes over. A worker ended by
+ * `worker.terminate()` runs no exit hook: its lock stays held by the still
+ * live process, so close the store before terminating its worker.
  */
 import { randomUUID } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
