@@ -233,7 +233,8 @@ export class ImapRepository implements Repository {
       }
       if (!native) await this.expungeUids(client, uids, fromFolder);
       if (before) {
-        const present = uids.filter((uid) => before.identities.has(uid));
+        // COPY keeps the source UID order, so twins pair up in that order.
+        const present = uids.filter((uid) => before.identities.has(uid)).sort((a, b) => a - b);
         const found = await findNewUids(client, target, before.uidNext, present.map((uid) => before.identities.get(uid)!.identity), toFolder);
         present.forEach((uid, index) => moved.set(uid, found[index]!));
       }

@@ -93,7 +93,7 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
       { cause: error },
     );
   }
-  if (failure.mailboxMissing || failure.serverResponseCode === 'NONEXISTENT' || failure.serverResponseCode === 'TRYCREATE') {
+  if (failure.mailboxMissing || code === 'NotFound' || failure.serverResponseCode === 'NONEXISTENT' || failure.serverResponseCode === 'TRYCREATE') {
     return new FolderNotFoundError(context.folder ?? '(unknown)', { cause: error });
   }
   if (code === 'ETHROTTLE') {

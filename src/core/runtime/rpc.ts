@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { MessagePort } from 'node:worker_threads';
 import { rebuildError } from '../../api/error-registry.js';
+import { RuntimeError } from '../../api/errors.js';
 import { nodeEndpoint } from './node-endpoint.js';
 
 /**
@@ -66,13 +67,32 @@ export type Remote<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
-/** Calls the actor served on `port`; byte buffers in arguments are transferred, not copied. */
+/**
+ * Calls the actor served on `port`; byte buffers in arguments are
+ * transferred, not copied. When the other end goes away (its worker died or
+ * stopped), calls in flight and later calls reject instead of hanging.
+ */
 export function connect<T>(port: MessagePort): Remote<T> {
   const remote = Comlink.wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(nodeEndpoint(port));
+  const pending = new Set<(error: Error) => void>();
+  let closed = false;
+  const gone = () => new RuntimeError('the actor at the other end of this channel has stopped');
+  port.once('close', () => {
+    closed = true;
+    for (const reject of pending) reject(gone());
+    pending.clear();
+  });
   return new Proxy({} as Remote<T>, {
     get(_, key) {
       if (typeof key !== 'string' || key === 'then') return undefined;
-      return (...args: unknown[]) => remote[key]!(...args.map((arg) => withTransferables(arg)));
+      return (...args: unknown[]) =>
+        new Promise((resolve, reject) => {
+          if (closed) return reject(gone());
+          pending.add(reject);
+          remote[key]!(...args.map((arg) => withTransferables(arg)))
+            .then(resolve, reject)
+            .finally(() => pending.delete(reject));
+        });
     },
   });
 }

@@ -4,8 +4,16 @@ import { ConfigError } from '../../api/errors.js';
 import { Runtime } from './runtime.js';
 import type { SupervisorPolicy } from './supervisor.js';
 
+/** Lets the compiled CLI import a user's TypeScript app or config module. */
+export async function enableTypeScript(moduleUrl: string): Promise<void> {
+  if (!/\.[cm]?ts$/.test(moduleUrl) || /\.[cm]?ts$/.test(import.meta.url)) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+
 /** Imports an app module and returns its definition. */
 export async function loadApp(moduleUrl: string): Promise<AppDefinition<unknown>> {
+  await enableTypeScript(moduleUrl);
   const module = (await import(moduleUrl)) as { default?: AppDefinition<unknown> };
   const app = module.default;
   if (!app || typeof app.build !== 'function' || typeof app.run !== 'function' || !app.actors) {

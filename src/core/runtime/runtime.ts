@@ -99,6 +99,10 @@ export class Runtime {
 
   /** Waits for `promise` unless a worker fails first (then rejects with WorkerFailedError). */
   guard<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.supervisor.failure]);
+    const failedFirst = promise.catch((error: unknown) => {
+      // A call cut short by a worker's death says why the worker died.
+      throw this.supervisor.failedWith ?? error;
+    });
+    return Promise.race([failedFirst, this.supervisor.failure]);
   }
 }

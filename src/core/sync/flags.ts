@@ -1,0 +1,42 @@
+/**
+ * Flags as sets, merged as +/- deltas against the flags saved at the last
+ * sync (DESIGN §4, after Dovecot's replication design): never "last writer
+ * wins". Keywords are flags like any other here.
+ */
+
+export const DELETED = '\\Deleted';
+
+/**
+ * `(base - removed by any side) + added by any side`, sorted.
+ *
+ * A flag added on one side cannot have been removed on another (added means
+ * absent from `base`, removed means present), so the result does not depend
+ * on the order of the sides. With no side it is `base`; with one it is that
+ * side's flags.
+ */
+export function mergeFlags(base: readonly string[], sides: readonly (readonly string[])[]): string[] {
+  if (sides.every((flags) => sameFlags(flags, base))) return sorted(base);
+  const was = new Set(base);
+  const result = new Set(base);
+  for (const flags of sides) {
+    const now = new Set(flags);
+    for (const flag of base) if (!now.has(flag)) result.delete(flag);
+    for (const flag of flags) if (!was.has(flag)) result.add(flag);
+  }
+  return [...result].sort();
+}
+
+/** What to add to and remove from `from` to get `to`. */
+export function flagDelta(from: readonly string[], to: readonly string[]): { add: string[]; remove: string[] } {
+  return { add: sorted(to.filter((flag) => !from.includes(flag))), remove: sorted(from.filter((flag) => !to.includes(flag))) };
+}
+
+/** Equal as sets. Flag lists are a handful of entries: a linear scan beats building sets. */
+export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  return a.every((flag) => b.includes(flag)) && b.every((flag) => a.includes(flag));
+}
+
+/** A sorted copy without duplicates. */
+export function sorted(flags: readonly string[]): string[] {
+  return [...new Set(flags)].sort();
+}

@@ -1,0 +1,36 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../bin/imapfw.mjs', import.meta.url));
+const app = fileURLToPath(new URL('./fixtures/echo-app.ts', import.meta.url));
+
+it('imapfw graph prints workers and channels without starting them', () => {
+  const result = spawnSync(process.execPath, [cli, 'graph', app, '--log-file', '/dev/null'], { encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  expect(result.stdout).toContain('repository: echo (echo, thread)');
+  expect(result.stdout).toContain('caller -> echo');
+  expect(result.stdout).toContain('main -> caller');
+  expect(result.stdout).toMatch(/log: .*echo.*-> logger/);
+});
+
+it('imapfw run runs an app module to its end', () => {
+  const result = spawnSync(process.execPath, [cli, 'run', app], { encoding: 'utf8', timeout: 30_000 });
+  expect(result.stderr).toContain('running');
+  expect(result.status).toBe(0);
+});
+
+it.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s stops every worker cleanly and exits %i', async (signal, code) => {
+  const child = spawn(process.execPath, [cli, 'run', app, '--wait', '--backend', 'thread'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes('running')) child.kill(signal);
+  });
+  const exit = await new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+  expect(stderr).toContain(`${signal}: stopping`);
+  expect(exit).toBe(code);
+});
