@@ -69,12 +69,14 @@ export interface SqliteStateStoreOptions {
  * The state store of one account in an SQLite database (better-sqlite3),
  * held under an account lock (`<file>.lock`) while open.
  *
- * Durability: WAL with `synchronous = NORMAL`. A committed batch survives a
- * crash of the process; a power loss may undo the last batches, never tear
- * one or corrupt the file. That is safe by design (DESIGN §5): an undone
- * commit only makes the next run meet copied-but-unpaired messages, which it
- * pairs by identity instead of copying them again. Full sync would cost an
- * fsync per batch for no gain in what is kept.
+ * Durability: WAL with `synchronous = FULL`, so a commit that returned is on
+ * disk. NORMAL would be safe against loss too: a power loss would only undo
+ * the commits since the last WAL checkpoint, and the next run would re-pair
+ * those messages by identity. But it would also resurrect a message deleted
+ * on one side after its pair's commit was undone, and it would lean on
+ * identity matching for every undone pair. FULL costs one fsync per commit
+ * (per batch of messages; measured +0.3 to 5 ms), next to one per message
+ * that Maildir delivery already pays.
  */
 export class SqliteStateStore implements StateStore {
   private readonly applyCommit: (folderPairId: number, change: StateCommit) => number[];
@@ -248,7 +250,7 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === 0) {
