@@ -1,0 +1,53 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImapRepository } from '../../src/api/repositories/imap.js';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { encoder } from './helpers.js';
+
+const PASSWORD = 'Pa55-w0rd-that-must-never-be-logged';
+
+function capturingLogger(): { logger: pino.Logger; text: () => string } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, sink), text: () => lines.join('') };
+}
+
+describe('logging', () => {
+  let server: DovecotServer;
+  beforeAll(async () => {
+    server = await startDovecot({ users: { alice: PASSWORD } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('never writes the password, at trace level, on success and on failure', async () => {
+    const { logger, text } = capturingLogger();
+    const repo = new ImapRepository({ url: server.url('alice'), password: { value: PASSWORD }, logger });
+    await repo.createFolder('Logged');
+    const [id] = await repo.store('Logged', [{ body: encoder.encode('Subject: hi\r\n\r\nhello\r\n'), flags: ['\\Seen'], internalDate: 0 }]);
+    await repo.fetch('Logged', [id!]);
+    await repo.close();
+
+    const wrong = `${PASSWORD}-but-wrong`;
+    const failing = new ImapRepository({ url: server.url('alice'), password: { value: wrong }, logger });
+    const error = await failing.listFolders().catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AuthError');
+
+    const log = text();
+    expect(log).toMatch(/AUTHENTICATE PLAIN|LOGIN/); // the login itself was logged...
+    expect(log).toContain('"component":"imapflow"');
+    expect(log).not.toContain(PASSWORD); // ...without the password
+    for (const encoded of [Buffer.from(`\0alice\0${PASSWORD}`).toString('base64'), Buffer.from(`\0alice\0${wrong}`).toString('base64')]) {
+      expect(log).not.toContain(encoded);
+    }
+    expect(JSON.stringify(error)).not.toContain(PASSWORD);
+    expect(String((error as Error).stack)).not.toContain(PASSWORD);
+  });
+});

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImapRepository } from '../../src/api/repositories/imap.js';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { dropIntoMaildir, makeMessage } from '../support/messages.js';
+import { capabilitiesWithout, encoder, repositoryOn } from './helpers.js';
+
+const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
+const mail = (subject: string) => ({ body: encoder.encode(`Subject: ${subject}\r\nMessage-ID: <${subject}@scan.test>\r\n\r\n${subject}\r\n`), flags: [], internalDate: T0 });
+
+describe('scan with CONDSTORE + QRESYNC', () => {
+  let server: DovecotServer;
+  let repo: ImapRepository;
+  beforeAll(async () => {
+    server = await startDovecot({ rawlog: true });
+    repo = repositoryOn(server);
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await server?.stop();
+  });
+
+  it('is unchanged without any FETCH, then reports changes with vanished UIDs', async () => {
+    await repo.createFolder('Incremental');
+    const [a, b, c] = await repo.store('Incremental', [mail('a'), mail('b'), mail('c')]);
+    const first = await repo.scan('Incremental');
+    expect(first.kind).toBe('full');
+    expect(first.status.highestModseq).toMatch(/^\d+$/);
+    expect(JSON.parse(first.checkpoint)).toEqual({ uidValidity: first.status.uidValidity, uidNext: 4, highestModseq: first.status.highestModseq });
+
+    const fetchesBefore = (await server.commandsSeen()).filter((c) => /FETCH/i.test(c)).length;
+    const second = await repo.scan('Incremental', first.checkpoint);
+    expect(second).toMatchObject({ kind: 'unchanged', messages: [], vanished: [] });
+    expect(second.checkpoint).toBe(first.checkpoint);
+    expect((await server.commandsSeen()).filter((c) => /FETCH/i.test(c)).length).toBe(fetchesBefore);
+
+    const [d] = await repo.store('Incremental', [mail('d')]);
+    await repo.setFlags('Incremental', [{ id: a!, add: ['\\Seen'], remove: [] }]);
+    await repo.delete('Incremental', [b!]);
+    const third = await repo.scan('Incremental', second.checkpoint);
+    expect(third.kind).toBe('changes');
+    expect(third.vanished).toEqual([b]);
+    expect(third.messages.map((m) => [m.id, m.flags])).toEqual([
+      [a, ['\\Seen']],
+      [d, []],
+    ]);
+    expect((await server.commandsSeen()).some((cmd) => /^UID FETCH 1:4294967295 .*\(CHANGEDSINCE \d+ VANISHED\)$/i.test(cmd))).toBe(true);
+    expect(c).toBeDefined();
+  });
+
+  it('scans in full when UIDVALIDITY changed or the checkpoint is unreadable', async () => {
+    await repo.createFolder('Validity');
+    await repo.store('Validity', [mail('v1')]);
+    const first = await repo.scan('Validity');
+    const stale = JSON.stringify({ ...JSON.parse(first.checkpoint), uidValidity: '1' });
+    expect((await repo.scan('Validity', stale)).kind).toBe('full');
+    expect((await repo.scan('Validity', 'garbage')).kind).toBe('full');
+  });
+});
+
+describe('scan without CONDSTORE/QRESYNC', () => {
+  let server: DovecotServer;
+  let repo: ImapRepository;
+  beforeAll(async () => {
+    server = await startDovecot({ rawlog: true, capabilities: capabilitiesWithout('CONDSTORE', 'QRESYNC') });
+    repo = repositoryOn(server);
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await server?.stop();
+  });
+
+  it('always lists every message (flag changes are invisible to UIDNEXT and EXISTS)', async () => {
+    await repo.createFolder('Plain');
+    const [a, b] = await repo.store('Plain', [mail('a'), mail('b')]);
+    const first = await repo.scan('Plain');
+    expect(first.status.highestModseq).toBeUndefined();
+    expect(JSON.parse(first.checkpoint).highestModseq).toBeUndefined();
+    await repo.setFlags('Plain', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    const second = await repo.scan('Plain', first.checkpoint);
+    expect(second.kind).toBe('full');
+    expect(second.messages.map((m) => [m.id, m.flags])).toEqual([
+      [a, ['\\Flagged']],
+      [b, []],
+    ]);
+    const commands = await server.commandsSeen();
+    expect(commands.some((c) => /CHANGEDSINCE|QRESYNC|CONDSTORE/i.test(c))).toBe(false);
+    expect(commands.filter((c) => /^UID FETCH 1:\* \(UID FLAGS INTERNALDATE RFC822\.SIZE\)$/i.test(c))).toHaveLength(2);
+  });
+});
+
+describe('scan speed', () => {
+  let server: DovecotServer;
+  let repo: ImapRepository;
+  beforeAll(async () => {
+    server = await startDovecot();
+    repo = repositoryOn(server);
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await server?.stop();
+  });
+
+  it('lists 10,000 messages in a full scan, and an unchanged rescan is near free', async () => {
+    const count = 10_000;
+    const messages = Array.from({ length: count }, (_, i) => ({
+      raw: makeMessage({ subject: `bulk ${i}`, size: 2000 }),
+      flags: i % 3 === 0 ? ['\\Seen'] : [],
+      internalDate: new Date(T0 + i * 1000),
+    }));
+    await dropIntoMaildir(server, 'alice', 'Bulk', messages);
+    await repo.scan('INBOX'); // connect and log in outside the measurement
+
+    let started = performance.now();
+    const full = await repo.scan('Bulk');
+    const fullMs = performance.now() - started;
+    expect(full.kind).toBe('full');
+    expect(full.messages).toHaveLength(count);
+    expect(full.messages.filter((m) => m.flags.includes('\\Seen'))).toHaveLength(Math.ceil(count / 3));
+
+    started = performance.now();
+    const again = await repo.scan('Bulk', full.checkpoint);
+    const unchangedMs = performance.now() - started;
+    expect(again.kind).toBe('unchanged');
+
+    const ids = full.messages.slice(0, 1000).map((m) => m.id);
+    started = performance.now();
+    const bodies = await repo.fetch('Bulk', ids);
+    const fetchMs = performance.now() - started;
+    const bytes = bodies.reduce((sum, m) => sum + m.body.byteLength, 0);
+
+    started = performance.now();
+    const identified = await repo.identify('Bulk', full.messages.map((m) => m.id));
+    const identifyMs = performance.now() - started;
+    expect(identified).toHaveLength(count);
+
+    console.log(
+      `[imap speed] full scan of ${count}: ${fullMs.toFixed(0)} ms; unchanged rescan: ${unchangedMs.toFixed(1)} ms; ` +
+        `fetch of 1000 bodies (${(bytes / 1e6).toFixed(1)} MB): ${fetchMs.toFixed(0)} ms; identify ${count}: ${identifyMs.toFixed(0)} ms`,
+    );
+    expect(fullMs).toBeLessThan(10_000);
+  });
+});
