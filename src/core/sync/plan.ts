@@ -1,0 +1,196 @@
+/**
+ * The three-way sync planner (DESIGN §4): from the pairs saved at the last
+ * sync, the full current view of both sides and the policy, the steps that
+ * bring the two sides together. Pure: no I/O, same input, same plan.
+ *
+ * Decisions, beyond DESIGN §4:
+ * - Deletion wins over flag changes: a message deleted on one side is
+ *   deleted on the other (if `gone` propagates) even if its flags changed
+ *   there since the last sync. Flags are not content; nothing is lost.
+ * - A side's flag changes count only if they may propagate. Two-way, both
+ *   sides' deltas merge; one-way (`mirror`), the target follows the source
+ *   exactly and local flag changes on the target are overwritten: the
+ *   target mirrors the source, and a change that can never reach the source
+ *   would otherwise diverge for ever. With no `flags` either way, the saved
+ *   flags stay as they were, so the changes sync once `flags` is enabled.
+ * - A deletion that may not propagate leaves an orphan: the pair keeps the
+ *   deleted message's id, so the survivor is never copied back.
+ * - After a UIDVALIDITY change, a pair whose message is not found again by
+ *   identity is not treated as deleted (it may be a failed match): the
+ *   survivor counts as new and is copied back. Nothing is lost.
+ * - A message whose flags include \Deleted is deleted on a side that
+ *   expunges, and is not copied to a side that would expunge it at once.
+ */
+import type { Identity, MessageId, MessageMeta, Side } from '../../api/types.js';
+import { DELETED, flagDelta, mergeFlags, sameFlags, sorted } from './flags.js';
+import { IdentityPool } from './identity-pool.js';
+import { makePair, optional, otherSide, samePair, SIDES, unpairedIds } from './pairs.js';
+import type { Identities, PlanInput, PlanStep, SavedPair, SyncPlan } from './plan-types.js';
+import { towards, type SyncPolicy } from './policy.js';
+
+export function planSync(input: PlanInput): SyncPlan {
+  return new Planner(input).plan();
+}
+
+/**
+ * Where a pair's message stands on one side: found (at its saved id, or again
+ * by identity), 'vanished' (its id is gone: deleted there) or 'lost' (the
+ * side's ids were invalidated and no message with its identity was found).
+ */
+type Presence = MessageMeta | 'vanished' | 'lost';
+
+interface Located {
+  was?: SavedPair;
+  /** The flags both sides had at the last sync: none for a pair made now. */
+  base: readonly string[];
+  identity?: Identity;
+  left: Presence;
+  right: Presence;
+}
+
+const NO_IDENTITIES: Identities = { left: new Map(), right: new Map() };
+
+class Planner {
+  private readonly policy: SyncPolicy;
+  private readonly identities: Identities;
+  private readonly current: Record<Side, Map<MessageId, MessageMeta>>;
+  private readonly unpaired: Record<Side, Set<MessageId>>;
+  private readonly pools: Record<Side, IdentityPool>;
+  private readonly steps: PlanStep[] = [];
+
+  constructor(private readonly input: PlanInput) {
+    this.policy = input.policy;
+    this.identities = input.identities ?? NO_IDENTITIES;
+    this.current = { left: byId(input.left), right: byId(input.right) };
+    this.unpaired = {
+      left: new Set(unpairedIds(input.saved, 'left', input.left)),
+      right: new Set(unpairedIds(input.saved, 'right', input.right)),
+    };
+    this.pools = { left: new IdentityPool(this.unpaired.left, this.identities.left), right: new IdentityPool(this.unpaired.right, this.identities.right) };
+  }
+
+  plan(): SyncPlan {
+    // Saved pairs look for their missing messages first, so that a message that
+    // comes back joins its old pair rather than a newcomer with its identity.
+    const saved = this.input.saved.map((was) => this.locate(was));
+    for (const pair of saved) this.settle(pair);
+    for (const pair of this.matchUnpaired()) this.reconcile(pair, pair.left, pair.right);
+    for (const side of SIDES) {
+      for (const message of this.input[side]) if (this.unpaired[side].has(message.id)) this.newMessage(side, message, undefined);
+    }
+    return { steps: this.steps };
+  }
+
+  private locate(was: SavedPair): Located {
+    const identity = was.identity ?? this.knownIdentity(was);
+    return { was, base: was.flags, identity, left: this.find(was, 'left', identity), right: this.find(was, 'right', identity) };
+  }
+
+  /** The pair's message on `side`: at its saved id, else an unpaired message with its identity. */
+  private find(was: SavedPair, side: Side, identity: Identity | undefined): Presence {
+    const id = was[side];
+    const here = id === undefined ? undefined : this.current[side].get(id);
+    if (here) return here;
+    const found = identity === undefined ? undefined : this.take(side, identity);
+    return found ?? (id === undefined ? 'lost' : 'vanished');
+  }
+
+  private take(side: Side, identity: Identity): MessageMeta | undefined {
+    const id = this.pools[side].take(identity);
+    if (id === undefined) return undefined;
+    this.unpaired[side].delete(id);
+    return this.current[side].get(id);
+  }
+
+  private knownIdentity(pair: SavedPair): Identity | undefined {
+    for (const side of SIDES) {
+      const id = pair[side];
+      const identity = id === undefined ? undefined : this.identities[side].get(id);
+      if (identity !== undefined) return identity;
+    }
+    return undefined;
+  }
+
+  /** Unpaired messages with the same identity on both sides: the same mail, stored on both already. */
+  private *matchUnpaired(): Generator<Located & { left: MessageMeta; right: MessageMeta }> {
+    for (const identity of this.pools.left.identities()) {
+      while (this.pools.left.has(identity) && this.pools.right.has(identity)) {
+        yield { base: [], identity, left: this.take('left', identity)!, right: this.take('right', identity)! };
+      }
+    }
+  }
+
+  private settle(pair: Located): void {
+    const { left, right } = pair;
+    if (typeof left === 'object' && typeof right === 'object') return this.reconcile(pair, left, right);
+    if (typeof left === 'object') return this.survivor(pair, 'left', left);
+    if (typeof right === 'object') return this.survivor(pair, 'right', right);
+    this.push(pair.was); // on neither side any more: forget the pair
+  }
+
+  /** The message is on one side only. */
+  private survivor(pair: Located, side: Side, message: MessageMeta): void {
+    const other = otherSide(side);
+    if (pair[other] === 'lost') return this.newMessage(side, message, pair);
+    if (towards(this.policy, side).has('gone') || this.expunges(side, message.flags)) {
+      return this.push(pair.was, { delete: [{ side, id: message.id }] });
+    }
+    const orphan = makePair({ [side]: message.id, [other]: pair.was?.[other] }, [...pair.base], pair.identity);
+    if (!pair.was || !samePair(orphan, pair.was)) this.push(pair.was, { becomes: orphan });
+  }
+
+  /** The message is on both sides: merge flags, expunge. */
+  private reconcile(pair: Located, left: MessageMeta, right: MessageMeta): void {
+    const { policy } = this;
+    const messages = { left, right };
+    const merged = mergeFlags(pair.base, [
+      ...(policy.toRight.has('flags') ? [left.flags] : []),
+      ...(policy.toLeft.has('flags') ? [right.flags] : []),
+    ]);
+    const held = (side: Side) => (towards(policy, side).has('flags') ? merged : messages[side].flags);
+    const expunged = { left: this.expunges('left', held('left')), right: this.expunges('right', held('right')) };
+    const deleted = {
+      left: expunged.left || (expunged.right && policy.toLeft.has('gone')),
+      right: expunged.right || (expunged.left && policy.toRight.has('gone')),
+    };
+    // A side deleted alone keeps its id in the pair: an orphan, like a deletion that may not propagate.
+    const becomes = deleted.left && deleted.right ? undefined : makePair({ left: left.id, right: right.id }, merged, pair.identity);
+    const step = this.step(pair.was, optional('becomes', becomes));
+    for (const side of SIDES) {
+      const { id, flags } = messages[side];
+      if (deleted[side]) step.delete.push({ side, id });
+      else if (!sameFlags(flags, held(side))) step.setFlags.push({ side, id, ...flagDelta(flags, held(side)) });
+    }
+    const unchanged = pair.was && becomes && samePair(becomes, pair.was) && step.setFlags.length === 0 && step.delete.length === 0;
+    if (!unchanged) this.steps.push(step);
+  }
+
+  /** A message no pair holds (or whose pair lost the other side): copy it over. */
+  private newMessage(side: Side, message: MessageMeta, pair: Located | undefined): void {
+    const to = otherSide(side);
+    const identity = pair?.identity ?? this.identities[side].get(message.id);
+    if (this.expunges(side, message.flags)) return this.push(pair?.was, { delete: [{ side, id: message.id }] });
+    if (towards(this.policy, to).has('new') && !this.expunges(to, message.flags)) {
+      const flags = sorted(message.flags);
+      const copy = { from: side, id: message.id, flags, ...optional('identity', identity) };
+      return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity), copy });
+    }
+    if (pair?.was) this.push(pair.was); // the pair is dissolved; the message stays, unpaired
+  }
+
+  private expunges(side: Side, flags: readonly string[]): boolean {
+    return this.policy.expunge[side] && flags.includes(DELETED);
+  }
+
+  private step(was: SavedPair | undefined, fields: Partial<Omit<PlanStep, 'was'>> = {}): PlanStep {
+    return { ...optional('was', was), setFlags: [], delete: [], ...fields };
+  }
+
+  private push(was: SavedPair | undefined, fields: Partial<Omit<PlanStep, 'was'>> = {}): void {
+    this.steps.push(this.step(was, fields));
+  }
+}
+
+function byId(messages: readonly MessageMeta[]): Map<MessageId, MessageMeta> {
+  return new Map(messages.map((message) => [message.id, message]));
+}
