@@ -13,7 +13,7 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-fo
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
-import { readMessageMeta } from '../../core/maildir/message-meta.js';
+import { internalDateOf, readMessageMeta } from '../../core/maildir/message-meta.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
@@ -215,7 +215,7 @@ export class MaildirRepository implements Repository {
             const stats = await handle.stat({ bigint: true });
             const body = ownBuffer(await handle.readFile());
             const flags = flagsOfLetters(file.letters, (index) => keywords.nameAt(index));
-            return { id, body, flags, internalDate: Number(stats.mtimeNs / 1_000_000n) };
+            return { id, body, flags, internalDate: internalDateOf(stats) };
           } finally {
             await handle.close();
           }

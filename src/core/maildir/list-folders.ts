@@ -69,8 +69,11 @@ async function walkNested(dir: string, dirs: string[], folders: FolderDir[], for
     }
     const isFolder = name !== undefined && (await hasCur(path));
     if (isFolder) folders.push({ name, path });
-    const holdsFolders = await walkNested(path, childDirs, folders, foreign);
+    const inside: ForeignEntry[] = [];
+    const holdsFolders = await walkNested(path, childDirs, folders, inside);
+    // A directory holding no folder at all is reported as one entry, not entry by entry.
     if (!isFolder && !holdsFolders) foreign.push({ path, reason: 'a directory without cur/ or folders' });
+    else foreign.push(...inside);
     found ||= isFolder || holdsFolders;
   }
   return found;

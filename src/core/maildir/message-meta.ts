@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageMeta } from '../../api/types.js';
@@ -17,6 +18,15 @@ export async function readMessageMeta(folderDir: string, file: MessageFile, keyw
     id: file.id,
     flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
     size: sizeFromId(file.id) ?? Number(stats.size),
-    internalDate: Number(stats.mtimeNs / 1_000_000n),
+    internalDate: internalDateOf(stats),
   };
+}
+
+/**
+ * INTERNALDATE from mtime, rounded to the nearest ms: utimes() goes through
+ * a float number of seconds, so a stored 12:00:00.123 may read back as
+ * 12:00:00.122999906.
+ */
+export function internalDateOf(stats: BigIntStats): number {
+  return Number((stats.mtimeNs + 500_000n) / 1_000_000n);
 }

@@ -1,0 +1,102 @@
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/api/errors.js';
+import { mail } from '../contract/repository.contract.js';
+import { LAYOUTS, listTree, tempMaildir, type TempMaildir } from './helpers.js';
+
+let maildir: TempMaildir | undefined;
+afterEach(async () => {
+  await maildir?.cleanup();
+  maildir = undefined;
+});
+
+describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
+  it('are tolerated, reported once, and never touched', async () => {
+    maildir = await tempMaildir({ layout });
+    const { root, repo, parent } = maildir;
+    await repo.createFolder('Work');
+    const work = join(root, layout === 'maildir++' ? '.Work' : 'Work');
+    await writeFile(join(parent, 'secret'), 'not mail');
+
+    const foreign: Record<string, string> = {
+      '.DS_Store': 'finder',
+      'dovecot-uidlist': '3 V1 N1\n',
+      'dovecot.index.log': 'index',
+      'cur/no-info-part': 'a file without :2,',
+      'cur/.hidden:2,S': 'hidden',
+      'new/.DS_Store': 'finder',
+    };
+    for (const [path, content] of Object.entries(foreign)) await writeFile(join(root, path), content);
+    await writeFile(join(work, 'stray.txt'), 'notes');
+    await mkdir(join(root, 'cur', 'a-directory'));
+    await mkdir(join(root, layout === 'maildir++' ? '.NotAFolder' : 'NotAFolder', 'sub'), { recursive: true });
+    // A symlink dressed as a message: must never be read (its target would be uploaded).
+    await symlink(join(parent, 'secret'), join(root, 'cur', '1700000000.M1P1.evil:2,S'));
+    // A message delivered by an MDA: new/, no info part. It is a message, not foreign.
+    await writeFile(join(root, 'new', '1700000001.M2P2.mda'), mail('from the MDA'));
+    const treeBefore = await listTree(root);
+
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Work']);
+    const scan = await repo.scan('INBOX');
+    expect(scan.messages.map((m) => [m.id, m.flags])).toEqual([['1700000001.M2P2.mda', []]]);
+    expect(await repo.fetch('INBOX', ['1700000000.M1P1.evil'])).toEqual([]);
+    await repo.scan('Work');
+
+    const warned = repo.takeWarnings();
+    expect(warned.every((w) => w.code === 'foreign-entry')).toBe(true);
+    const warnedPaths = warned.map((w) => w.path!.slice(root.length + 1)).sort();
+    expect(warnedPaths).toEqual(
+      [
+        ...Object.keys(foreign),
+        layout === 'maildir++' ? '.Work/stray.txt' : 'Work/stray.txt',
+        'cur/a-directory',
+        layout === 'maildir++' ? '.NotAFolder' : 'NotAFolder',
+        'cur/1700000000.M1P1.evil:2,S',
+      ].sort(),
+    );
+    // Reported once per repository, not on every scan.
+    await repo.scan('INBOX');
+    await repo.listFolders();
+    expect(repo.takeWarnings()).toEqual([]);
+
+    // Every operation leaves them alone; the MDA's message moves to cur/ once flagged.
+    const [stored] = await repo.store('INBOX', [{ body: mail('ours'), flags: [], internalDate: 0 }]);
+    await repo.setFlags('INBOX', [{ id: '1700000001.M2P2.mda', add: ['\\Seen'], remove: [] }]);
+    await repo.delete('INBOX', [stored!]);
+    await repo.deleteFolder('Work');
+    for (const [path, content] of Object.entries(foreign)) expect(await readFile(join(root, path), 'utf8')).toBe(content);
+    expect(await readFile(join(work, 'stray.txt'), 'utf8')).toBe('notes');
+    expect(await readFile(join(parent, 'secret'), 'utf8')).toBe('not mail');
+    const treeAfter = await listTree(root);
+    // What changed: the MDA's message, Work's own entries, INBOX's uidValidity file created by the first scan.
+    const moved = (t: string[]) =>
+      t.filter((p) => !p.includes('1700000001.M2P2.mda') && !/^\.?Work\/(cur|new|tmp|maildirfolder|imapfw-uidvalidity)$/.test(p) && p !== 'imapfw-uidvalidity');
+    expect(moved(treeAfter)).toEqual(moved(treeBefore));
+    expect(treeAfter).toContain('cur/1700000001.M2P2.mda:2,S');
+    // 'Work' lost its cur/: no longer a folder; its directory stays for the foreign file.
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX']);
+  });
+});
+
+describe('deleteFolder', () => {
+  it('refuses INBOX and a folder holding messages, with a StoreError', async () => {
+    maildir = await tempMaildir();
+    const { repo } = maildir;
+    await repo.createFolder('Full');
+    await repo.store('Full', [{ body: mail('keep me'), flags: [], internalDate: 0 }]);
+    await expect(repo.deleteFolder('Full')).rejects.toThrow(StoreError);
+    await expect(repo.deleteFolder('Full')).rejects.toThrow(/not empty/);
+    await expect(repo.deleteFolder('INBOX')).rejects.toThrow(StoreError);
+    expect((await repo.scan('Full')).messages).toHaveLength(1);
+  });
+
+  it('keeps the sub-folders of a deleted folder (nested layout)', async () => {
+    maildir = await tempMaildir({ layout: 'nested' });
+    const { repo } = maildir;
+    await repo.createFolder('A/B');
+    await repo.deleteFolder('A');
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'A/B']);
+    expect(repo.takeWarnings()).toEqual([]);
+  });
+});

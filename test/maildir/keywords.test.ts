@@ -1,0 +1,95 @@
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ensureKeywords, KeywordTable } from '../../src/core/maildir/keywords.js';
+import { mail } from '../contract/repository.contract.js';
+import { tempMaildir, type TempMaildir } from './helpers.js';
+
+let maildir: TempMaildir | undefined;
+afterEach(async () => {
+  await maildir?.cleanup();
+  maildir = undefined;
+});
+
+const curFiles = async (dir: string) => (await readdir(join(dir, 'cur'))).sort();
+
+describe('dovecot-keywords', () => {
+  it("is written in Dovecot's format and the letters name the keywords", async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [id] = await repo.store('INBOX', [{ body: mail('k'), flags: ['work', '\\Seen', '$Forwarded'], internalDate: 0 }]);
+    expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe('0 work\n1 $Forwarded\n');
+    expect(await curFiles(root)).toEqual([`${id}:2,Sab`]);
+  });
+
+  it("reads a Dovecot-written file with gaps and allocates the lowest free letter", async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await writeFile(join(root, 'dovecot-keywords'), '0 Junk\n3 NonJunk\n');
+    await writeFile(join(root, 'cur', '1700000000.M1P1.host,S=10:2,Sd'), mail('dovecot'));
+    const [meta] = (await repo.scan('INBOX')).messages;
+    expect(meta!.flags.sort()).toEqual(['NonJunk', '\\Seen']);
+
+    await repo.setFlags('INBOX', [{ id: meta!.id, add: ['$Label1'], remove: ['NonJunk'] }]);
+    expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe('0 Junk\n1 $Label1\n3 NonJunk\n');
+    expect(await curFiles(root)).toEqual(['1700000000.M1P1.host,S=10:2,Sb']);
+  });
+
+  it('keeps a 27th keyword out, reports it, and stores the message anyway', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const keywords = Array.from({ length: 27 }, (_, i) => `kw${i}`);
+    const [id] = await repo.store('INBOX', [{ body: mail('many'), flags: keywords, internalDate: 0 }]);
+    const [meta] = (await repo.scan('INBOX')).messages;
+    expect(meta!.id).toBe(id);
+    expect(meta!.flags).toHaveLength(26);
+    expect(meta!.flags).not.toContain('kw26');
+    expect((await readFile(join(root, 'dovecot-keywords'), 'utf8')).split('\n')).toHaveLength(27);
+    const warnings = repo.takeWarnings();
+    expect(warnings).toMatchObject([{ code: 'flag-refused', folder: 'INBOX' }]);
+    expect(warnings[0]!.message).toContain('"kw26"');
+  });
+
+  it('refuses flags it cannot store (\\Recent, non-atoms) with a warning', async () => {
+    maildir = await tempMaildir();
+    const { repo } = maildir;
+    await repo.store('INBOX', [{ body: mail('odd'), flags: ['\\Recent', 'has space', '\\Seen'], internalDate: 0 }]);
+    expect((await repo.scan('INBOX')).messages[0]!.flags).toEqual(['\\Seen']);
+    expect(repo.takeWarnings().map((w) => w.code)).toEqual(['flag-refused', 'flag-refused']);
+  });
+
+  it('keeps letters it does not know (mutt\'s P, a keyword letter without a name) through a flag change', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await writeFile(join(root, 'cur', '1700000000.M1P1.host:2,PSz'), mail('mutt'));
+    const [meta] = (await repo.scan('INBOX')).messages;
+    expect(meta!.flags).toEqual(['\\Seen']);
+    await repo.setFlags('INBOX', [{ id: meta!.id, add: ['\\Flagged'], remove: ['\\Seen'] }]);
+    expect(await curFiles(root)).toEqual(['1700000000.M1P1.host:2,FPz']);
+  });
+
+  it('concurrent writers never lose each other\'s keywords', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => ensureKeywords(root, [`k${i}`, 'shared'], { fsync: false })));
+    const table = KeywordTable.parse(await readFile(join(root, 'dovecot-keywords'), 'utf8'));
+    for (let i = 0; i < 8; i++) expect(table.letterOf(`k${i}`)).toBe(results[i]!.table.letterOf(`k${i}`));
+    expect(table.format().split('\n').filter(Boolean)).toHaveLength(9);
+    expect(await readdir(root)).not.toContain('dovecot-keywords.lock');
+  });
+
+  it('breaks a stale lock left by a crashed writer', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    const lock = join(root, 'dovecot-keywords.lock');
+    await writeFile(lock, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    const { table } = await ensureKeywords(root, ['after-crash'], { fsync: true });
+    expect(table.letterOf('after-crash')).toBe('a');
+  });
+});
