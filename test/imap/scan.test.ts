@@ -69,22 +69,28 @@ describe('scan without CONDSTORE/QRESYNC', () => {
     await server?.stop();
   });
 
-  it('always lists every message (flag changes are invisible to UIDNEXT and EXISTS)', async () => {
+  it('fetches the whole list every time, and calls it unchanged only when no UID or flag changed', async () => {
     await repo.createFolder('Plain');
     const [a, b] = await repo.store('Plain', [mail('a'), mail('b')]);
     const first = await repo.scan('Plain');
+    expect(first.kind).toBe('full');
     expect(first.status.highestModseq).toBeUndefined();
     expect(JSON.parse(first.checkpoint).highestModseq).toBeUndefined();
-    await repo.setFlags('Plain', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+
     const second = await repo.scan('Plain', first.checkpoint);
-    expect(second.kind).toBe('full');
-    expect(second.messages.map((m) => [m.id, m.flags])).toEqual([
+    expect(second).toMatchObject({ kind: 'unchanged', messages: [], vanished: [] });
+
+    // A flag change moves neither UIDNEXT nor EXISTS: it must still be seen.
+    await repo.setFlags('Plain', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    const third = await repo.scan('Plain', second.checkpoint);
+    expect(third.kind).toBe('full');
+    expect(third.messages.map((m) => [m.id, m.flags])).toEqual([
       [a, ['\\Flagged']],
       [b, []],
     ]);
     const commands = await server.commandsSeen();
     expect(commands.some((c) => /CHANGEDSINCE|QRESYNC|CONDSTORE/i.test(c))).toBe(false);
-    expect(commands.filter((c) => /^UID FETCH 1:\* \(UID FLAGS INTERNALDATE RFC822\.SIZE\)$/i.test(c))).toHaveLength(2);
+    expect(commands.filter((c) => /^UID FETCH 1:\* \(UID FLAGS INTERNALDATE RFC822\.SIZE\)$/i.test(c))).toHaveLength(3);
   });
 });
 

@@ -4,6 +4,8 @@ export interface ImapCheckpoint {
   uidNext: number;
   /** Absent when the server or the folder has no CONDSTORE. */
   highestModseq?: string;
+  /** Without QRESYNC: digest of the UID+FLAGS list, to tell an unchanged folder. */
+  listDigest?: string;
 }
 
 export function encodeCheckpoint(checkpoint: ImapCheckpoint): string {
@@ -18,7 +20,13 @@ export function decodeCheckpoint(text: string | undefined): ImapCheckpoint | und
     if (typeof value.uidValidity !== 'string' || !/^\d+$/.test(value.uidValidity)) return undefined;
     if (typeof value.uidNext !== 'number') return undefined;
     if (value.highestModseq !== undefined && !(typeof value.highestModseq === 'string' && /^\d+$/.test(value.highestModseq))) return undefined;
-    return { uidValidity: value.uidValidity, uidNext: value.uidNext, ...(value.highestModseq ? { highestModseq: value.highestModseq } : {}) };
+    if (value.listDigest !== undefined && typeof value.listDigest !== 'string') return undefined;
+    return {
+      uidValidity: value.uidValidity,
+      uidNext: value.uidNext,
+      ...(value.highestModseq ? { highestModseq: value.highestModseq } : {}),
+      ...(value.listDigest ? { listDigest: value.listDigest } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -103,7 +103,7 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
 }
 
 function describeServerAnswer(failure: ImapflowFailure): string {
-  if (typeof failure.responseText === 'string' && failure.responseText) return failure.responseText;
-  if (typeof failure.response === 'string' && failure.response) return failure.response;
-  return '';
+  const text = [failure.responseText, failure.response].find((value): value is string => typeof value === 'string' && value !== '') ?? '';
+  // Dovecot appends its timings, e.g. " (0.001 + 0.000 secs).": noise in an error message.
+  return text.replace(/\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$/, '');
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { ExpungeEvent, FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
 import type { FolderStatus, MessageMeta, ScanResult } from '../../api/types.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, type ImapCheckpoint } from './checkpoint.js';
 import { flagList, toMillis } from './fields.js';
 
 const METADATA = { uid: true, flags: true, size: true, internalDate: true } as const;
@@ -14,10 +15,12 @@ const METADATA = { uid: true, flags: true, size: true, internalDate: true } as c
  *   - same HIGHESTMODSEQ: 'unchanged', no FETCH at all;
  *   - a higher one: 'changes', from `UID FETCH 1:4294967295 (...)
  *     (CHANGEDSINCE m VANISHED)` (not `1:*`: a Cyrus bug misses the top UIDs);
- * - otherwise 'full'. Without QRESYNC, HIGHESTMODSEQ need not move on an
- *   expunge, and unchanged UIDNEXT and EXISTS prove that no message came or
- *   went but not that no flag changed: a missed flag change is a sync bug,
- *   and a UID+FLAGS list is cheap (about 0.5 s per 10k messages on loopback).
+ * - without QRESYNC (or in a NOMODSEQ folder) the full list is always
+ *   fetched: unchanged UIDNEXT and EXISTS prove that no message came or went,
+ *   not that no flag changed, and a missed flag change is a sync bug. The
+ *   checkpoint keeps a digest of that list, so an identical list is reported
+ *   as 'unchanged' and the engine has nothing to plan. The FETCH costs about
+ *   0.5 s per 10k messages on loopback.
  */
 export async function scanMailbox(
   client: ImapFlow,
@@ -34,28 +37,45 @@ export async function scanMailbox(
   try {
     const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
     const status = folderStatus(mailbox);
-    const checkpoint = encodeCheckpoint({
+    const base: ImapCheckpoint = {
       uidValidity: status.uidValidity,
       uidNext: status.uidNext ?? 0,
       ...(status.highestModseq ? { highestModseq: status.highestModseq } : {}),
-    });
+    };
     const saved = decodeCheckpoint(options.checkpoint);
+    const sameValidity = saved?.uidValidity === status.uidValidity;
     const modseq = status.highestModseq;
-    if (saved && saved.uidValidity === status.uidValidity && saved.highestModseq && modseq && client.enabled.has('QRESYNC')) {
-      const since = BigInt(saved.highestModseq);
-      if (since === BigInt(modseq)) {
-        return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
-      }
-      if (since < BigInt(modseq)) {
+
+    if (modseq && client.enabled.has('QRESYNC')) {
+      const checkpoint = encodeCheckpoint(base);
+      const since = sameValidity && saved?.highestModseq ? BigInt(saved.highestModseq) : undefined;
+      if (since === BigInt(modseq)) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
+      if (since !== undefined && since < BigInt(modseq)) {
         const rows = await client.fetchAll('1:4294967295', METADATA, { uid: true, changedSince: since });
         return { status, checkpoint, kind: 'changes', messages: toMetas(rows), vanished: [...vanished].sort((a, b) => a - b).map(String) };
       }
+      return { status, checkpoint, kind: 'full', messages: await listAll(client, mailbox), vanished: [] };
     }
-    const rows = mailbox.exists > 0 ? await client.fetchAll('1:*', METADATA, { uid: true }) : [];
-    return { status, checkpoint, kind: 'full', messages: toMetas(rows), vanished: [] };
+
+    const messages = await listAll(client, mailbox);
+    const listDigest = digestOf(messages);
+    const checkpoint = encodeCheckpoint({ ...base, listDigest });
+    if (sameValidity && saved?.listDigest === listDigest) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
+    return { status, checkpoint, kind: 'full', messages, vanished: [] };
   } finally {
     client.off('expunge', onExpunge);
   }
+}
+
+async function listAll(client: ImapFlow, mailbox: MailboxObject): Promise<MessageMeta[]> {
+  return mailbox.exists > 0 ? toMetas(await client.fetchAll('1:*', METADATA, { uid: true })) : [];
+}
+
+/** Digest of every UID with its flags: equal digests, same list (size and date never change for a UID). */
+function digestOf(messages: MessageMeta[]): string {
+  const hash = createHash('sha256');
+  for (const message of messages) hash.update(`${message.id} ${[...message.flags].sort().join(' ')}\n`);
+  return hash.digest('base64url');
 }
 
 function folderStatus(mailbox: MailboxObject): FolderStatus {
