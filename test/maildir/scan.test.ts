@@ -1,0 +1,183 @@
+import { readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/api/errors.js';
+import { MaildirRepository } from '../../src/api/repositories/maildir.js';
+import { mail } from '../contract/repository.contract.js';
+import { tempMaildir, type TempMaildir } from './helpers.js';
+
+let maildir: TempMaildir | undefined;
+afterEach(async () => {
+  await maildir?.cleanup();
+  maildir = undefined;
+});
+
+/** Sets cur/ and new/ mtimes to a whole second in the past (exact in ns), as if nothing had changed for a while. */
+async function ageDirs(root: string, seconds = 1_700_000_000): Promise<void> {
+  for (const sub of ['cur', 'new']) await utimes(join(root, sub), seconds, seconds);
+}
+
+describe('scan checkpoints', () => {
+  it('skip listing when cur/ and new/ mtimes are unchanged', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [id] = await repo.store('INBOX', [{ body: mail('one'), flags: [], internalDate: 0 }]);
+    await ageDirs(root);
+    const first = await repo.scan('INBOX');
+    expect(JSON.parse(first.checkpoint)).toMatchObject({ v: 1, uidValidity: first.status.uidValidity, settled: true });
+
+    // Slip a file in behind the scan's back and put the mtime back: a scan that lists would see it.
+    await writeFile(join(root, 'cur', '1700000000.M1P1.sneaky:2,'), mail('sneaky'));
+    await ageDirs(root);
+    const skipped = await repo.scan('INBOX', first.checkpoint);
+    expect(skipped).toMatchObject({ kind: 'unchanged', messages: [], vanished: [], status: { uidValidity: first.status.uidValidity } });
+
+    // Any real change moves the mtime.
+    await repo.setFlags('INBOX', [{ id: id!, add: ['\\Seen'], remove: [] }]);
+    const listed = await repo.scan('INBOX', skipped.checkpoint);
+    expect(listed.kind).toBe('full');
+    expect(listed.messages.map((m) => m.id).sort()).toEqual([id, '1700000000.M1P1.sneaky'].sort());
+  });
+
+  it('does not trust a directory mtime within 2 s of the scan', async () => {
+    maildir = await tempMaildir();
+    const { repo } = maildir;
+    await repo.store('INBOX', [{ body: mail('fresh'), flags: [], internalDate: 0 }]);
+    const first = await repo.scan('INBOX');
+    expect(JSON.parse(first.checkpoint).settled).toBe(false);
+    expect((await repo.scan('INBOX', first.checkpoint)).kind).toBe('full');
+  });
+
+  it('detects each kind of change through a settled checkpoint: delivery to new/, flag change, deletion', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [a, b] = await repo.store('INBOX', [
+      { body: mail('a'), flags: [], internalDate: 0 },
+      { body: mail('b'), flags: [], internalDate: 0 },
+    ]);
+    const settledScan = async () => {
+      await ageDirs(root);
+      return (await repo.scan('INBOX')).checkpoint;
+    };
+
+    let checkpoint = await settledScan();
+    await writeFile(join(root, 'new', '1700000002.M1P1.mda'), mail('delivered'));
+    expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).toContain('1700000002.M1P1.mda');
+
+    checkpoint = await settledScan();
+    await repo.setFlags('INBOX', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    expect((await repo.scan('INBOX', checkpoint)).messages.find((m) => m.id === a)!.flags).toEqual(['\\Flagged']);
+
+    checkpoint = await settledScan();
+    await repo.delete('INBOX', [b!]);
+    expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).not.toContain(b);
+  });
+
+  it('lists in full for a checkpoint that is not ours, or of another uidValidity', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.store('INBOX', [{ body: mail('x'), flags: [], internalDate: 0 }]);
+    await ageDirs(root);
+    const { checkpoint } = await repo.scan('INBOX');
+    for (const bad of ['', 'garbage', '{"v":2}', JSON.stringify({ ...JSON.parse(checkpoint), uidValidity: '1' })]) {
+      expect((await repo.scan('INBOX', bad)).kind).toBe('full');
+    }
+  });
+});
+
+describe('scan', () => {
+  it('keeps a stable uidValidity per folder in imapfw-uidvalidity', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.createFolder('Other');
+    const inbox = (await repo.scan('INBOX')).status.uidValidity;
+    expect(inbox).toMatch(/^[1-9]\d*$/);
+    expect((await readFile(join(root, 'imapfw-uidvalidity'), 'utf8')).trim()).toBe(inbox);
+    expect((await new MaildirRepository({ root }).scan('INBOX')).status.uidValidity).toBe(inbox);
+    expect((await repo.scan('Other')).status.uidValidity).not.toBe(inbox);
+  });
+
+  it('counts messages in new/ (no info part) and takes flags from an info part there', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await writeFile(join(root, 'new', '1700000000.M1P1.a'), mail('plain'));
+    await writeFile(join(root, 'new', '1700000000.M2P1.b:2,S'), mail('seen'));
+    const scan = await repo.scan('INBOX');
+    expect(scan.messages.map((m) => [m.id, m.flags]).sort()).toEqual([
+      ['1700000000.M1P1.a', []],
+      ['1700000000.M2P1.b', ['\\Seen']],
+    ]);
+    expect(scan.status.exists).toBe(2);
+  });
+
+  it('takes the size from W=, else S=, else the file size', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await writeFile(join(root, 'cur', '1.M1P1.h,S=10,W=12:2,'), 'abc');
+    await writeFile(join(root, 'cur', '2.M1P1.h,S=10:2,'), 'abc');
+    await writeFile(join(root, 'cur', '3.M1P1.h:2,'), 'abc');
+    const sizes = Object.fromEntries((await repo.scan('INBOX')).messages.map((m) => [m.id, m.size]));
+    expect(sizes).toEqual({ '1.M1P1.h,S=10,W=12': 12, '2.M1P1.h,S=10': 10, '3.M1P1.h': 3 });
+  });
+
+  it('finds a message renamed by another client between scan and fetch', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [id] = await repo.store('INBOX', [{ body: mail('moving'), flags: [], internalDate: 1_000 }]);
+    await repo.scan('INBOX');
+    // mutt marks it seen and flagged.
+    await rename(join(root, 'cur', `${id}:2,`), join(root, 'cur', `${id}:2,FS`));
+    const [fetched] = await repo.fetch('INBOX', [id!]);
+    expect(fetched!.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
+    expect((await repo.identify('INBOX', [id!])).map((m) => m.id)).toEqual([id]);
+
+    await rename(join(root, 'cur', `${id}:2,FS`), join(root, 'cur', `${id}:2,S`));
+    await repo.setFlags('INBOX', [{ id: id!, add: ['\\Answered'], remove: ['\\Seen'] }]);
+    expect((await repo.scan('INBOX')).messages[0]!.flags).toEqual(['\\Answered']);
+
+    await rename(join(root, 'cur', `${id}:2,R`), join(root, 'cur', `${id}:2,RT`));
+    await repo.delete('INBOX', [id!]);
+    expect((await repo.scan('INBOX')).messages).toEqual([]);
+  });
+});
+
+describe('options', () => {
+  it('refuse a missing root unless create is set, with a ConfigError naming the option', async () => {
+    maildir = await tempMaildir();
+    const root = join(maildir.parent, 'missing');
+    await expect(new MaildirRepository({ root }).listFolders()).rejects.toThrow(ConfigError);
+    await expect(new MaildirRepository({ root }).scan('INBOX')).rejects.toThrow(/"root"/);
+    expect(await new MaildirRepository({ root, create: true }).listFolders()).toEqual([{ name: 'INBOX' }]);
+    expect(() => new MaildirRepository({ root, layout: 'mbox' as never })).toThrow(ConfigError);
+    expect(() => new MaildirRepository({ root: '' })).toThrow(ConfigError);
+  });
+});
+
+describe('subclass hooks', () => {
+  /** Shows the Maildir's folders under 'Local/', hides 'Trash'. */
+  class PrefixedMaildir extends MaildirRepository {
+    protected override nameTrans(localName: string): string {
+      return localName === 'INBOX' ? 'INBOX' : `Local/${localName}`;
+    }
+    protected override nameTransBack(name: string): string {
+      return name.startsWith('Local/') ? name.slice('Local/'.length) : name;
+    }
+    protected override folderFilter(localName: string): boolean {
+      return localName !== 'Trash';
+    }
+  }
+
+  it('nameTrans, nameTransBack and folderFilter shape the names the repository speaks', async () => {
+    maildir = await tempMaildir();
+    const repo = new PrefixedMaildir({ root: maildir.root, create: true });
+    await repo.createFolder('Local/Work');
+    await repo.createFolder('Local/Trash');
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Local/Work']);
+    const [id] = await repo.store('Local/Work', [{ body: mail('w'), flags: [], internalDate: 0 }]);
+    expect((await repo.scan('Local/Work')).messages.map((m) => m.id)).toEqual([id]);
+    await rm(join(maildir.root, '.Trash'), { recursive: true });
+    expect((await maildir.repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Work']);
+  });
+});
