@@ -40,6 +40,20 @@ describe('errors', () => {
     await repo.close();
   });
 
+  it('names the missing folder of a move, source or target', async () => {
+    const repo = repositoryOn(server);
+    await repo.createFolder('Source');
+    const [id] = await repo.store('Source', [{ body: makeMessage({ subject: 'mover' }), flags: [], internalDate: 0 }]);
+    const noTarget = await repo.move('Source', 'Nowhere', [id!]).catch((e: unknown) => e);
+    expect(noTarget).toBeInstanceOf(FolderNotFoundError);
+    expect((noTarget as FolderNotFoundError).folder).toBe('Nowhere');
+    const noSource = await repo.move('Gone', 'Source', [id!]).catch((e: unknown) => e);
+    expect(noSource).toBeInstanceOf(FolderNotFoundError);
+    expect((noSource as FolderNotFoundError).folder).toBe('Gone');
+    expect((await repo.scan('Source')).messages.map((m) => m.id)).toEqual([id]);
+    await repo.close();
+  });
+
   it('a refused or unreachable server is a NetworkError', async () => {
     const closed = new ImapRepository({ url: 'imap://alice@127.0.0.1:1', password: { value: 'x' }, connectTimeoutMs: 2000 });
     const error = await closed.listFolders().catch((e: unknown) => e);

@@ -139,6 +139,20 @@ describe('scan speed', () => {
     const identifyMs = performance.now() - started;
     expect(identified).toHaveLength(count);
 
+    const large = Array.from({ length: 200 }, (_, i) => ({ raw: makeMessage({ subject: `large ${i}`, size: 500_000 }) }));
+    await dropIntoMaildir(server, 'alice', 'Large', large);
+    const largeIds = (await repo.scan('Large')).messages.map((m) => m.id);
+    started = performance.now();
+    let largeBytes = 0;
+    for (let i = 0; i < largeIds.length; i += 20) {
+      for (const m of await repo.fetch('Large', largeIds.slice(i, i + 20))) largeBytes += m.body.byteLength;
+    }
+    const largeMs = performance.now() - started;
+
+    console.log(
+      `[imap speed] fetch of ${largeIds.length} x 500 KB in batches of 20: ${(largeBytes / 1e6).toFixed(0)} MB in ${largeMs.toFixed(0)} ms ` +
+        `(${(largeBytes / 1e6 / (largeMs / 1000)).toFixed(0)} MB/s)`,
+    );
     console.log(
       `[imap speed] full scan of ${count}: ${fullMs.toFixed(0)} ms; unchanged rescan: ${unchangedMs.toFixed(1)} ms; ` +
         `fetch of 1000 bodies (${(bytes / 1e6).toFixed(1)} MB): ${fetchMs.toFixed(0)} ms; identify ${count}: ${identifyMs.toFixed(0)} ms`,

@@ -219,12 +219,14 @@ export class ImapRepository implements Repository {
     if (uids.length === 0) return [];
     return this.run('move', fromFolder, async (client) => {
       const target = this.serverPath(client, toFolder);
+      // Also proves that the target exists: imapflow reports a refused MOVE/COPY as a bare `false`.
+      const targetUidNext = await this.uidNext(client, target, toFolder);
       await this.open(client, fromFolder);
       const uidPlus = client.capabilities.has('UIDPLUS');
       const native = client.capabilities.has('MOVE');
       if (!native && !uidPlus) await this.refuseUnsafeExpunge(client, uids, fromFolder);
       // Without UIDPLUS there is no COPYUID: remember what to look for in the target.
-      const before = uidPlus ? undefined : { identities: await identifyUids(client, uids), uidNext: await this.uidNext(client, target, toFolder) };
+      const identities = uidPlus ? undefined : await identifyUids(client, uids);
       const moved = new Map<number, number>();
       for (const set of uidSets(uids)) {
         const answer = native ? await client.messageMove(set, target, { uid: true }) : await client.messageCopy(set, target, { uid: true });
@@ -232,10 +234,10 @@ export class ImapRepository implements Repository {
         if (answer && answer.uidMap) for (const [from, to] of answer.uidMap) moved.set(from, to);
       }
       if (!native) await this.expungeUids(client, uids, fromFolder);
-      if (before) {
+      if (identities) {
         // COPY keeps the source UID order, so twins pair up in that order.
-        const present = uids.filter((uid) => before.identities.has(uid)).sort((a, b) => a - b);
-        const found = await findNewUids(client, target, before.uidNext, present.map((uid) => before.identities.get(uid)!.identity), toFolder);
+        const present = uids.filter((uid) => identities.has(uid)).sort((a, b) => a - b);
+        const found = await findNewUids(client, target, targetUidNext, present.map((uid) => identities.get(uid)!.identity), toFolder);
         present.forEach((uid, index) => moved.set(uid, found[index]!));
       }
       const missing = uids.filter((uid) => !moved.has(uid));
@@ -320,7 +322,9 @@ export class ImapRepository implements Repository {
   }
 
   private async uidNext(client: ImapFlow, path: string, folder: string): Promise<number> {
-    const status = await client.status(path, { uidNext: true });
+    const status = await client.status(path, { uidNext: true }).catch((error: unknown) => {
+      throw toImapfwError(error, { account: this.account, operation: 'status', folder, connectionLost: !client.usable });
+    });
     if (!status || !status.uidNext) throw new StoreError(`STATUS of "${folder}" on ${this.account} gave no UIDNEXT`);
     return status.uidNext;
   }
