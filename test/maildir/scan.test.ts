@@ -1,7 +1,8 @@
 import { readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/api/errors.js';
+import { ConfigError, FolderNotFoundError } from '../../src/api/errors.js';
+import { listMessageFiles } from '../../src/core/maildir/list-messages.js';
 import { MaildirRepository } from '../../src/api/repositories/maildir.js';
 import { mail } from '../contract/repository.contract.js';
 import { tempMaildir, type TempMaildir } from './helpers.js';
@@ -140,6 +141,23 @@ describe('scan', () => {
     await rename(join(root, 'cur', `${id}:2,R`), join(root, 'cur', `${id}:2,RT`));
     await repo.delete('INBOX', [id!]);
     expect((await repo.scan('INBOX')).messages).toEqual([]);
+  });
+});
+
+describe('a folder removed by another client', () => {
+  it('is FolderNotFoundError, never an empty listing', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.createFolder('Gone');
+    const [id] = await repo.store('Gone', [{ body: mail('g'), flags: [], internalDate: 0 }]);
+    const { checkpoint } = await repo.scan('Gone');
+    await rm(join(root, '.Gone'), { recursive: true });
+    await expect(repo.scan('Gone', checkpoint)).rejects.toBeInstanceOf(FolderNotFoundError);
+    await expect(repo.fetch('Gone', [id!])).rejects.toBeInstanceOf(FolderNotFoundError);
+    // Mid-listing, a missing cur/ is an error, while a missing new/ is just empty.
+    await expect(listMessageFiles(join(root, '.Gone'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(join(root, 'new'), { recursive: true });
+    expect((await listMessageFiles(root)).files.size).toBe(0);
   });
 });
 

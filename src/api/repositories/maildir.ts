@@ -31,6 +31,8 @@ import type {
 } from '../types.js';
 import { resolveMaildirOptions, type MaildirOptions, type MaildirWarning, type ResolvedMaildirOptions } from './maildir-options.js';
 
+export type { MaildirLayout, MaildirOptions, MaildirWarning } from './maildir-options.js';
+
 /** Parallel stat calls in a full scan. */
 const STAT_PARALLELISM = 32;
 /** Parallel message reads or writes in a batch. */
@@ -84,7 +86,7 @@ export class MaildirRepository implements Repository {
     return name;
   }
 
-  /** Receives each warning; by default keeps it for takeWarnings(). */
+  /** Receives each warning; by default keeps it (the first 1000) for takeWarnings(). */
   protected warn(warning: MaildirWarning): void {
     if (this.warnings.length < WARNINGS_KEPT) this.warnings.push(warning);
   }
@@ -103,9 +105,10 @@ export class MaildirRepository implements Repository {
       await this.ensureRoot();
       const { folders, foreign } = await listFolderDirs(this.options.root, this.options.layout);
       this.reportForeign(foreign);
-      const [inbox, ...others] = folders.filter((f) => this.folderFilter(f.name)).map((f) => ({ name: this.nameTrans(f.name) }));
-      others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      return inbox ? [inbox, ...others] : others;
+      return folders
+        .filter((f) => this.folderFilter(f.name))
+        .sort((a, b) => (a.name === INBOX ? -1 : b.name === INBOX ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((f) => ({ name: this.nameTrans(f.name) }));
     });
   }
 
@@ -126,9 +129,9 @@ export class MaildirRepository implements Repository {
     return this.run('delete folder', name, async () => {
       if (this.nameTransBack(name) === INBOX) throw new StoreError('INBOX cannot be deleted: it is the Maildir root');
       const dir = await this.folderDir(name);
-      await removeStaleTmpFiles(join(dir, 'tmp')).catch(() => undefined);
+      await removeStaleTmpFiles(join(dir, 'tmp')).catch(ignoreCode('ENOENT'));
       let files = 0;
-      for (const sub of MESSAGE_DIRS) files += (await readdir(join(dir, sub)).catch(() => [])).length;
+      for (const sub of MESSAGE_DIRS) files += ((await readdir(join(dir, sub)).catch(ignoreCode('ENOENT'))) ?? []).length;
       if (files > 0) {
         throw new StoreError(`folder "${name}" is not empty (${files} files in cur/, new/ or tmp/): delete its messages first`);
       }
@@ -324,6 +327,13 @@ export class MaildirRepository implements Repository {
     return dir;
   }
 
+  private async folderExists(name: string): Promise<boolean> {
+    return this.folderDir(name).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** The directory a folder stored here as `localName` has or would have. */
   private dirOf(localName: string): string {
     return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout));
@@ -432,8 +442,10 @@ export class MaildirRepository implements Repository {
       return await body();
     } catch (error) {
       if (error instanceof ImapfwError) throw error;
-      const where = folder === undefined ? `Maildir ${this.options.root}` : `folder "${folder}" of Maildir ${this.options.root}`;
       const code = (error as NodeJS.ErrnoException).code;
+      // The folder vanished under us (another client deleted it): say so, rather than report it empty.
+      if (code === 'ENOENT' && folder !== undefined && !(await this.folderExists(folder))) throw new FolderNotFoundError(folder, { cause: error });
+      const where = folder === undefined ? `Maildir ${this.options.root}` : `folder "${folder}" of Maildir ${this.options.root}`;
       throw new StoreError(`${operation} failed in ${where}: ${describeError(error)}`, { cause: error, retryable: code !== undefined && RETRYABLE_CODES.has(code) });
     }
   }

@@ -29,7 +29,7 @@ export interface MaildirCheckpoint {
 export const SETTLE_MS = 2000;
 
 /** A missing directory (a folder without new/) stamps as zero. */
-export const MISSING_DIR: DirStamp = { mtimeNs: '0', ino: '0' };
+const MISSING_DIR: DirStamp = { mtimeNs: '0', ino: '0' };
 
 function stampOf(stats: BigIntStats): DirStamp {
   return { mtimeNs: stats.mtimeNs.toString(), ino: stats.ino.toString() };
@@ -37,11 +37,12 @@ function stampOf(stats: BigIntStats): DirStamp {
 
 /** The stamps of a folder's cur/ and new/, taken before listing them. */
 export async function checkpointStamps(folderDir: string): Promise<{ cur: DirStamp; new: DirStamp }> {
-  const [cur, fresh] = await Promise.all([stampDir(join(folderDir, 'cur')), stampDir(join(folderDir, 'new'))]);
-  return { cur, new: fresh };
+  const [cur, fresh] = await Promise.all([stat(join(folderDir, 'cur'), { bigint: true }), stampOfNew(join(folderDir, 'new'))]);
+  return { cur: stampOf(cur), new: fresh };
 }
 
-async function stampDir(dir: string): Promise<DirStamp> {
+/** new/ may be missing (a folder made by hand); cur/ may not: without it there is no folder. */
+async function stampOfNew(dir: string): Promise<DirStamp> {
   try {
     return stampOf(await stat(dir, { bigint: true }));
   } catch (error) {

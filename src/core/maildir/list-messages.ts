@@ -31,7 +31,8 @@ export async function listMessageFiles(folderDir: string): Promise<MessageListin
   const foreign: ForeignEntry[] = [];
   for (const subdir of ['new', 'cur'] as const) {
     const dir = join(folderDir, subdir);
-    for (const entry of await readdirIfExists(dir)) {
+    // new/ may be missing (a folder made by hand); a missing cur/ means the folder is gone: an error, never "empty".
+    for (const entry of subdir === 'new' ? await readdirIfExists(dir) : await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       const kind = await entryKind(entry, path).catch(() => 'gone' as const);
       if (kind === 'gone') continue;
