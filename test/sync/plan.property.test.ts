@@ -1,0 +1,269 @@
+/**
+ * Property tests: random histories of adds (with duplicate identities, on
+ * both sides, before the first sync too), deletions, flag changes and
+ * UIDVALIDITY changes between syncs; each plan is applied to the two-store
+ * model and the result checked.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Side } from '../../src/api/types.js';
+import { mirrorPolicy, twoWayPolicy, writesTo, type SyncOperation, type SyncPlan, type SyncPolicy } from '../../src/core/sync/index.js';
+import { flagSet, World } from './model.js';
+
+const SIDES: Side[] = ['left', 'right'];
+const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '\\Deleted', '$Work'];
+
+type Op =
+  | { kind: 'add'; side: Side; identity: string; flags: string[] }
+  | { kind: 'delete'; side: Side; pick: number }
+  | { kind: 'flags'; side: Side; pick: number; add: string[]; remove: string[] }
+  | { kind: 'uidvalidity'; side: Side }
+  | { kind: 'sync' };
+
+function opArb(sides: Side[], { uidValidity = true } = {}): fc.Arbitrary<Op> {
+  const side = fc.constantFrom(...sides);
+  const flags = fc.subarray(FLAGS);
+  const pick = fc.nat(50);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), side, identity: fc.nat(6).map((n) => `I${n}`), flags }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, pick }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('flags' as const), side, pick, add: flags, remove: flags }) },
+    { weight: uidValidity ? 1 : 0, arbitrary: fc.record({ kind: fc.constant('uidvalidity' as const), side }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'sync' as const }) },
+  );
+}
+
+/** Applies a user's change to the world; returns false for a sync. */
+function apply(world: World, op: Op): boolean {
+  if (op.kind === 'sync') return false;
+  const store = world.store(op.side);
+  const ids = [...store.messages.keys()];
+  if (op.kind === 'add') store.add(op.identity, op.flags);
+  else if (op.kind === 'uidvalidity') world.invalidate(op.side);
+  else if (ids.length > 0) {
+    const id = ids[op.pick % ids.length]!;
+    if (op.kind === 'delete') store.messages.delete(id);
+    else {
+      const message = store.messages.get(id)!;
+      message.flags = flagSet([...message.flags.filter((flag) => !op.remove.includes(flag)), ...op.add]);
+    }
+  }
+  return true;
+}
+
+/** Runs the history, checking every sync (and a last one) with `check`. */
+function run(ops: Op[], sync: (world: World) => void): void {
+  const world = new World();
+  for (const op of ops) if (!apply(world, op)) sync(world);
+  sync(world);
+}
+
+function count(values: string[]): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const value of values) result.set(value, (result.get(value) ?? 0) + 1);
+  return result;
+}
+
+/** The delta rule, written out independently of the planner. */
+function deltaRule(saved: string[], left: string[], right: string[]): string[] {
+  const removed = saved.filter((flag) => !left.includes(flag) || !right.includes(flag));
+  const added = [...left, ...right].filter((flag) => !saved.includes(flag));
+  return flagSet([...saved.filter((flag) => !removed.includes(flag)), ...added]);
+}
+
+/**
+ * The messages a plan may delete to propagate a deletion the user made: the
+ * partner of a pair whose other message vanished, and an unpaired message
+ * with such a pair's identity (it may be found again as the pair's message).
+ */
+function deletable(before: World): Record<Side, Set<string>> {
+  const result = { left: new Set<string>(), right: new Set<string>() };
+  const identities = new Set<string>();
+  for (const pair of before.saved) {
+    const vanished = SIDES.some((side) => pair[side] !== undefined && !before.store(side).messages.has(pair[side]));
+    if (!vanished) continue;
+    if (pair.identity !== undefined) identities.add(pair.identity);
+    for (const side of SIDES) if (pair[side] !== undefined) result[side].add(pair[side]);
+  }
+  for (const side of SIDES) {
+    const paired = new Set(before.saved.map((pair) => pair[side]));
+    for (const [id, message] of before.store(side).messages) if (!paired.has(id) && identities.has(message.identity)) result[side].add(id);
+  }
+  return result;
+}
+
+function actionSides(plan: SyncPlan): Set<Side> {
+  const sides = new Set<Side>();
+  for (const step of plan.steps) {
+    if (step.copy) sides.add(step.copy.from === 'left' ? 'right' : 'left');
+    for (const change of step.setFlags) sides.add(change.side);
+    for (const ref of step.delete) sides.add(ref.side);
+  }
+  return sides;
+}
+
+/** Every pair names messages that exist (or, for an orphan, existed), each message is in at most one pair. */
+function expectConsistentPairs(world: World): void {
+  for (const side of SIDES) {
+    const ids = world.saved.map((pair) => pair[side]).filter((id) => id !== undefined);
+    expect(new Set(ids).size, `${side} ids are unique in pairs`).toBe(ids.length);
+  }
+}
+
+function expectSecondPlanEmpty(world: World, policy: SyncPolicy): void {
+  const { plan } = world.plan(policy);
+  expect(plan.steps, 'a second plan').toEqual([]);
+}
+
+function checkTwoWaySync(world: World): void {
+  const policy = twoWayPolicy();
+  const before = world.clone();
+  world.sync(policy);
+
+  // Both sides hold the same messages, each one paired, with equal flags.
+  expect(world.left.identities()).toEqual(world.right.identities());
+  expect(world.saved.length).toBe(world.left.messages.size);
+  expect(world.saved.length).toBe(world.right.messages.size);
+  expectConsistentPairs(world);
+  for (const pair of world.saved) {
+    const left = world.left.messages.get(pair.left!)!;
+    const right = world.right.messages.get(pair.right!)!;
+    expect(left.identity).toBe(right.identity);
+    expect(pair.identity).toBe(left.identity);
+    expect(flagSet(left.flags)).toEqual(flagSet(pair.flags));
+    expect(flagSet(right.flags)).toEqual(flagSet(pair.flags));
+  }
+
+  // Flags of pairs present on both sides follow the delta rule.
+  for (const pair of before.saved) {
+    const left = pair.left === undefined ? undefined : before.left.messages.get(pair.left);
+    const right = pair.right === undefined ? undefined : before.right.messages.get(pair.right);
+    if (!left || !right) continue;
+    const expected = deltaRule(pair.flags, left.flags, right.flags);
+    expect(flagSet(world.left.messages.get(pair.left!)!.flags)).toEqual(expected);
+    expect(flagSet(world.right.messages.get(pair.right!)!.flags)).toEqual(expected);
+  }
+
+  // Nothing lost: a message disappears only to propagate a user's deletion.
+  const mayGo = deletable(before);
+  for (const side of SIDES) {
+    for (const id of before.store(side).messages.keys()) {
+      if (!mayGo[side].has(id)) expect(world.store(side).messages.has(id), `${side} ${id} kept`).toBe(true);
+    }
+  }
+  // Nothing duplicated: per identity, no more copies than the fuller side had; no fewer than it had minus deletions.
+  const deletions = count(before.saved.filter((pair) => SIDES.some((side) => pair[side] !== undefined && !before.store(side).messages.has(pair[side]))).map((pair) => pair.identity!));
+  const after = count(world.left.identities());
+  const [left, right] = [count(before.left.identities()), count(before.right.identities())];
+  for (const identity of new Set([...left.keys(), ...right.keys(), ...after.keys()])) {
+    const fuller = Math.max(left.get(identity) ?? 0, right.get(identity) ?? 0);
+    expect(after.get(identity) ?? 0).toBeLessThanOrEqual(fuller);
+    expect(after.get(identity) ?? 0).toBeGreaterThanOrEqual(fuller - (deletions.get(identity) ?? 0));
+  }
+
+  expect(world.plan(policy).asked, 'identities asked by a second plan').toEqual({ left: [], right: [] });
+  expectSecondPlanEmpty(world, policy);
+}
+
+function checkMirrorSync(world: World): void {
+  const policy = mirrorPolicy();
+  const before = world.clone();
+  const { plan } = world.plan(policy);
+  expect(actionSides(plan).has('left'), 'mirror acts on the left').toBe(false);
+  world.execute(plan);
+
+  expect(world.left.messages).toEqual(before.left.messages);
+  expectConsistentPairs(world);
+  // Every left message is on the right with the left flags, unless the user deleted its copy there (orphan).
+  const byLeft = new Map(world.saved.map((pair) => [pair.left, pair]));
+  for (const [id, message] of world.left.messages) {
+    const pair = byLeft.get(id);
+    expect(pair, `left ${id} is paired`).toBeDefined();
+    const copy = world.right.messages.get(pair!.right!);
+    if (copy) {
+      expect(copy.identity).toBe(message.identity);
+      expect(flagSet(copy.flags)).toEqual(flagSet(message.flags));
+    } else {
+      expect(before.saved.some((saved) => saved.right === pair!.right), 'an orphan comes from a saved pair').toBe(true);
+    }
+  }
+  // Pairs only name left messages that exist; the plan makes no unpaired message and loses none.
+  for (const pair of world.saved) expect(world.left.messages.has(pair.left!)).toBe(true);
+  const paired = new Set(world.saved.map((pair) => pair.right));
+  for (const id of world.right.messages.keys()) if (!paired.has(id)) expect(before.right.messages.has(id), `unpaired right ${id} was there before`).toBe(true);
+  const mayGo = deletable(before);
+  for (const id of before.right.messages.keys()) if (!mayGo.right.has(id)) expect(world.right.messages.has(id), `right ${id} kept`).toBe(true);
+
+  expectSecondPlanEmpty(world, policy);
+}
+
+const operations = fc.subarray<SyncOperation>(['new', 'gone', 'flags']);
+const policyArb: fc.Arbitrary<SyncPolicy> = fc
+  .record({ toRight: operations, toLeft: operations, expungeLeft: fc.boolean(), expungeRight: fc.boolean() })
+  .map(({ toRight, toLeft, expungeLeft, expungeRight }) => ({
+    toRight: new Set(toRight),
+    toLeft: new Set(toLeft),
+    expunge: { left: expungeLeft, right: expungeRight },
+  }));
+
+function checkAnyPolicySync(world: World, policy: SyncPolicy): void {
+  const before = world.clone();
+  const { plan } = world.plan(policy);
+  for (const side of actionSides(plan)) expect(writesTo(policy, side), `acts on ${side}`).toBe(true);
+  world.execute(plan);
+  expectConsistentPairs(world);
+
+  // A message disappears only to propagate a deletion, or to expunge (here or, per `gone`, on the other side).
+  const mayGo = deletable(before);
+  for (const side of SIDES) {
+    const other = side === 'left' ? 'right' : 'left';
+    const expunging = policy.expunge[side] || (policy.expunge[other] && (side === 'left' ? policy.toLeft : policy.toRight).has('gone'));
+    for (const id of before.store(side).messages.keys()) {
+      if (!mayGo[side].has(id) && !expunging) expect(world.store(side).messages.has(id), `${side} ${id} kept`).toBe(true);
+    }
+  }
+  // No side ends up with more copies of a message than the fuller side had.
+  for (const side of SIDES) {
+    const after = count(world.store(side).identities());
+    const [left, right] = [count(before.left.identities()), count(before.right.identities())];
+    for (const [identity, n] of after) expect(n).toBeLessThanOrEqual(Math.max(left.get(identity) ?? 0, right.get(identity) ?? 0));
+  }
+  expectSecondPlanEmpty(world, policy);
+}
+
+describe('planSync properties', () => {
+  it('two-way: both sides end equal, flags follow the delta rule, nothing lost or duplicated, a second plan is empty', () => {
+    fc.assert(
+      fc.property(fc.array(opArb(SIDES), { maxLength: 60 }), (ops) => run(ops, checkTwoWaySync)),
+      { numRuns: 400 },
+    );
+  });
+
+  it('mirror: the right follows the left (but for local deletions), the left is untouched, a second plan is empty', () => {
+    fc.assert(
+      fc.property(fc.array(opArb(SIDES), { maxLength: 60 }), (ops) => run(ops, checkMirrorSync)),
+      { numRuns: 400 },
+    );
+  });
+
+  // A UIDVALIDITY change is left out: a message not found again after one is kept on the right, never deleted.
+  it('mirror with no local change: right == left after every sync', () => {
+    fc.assert(
+      fc.property(fc.array(opArb(['left'], { uidValidity: false }), { maxLength: 60 }), (ops) =>
+        run(ops, (world) => {
+          world.sync(mirrorPolicy());
+          expect(world.right.identities()).toEqual(world.left.identities());
+          for (const pair of world.saved) expect(flagSet(world.right.messages.get(pair.right!)!.flags)).toEqual(flagSet(world.left.messages.get(pair.left!)!.flags));
+        }),
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('any policy: acts only where it may write, loses nothing it may not, duplicates nothing, converges in one plan', () => {
+    fc.assert(
+      fc.property(policyArb, fc.array(opArb(SIDES), { maxLength: 60 }), (policy, ops) => run(ops, (world) => checkAnyPolicySync(world, policy))),
+      { numRuns: 400 },
+    );
+  });
+});
