@@ -14,6 +14,7 @@ import { listMessageFiles, type MessageFile } from '../../core/maildir/list-mess
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
 import { internalDateOf, readMessageMeta } from '../../core/maildir/message-meta.js';
+import { readInChunks } from '../../core/maildir/read-in-chunks.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
@@ -37,7 +38,6 @@ export type { MaildirLayout, MaildirOptions, MaildirWarning } from './maildir-op
 const STAT_PARALLELISM = 32;
 /** Parallel message reads or writes in a batch. */
 const FILE_PARALLELISM = 4;
-const READ_CHUNK = 256 * 1024;
 /** A listing changing under a full scan is redone this many times at most. */
 const SCAN_ATTEMPTS = 3;
 /** Folder listings kept to find messages by id without listing again. */
@@ -196,9 +196,13 @@ export class MaildirRepository implements Repository {
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
           const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
-          const builder = new IdentityBuilder();
-          for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK })) builder.update(chunk as Buffer);
-          return { id, ...builder.digest() };
+          try {
+            const builder = new IdentityBuilder();
+            await readInChunks(handle, (chunk) => builder.update(chunk));
+            return { id, ...builder.digest() };
+          } finally {
+            await handle.close();
+          }
         }),
       );
       return found.filter((m): m is IdentifiedMessage => m !== undefined);
