@@ -26,7 +26,7 @@ export interface MaildirCheckpoint {
   settled: boolean;
 }
 
-export const SETTLE_MS = 2000;
+const SETTLE_MS = 2000;
 
 /** A missing directory (a folder without new/) stamps as zero. */
 const MISSING_DIR: DirStamp = { mtimeNs: '0', ino: '0' };

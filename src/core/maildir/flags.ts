@@ -41,7 +41,7 @@ export function keywordLetter(index: number): string {
   return String.fromCharCode(0x61 + index);
 }
 
-export function keywordIndex(letter: string): number | undefined {
+function keywordIndex(letter: string): number | undefined {
   const index = letter.charCodeAt(0) - 0x61;
   return letter.length === 1 && index >= 0 && index < 26 ? index : undefined;
 }

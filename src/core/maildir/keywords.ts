@@ -2,7 +2,7 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../api/errors.js';
 import { fsyncDir } from './fsync-dir.js';
-import { keywordIndex, keywordLetter } from './flags.js';
+import { keywordLetter } from './flags.js';
 
 /**
  * The `dovecot-keywords` file of a folder: one "N name" line per keyword,
@@ -12,7 +12,7 @@ import { keywordIndex, keywordLetter } from './flags.js';
 export const KEYWORDS_FILE = 'dovecot-keywords';
 const LOCK_FILE = `${KEYWORDS_FILE}.lock`;
 const MAX_KEYWORDS = 26;
-/** Dovecot considers its dotlocks stale after this long; so do we. */
+/** A lock older than this was left by a crashed writer (a real update takes milliseconds). */
 const STALE_LOCK_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
@@ -41,11 +41,6 @@ export class KeywordTable {
   letterOf(keyword: string): string | undefined {
     const index = this.names.indexOf(keyword);
     return index < 0 ? undefined : keywordLetter(index);
-  }
-
-  nameOfLetter(letter: string): string | undefined {
-    const index = keywordIndex(letter);
-    return index === undefined ? undefined : this.names[index];
   }
 
   /** Gives each missing keyword the lowest free index; returns those that found none. */

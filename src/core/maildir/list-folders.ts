@@ -14,7 +14,7 @@ export interface FolderDir {
 
 export const MESSAGE_DIRS: ReadonlySet<string> = new Set(['cur', 'new', 'tmp']);
 /** Files a folder directory may hold: ours, Dovecot's keywords, the Maildir++ marker; plus our transient lock/temp files. */
-export function isFolderFile(name: string): boolean {
+function isFolderFile(name: string): boolean {
   return name === KEYWORDS_FILE || name === UID_VALIDITY_FILE || name === 'maildirfolder' || name === `${KEYWORDS_FILE}.lock` || name.startsWith(`${UID_VALIDITY_FILE}.`);
 }
 
