@@ -85,7 +85,9 @@ describe('errors', () => {
 
     const fetching = repo.fetch('Big', ids);
     const outcome = fetching.catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Kill once the FETCH has reached the server (its 120 MB answer takes far longer to stream).
+    const fetchSent = async () => (await server.commandsSeen()).some((c) => /^UID FETCH .*BODY\.PEEK\[\]/i.test(c));
+    for (let waited = 0; !(await fetchSent()) && waited < 5000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await killImapProcesses(server)).toBeGreaterThan(0);
     const error = await outcome;
     expect(error).toBeInstanceOf(NetworkError);
@@ -109,8 +111,15 @@ describe('errors', () => {
     expect(await repo.listFolders().catch((e: unknown) => e)).toBe(first);
     await repo.close();
 
-    const log = await readFile(path.join(server.dir, 'dovecot.log'), 'utf8');
-    const failures = log.split('\n').filter((line) => /imap-login: .*auth failed/.test(line));
+    // Dovecot's log process writes the login line a moment after the disconnect.
+    const readLog = () => readFile(path.join(server.dir, 'dovecot.log'), 'utf8');
+    const authFailures = (log: string) => log.split('\n').filter((line) => /imap-login: .*auth failed/.test(line));
+    for (let waited = 0; authFailures(await readLog()).length === 0 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const log = await readLog();
+    const failures = authFailures(log);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/auth failed, 1 attempts/);
     expect(log).not.toContain('wrong-password-xyz');
