@@ -15,7 +15,9 @@ export const DELETED = '\\Deleted';
  * side's flags.
  */
 export function mergeFlags(base: readonly string[], sides: readonly (readonly string[])[]): string[] {
-  if (sides.every((flags) => sameFlags(flags, base))) return sorted(base);
+  // Sides that agree (the common case) merge to what they hold.
+  const first = sides[0] ?? base;
+  if (sides.every((flags) => sameFlags(flags, first))) return sorted(first);
   const was = new Set(base);
   const result = new Set(base);
   for (const flags of sides) {

@@ -1,4 +1,4 @@
-import type { Identity, MessageId } from '../../api/types.js';
+import type { Identity, MessageId, MessageMeta } from '../../api/types.js';
 
 /**
  * The unpaired messages of one side, by identity. Messages sharing an
@@ -6,27 +6,27 @@ import type { Identity, MessageId } from '../../api/types.js';
  * so that duplicates pair one-to-one in a deterministic order.
  */
 export class IdentityPool {
-  /** Per identity, ids sorted highest first: `take` pops the lowest. */
-  private readonly byIdentity = new Map<Identity, MessageId[]>();
+  /** Per identity, messages sorted highest id first: `take` pops the lowest. */
+  private readonly byIdentity = new Map<Identity, MessageMeta[]>();
 
-  constructor(ids: Iterable<MessageId>, identities: ReadonlyMap<MessageId, Identity>) {
-    for (const id of ids) {
-      const identity = identities.get(id);
+  constructor(messages: Iterable<MessageMeta>, identities: ReadonlyMap<MessageId, Identity>) {
+    for (const message of messages) {
+      const identity = identities.get(message.id);
       if (identity === undefined) continue;
       const list = this.byIdentity.get(identity);
-      if (list) list.push(id);
-      else this.byIdentity.set(identity, [id]);
+      if (list) list.push(message);
+      else this.byIdentity.set(identity, [message]);
     }
-    for (const list of this.byIdentity.values()) if (list.length > 1) list.sort((a, b) => compareIds(b, a));
+    for (const list of this.byIdentity.values()) if (list.length > 1) list.sort((a, b) => compareIds(b.id, a.id));
   }
 
-  /** Removes and returns the lowest id with this identity. */
-  take(identity: Identity): MessageId | undefined {
+  /** Removes and returns the message with this identity that has the lowest id. */
+  take(identity: Identity): MessageMeta | undefined {
     return this.byIdentity.get(identity)?.pop();
   }
 
-  has(identity: Identity): boolean {
-    return (this.byIdentity.get(identity)?.length ?? 0) > 0;
+  count(identity: Identity): number {
+    return this.byIdentity.get(identity)?.length ?? 0;
   }
 
   identities(): Iterable<Identity> {

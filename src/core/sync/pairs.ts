@@ -18,14 +18,13 @@ export function unpairedIds(saved: readonly SavedPair[], side: Side, messages: r
 
 /** A pair with only the fields that have a value: the state store wants no `undefined` fields. */
 export function makePair(ids: Partial<Record<Side, MessageId>>, flags: string[], identity: Identity | undefined): SavedPair {
-  return { ...optional('left', ids.left), ...optional('right', ids.right), flags, ...optional('identity', identity) };
+  const pair: SavedPair = { flags };
+  if (ids.left !== undefined) pair.left = ids.left;
+  if (ids.right !== undefined) pair.right = ids.right;
+  if (identity !== undefined) pair.identity = identity;
+  return pair;
 }
 
 export function samePair(a: SavedPair, b: SavedPair): boolean {
   return a.left === b.left && a.right === b.right && a.identity === b.identity && sameFlags(a.flags, b.flags);
-}
-
-/** `{ [key]: value }`, or `{}` when the value is undefined. */
-export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

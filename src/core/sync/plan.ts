@@ -24,8 +24,8 @@
 import type { Identity, MessageId, MessageMeta, Side } from '../../api/types.js';
 import { DELETED, flagDelta, mergeFlags, sameFlags, sorted } from './flags.js';
 import { IdentityPool } from './identity-pool.js';
-import { makePair, optional, otherSide, samePair, SIDES, unpairedIds } from './pairs.js';
-import type { Identities, PlanInput, PlanStep, SavedPair, SyncPlan } from './plan-types.js';
+import { makePair, otherSide, samePair, SIDES, unpairedIds } from './pairs.js';
+import type { CopyAction, Identities, PlanInput, PlanStep, SavedPair, SyncPlan } from './plan-types.js';
 import { towards, type SyncPolicy } from './policy.js';
 
 export function planSync(input: PlanInput): SyncPlan {
@@ -66,7 +66,7 @@ class Planner {
       left: new Set(unpairedIds(input.saved, 'left', input.left)),
       right: new Set(unpairedIds(input.saved, 'right', input.right)),
     };
-    this.pools = { left: new IdentityPool(this.unpaired.left, this.identities.left), right: new IdentityPool(this.unpaired.right, this.identities.right) };
+    this.pools = { left: this.pool('left'), right: this.pool('right') };
   }
 
   plan(): SyncPlan {
@@ -95,11 +95,18 @@ class Planner {
     return found ?? (id === undefined ? 'lost' : 'vanished');
   }
 
+  private pool(side: Side): IdentityPool {
+    const unpaired = this.unpaired[side];
+    return new IdentityPool(
+      this.input[side].filter((message) => unpaired.has(message.id)),
+      this.identities[side],
+    );
+  }
+
   private take(side: Side, identity: Identity): MessageMeta | undefined {
-    const id = this.pools[side].take(identity);
-    if (id === undefined) return undefined;
-    this.unpaired[side].delete(id);
-    return this.current[side].get(id);
+    const message = this.pools[side].take(identity);
+    if (message) this.unpaired[side].delete(message.id);
+    return message;
   }
 
   private knownIdentity(pair: SavedPair): Identity | undefined {
@@ -114,9 +121,8 @@ class Planner {
   /** Unpaired messages with the same identity on both sides: the same mail, stored on both already. */
   private *matchUnpaired(): Generator<Located & { left: MessageMeta; right: MessageMeta }> {
     for (const identity of this.pools.left.identities()) {
-      while (this.pools.left.has(identity) && this.pools.right.has(identity)) {
-        yield { base: [], identity, left: this.take('left', identity)!, right: this.take('right', identity)! };
-      }
+      const pairs = Math.min(this.pools.left.count(identity), this.pools.right.count(identity));
+      for (let i = 0; i < pairs; i++) yield { base: [], identity, left: this.take('left', identity)!, right: this.take('right', identity)! };
     }
   }
 
@@ -141,6 +147,7 @@ class Planner {
 
   /** The message is on both sides: merge flags, expunge. */
   private reconcile(pair: Located, left: MessageMeta, right: MessageMeta): void {
+    if (this.unchanged(pair, left, right)) return;
     const { policy } = this;
     const messages = { left, right };
     const merged = mergeFlags(pair.base, [
@@ -155,7 +162,7 @@ class Planner {
     };
     // A side deleted alone keeps its id in the pair: an orphan, like a deletion that may not propagate.
     const becomes = deleted.left && deleted.right ? undefined : makePair({ left: left.id, right: right.id }, merged, pair.identity);
-    const step = this.step(pair.was, optional('becomes', becomes));
+    const step = this.step(pair.was, becomes && { becomes });
     for (const side of SIDES) {
       const { id, flags } = messages[side];
       if (deleted[side]) step.delete.push({ side, id });
@@ -165,6 +172,13 @@ class Planner {
     if (!unchanged) this.steps.push(step);
   }
 
+  /** The common case, answered without allocating: the pair is as the last sync left it. */
+  private unchanged({ was, identity }: Located, left: MessageMeta, right: MessageMeta): boolean {
+    if (!was || was.left !== left.id || was.right !== right.id || was.identity !== identity) return false;
+    if (!sameFlags(left.flags, was.flags) || !sameFlags(right.flags, was.flags)) return false;
+    return !this.expunges('left', left.flags) && !this.expunges('right', right.flags);
+  }
+
   /** A message no pair holds (or whose pair lost the other side): copy it over. */
   private newMessage(side: Side, message: MessageMeta, pair: Located | undefined): void {
     const to = otherSide(side);
@@ -172,7 +186,8 @@ class Planner {
     if (this.expunges(side, message.flags)) return this.push(pair?.was, { delete: [{ side, id: message.id }] });
     if (towards(this.policy, to).has('new') && !this.expunges(to, message.flags)) {
       const flags = sorted(message.flags);
-      const copy = { from: side, id: message.id, flags, ...optional('identity', identity) };
+      const copy: CopyAction = { from: side, id: message.id, flags };
+      if (identity !== undefined) copy.identity = identity;
       return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity), copy });
     }
     if (pair?.was) this.push(pair.was); // the pair is dissolved; the message stays, unpaired
@@ -183,7 +198,9 @@ class Planner {
   }
 
   private step(was: SavedPair | undefined, fields: Partial<Omit<PlanStep, 'was'>> = {}): PlanStep {
-    return { ...optional('was', was), setFlags: [], delete: [], ...fields };
+    const step: PlanStep = { setFlags: [], delete: [], ...fields };
+    if (was) step.was = was;
+    return step;
   }
 
   private push(was: SavedPair | undefined, fields: Partial<Omit<PlanStep, 'was'>> = {}): void {
