@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import type { ActorContext } from '../app.js';
 import { AuthError, NetworkError, ReadOnlyError, StoreError } from '../errors.js';
 import type {
   FetchedMessage,
@@ -64,11 +65,12 @@ export class ImapRepository implements Repository {
   private authFailure: AuthError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(protected readonly options: ImapRepositoryOptions) {
+  /** `context` is given when the repository runs as an actor: its logger is used unless `options.logger` is set. */
+  constructor(protected readonly options: ImapRepositoryOptions, context?: Pick<ActorContext, 'logger'>) {
     this.server = parseImapUrl(options.url);
     this.account = describeServer(this.server);
     this.readOnly = options.readOnly === true;
-    this.log = options.logger?.child({ component: 'imap', account: this.account });
+    this.log = (options.logger ?? context?.logger)?.child({ component: 'imap', account: this.account });
   }
 
   /** Which server folders listFolders reports; `name` is canonical, before nameTrans. */

@@ -1,3 +1,4 @@
 export type { Checkpoints, FolderPairRecord, Intent, MessagePair, NewIntent, PairKey, StateCommit, StateStore } from './types.js';
 export { MemoryStateStore } from './memory.js';
 export { SqliteStateStore, stateDatabasePath, type SqliteStateStoreOptions } from './sqlite.js';
+export { StateRepository, type StateRepositoryOptions } from './state-repository.js';

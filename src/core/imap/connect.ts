@@ -1,4 +1,4 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../api/errors.js';
 import { toImapfwError } from './errors.js';
@@ -34,6 +34,8 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   const { server } = options;
   const account = describeServer(server);
   const plaintextAllowed = isLoopbackHost(server.host) || options.allowPlaintext === true;
+  // Loaded on first use: only the workers that talk IMAP pay for the import (~0.2 s).
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: server.host,
     port: server.port,

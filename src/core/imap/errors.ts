@@ -1,4 +1,3 @@
-import { AuthenticationFailure } from 'imapflow';
 import {
   AuthError,
   ConfigError,
@@ -76,7 +75,8 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   const where = context.folder === undefined ? context.account : `"${context.folder}" on ${context.account}`;
   const serverText = describeServerAnswer(failure);
 
-  if (failure.authenticationFailed || error instanceof AuthenticationFailure) {
+  // imapflow's AuthenticationFailure sets `authenticationFailed`.
+  if (failure.authenticationFailed) {
     return new AuthError(
       `login as ${context.account} refused${serverText ? ` (${serverText})` : ''}; check the user name and the password`,
       { cause: error },

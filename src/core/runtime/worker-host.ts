@@ -29,7 +29,9 @@ export interface WorkerInit {
 /** What an actor may implement beyond its public methods. */
 interface Lifecycle {
   start?(): Promise<void> | void;
+  /** Called when the worker is asked to stop; `close()` (a repository's) when there is no `stop()`. */
   stop?(): Promise<void> | void;
+  close?(): Promise<void> | void;
   attachLogPort?(port: MessagePort, from: string): void;
 }
 
@@ -50,7 +52,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
   const bind = (binding: PortBinding) => {
     openPorts.add(binding.port);
     if (binding.kind === 'log') {
-      if (binding.role === 'client') logger = workerLogger(actor.name, binding.port, logLevel(actor));
+      if (binding.role === 'client') logger = workerLogger(actor.name, binding.port);
       else instance?.attachLogPort?.(binding.port, binding.peer);
     } else if (binding.role === 'client') {
       const remote = connect(binding.port);
@@ -69,7 +71,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
       }
       void (async () => {
         try {
-          await instance?.stop?.();
+          await (instance?.stop ? instance.stop() : instance?.close?.());
         } catch (error) {
           post({ type: 'error', record: errorRecord(actor.name, 'exception', error) });
         }
@@ -86,7 +88,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
     const ActorClass = await loadActorClass(init);
     const context: ActorContext = {
       name: actor.name,
-      logger: logger ?? workerLogger(actor.name, undefined, logLevel(actor)),
+      logger: logger ?? workerLogger(actor.name, undefined),
       peer<T>(name: string): Remote<T> {
         const remote = clients.get(name);
         if (!remote) throw new RuntimeError(`actor "${actor.name}" has no channel to "${name}"; declare it before start`);
@@ -102,10 +104,6 @@ export async function hostActor(init: WorkerInit): Promise<void> {
   }
   post({ type: 'ready' });
   await stopped;
-}
-
-function logLevel(actor: ActorDeclaration): string | undefined {
-  return (actor.options as { logLevel?: string } | undefined)?.logLevel;
 }
 
 function peerOf(init: WorkerInit, channel: string): string {

@@ -1,0 +1,100 @@
+import type { Remote } from '../app.js';
+import type { StateStore } from '../state/types.js';
+import type { FetchedMessage, Repository, Side } from '../types.js';
+import type { PlanStep } from '../../core/sync/index.js';
+import { identityFromBody } from '../../core/identity.js';
+import { retrying } from './retrying.js';
+
+export interface CopyJob {
+  /** Steps that each copy one message from `from` to the other side. */
+  steps: PlanStep[];
+  from: Side;
+  folders: Record<Side, string>;
+  folderPairId: number;
+  /** Sizes of the source's messages, to cut batches by bytes. */
+  sizes: ReadonlyMap<string, number>;
+  source: Remote<Repository>;
+  target: Remote<Repository>;
+  state: Remote<StateStore>;
+  batchMessages: number;
+  batchBytes: number;
+  onBatch(messages: number, bytes: number): void;
+  onError(error: unknown): void;
+}
+
+/**
+ * Copies messages in batches, pipelined: the next batch is fetched while the
+ * previous one is stored, and no more than two batches are ever in flight,
+ * so memory does not grow with the folder.
+ *
+ * Per batch: open intents (source id + identity) in the state, store on the
+ * target (durable when it returns), then commit the pairs and close the
+ * intents in one transaction. A crash between the two commits leaves open
+ * intents: the next run lists the target in full and pairs what arrived by
+ * identity. A failed store is not retried here (part of it may have landed):
+ * the folder reports the error and the next run pairs what landed.
+ */
+export async function copySteps(job: CopyJob): Promise<void> {
+  const to: Side = job.from === 'left' ? 'right' : 'left';
+  let storing: Promise<void> = Promise.resolve();
+  let failed = false;
+  const fail = (error: unknown) => {
+    failed = true;
+    job.onError(error);
+  };
+
+  for (const batch of batches(job)) {
+    const ids = batch.map((step) => step.copy!.id);
+    const fetched = await retrying(() => job.source.fetch(job.folders[job.from], ids)).catch(fail);
+    await storing;
+    if (failed || !fetched) break;
+    storing = storeBatch(job, to, batch, fetched).catch(fail);
+  }
+  await storing;
+}
+
+async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
+  const bodies = new Map(fetched.map((message) => [message.id, message]));
+  // A message expunged between the scan and the fetch is simply not copied.
+  const present = batch.filter((step) => bodies.has(step.copy!.id));
+  if (present.length === 0) return;
+  const messages = present.map((step) => bodies.get(step.copy!.id)!);
+  const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);
+  const bytes = messages.reduce((sum, message) => sum + message.body.byteLength, 0);
+
+  const { intentIds } = await job.state.commit(job.folderPairId, {
+    openIntents: present.map((step, i) => ({ from: job.from, sourceId: step.copy!.id, identity: identities[i]! })),
+  });
+  // The bodies are transferred to the target's thread: not usable here afterwards.
+  const newIds = await job.target.store(
+    job.folders[to],
+    present.map((step, i) => ({ body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate })),
+  );
+  await job.state.commit(job.folderPairId, {
+    removePairs: present.flatMap((step) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
+    upsertPairs: present.map((step, i) => ({
+      ...step.becomes!,
+      [to]: newIds[i]!,
+      identity: identities[i]!,
+    })),
+    closeIntents: intentIds,
+  });
+  job.onBatch(present.length, bytes);
+}
+
+/** Cuts the steps into batches of at most `batchMessages` messages and about `batchBytes` bytes. */
+function* batches(job: CopyJob): Generator<PlanStep[]> {
+  let batch: PlanStep[] = [];
+  let bytes = 0;
+  for (const step of job.steps) {
+    const size = job.sizes.get(step.copy!.id) ?? 0;
+    if (batch.length > 0 && (batch.length >= job.batchMessages || bytes + size > job.batchBytes)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(step);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}

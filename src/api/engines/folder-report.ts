@@ -1,0 +1,65 @@
+import type { Side } from '../types.js';
+
+/** What the sync of one folder pair did. Plain data: it crosses threads. */
+export interface FolderReport {
+  left: string;
+  right: string;
+  /** Nothing changed on either side since the last run: not even listed. */
+  unchanged: boolean;
+  /** Messages copied, by the side they were copied to. */
+  copied: Record<Side, number>;
+  /** Messages found on both sides and paired by identity instead of copied. */
+  paired: number;
+  /** Messages deleted, by side. */
+  deleted: Record<Side, number>;
+  /** Messages whose flags changed, by side. */
+  flagsChanged: Record<Side, number>;
+  /** Bytes of message bodies copied. */
+  bytes: number;
+  /** Human lines of the plan, on a dry run. */
+  planned: string[];
+  /** One entry per failure; empty when the folder fully synced. */
+  errors: ReportedError[];
+  seconds: number;
+}
+
+/** A failure as reports carry it: its code (see errors.ts) and what to tell the user. */
+export interface ReportedError {
+  folder?: string;
+  code?: string;
+  message: string;
+}
+
+export function reportError(error: unknown, folder?: string): ReportedError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    ...(folder === undefined ? {} : { folder }),
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+export function emptyFolderReport(left: string, right: string): FolderReport {
+  return {
+    left,
+    right,
+    unchanged: false,
+    copied: { left: 0, right: 0 },
+    paired: 0,
+    deleted: { left: 0, right: 0 },
+    flagsChanged: { left: 0, right: 0 },
+    bytes: 0,
+    planned: [],
+    errors: [],
+    seconds: 0,
+  };
+}
+
+/** Where a folder's sync stands, for progress bars. */
+export interface FolderProgress {
+  folder: string;
+  /** Messages to copy in this folder, and copied so far. */
+  total: number;
+  done: number;
+  bytes: number;
+}

@@ -1,0 +1,16 @@
+/**
+ * Runs an idempotent request, again after a retryable failure (a dropped
+ * connection: the repository reconnects on the next call), waiting 0.5 s,
+ * 1 s, then 2 s. Other failures, and the last one, are thrown.
+ * Never wrap a request that is not safe to repeat (a store).
+ */
+export async function retrying<T>(request: () => Promise<T>, attempts = 4, firstDelayMs = 500): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retryable?: unknown } | null)?.retryable !== true) throw error;
+      await new Promise((resolve) => setTimeout(resolve, firstDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import type { ActorContext, Remote } from '../app.js';
+import { ImapfwError } from '../errors.js';
+import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
+import type { MessageMeta, Repository, ScanResult, Side } from '../types.js';
+import { describePlan, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
+import type { SyncPolicy } from '../../core/sync/policy.js';
+import { copySteps } from './copy-steps.js';
+import { emptyFolderReport, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
+import { identifyAll } from './identify-all.js';
+import { retrying } from './retrying.js';
+
+export interface SyncFolderOptions {
+  /** Actor names of the two repositories and of the state store. */
+  left: string;
+  right: string;
+  state: string;
+  policy: SyncPolicy;
+  /** Plan and report, change nothing (neither the stores nor the state). */
+  dryRun?: boolean;
+  /** A copy batch holds at most this many messages... */
+  batchMessages?: number;
+  /** ...and about this many bytes. Two batches are in flight at most. */
+  batchBytes?: number;
+}
+
+export interface FolderPairNames {
+  left: string;
+  right: string;
+  /** On a dry run: this side's folder does not exist yet (it would be created); plan as if empty. */
+  absent?: Side;
+}
+
+const SIDES: readonly Side[] = ['left', 'right'];
+/** Flag changes and deletions are sent and committed this many at a time. */
+const UPDATE_BATCH = 500;
+
+/**
+ * The SyncFolder engine (DESIGN §4): syncs one folder pair. Scans both
+ * sides from their checkpoints, plans three-way against the saved state,
+ * then executes: flag changes and deletions, then copies, pipelined. Each
+ * step's pair is committed only once its actions are durable, so a crash at
+ * any moment loses nothing and the next run finds what was done.
+ */
+export class SyncFolder {
+  protected readonly options: SyncFolderOptions;
+  protected readonly context: ActorContext;
+  private current: FolderProgress | undefined;
+
+  constructor(options: SyncFolderOptions, context: ActorContext) {
+    this.options = options;
+    this.context = context;
+  }
+
+  /** The folder being synced, for progress bars; undefined between folders. */
+  progress(): FolderProgress | undefined {
+    return this.current;
+  }
+
+  async run(names: FolderPairNames): Promise<FolderReport> {
+    const started = performance.now();
+    const report = emptyFolderReport(names.left, names.right);
+    this.current = { folder: names.left, total: 0, done: 0, bytes: 0 };
+    try {
+      await this.sync(names, report);
+    } catch (error) {
+      report.errors.push(reportError(error, names.left));
+      if (error instanceof ImapfwError && (error.code === 'EAUTH' || error.code === 'ENETWORK')) throw error;
+      this.context.logger.error({ err: error, folder: names.left }, 'folder failed');
+    } finally {
+      report.seconds = (performance.now() - started) / 1000;
+      this.current = undefined;
+    }
+    return report;
+  }
+
+  protected repository(side: Side): Remote<Repository> {
+    return this.context.peer<Repository>(this.options[side]);
+  }
+
+  protected get state(): Remote<StateStore> {
+    return this.context.peer<StateStore>(this.options.state);
+  }
+
+  private async sync(names: FolderPairNames, report: FolderReport): Promise<void> {
+    const record = await this.folderPair(names);
+    const intents = record.id > 0 ? await this.state.intents(record.id) : [];
+    // An open intent means a crash in the middle of a copy: list the target in full to find what arrived.
+    const forceFull = (side: Side) => intents.some((intent) => intent.from !== side);
+    let scans = await this.scanBoth(names, record, forceFull);
+    if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
+      report.unchanged = true;
+      return;
+    }
+    // One side changed: an unchanged side must be listed too, so the planner sees it as it is.
+    if (SIDES.some((side) => scans[side].kind === 'unchanged')) scans = await this.scanBoth(names, record, (side) => scans[side].kind === 'unchanged' || forceFull(side));
+
+    let saved: MessagePair[] = record.id > 0 ? await this.state.pairs(record.id) : [];
+    for (const side of SIDES) {
+      const savedValidity = side === 'left' ? record.leftUidValidity : record.rightUidValidity;
+      if (savedValidity !== undefined && savedValidity !== scans[side].status.uidValidity) {
+        this.context.logger.warn({ folder: names[side], side }, 'UIDVALIDITY changed: re-pairing the messages by identity');
+        if (!this.options.dryRun) await this.state.forgetSide(record.id, side);
+        saved = saved.map((pair) => withoutSide(pair, side)).filter((pair) => pair.left !== undefined || pair.right !== undefined);
+      }
+    }
+
+    const view = { left: currentView('left', scans.left, saved), right: currentView('right', scans.right, saved) };
+    const wanted = needIdentities(saved, view.left, view.right);
+    const identities = {
+      left: await identifyAll(this.repository('left'), names.left, wanted.left),
+      right: await identifyAll(this.repository('right'), names.right, wanted.right),
+    };
+    const plan = planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy });
+    if (this.options.dryRun) {
+      report.planned = describePlan(plan);
+      countPlan(plan, report);
+      return;
+    }
+    await this.execute(names, record.id, plan, view, report);
+    await this.state.commit(record.id, {
+      closeIntents: intents.map((intent: Intent) => intent.id),
+      checkpoints: {
+        leftUidValidity: scans.left.status.uidValidity,
+        rightUidValidity: scans.right.status.uidValidity,
+        // A side with failures is listed in full next time.
+        ...(report.errors.length === 0 ? { leftCheckpoint: scans.left.checkpoint, rightCheckpoint: scans.right.checkpoint } : {}),
+      },
+    });
+  }
+
+  /** The saved folder pair; on a dry run an unknown pair is not created (id 0). */
+  private async folderPair(names: FolderPairNames): Promise<FolderPairRecord> {
+    if (!this.options.dryRun) return this.state.ensureFolderPair(names.left, names.right);
+    const known = (await this.state.folderPairs()).find((pair) => pair.left === names.left && pair.right === names.right);
+    return known ?? { id: 0, left: names.left, right: names.right };
+  }
+
+  private async scanBoth(names: FolderPairNames, record: FolderPairRecord, full: (side: Side) => boolean): Promise<Record<Side, ScanResult>> {
+    const checkpoint = { left: record.leftCheckpoint, right: record.rightCheckpoint };
+    const [left, right] = await Promise.all(
+      SIDES.map((side) =>
+        names.absent === side
+          ? Promise.resolve<ScanResult>({ status: { uidValidity: '' }, checkpoint: '', kind: 'full', messages: [], vanished: [] })
+          : retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side])),
+      ),
+    );
+    return { left: left!, right: right! };
+  }
+
+  private async execute(names: FolderPairNames, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<void> {
+    const updates = plan.steps.filter((step) => !step.copy);
+    for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
+      const batch = updates.slice(i, i + UPDATE_BATCH);
+      await this.applyUpdates(names, folderPairId, batch, report);
+    }
+    const copies = plan.steps.filter((step) => step.copy);
+    if (copies.length === 0) return;
+    this.current = { folder: names.left, total: copies.length, done: 0, bytes: 0 };
+    const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
+    for (const side of SIDES) {
+      const outgoing = copies.filter((step) => step.copy!.from === side);
+      if (outgoing.length === 0) continue;
+      await copySteps({
+        steps: outgoing,
+        from: side,
+        folders: names,
+        folderPairId,
+        sizes: sizes[side],
+        source: this.repository(side),
+        target: this.repository(side === 'left' ? 'right' : 'left'),
+        state: this.state,
+        batchMessages: this.options.batchMessages ?? 200,
+        batchBytes: this.options.batchBytes ?? 8 << 20,
+        onBatch: (messages, bytes) => {
+          report.copied[side === 'left' ? 'right' : 'left'] += messages;
+          report.bytes += bytes;
+          if (this.current) {
+            this.current.done += messages;
+            this.current.bytes += bytes;
+          }
+        },
+        onError: (error) => {
+          report.errors.push(reportError(error, names[side]));
+          this.context.logger.error({ err: error, folder: names[side] }, 'copy failed');
+        },
+      });
+    }
+  }
+
+  /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
+  private async applyUpdates(names: FolderPairNames, folderPairId: number, steps: PlanStep[], report: FolderReport): Promise<void> {
+    for (const side of SIDES) {
+      const flagChanges = steps.flatMap((step) => step.setFlags.filter((change) => change.side === side));
+      if (flagChanges.length) {
+        await retrying(() => this.repository(side).setFlags(names[side], flagChanges.map(({ id, add, remove }) => ({ id, add, remove }))));
+        report.flagsChanged[side] += flagChanges.length;
+      }
+      const deletions = steps.flatMap((step) => step.delete.filter((ref) => ref.side === side)).map((ref) => ref.id);
+      if (deletions.length) {
+        await retrying(() => this.repository(side).delete(names[side], deletions));
+        report.deleted[side] += deletions.length;
+      }
+    }
+    report.paired += steps.filter((step) => !step.was && step.becomes?.left !== undefined && step.becomes.right !== undefined).length;
+    await this.state.commit(folderPairId, {
+      removePairs: steps.flatMap((step) => (step.was ? [pairKey(step.was)] : [])),
+      upsertPairs: steps.flatMap((step) => (step.becomes ? [step.becomes] : [])),
+    });
+  }
+}
+
+/** Every message of a side as it is now, from a full scan or from the saved pairs and a scan's changes. */
+function currentView(side: Side, scan: ScanResult, saved: readonly MessagePair[]): MessageMeta[] {
+  if (scan.kind === 'full') return scan.messages;
+  const messages = new Map<string, MessageMeta>();
+  for (const pair of saved) {
+    const id = pair[side];
+    if (id !== undefined) messages.set(id, { id, flags: pair.flags, size: 0, internalDate: 0 });
+  }
+  for (const id of scan.vanished) messages.delete(id);
+  for (const message of scan.messages) messages.set(message.id, message);
+  return [...messages.values()];
+}
+
+function withoutSide(pair: MessagePair, side: Side): MessagePair {
+  const { [side]: _dropped, ...rest } = pair;
+  return rest;
+}
+
+function pairKey(pair: MessagePair): { left?: string; right?: string } {
+  return pair.left !== undefined ? { left: pair.left } : { right: pair.right! };
+}
+
+function sizeIndex(messages: readonly MessageMeta[]): Map<string, number> {
+  return new Map(messages.map((message) => [message.id, message.size]));
+}
+
+function countPlan(plan: SyncPlan, report: FolderReport): void {
+  for (const step of plan.steps) {
+    if (step.copy) report.copied[step.copy.from === 'left' ? 'right' : 'left'] += 1;
+    else if (!step.was && step.becomes?.left !== undefined && step.becomes.right !== undefined) report.paired += 1;
+    for (const change of step.setFlags) report.flagsChanged[change.side] += 1;
+    for (const ref of step.delete) report.deleted[ref.side] += 1;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * imapfw's public API: what apps (the shipped ones and yours) import.
+ * Subclass the repositories and engines; use the rest as it is.
+ */
+export { defineApp, type ActorClass, type ActorContext, type AppDefinition, type Remote } from './app.js';
+export * from './errors.js';
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+export type * from './types.js';
+
+export { ImapRepository, type ImapRepositoryOptions, type PasswordSource } from './repositories/imap.js';
+export { MaildirRepository } from './repositories/maildir.js';
+export type { MaildirOptions, MaildirLayout, MaildirWarning } from './repositories/maildir-options.js';
+export * from './state/index.js';
+
+export { SyncFolder, type SyncFolderOptions, type FolderPairNames } from './engines/sync-folder.js';
+export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
+export type { FolderReport, FolderProgress, ReportedError } from './engines/folder-report.js';
+export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
+
+export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
+export { identityFromBody, identityFromMessageId } from '../core/identity.js';
+
+// The runtime is used as it is, never subclassed.
+export { Runtime } from '../core/runtime/runtime.js';
+export { RepositoryManager, EngineManager, LoggerManager, type ManagerOptions } from '../core/runtime/managers.js';
+export type { Backend } from '../core/runtime/topology.js';
+export type { SupervisorPolicy } from '../core/runtime/supervisor.js';

@@ -1,0 +1,69 @@
+import { EngineManager, LoggerManager, RepositoryManager } from '../core/runtime/managers.js';
+import type { Runtime } from '../core/runtime/runtime.js';
+import type { Backend } from '../core/runtime/topology.js';
+import type { LoggerActorOptions } from '../core/logging/logger-actor.js';
+import type { SyncAccountOptions } from './engines/sync-account.js';
+import type { SyncFolderOptions } from './engines/sync-folder.js';
+
+/** An actor to declare: its class's key in the app's `actors`, and its options. */
+export interface ActorSpec<Options = unknown> {
+  key: string;
+  options: Options;
+}
+
+export interface SyncTopologySpec {
+  /** One repository actor per connection on each side ('left' is the server in shipped apps). */
+  left: ActorSpec;
+  right: ActorSpec;
+  state: ActorSpec;
+  engine: ActorSpec<Omit<SyncFolderOptions, 'left' | 'right' | 'state'>>;
+  account: ActorSpec<Omit<SyncAccountOptions, 'left' | 'right' | 'state' | 'engines'>>;
+  /** Folders synced at once: one SyncFolder engine and one connection per side each. */
+  connections: number;
+  logger?: LoggerActorOptions;
+  backends?: { repositories?: Backend; engines?: Backend };
+  /** Prefix of every actor name, to declare several accounts in one app ('work/'). */
+  prefix?: string;
+}
+
+export interface SyncTopology {
+  /** The SyncAccount actor: the main thread calls its `run()`. */
+  account: string;
+  /** The SyncFolder actors: the main thread polls their `progress()`. */
+  engines: string[];
+}
+
+/**
+ * Declares the topology every shipped app uses, for any pair of
+ * repositories: `connections` engines, each with its own connection to each
+ * side and a channel to the state; the account engine, which lists folders
+ * (on the first connections) and hands folders out to the engines; the
+ * logger. Apps pass their own classes by key, so a user's app reuses it with
+ * its own repositories.
+ *
+ *   main -> account -> engine-i -> left-i, right-i, state
+ */
+export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): SyncTopology {
+  if (spec.logger) new LoggerManager(runtime, { backend: 'thread', ...spec.logger });
+  const repositories = new RepositoryManager(runtime, { backend: spec.backends?.repositories ?? 'thread' });
+  const engines = new EngineManager(runtime, { backend: spec.backends?.engines ?? 'pool' });
+  const p = spec.prefix ?? '';
+  const state = `${p}state`;
+  const account = `${p}account`;
+  const engineNames: string[] = [];
+
+  repositories.add(state, spec.state.key, spec.state.options);
+  for (let i = 0; i < Math.max(1, spec.connections); i++) {
+    const [left, right, engine] = [`${p}left-${i}`, `${p}right-${i}`, `${p}engine-${i}`];
+    repositories.add(left, spec.left.key, spec.left.options);
+    repositories.add(right, spec.right.key, spec.right.options);
+    engines.add(engine, spec.engine.key, { ...spec.engine.options, left, right, state });
+    engineNames.push(engine);
+    for (const peer of [left, right, state]) runtime.topology.connect(engine, peer);
+    runtime.connectMain(engine);
+  }
+  engines.add(account, spec.account.key, { ...spec.account.options, left: `${p}left-0`, right: `${p}right-0`, state, engines: engineNames });
+  for (const peer of [`${p}left-0`, `${p}right-0`, state, ...engineNames]) runtime.topology.connect(account, peer);
+  runtime.connectMain(account);
+  return { account, engines: engineNames };
+}

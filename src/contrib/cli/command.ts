@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../api/index.js';
+
+/**
+ * A commander program for an app's options: `--help` prints and exits 0;
+ * a bad option becomes a ConfigError (exit code 2, the message says which).
+ */
+export function appCommand(name: string, description: string): Command {
+  return new Command(`imapfw ${name}`)
+    .description(description)
+    .configureOutput({ writeErr: () => {} })
+    .exitOverride((error: CommanderError) => {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
+      throw new ConfigError(error.message.replace(/^error: /, ''));
+    });
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`expected a whole number of at least 1, got "${value}"`);
+  return n;
+}

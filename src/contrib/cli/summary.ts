@@ -1,0 +1,84 @@
+import type { AccountReport, ReportedError } from '../../api/index.js';
+import { ExitCode } from '../../api/index.js';
+
+/** The totals of one or more account runs: what `--json` prints. */
+export interface RunSummary {
+  folders: number;
+  foldersUnchanged: number;
+  foldersCreated: number;
+  foldersRemoved: number;
+  copied: number;
+  paired: number;
+  deleted: number;
+  flagsChanged: number;
+  bytes: number;
+  seconds: number;
+  errors: ReportedError[];
+  /** True when everything synced. */
+  complete: boolean;
+  /** The plan, on a dry run. */
+  planned?: string[];
+}
+
+export function summarize(reports: AccountReport[], seconds: number, dryRun = false): RunSummary {
+  const folders = reports.flatMap((report) => report.folders);
+  const sum = (pick: (f: (typeof folders)[number]) => number) => folders.reduce((total, folder) => total + pick(folder), 0);
+  const errors = [...reports.flatMap((report) => report.errors), ...folders.flatMap((folder) => folder.errors)];
+  return {
+    folders: folders.length,
+    foldersUnchanged: folders.filter((folder) => folder.unchanged).length,
+    foldersCreated: reports.reduce((n, report) => n + report.createdFolders.length, 0),
+    foldersRemoved: reports.reduce((n, report) => n + report.removedFolders.length, 0),
+    copied: sum((f) => f.copied.left + f.copied.right),
+    paired: sum((f) => f.paired),
+    deleted: sum((f) => f.deleted.left + f.deleted.right),
+    flagsChanged: sum((f) => f.flagsChanged.left + f.flagsChanged.right),
+    bytes: sum((f) => f.bytes),
+    seconds,
+    errors,
+    complete: errors.length === 0,
+    ...(dryRun
+      ? {
+          planned: [
+            ...reports.flatMap((report) => report.createdFolders.map((folder) => `create folder ${folder}`)),
+            ...reports.flatMap((report) => report.removedFolders.map((folder) => `remove folder ${folder}`)),
+            ...folders.flatMap((folder) => folder.planned.map((line) => `${folder.left}: ${line}`)),
+          ],
+        }
+      : {}),
+  };
+}
+
+/** 0 when complete; else the code of the worst kind of failure (see ExitCode). */
+export function exitCodeOf(summary: RunSummary): number {
+  if (summary.complete) return ExitCode.OK;
+  const codes = new Set(summary.errors.map((error) => error.code));
+  if (codes.has('EAUTH')) return ExitCode.AUTH;
+  if (codes.has('ENETWORK')) return ExitCode.NETWORK;
+  if (codes.has('ESTATELOCKED') || codes.has('ESTATECORRUPT')) return ExitCode.STATE;
+  return ExitCode.PARTIAL;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The final summary for people, like imapsync's. */
+export function formatSummary(title: string, summary: RunSummary, outcome: { complete: string; incomplete: string }): string {
+  const rate = summary.seconds > 0 ? `, ${megabytes(summary.bytes / summary.seconds)}/s` : '';
+  const lines = [
+    title,
+    `  folders          ${summary.folders} (${summary.foldersUnchanged} unchanged, ${summary.foldersCreated} created, ${summary.foldersRemoved} removed)`,
+    `  copied           ${summary.copied} messages (${megabytes(summary.bytes)}${rate})`,
+    `  already there    ${summary.paired} messages paired by identity, not copied`,
+    `  deleted          ${summary.deleted}`,
+    `  flags changed    ${summary.flagsChanged}`,
+    `  errors           ${summary.errors.length}`,
+    ...summary.errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
+    ...(summary.errors.length > 20 ? [`    ... and ${summary.errors.length - 20} more`] : []),
+    `  time             ${summary.seconds.toFixed(1)} s`,
+    `  result           ${summary.complete ? outcome.complete : outcome.incomplete}`,
+  ];
+  if (summary.planned) lines.push('', 'dry run: nothing was changed. Planned:', ...summary.planned.map((line) => `  ${line}`));
+  return lines.join('\n');
+}
