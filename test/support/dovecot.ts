@@ -1,7 +1,7 @@
 // A real Dovecot 2.3 IMAP server per test: its own temp dir, config, port and
 // process group, started in the foreground and torn down completely.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, statSync, openSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod, lstat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -67,15 +67,16 @@ export function capabilitiesWithout(...names: string[]): string {
 }
 const isRoot = process.getuid?.() === 0;
 
-/** Process groups of running instances, killed on exit as a backstop. */
-const running = new Set<number>();
+/** Running instances (process group -> temp dir), killed and removed on exit as a backstop. */
+const running = new Map<number, string>();
 process.on('exit', () => {
-  for (const pgid of running) {
+  for (const [pgid, dir] of running) {
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
       // already gone
     }
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -103,6 +104,15 @@ function systemUser(name: string): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** Name of a group, from /etc/group. */
+function groupName(gid: number): string {
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[2] === String(gid));
+  if (!line) throw new Error(`no group with gid ${gid} in /etc/group`);
+  return line.split(':')[0]!;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -125,18 +135,30 @@ function greeting(port: number, timeoutMs = 1000): Promise<void> {
     };
     sock.setTimeout(timeoutMs, () => done(new Error('no greeting')));
     sock.once('error', done);
+    sock.once('close', () => done(new Error('closed without greeting'))); // e.g. imap-login failed to start
     sock.once('data', (d) => done(d.toString().startsWith('* OK') ? undefined : new Error(`bad greeting: ${d}`)));
   });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function isAlive(pgid: number): boolean {
+/** Sends a signal to a process group; false when no process of it is left. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-pgid, 0);
+    process.kill(-pgid, signal);
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Signals a process group and waits until it is empty, escalating to SIGKILL after 5 s. */
+async function endGroup(pgid: number, signal: NodeJS.Signals): Promise<void> {
+  signalGroup(pgid, signal);
+  // Bounded: members already dead but not yet reaped by init still count.
+  for (let i = 0; i < 500 && signalGroup(pgid, 0); i++) {
+    if (i === 250) signalGroup(pgid, 'SIGKILL');
+    await sleep(20);
   }
 }
 
@@ -156,7 +178,10 @@ function config(o: {
   mailGid: number;
   capabilities?: string;
   rawlog: boolean;
+  /** false when serving a caller's Maildir, which others may change under Dovecot */
+  ownsMail: boolean;
 }): string {
+  // Not root: every Dovecot process runs as us.
   const me = os.userInfo().username;
   return `
 protocols = imap
@@ -170,9 +195,11 @@ disable_plaintext_auth = no
 auth_failure_delay = 0
 default_internal_user = ${isRoot ? 'dovecot' : me}
 default_login_user = ${isRoot ? 'dovenull' : me}
+${isRoot ? '' : `default_internal_group = ${groupName(process.getgid!())}`}
 first_valid_uid = 1
 # Tests don't need durability; fsync would dominate seeding time.
 mail_fsync = never
+${o.ownsMail ? '# Only Dovecot writes here: no cur/ rescan after every APPEND (O(n^2) when seeding).\nmaildir_very_dirty_syncs = yes' : ''}
 passdb {
   driver = passwd-file
   args = ${o.dir}/passwd
@@ -192,7 +219,8 @@ service imap-login {
   inet_listener imap {
     port = ${o.port}
   }
-}
+${isRoot ? '' : '  chroot =\n'}}
+${isRoot ? '' : 'service anvil {\n  chroot =\n}'}
 `;
 }
 
@@ -250,15 +278,23 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   let port = 0;
   for (let attempt = 0; !child; attempt++) {
     port = await freePort();
-    await writeFile(
-      confPath,
-      config({ dir, port, separator, mailLocation, mailUid, mailGid, capabilities: options.capabilities, rawlog: !!options.rawlog }),
-    );
+    const conf = config({
+      dir,
+      port,
+      separator,
+      mailLocation,
+      mailUid,
+      mailGid,
+      capabilities: options.capabilities,
+      rawlog: !!options.rawlog,
+      ownsMail: !root,
+    });
+    await writeFile(confPath, conf);
     const errFd = openSync(stderrPath, 'w');
     // detached: own process group, so stop() can signal dovecot and every child it forked.
     const proc = spawn(dovecotBin, ['-F', '-c', confPath], { detached: true, stdio: ['ignore', 'ignore', errFd] });
     closeSync(errFd);
-    running.add(proc.pid!);
+    running.set(proc.pid!, dir);
     let exited = false;
     proc.once('exit', () => (exited = true));
     const deadline = Date.now() + 15_000;
@@ -269,14 +305,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
         child = proc;
         break;
       } catch {
-        if (Date.now() > deadline) {
-          process.kill(-proc.pid!, 'SIGKILL');
-          break;
-        }
+        if (Date.now() > deadline) break;
         await sleep(20);
       }
     }
     if (child) break;
+    await endGroup(proc.pid!, 'SIGKILL');
     running.delete(proc.pid!);
     const log = await readLogs(dir);
     if (attempt < 4 && /Address already in use/.test(log)) continue;
@@ -325,20 +359,18 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       if (!options.rawlog) throw new Error('commandsSeen() needs startDovecot({ rawlog: true })');
       return readRawlogs(path.join(dir, 'rawlog'));
     },
-    stop: async () => {
-      if (!running.has(pgid)) return;
-      watchdog.kill('SIGKILL');
-      process.kill(-pgid, 'SIGTERM');
-      await childExit;
-      // The master exits before its children: wait for the whole group.
-      for (let i = 0; isAlive(pgid); i++) {
-        if (i === 250) process.kill(-pgid, 'SIGKILL');
-        await sleep(20);
-      }
-      running.delete(pgid);
-      await rm(dir, { recursive: true, force: true });
-      if (restoreOwner) await chownTree(root!, restoreOwner.uid, restoreOwner.gid);
-    },
+    stop: () => (stopping ??= stop()),
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    child.ref(); // unref'd while running; a script awaiting stop() must not exit early
+    watchdog.kill('SIGKILL');
+    // The master does not wait for its children (an imap process serving a
+    // session outlived it by ~10 s): signal and await the whole group.
+    await Promise.all([childExit, endGroup(pgid, 'SIGTERM')]);
+    running.delete(pgid);
+    await rm(dir, { recursive: true, force: true });
+    if (restoreOwner) await chownTree(root!, restoreOwner.uid, restoreOwner.gid);
   };
   return server;
 }
