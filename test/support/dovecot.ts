@@ -319,10 +319,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     throw new Error(`dovecot did not start:\n${log}`);
   }
 
-  // Kills the group even if this process dies without running 'exit' handlers
-  // (vitest stops its fork workers with SIGTERM): its stdin closes with us.
+  // Kills the group and removes the dir even if this process dies without
+  // running 'exit' handlers (vitest stops its fork workers with SIGTERM): the
+  // watchdog's stdin closes with us.
   const pgid = child.pid!;
-  const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -KILL -"$1"', 'imapfw-dovecot-watchdog', String(pgid)], {
+  const watchdogScript = 'read _; kill -KILL -"$1"; rm -rf "$2"';
+  const watchdog = spawn('/bin/sh', ['-c', watchdogScript, 'imapfw-dovecot-watchdog', String(pgid), dir], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
