@@ -1,5 +1,5 @@
 import type { MessageId, MessageMeta, Side } from '../../api/types.js';
-import { otherSide, SIDES, unpairedIds } from './pairs.js';
+import { otherSide, SIDES, sortOut } from './pairs.js';
 import type { SavedPair } from './plan-types.js';
 
 /**
@@ -21,20 +21,19 @@ export function needIdentities(
   left: readonly MessageMeta[],
   right: readonly MessageMeta[],
 ): Record<Side, MessageId[]> {
-  const present = { left: new Set(left.map((message) => message.id)), right: new Set(right.map((message) => message.id)) };
-  const unpaired = { left: unpairedIds(saved, 'left', left), right: unpairedIds(saved, 'right', right) };
-  const missing = {
-    left: saved.filter((pair) => pair.left === undefined || !present.left.has(pair.left)),
-    right: saved.filter((pair) => pair.right === undefined || !present.right.has(pair.right)),
-  };
-  const wanted = (side: Side) => unpaired[side].length > 0 && (unpaired[otherSide(side)].length > 0 || missing[side].length > 0);
-  const result = { left: wanted('left') ? [...unpaired.left] : [], right: wanted('right') ? [...unpaired.right] : [] };
+  const sorted = { left: sortOut(saved, 'left', left), right: sortOut(saved, 'right', right) };
+  /** Indexes of the saved pairs whose message on a side is not at its saved id. */
+  const missing: Record<Side, number[]> = { left: [], right: [] };
+  for (const side of SIDES) for (let index = 0; index < saved.length; index++) if (!sorted[side].atSavedId[index]) missing[side].push(index);
+  const wanted = (side: Side) => sorted[side].unpaired.length > 0 && (sorted[otherSide(side)].unpaired.length > 0 || missing[side].length > 0);
+  const result: Record<Side, MessageId[]> = { left: [], right: [] };
   for (const side of SIDES) {
     if (!wanted(side)) continue;
+    for (const message of sorted[side].unpaired) result[side].push(message.id);
     const other = otherSide(side);
-    for (const pair of missing[side]) {
-      const survivor = pair[other];
-      if (pair.identity === undefined && survivor !== undefined && present[other].has(survivor)) result[other].push(survivor);
+    for (const index of missing[side]) {
+      const survivor = sorted[other].atSavedId[index];
+      if (saved[index]!.identity === undefined && survivor) result[other].push(survivor.id);
     }
   }
   return result;

@@ -9,11 +9,25 @@ export function otherSide(side: Side): Side {
   return side === 'left' ? 'right' : 'left';
 }
 
-/** Ids of `messages` that no saved pair holds, in the order of `messages`. */
-export function unpairedIds(saved: readonly SavedPair[], side: Side, messages: readonly MessageMeta[]): MessageId[] {
-  const paired = new Set<MessageId>();
-  for (const pair of saved) if (pair[side] !== undefined) paired.add(pair[side]);
-  return messages.filter((message) => !paired.has(message.id)).map((message) => message.id);
+/**
+ * A side's messages sorted out: each saved pair's message if it is still at
+ * its saved id (by the pair's index in `saved`), and the unpaired messages.
+ */
+export function sortOut(
+  saved: readonly SavedPair[],
+  side: Side,
+  messages: readonly MessageMeta[],
+): { atSavedId: (MessageMeta | undefined)[]; unpaired: MessageMeta[] } {
+  const pairAt = new Map<MessageId, number>();
+  for (const [index, pair] of saved.entries()) if (pair[side] !== undefined) pairAt.set(pair[side], index);
+  const atSavedId = new Array<MessageMeta | undefined>(saved.length);
+  const unpaired: MessageMeta[] = [];
+  for (const message of messages) {
+    const index = pairAt.get(message.id);
+    if (index === undefined) unpaired.push(message);
+    else atSavedId[index] = message;
+  }
+  return { atSavedId, unpaired };
 }
 
 /** A pair with only the fields that have a value: the state store wants no `undefined` fields. */

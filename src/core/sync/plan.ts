@@ -16,17 +16,22 @@
  * - A deletion that may not propagate leaves an orphan: the pair keeps the
  *   deleted message's id, so the survivor is never copied back.
  * - After a UIDVALIDITY change, a pair whose message is not found again by
- *   identity is not treated as deleted (it may be a failed match): the
- *   survivor counts as new and is copied back. Nothing is lost.
+ *   identity is not treated as deleted: the survivor counts as new (copied
+ *   back if `new` allows, else left alone, unpaired). A UIDVALIDITY change
+ *   often means a server restored or migrated; deleting on that evidence
+ *   would spread a server-side loss to the other copy.
  * - A message whose flags include \Deleted is deleted on a side that
- *   expunges, and is not copied to a side that would expunge it at once.
+ *   expunges (the deletion then propagates per `gone`), and is not copied
+ *   to a side that would expunge it at once.
+ * - Duplicates (one identity, several messages on a side) pair one to one:
+ *   saved pairs in their order, then unpaired messages, lowest id first.
  */
-import type { Identity, MessageId, MessageMeta, Side } from '../../api/types.js';
+import type { Identity, MessageMeta, Side } from '../../api/types.js';
 import { DELETED, flagDelta, mergeFlags, sameFlags, sorted } from './flags.js';
-import { IdentityPool } from './identity-pool.js';
-import { makePair, otherSide, samePair, SIDES, unpairedIds } from './pairs.js';
+import { makePair, otherSide, samePair, SIDES, sortOut } from './pairs.js';
 import type { CopyAction, Identities, PlanInput, PlanStep, SavedPair, SyncPlan } from './plan-types.js';
 import { towards, type SyncPolicy } from './policy.js';
+import { UnpairedMessages } from './unpaired.js';
 
 export function planSync(input: PlanInput): SyncPlan {
   return new Planner(input).plan();
@@ -53,60 +58,42 @@ const NO_IDENTITIES: Identities = { left: new Map(), right: new Map() };
 class Planner {
   private readonly policy: SyncPolicy;
   private readonly identities: Identities;
-  private readonly current: Record<Side, Map<MessageId, MessageMeta>>;
-  private readonly unpaired: Record<Side, Set<MessageId>>;
-  private readonly pools: Record<Side, IdentityPool>;
+  /** Per side, by the index of the pair in `saved`: the pair's message, if it is still at its saved id. */
+  private readonly atSavedId: Record<Side, (MessageMeta | undefined)[]>;
+  private readonly unpaired: Record<Side, UnpairedMessages>;
   private readonly steps: PlanStep[] = [];
 
   constructor(private readonly input: PlanInput) {
     this.policy = input.policy;
     this.identities = input.identities ?? NO_IDENTITIES;
-    this.current = { left: byId(input.left), right: byId(input.right) };
+    const left = sortOut(input.saved, 'left', input.left);
+    const right = sortOut(input.saved, 'right', input.right);
+    this.atSavedId = { left: left.atSavedId, right: right.atSavedId };
     this.unpaired = {
-      left: new Set(unpairedIds(input.saved, 'left', input.left)),
-      right: new Set(unpairedIds(input.saved, 'right', input.right)),
+      left: new UnpairedMessages(left.unpaired, this.identities.left),
+      right: new UnpairedMessages(right.unpaired, this.identities.right),
     };
-    this.pools = { left: this.pool('left'), right: this.pool('right') };
   }
 
   plan(): SyncPlan {
     // Saved pairs look for their missing messages first, so that a message that
     // comes back joins its old pair rather than a newcomer with its identity.
-    const saved = this.input.saved.map((was) => this.locate(was));
+    const saved = this.input.saved.map((was, index) => this.locate(was, index));
     for (const pair of saved) this.settle(pair);
-    for (const pair of this.matchUnpaired()) this.reconcile(pair, pair.left, pair.right);
-    for (const side of SIDES) {
-      for (const message of this.input[side]) if (this.unpaired[side].has(message.id)) this.newMessage(side, message, undefined);
-    }
+    for (const [identity, left, right] of this.unpaired.left.matchWith(this.unpaired.right)) this.reconcile({ base: [], identity, left, right }, left, right);
+    for (const side of SIDES) for (const message of this.unpaired[side].remaining()) this.newMessage(side, message, undefined);
     return { steps: this.steps };
   }
 
-  private locate(was: SavedPair): Located {
+  private locate(was: SavedPair, index: number): Located {
     const identity = was.identity ?? this.knownIdentity(was);
-    return { was, base: was.flags, identity, left: this.find(was, 'left', identity), right: this.find(was, 'right', identity) };
+    return { was, base: was.flags, identity, left: this.find(was, index, 'left', identity), right: this.find(was, index, 'right', identity) };
   }
 
   /** The pair's message on `side`: at its saved id, else an unpaired message with its identity. */
-  private find(was: SavedPair, side: Side, identity: Identity | undefined): Presence {
-    const id = was[side];
-    const here = id === undefined ? undefined : this.current[side].get(id);
-    if (here) return here;
-    const found = identity === undefined ? undefined : this.take(side, identity);
-    return found ?? (id === undefined ? 'lost' : 'vanished');
-  }
-
-  private pool(side: Side): IdentityPool {
-    const unpaired = this.unpaired[side];
-    return new IdentityPool(
-      this.input[side].filter((message) => unpaired.has(message.id)),
-      this.identities[side],
-    );
-  }
-
-  private take(side: Side, identity: Identity): MessageMeta | undefined {
-    const message = this.pools[side].take(identity);
-    if (message) this.unpaired[side].delete(message.id);
-    return message;
+  private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
+    const found = this.atSavedId[side][index] ?? (identity === undefined ? undefined : this.unpaired[side].take(identity));
+    return found ?? (was[side] === undefined ? 'lost' : 'vanished');
   }
 
   private knownIdentity(pair: SavedPair): Identity | undefined {
@@ -116,14 +103,6 @@ class Planner {
       if (identity !== undefined) return identity;
     }
     return undefined;
-  }
-
-  /** Unpaired messages with the same identity on both sides: the same mail, stored on both already. */
-  private *matchUnpaired(): Generator<Located & { left: MessageMeta; right: MessageMeta }> {
-    for (const identity of this.pools.left.identities()) {
-      const pairs = Math.min(this.pools.left.count(identity), this.pools.right.count(identity));
-      for (let i = 0; i < pairs; i++) yield { base: [], identity, left: this.take('left', identity)!, right: this.take('right', identity)! };
-    }
   }
 
   private settle(pair: Located): void {
@@ -168,8 +147,8 @@ class Planner {
       if (deleted[side]) step.delete.push({ side, id });
       else if (!sameFlags(flags, held(side))) step.setFlags.push({ side, id, ...flagDelta(flags, held(side)) });
     }
-    const unchanged = pair.was && becomes && samePair(becomes, pair.was) && step.setFlags.length === 0 && step.delete.length === 0;
-    if (!unchanged) this.steps.push(step);
+    const noop = pair.was && becomes && samePair(becomes, pair.was) && step.setFlags.length === 0 && step.delete.length === 0;
+    if (!noop) this.steps.push(step);
   }
 
   /** The common case, answered without allocating: the pair is as the last sync left it. */
@@ -206,8 +185,4 @@ class Planner {
   private push(was: SavedPair | undefined, fields: Partial<Omit<PlanStep, 'was'>> = {}): void {
     this.steps.push(this.step(was, fields));
   }
-}
-
-function byId(messages: readonly MessageMeta[]): Map<MessageId, MessageMeta> {
-  return new Map(messages.map((message) => [message.id, message]));
 }

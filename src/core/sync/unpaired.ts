@@ -1,0 +1,48 @@
+import type { Identity, MessageId, MessageMeta } from '../../api/types.js';
+
+/**
+ * The unpaired messages of one side, by identity when it is known. Messages
+ * sharing an identity (real duplicates) are handed out one at a time, lowest
+ * id first, so that duplicates pair one to one in a deterministic order.
+ */
+export class UnpairedMessages {
+  /** Per identity, messages sorted highest id first: `take` pops the lowest. */
+  private readonly byIdentity = new Map<Identity, MessageMeta[]>();
+  /** Messages whose identity is unknown: they can pair with nothing. */
+  private readonly unidentified: MessageMeta[] = [];
+
+  constructor(messages: Iterable<MessageMeta>, identities: ReadonlyMap<MessageId, Identity>) {
+    for (const message of messages) {
+      const identity = identities.get(message.id);
+      const list = identity === undefined ? this.unidentified : this.byIdentity.get(identity);
+      if (list) list.push(message);
+      else this.byIdentity.set(identity!, [message]);
+    }
+    for (const list of this.byIdentity.values()) if (list.length > 1) list.sort((a, b) => compareIds(b.id, a.id));
+  }
+
+  /** Removes and returns the message with this identity that has the lowest id. */
+  take(identity: Identity): MessageMeta | undefined {
+    return this.byIdentity.get(identity)?.pop();
+  }
+
+  /** Takes the messages whose identity the other side has too, in pairs: the same mail, stored on both. */
+  *matchWith(other: UnpairedMessages): Generator<[Identity, MessageMeta, MessageMeta]> {
+    for (const [identity, mine] of this.byIdentity) {
+      const theirs = other.byIdentity.get(identity);
+      while (theirs?.length && mine.length) yield [identity, mine.pop()!, theirs.pop()!];
+    }
+  }
+
+  /** Every message not taken. */
+  *remaining(): Generator<MessageMeta> {
+    for (const list of this.byIdentity.values()) for (let i = list.length - 1; i >= 0; i--) yield list[i]!;
+    yield* this.unidentified;
+  }
+}
+
+/** Numeric ids (IMAP UIDs) by value, others (Maildir names) by code units. */
+export function compareIds(a: MessageId, b: MessageId): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
