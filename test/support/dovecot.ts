@@ -1,8 +1,8 @@
 // A real Dovecot 2.3 IMAP server per test: its own temp dir, config, port and
 // process group, started in the foreground and torn down completely.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod, lstat } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +46,7 @@ export interface DovecotServer {
 
 const HOST = '127.0.0.1';
 
-/** What Dovecot 2.3 advertises after login with the config below. */
+/** What Dovecot 2.3.19 advertises after login with the config below (older 2.3 releases lack e.g. SAVEDATE). */
 export const DOVECOT_CAPABILITIES =
   'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS ' +
   'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
@@ -65,6 +65,7 @@ export function capabilitiesWithout(...names: string[]): string {
     .filter((c) => !hidden.has(c.toUpperCase()))
     .join(' ');
 }
+
 const isRoot = process.getuid?.() === 0;
 
 /** Running instances (process group -> temp dir), killed and removed on exit as a backstop. */
@@ -199,7 +200,7 @@ ${isRoot ? '' : `default_internal_group = ${groupName(process.getgid!())}`}
 first_valid_uid = 1
 # Tests don't need durability; fsync would dominate seeding time.
 mail_fsync = never
-${o.ownsMail ? '# Only Dovecot writes here: no cur/ rescan after every APPEND (O(n^2) when seeding).\nmaildir_very_dirty_syncs = yes' : ''}
+${o.ownsMail ? '# Only Dovecot writes here (dropIntoMaildir force-resyncs): no cur/ rescan after each APPEND, O(n^2) when seeding.\nmaildir_very_dirty_syncs = yes' : ''}
 passdb {
   driver = passwd-file
   args = ${o.dir}/passwd
