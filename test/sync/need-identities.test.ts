@@ -15,9 +15,9 @@ describe('needIdentities', () => {
     ['nothing new', pairs, ['1', '2'], ['a', 'b'], { left: [], right: [] }],
     ['a first run against two populated sides', [], ['1', '2'], ['a'], { left: ['1', '2'], right: ['a'] }],
     ['new messages on both sides', pairs, ['1', '2', '3'], ['a', 'b', 'c'], { left: ['3'], right: ['c'] }],
-    // A pair whose left message vanished may find it again among the new left messages.
+    // A pair whose left message vanished may find it, stored again, among the new left messages...
     ['a deletion and a new message on the same side', pairs, ['2', '3'], ['a', 'b'], { left: ['3'], right: [] }],
-    // ... and the pair without a saved identity is looked for by its surviving message's.
+    // ... and a pair without a saved identity is looked for by its surviving message's.
     ['idem, for a pair without identity', pairs, ['1', '3'], ['a', 'b'], { left: ['3'], right: ['b'] }],
     ['a deletion with nothing new', pairs, ['2'], ['a', 'b'], { left: [], right: [] }],
     [

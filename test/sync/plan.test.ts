@@ -210,17 +210,53 @@ describe('planSync: gone', () => {
     expect(planSync({ saved: [orphan], left: [], right: [], policy: mirror }).steps).toEqual([step({ was: orphan })]);
   });
 
-  it('re-pairs a message deleted and stored again (same identity, new id) instead of deleting and copying', () => {
+  it('a message deleted and stored again (same identity, new id) rejoins its pair instead of being deleted and copied', () => {
     const plan = planSync({ saved: [pair], left: [m('5', [SEEN, FLAGGED])], right: [m('a', [SEEN])], identities: ids({ 5: 'I' }), policy: full });
     expect(plan.steps).toEqual([
       step({ was: pair, becomes: { left: '5', right: 'a', flags: [FLAGGED, SEEN], identity: 'I' }, setFlags: [{ side: 'right', id: 'a', add: [FLAGGED], remove: [] }] }),
     ]);
   });
 
-  it('re-pairs an orphan when its message comes back on the side it was deleted from', () => {
-    const orphan = { left: '1', right: 'a', flags: [SEEN], identity: 'I' };
-    const plan = planSync({ saved: [orphan], left: [m('1', [SEEN])], right: [m('z', [SEEN])], identities: ids({}, { z: 'I' }), policy: mirror });
-    expect(plan.steps).toEqual([step({ was: orphan, becomes: { left: '1', right: 'z', flags: [SEEN], identity: 'I' } })]);
+  it('migrate: a message that left the source and came back is not copied twice', () => {
+    const world = new World();
+    world.left.add('I', []);
+    world.sync(migratePolicy());
+    world.left.messages.clear();
+    world.sync(migratePolicy());
+    world.left.add('I', [SEEN]);
+    world.sync(migratePolicy());
+    expect([...world.right.messages.values()]).toEqual([{ identity: 'I', flags: [SEEN] }]);
+    expect(world.plan(migratePolicy()).plan.steps).toEqual([]);
+  });
+
+  it('a message stored again while the other side changed UIDVALIDITY rejoins its pair', () => {
+    const policy = parseSyncPolicy(['push-new']);
+    const world = new World();
+    world.right.add('I', []);
+    world.sync(policy);
+    world.right.messages.clear();
+    world.right.add('I', []);
+    world.invalidate('left');
+    world.sync(policy);
+    expect(world.left.identities()).toEqual(['I']);
+    expect(world.plan(policy).plan.steps).toEqual([]);
+  });
+
+  it('a message stored again that would not be copied stays unpaired', () => {
+    const orphan = { left: '1', right: 'a', flags: [], identity: 'I' };
+    const plan = planSync({ saved: [orphan], left: [m('1')], right: [m('z')], identities: ids({}, { z: 'I' }), policy: mirror });
+    expect(plan.steps).toEqual([]);
+  });
+
+  it('an unpaired duplicate does not join an orphan (it would be expunged with it, one run after the other)', () => {
+    const world = new World();
+    world.right.add('I', []);
+    world.right.add('I', []);
+    world.left.add('I', [DELETED]);
+    const policy = parseSyncPolicy(['pull-flags'], 'right');
+    world.sync(policy);
+    expect(world.right.identities()).toEqual(['I']);
+    expect(world.plan(policy).plan.steps).toEqual([]);
   });
 });
 

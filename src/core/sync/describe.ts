@@ -10,7 +10,7 @@ export interface PlanSummary {
   setFlags: Record<Side, number>;
   /** Messages deleted on each side. */
   delete: Record<Side, number>;
-  /** Pairs made by identity, without copying (first run, UIDVALIDITY change, a message stored again). */
+  /** Pairs made by identity, without copying (first run, lost state, UIDVALIDITY change, a message stored again). */
   paired: number;
   /** Saved pairs removed without touching any message. */
   forgotten: number;

@@ -38,9 +38,9 @@ export function planSync(input: PlanInput): SyncPlan {
 }
 
 /**
- * Where a pair's message stands on one side: found (at its saved id, or again
- * by identity), 'vanished' (its id is gone: deleted there) or 'lost' (the
- * side's ids were invalidated and no message with its identity was found).
+ * Where a pair's message stands on one side: found (at its saved id, or by
+ * identity), 'vanished' (its id is gone: deleted there) or 'lost' (the side's
+ * ids were invalidated and no unpaired message with its identity was found).
  */
 type Presence = MessageMeta | 'vanished' | 'lost';
 
@@ -70,18 +70,24 @@ class Planner {
     const right = sortOut(input.saved, 'right', input.right);
     this.atSavedId = { left: left.atSavedId, right: right.atSavedId };
     this.unpaired = {
-      left: new UnpairedMessages(left.unpaired, this.identities.left),
-      right: new UnpairedMessages(right.unpaired, this.identities.right),
+      left: new UnpairedMessages(left.unpaired, this.identities.left, (message) => this.expunges('left', message.flags)),
+      right: new UnpairedMessages(right.unpaired, this.identities.right, (message) => this.expunges('right', message.flags)),
     };
   }
 
   plan(): SyncPlan {
-    // Saved pairs look for their missing messages first, so that a message that
-    // comes back joins its old pair rather than a newcomer with its identity.
+    // Saved pairs look for their missing messages first, so that a message
+    // joins its old pair rather than an unpaired message of the other side;
+    // invalidated ids first, then messages deleted and stored again.
     const saved = this.input.saved.map((was, index) => this.locate(was, index));
+    for (const pair of saved) for (const side of SIDES) this.findStoredAgain(pair, side);
     for (const pair of saved) this.settle(pair);
-    for (const [identity, left, right] of this.unpaired.left.matchWith(this.unpaired.right)) this.reconcile({ base: [], identity, left, right }, left, right);
-    for (const side of SIDES) for (const message of this.unpaired[side].remaining()) this.newMessage(side, message, undefined);
+    for (const [identity, left, right] of this.unpaired.left.matchWith(this.unpaired.right)) {
+      this.reconcile({ base: [], identity, left, right }, left, right);
+    }
+    for (const side of SIDES) {
+      for (const message of this.unpaired[side].remaining()) this.newMessage(side, message, undefined);
+    }
     return { steps: this.steps };
   }
 
@@ -90,10 +96,23 @@ class Planner {
     return { was, base: was.flags, identity, left: this.find(was, index, 'left', identity), right: this.find(was, index, 'right', identity) };
   }
 
-  /** The pair's message on `side`: at its saved id, else an unpaired message with its identity. */
+  /** The pair's message on `side`: at its saved id or, when the side's ids were invalidated, an unpaired message with its identity. */
   private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
-    const found = this.atSavedId[side][index] ?? (identity === undefined ? undefined : this.unpaired[side].take(identity));
-    return found ?? (was[side] === undefined ? 'lost' : 'vanished');
+    if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
+    return (identity === undefined ? undefined : this.unpaired[side].take(identity)) ?? 'lost';
+  }
+
+  /**
+   * A vanished message stored again (same identity, new id) rejoins its pair
+   * when it would otherwise be copied next to the pair's other message. Not
+   * otherwise: an unpaired duplicate would join the pair, and perhaps be
+   * expunged with it, one run after the other.
+   */
+  private findStoredAgain(pair: Located, side: Side): void {
+    const { identity } = pair;
+    if (pair[side] !== 'vanished' || typeof pair[otherSide(side)] !== 'object' || identity === undefined) return;
+    const again = this.unpaired[side].peek(identity);
+    if (again && this.copies(side, again)) pair[side] = this.unpaired[side].take(identity)!;
   }
 
   private knownIdentity(pair: SavedPair): Identity | undefined {
@@ -160,16 +179,21 @@ class Planner {
 
   /** A message no pair holds (or whose pair lost the other side): copy it over. */
   private newMessage(side: Side, message: MessageMeta, pair: Located | undefined): void {
-    const to = otherSide(side);
     const identity = pair?.identity ?? this.identities[side].get(message.id);
     if (this.expunges(side, message.flags)) return this.push(pair?.was, { delete: [{ side, id: message.id }] });
-    if (towards(this.policy, to).has('new') && !this.expunges(to, message.flags)) {
+    if (this.copies(side, message)) {
       const flags = sorted(message.flags);
       const copy: CopyAction = { from: side, id: message.id, flags };
       if (identity !== undefined) copy.identity = identity;
       return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity), copy });
     }
     if (pair?.was) this.push(pair.was); // the pair is dissolved; the message stays, unpaired
+  }
+
+  /** A new message on `side` is copied over, unless its target would expunge it at once. */
+  private copies(side: Side, message: MessageMeta): boolean {
+    const to = otherSide(side);
+    return towards(this.policy, to).has('new') && !this.expunges(side, message.flags) && !this.expunges(to, message.flags);
   }
 
   private expunges(side: Side, flags: readonly string[]): boolean {

@@ -3,25 +3,33 @@ import type { Identity, MessageId, MessageMeta } from '../../api/types.js';
 /**
  * The unpaired messages of one side, by identity when it is known. Messages
  * sharing an identity (real duplicates) are handed out one at a time, lowest
- * id first, so that duplicates pair one to one in a deterministic order.
+ * id first, so that duplicates pair one to one in a deterministic order; but
+ * a message about to be expunged comes last, so that a pair is made with a
+ * copy that stays (else the next run would re-pair with that copy).
  */
 export class UnpairedMessages {
-  /** Per identity, messages sorted highest id first: `take` pops the lowest. */
+  /** Per identity, messages in reverse order of preference: `take` pops the first. */
   private readonly byIdentity = new Map<Identity, MessageMeta[]>();
   /** Messages whose identity is unknown: they can pair with nothing. */
   private readonly unidentified: MessageMeta[] = [];
 
-  constructor(messages: Iterable<MessageMeta>, identities: ReadonlyMap<MessageId, Identity>) {
+  constructor(messages: Iterable<MessageMeta>, identities: ReadonlyMap<MessageId, Identity>, expunged: (message: MessageMeta) => boolean) {
     for (const message of messages) {
       const identity = identities.get(message.id);
       const list = identity === undefined ? this.unidentified : this.byIdentity.get(identity);
       if (list) list.push(message);
       else this.byIdentity.set(identity!, [message]);
     }
-    for (const list of this.byIdentity.values()) if (list.length > 1) list.sort((a, b) => compareIds(b.id, a.id));
+    const last = (message: MessageMeta) => (expunged(message) ? 1 : 0);
+    for (const list of this.byIdentity.values()) if (list.length > 1) list.sort((a, b) => last(b) - last(a) || compareIds(b.id, a.id));
   }
 
-  /** Removes and returns the message with this identity that has the lowest id. */
+  /** The message `take` would return, left in place. */
+  peek(identity: Identity): MessageMeta | undefined {
+    return this.byIdentity.get(identity)?.at(-1);
+  }
+
+  /** Removes and returns the preferred message with this identity. */
   take(identity: Identity): MessageMeta | undefined {
     return this.byIdentity.get(identity)?.pop();
   }
