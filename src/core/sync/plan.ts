@@ -96,7 +96,10 @@ class Planner {
     return { was, base: was.flags, identity, left: this.find(was, index, 'left', identity), right: this.find(was, index, 'right', identity) };
   }
 
-  /** The pair's message on `side`: at its saved id or, when the side's ids were invalidated, an unpaired message with its identity. */
+  /**
+   * The pair's message on `side`: at its saved id or, when the side's ids
+   * were invalidated, an unpaired message with its identity.
+   */
   private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
     if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
     return (identity === undefined ? undefined : this.unpaired[side].take(identity)) ?? 'lost';
