@@ -17,6 +17,21 @@ export interface ActorContext {
 /** A class an app declares as an actor. It may also define `start()` and `stop()`. */
 export type ActorClass = new (options: never, context: ActorContext) => object;
 
+/** An actor class loaded only by the worker that runs it (see `lazy`). */
+export interface LazyActorClass {
+  load(): Promise<ActorClass>;
+}
+
+/**
+ * Declares an actor class that a worker imports only when it runs that
+ * actor: `lazy(() => import('./my-imap.js').then((m) => m.MyImap))`. Every
+ * worker imports the app module; with lazy classes, a worker does not pay
+ * for the modules of the other workers' actors (start-up time).
+ */
+export function lazy(load: () => Promise<ActorClass>): LazyActorClass {
+  return { load };
+}
+
 /**
  * An app: a module whose default export is `defineApp({...})`. Every worker
  * imports the module and builds its actor from `actors[key]`; `build` and
@@ -25,8 +40,8 @@ export type ActorClass = new (options: never, context: ActorContext) => object;
 export interface AppDefinition<Args = string[]> {
   name: string;
   description?: string;
-  /** Actor classes by key. */
-  actors: Record<string, ActorClass>;
+  /** Actor classes by key, or `lazy(...)` loaders of them. */
+  actors: Record<string, ActorClass | LazyActorClass>;
   /** Turns command-line arguments into the app's arguments (throw ConfigError on bad input). */
   parseArgs?(argv: string[]): Args | Promise<Args>;
   /** Declares managers, actors and channels, before anything starts. Also used by `imapfw graph`. */

@@ -11,10 +11,15 @@ export interface ActorSpec<Options = unknown> {
   options: Options;
 }
 
+/** A repository side: one actor per connection, or one `shared` by every engine (a store without connections, e.g. a Maildir). */
+export interface RepositorySpec extends ActorSpec {
+  shared?: boolean;
+}
+
 export interface SyncTopologySpec {
   /** One repository actor per connection on each side ('left' is the server in shipped apps). */
-  left: ActorSpec;
-  right: ActorSpec;
+  left: RepositorySpec;
+  right: RepositorySpec;
   state: ActorSpec;
   engine: ActorSpec<Omit<SyncFolderOptions, 'left' | 'right' | 'state'>>;
   account: ActorSpec<Omit<SyncAccountOptions, 'left' | 'right' | 'state' | 'engines'>>;
@@ -22,6 +27,8 @@ export interface SyncTopologySpec {
   connections: number;
   logger?: LoggerActorOptions;
   backends?: { repositories?: Backend; engines?: Backend };
+  /** Threads the engines share (default 1: engines mostly wait on repositories). */
+  engineThreads?: number;
   /** Prefix of every actor name, to declare several accounts in one app ('work/'). */
   prefix?: string;
 }
@@ -42,21 +49,27 @@ export interface SyncTopology {
  * its own repositories.
  *
  *   main -> account -> engine-i -> left-i, right-i, state
+ *
+ * Engines share one pool thread by default: they orchestrate, the
+ * repositories do the I/O in their own threads.
  */
 export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): SyncTopology {
   if (spec.logger) new LoggerManager(runtime, { backend: 'thread', ...spec.logger });
   const repositories = new RepositoryManager(runtime, { backend: spec.backends?.repositories ?? 'thread' });
-  const engines = new EngineManager(runtime, { backend: spec.backends?.engines ?? 'pool' });
+  const count = Math.max(1, spec.connections);
+  const threads = Math.max(1, Math.min(spec.engineThreads ?? 1, count + 1));
+  const engines = new EngineManager(runtime, { backend: spec.backends?.engines ?? 'pool', poolSize: threads, tasksPerThread: Math.ceil((count + 1) / threads) });
   const p = spec.prefix ?? '';
   const state = `${p}state`;
   const account = `${p}account`;
   const engineNames: string[] = [];
+  const sideActor = (side: 'left' | 'right', i: number) => `${p}${side}-${spec[side].shared ? 0 : i}`;
 
   repositories.add(state, spec.state.key, spec.state.options);
-  for (let i = 0; i < Math.max(1, spec.connections); i++) {
-    const [left, right, engine] = [`${p}left-${i}`, `${p}right-${i}`, `${p}engine-${i}`];
-    repositories.add(left, spec.left.key, spec.left.options);
-    repositories.add(right, spec.right.key, spec.right.options);
+  for (let i = 0; i < count; i++) {
+    const [left, right, engine] = [sideActor('left', i), sideActor('right', i), `${p}engine-${i}`];
+    if (i === 0 || !spec.left.shared) repositories.add(left, spec.left.key, spec.left.options);
+    if (i === 0 || !spec.right.shared) repositories.add(right, spec.right.key, spec.right.options);
     engines.add(engine, spec.engine.key, { ...spec.engine.options, left, right, state });
     engineNames.push(engine);
     for (const peer of [left, right, state]) runtime.topology.connect(engine, peer);

@@ -3,13 +3,16 @@ import type { Identity } from '../api/types.js';
 
 const CR = 13;
 const LF = 10;
+const CRLF = new Uint8Array([CR, LF]);
+/** A header larger than this is not a header we trust for a Message-ID. */
+const MAX_HEADER = 1 << 20;
 
 /** Identity of a message known by its Message-ID and its CRLF size. */
 export function identityFromMessageId(messageId: string, size: number): Identity {
   return `mid:${normalizeMessageId(messageId)}:${size}`;
 }
 
-/** '<Abc@Example>' and ' <abc@example> ' name the same message: trim, keep case (RFC 5322 ids are case-sensitive on the left). */
+/** '<abc@example>' and ' <abc@example> (comment)' name the same message: keep the angle-bracketed part. */
 export function normalizeMessageId(raw: string): string {
   const trimmed = raw.trim();
   const match = /<[^>]*>/.exec(trimmed);
@@ -19,58 +22,64 @@ export function normalizeMessageId(raw: string): string {
 /**
  * Computes an identity from a message's bytes, fed in chunks so that large
  * messages never need to be held whole. Line ends are counted as CRLF
- * whatever the store keeps (a Maildir file may use bare LF).
+ * whatever the store keeps (a Maildir file may use bare LF). The body is
+ * hashed only when the header has no Message-ID: a message with one costs a
+ * scan for line ends, not a SHA-256.
  */
 export class IdentityBuilder {
   private crlfSize = 0;
   private previous = -1;
   private readonly hash: Hash = createHash('sha256');
-  private header: number[] | undefined = [];
-  private headerDone = false;
+  private headerChunks: Buffer[] = [];
+  private headerBytes = 0;
+  /** undefined while the header is being read; then the Message-ID, or null when there is none. */
+  private messageId: string | null | undefined;
 
   update(chunk: Uint8Array): void {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.messageId === undefined) this.readHeader(bytes);
+    // Hash until the header shows a Message-ID; without one, the hash is the identity.
+    const hashing = typeof this.messageId !== 'string';
     let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i]!;
-      if (byte === LF && this.previous !== CR) {
-        // Bare LF: hash and count it as CRLF.
-        if (i > start) this.hash.update(chunk.subarray(start, i));
+    for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, lf + 1)) {
+      const before = lf > 0 ? bytes[lf - 1] : this.previous;
+      if (before === CR) continue;
+      // A bare LF counts, and hashes, as CRLF.
+      this.crlfSize += 1;
+      if (hashing) {
+        this.hash.update(bytes.subarray(start, lf));
         this.hash.update(CRLF);
-        this.crlfSize += 2;
-        start = i + 1;
-        this.pushHeader(CR);
-        this.pushHeader(LF);
-      } else {
-        this.crlfSize += 1;
-        this.pushHeader(byte);
       }
-      this.previous = byte;
+      start = lf + 1;
     }
-    if (start < chunk.length) this.hash.update(chunk.subarray(start));
+    if (hashing) this.hash.update(bytes.subarray(start));
+    this.crlfSize += bytes.length;
+    if (bytes.length > 0) this.previous = bytes[bytes.length - 1]!;
   }
 
   /** The identity, and the Message-ID when the header has one. */
   digest(): { identity: Identity; messageId?: string } {
-    const messageId = this.header ? findMessageId(Buffer.from(this.header).toString('latin1')) : undefined;
-    const sha = this.hash.digest('hex');
-    if (messageId) return { identity: identityFromMessageId(messageId, this.crlfSize), messageId: normalizeMessageId(messageId) };
-    return { identity: `sha256:${sha}` };
+    if (this.messageId === undefined) this.finishHeader();
+    if (this.messageId) return { identity: identityFromMessageId(this.messageId, this.crlfSize), messageId: this.messageId };
+    return { identity: `sha256:${this.hash.digest('hex')}` };
   }
 
-  /** Collects header bytes (CRLF form) until the blank line that ends the header. */
-  private pushHeader(byte: number): void {
-    if (this.headerDone || !this.header) return;
-    const h = this.header;
-    h.push(byte);
-    const n = h.length;
-    if (n >= 4 && h[n - 4] === CR && h[n - 3] === LF && h[n - 2] === CR && h[n - 1] === LF) this.headerDone = true;
-    else if (n === 2 && h[0] === CR && h[1] === LF) this.headerDone = true;
-    // A header larger than 1 MiB is not a header we trust for a Message-ID.
-    if (n > 1 << 20) this.header = undefined;
+  /** Collects the header until the blank line that ends it, then looks for the Message-ID. */
+  private readHeader(bytes: Buffer): void {
+    this.headerChunks.push(bytes);
+    this.headerBytes += bytes.length;
+    const text = Buffer.concat(this.headerChunks).toString('latin1');
+    const end = /\r?\n\r?\n/.exec(text);
+    if (end || text.startsWith('\n') || text.startsWith('\r\n') || this.headerBytes > MAX_HEADER) {
+      this.finishHeader(end ? text.slice(0, end.index) : text);
+    }
+  }
+
+  private finishHeader(text = Buffer.concat(this.headerChunks).toString('latin1')): void {
+    this.messageId = (this.headerBytes <= MAX_HEADER ? findMessageId(text) : undefined) ?? null;
+    this.headerChunks = [];
   }
 }
-
-const CRLF = new Uint8Array([CR, LF]);
 
 export function identityFromBody(body: Uint8Array): { identity: Identity; messageId?: string } {
   const builder = new IdentityBuilder();
@@ -78,10 +87,10 @@ export function identityFromBody(body: Uint8Array): { identity: Identity; messag
   return builder.digest();
 }
 
-/** Finds the Message-ID header in an unfolded-or-folded header block. */
+/** Finds the Message-ID header in a header block (folded or not, CRLF or LF). */
 export function findMessageId(header: string): string | undefined {
-  const unfolded = header.replace(/\r\n[ \t]+/g, ' ');
-  const match = /^message-id:[ \t]*(.*)$/im.exec(unfolded);
+  const unfolded = header.replace(/\r?\n[ \t]+/g, ' ');
+  const match = /^message-id:[ \t]*(.*?)\r?$/im.exec(unfolded);
   const value = match?.[1]?.trim();
   return value ? normalizeMessageId(value) : undefined;
 }

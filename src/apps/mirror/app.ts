@@ -1,19 +1,6 @@
-import {
-  declareSyncTopology,
-  defineApp,
-  ImapRepository,
-  MaildirRepository,
-  mirrorPolicy,
-  StateRepository,
-  SyncAccount,
-  SyncFolder,
-  type AccountReport,
-  type Remote,
-  type SyncTopology,
-} from '../../api/index.js';
-import { ProgressBars } from '../../contrib/cli/progress.js';
-import { exitCodeOf, formatSummary, summarize } from '../../contrib/cli/summary.js';
-import { parseMirrorArgs, type MirrorArgs } from './args.js';
+import { defineApp, lazy } from '../../api/app.js';
+import type { AccountReport, Remote, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
+import type { MirrorArgs } from './args.js';
 
 /** The topologies declared by build(), one per account, for run(). */
 const declared: SyncTopology[] = [];
@@ -26,10 +13,21 @@ const declared: SyncTopology[] = [];
 export default defineApp<MirrorArgs>({
   name: 'mirror',
   description: 'Mirror an IMAP account into a Maildir, read-only on the server.',
-  actors: { imap: ImapRepository, maildir: MaildirRepository, state: StateRepository, engine: SyncFolder, account: SyncAccount },
-  parseArgs: parseMirrorArgs,
+  // Each worker imports this module, then only its own actor's class.
+  actors: {
+    imap: lazy(async () => (await import('../../api/repositories/imap.js')).ImapRepository),
+    maildir: lazy(async () => (await import('../../api/repositories/maildir.js')).MaildirRepository),
+    state: lazy(async () => (await import('../../api/state/state-repository.js')).StateRepository),
+    engine: lazy(async () => (await import('../../api/engines/sync-folder.js')).SyncFolder),
+    account: lazy(async () => (await import('../../api/engines/sync-account.js')).SyncAccount),
+  },
 
-  build(runtime, args) {
+  async parseArgs(argv) {
+    return (await import('./args.js')).parseMirrorArgs(argv);
+  },
+
+  async build(runtime, args) {
+    const { declareSyncTopology, mirrorPolicy } = await import('../../api/index.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
     args.accounts.forEach((account, i) => {
       const secret = 'value' in account.password ? [account.password.value] : [];
@@ -38,7 +36,7 @@ export default defineApp<MirrorArgs>({
           prefix: args.accounts.length > 1 ? `${account.name}/` : '',
           connections: args.maxConnections,
           left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: true, allowPlaintext: account.allowPlaintext } },
-          right: { key: 'maildir', options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun } },
+          right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun } },
           state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState } },
           engine: { key: 'engine', options: { policy: mirrorPolicy(), dryRun: args.dryRun } },
           account: {
@@ -59,6 +57,8 @@ export default defineApp<MirrorArgs>({
   },
 
   async run(runtime, args) {
+    const { ProgressBars } = await import('../../contrib/cli/progress.js');
+    const { exitCodeOf, formatSummary, summarize } = await import('../../contrib/cli/summary.js');
     const started = performance.now();
     const reports: AccountReport[] = [];
     for (const [i, topology] of declared.entries()) {

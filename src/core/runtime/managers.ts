@@ -12,6 +12,8 @@ export interface ManagerOptions {
   backend?: Backend;
   /** Threads of the pool backend (default: one per actor of this manager). */
   poolSize?: number;
+  /** Actors one pool thread hosts at once (default 1). Actors that mostly wait on I/O can share a thread. */
+  tasksPerThread?: number;
 }
 
 /** Declares, starts, stops and joins a group of workers of one kind. */
@@ -53,7 +55,9 @@ export class WorkerManager {
   private starter(backend: Backend): StartWorker {
     if (backend === 'inline') return startInline;
     if (backend === 'thread') return startThread;
-    this.pool ??= new PoolBackend(this.options.poolSize ?? this.actors.filter((a) => this.runtime.topology.actors.get(a)?.backend === 'pool').length);
+    const pooled = this.actors.filter((a) => this.runtime.topology.actors.get(a)?.backend === 'pool').length;
+    const tasksPerThread = this.options.tasksPerThread ?? 1;
+    this.pool ??= new PoolBackend(this.options.poolSize ?? Math.ceil(pooled / tasksPerThread), tasksPerThread);
     return this.pool.start;
   }
 }
@@ -81,7 +85,7 @@ export const LOGGER = 'logger';
 export class LoggerManager extends WorkerManager {
   constructor(runtime: Runtime, options: ManagerOptions & LoggerActorOptions) {
     super('logger', runtime, options);
-    const { backend: _backend, poolSize: _poolSize, ...loggerOptions } = options;
+    const { backend: _backend, poolSize: _poolSize, tasksPerThread: _tasks, ...loggerOptions } = options;
     this.add(LOGGER, 'imapfw:logger', loggerOptions);
     runtime.beforeSeal(() => {
       for (const actor of [MAIN, ...runtime.topology.actors.keys()]) {

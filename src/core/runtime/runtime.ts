@@ -80,12 +80,14 @@ export class Runtime {
     this.topology.seal();
   }
 
-  /** Seals the topology and starts every manager in order. */
+  /**
+   * Seals the topology and starts every manager's workers, all at once:
+   * requests sent to a worker still starting wait in its channel.
+   */
   async start(): Promise<void> {
     this.seal();
     this.started = true;
-    const ordered = [...this.managers.filter((m) => m.kind === 'logger'), ...this.managers.filter((m) => m.kind !== 'logger')];
-    for (const manager of ordered) await manager.start();
+    await Promise.all(this.managers.map((manager) => manager.start()));
   }
 
   /** Stops every manager in reverse start order (the logger last, so the others' last words are written). */

@@ -114,11 +114,11 @@ type ActorClass = new (options: unknown, context: ActorContext) => object;
 
 async function loadActorClass(init: WorkerInit): Promise<ActorClass> {
   const builtin = builtinActors[init.actor.key];
-  if (builtin) return builtin as ActorClass;
+  if (builtin) return (await builtin()) as ActorClass;
   const module = (await import(init.appModule)) as { default?: AppDefinition };
   const app = module.default;
   if (!app?.actors) throw new RuntimeError(`${init.appModule} has no default export made with defineApp()`);
   const found = app.actors[init.actor.key];
   if (!found) throw new RuntimeError(`app module ${init.appModule} has no actor class under the key "${init.actor.key}"`);
-  return found as ActorClass;
+  return ('load' in found ? await found.load() : found) as ActorClass;
 }

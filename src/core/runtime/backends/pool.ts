@@ -6,14 +6,19 @@ import type { StartWorker, WorkerExit } from './handle.js';
 
 /**
  * A piscina pool hosting actors, one task per actor for the actor's life.
- * The pool size bounds how many of them run at once; the others queue.
+ * Threads times tasks per thread bounds how many run at once; the others
+ * queue.
  * `atomics: 'disabled'`: piscina's default parks an idle worker in
  * Atomics.wait, which freezes a long-lived task's event loop.
  */
 export class PoolBackend {
   private pool: Piscina | undefined;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    /** Actors one thread hosts at once (they mostly wait on I/O). */
+    private readonly tasksPerThread = 1,
+  ) {}
 
   readonly start: StartWorker = (init: WorkerInit, transfer: MessagePort[]) => {
     const { filename, entry, tsx } = bootSpec(init.appModule);
@@ -24,16 +29,19 @@ export class PoolBackend {
       maxThreads: Math.max(1, this.size),
       idleTimeout: 1_000,
       atomics: 'disabled',
+      concurrentTasksPerWorker: Math.max(1, this.tasksPerThread),
     });
-    const abort = new AbortController();
-    const done: Promise<WorkerExit> = this.pool.run(init, { transferList: transfer as never, signal: abort.signal }).then(
+    // piscina runs an abortable task alone on its thread: only threads hosting one actor can end one actor.
+    const abort = this.tasksPerThread === 1 ? new AbortController() : undefined;
+    const done: Promise<WorkerExit> = this.pool.run(init, { transferList: transfer as never, ...(abort ? { signal: abort.signal } : {}) }).then(
       () => ({ code: 0 }),
       (error: unknown) => ({ code: 1, error }),
     );
     return {
       done,
-      async terminate() {
-        abort.abort();
+      terminate: async () => {
+        if (abort) abort.abort();
+        else await this.close();
         await done;
       },
     };
