@@ -64,19 +64,20 @@ export class IdentityBuilder {
     return { identity: `sha256:${this.hash.digest('hex')}` };
   }
 
-  /** Collects the header until the blank line that ends it, then looks for the Message-ID. */
+  /** Collects the header (its first MiB at most) until the blank line that ends it, then looks for the Message-ID. */
   private readHeader(bytes: Buffer): void {
-    this.headerChunks.push(bytes);
-    this.headerBytes += bytes.length;
+    const part = bytes.subarray(0, Math.max(0, MAX_HEADER - this.headerBytes));
+    this.headerChunks.push(part);
+    this.headerBytes += part.length;
     const text = Buffer.concat(this.headerChunks).toString('latin1');
-    const end = /\r?\n\r?\n/.exec(text);
-    if (end || text.startsWith('\n') || text.startsWith('\r\n') || this.headerBytes > MAX_HEADER) {
-      this.finishHeader(end ? text.slice(0, end.index) : text);
-    }
+    const end = /^\r?\n|\r?\n\r?\n/.exec(text);
+    if (end) this.finishHeader(text.slice(0, end.index));
+    else if (this.headerBytes >= MAX_HEADER) this.finishHeader('');
   }
 
+  /** A message that ends without a blank line is all header. */
   private finishHeader(text = Buffer.concat(this.headerChunks).toString('latin1')): void {
-    this.messageId = (this.headerBytes <= MAX_HEADER ? findMessageId(text) : undefined) ?? null;
+    this.messageId = findMessageId(text) ?? null;
     this.headerChunks = [];
   }
 }
