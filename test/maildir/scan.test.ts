@@ -40,13 +40,25 @@ describe('scan checkpoints', () => {
     expect(listed.messages.map((m) => m.id).sort()).toEqual([id, '1700000000.M1P1.sneaky'].sort());
   });
 
-  it('does not trust a directory mtime within 2 s of the scan', async () => {
+  it('does not trust a directory mtime within one timestamp tick of the scan', async () => {
     maildir = await tempMaildir();
-    const { repo } = maildir;
+    const { root, repo } = maildir;
     await repo.store('INBOX', [{ body: mail('fresh'), flags: [], internalDate: 0 }]);
     const first = await repo.scan('INBOX');
     expect(JSON.parse(first.checkpoint).settled).toBe(false);
     expect((await repo.scan('INBOX', first.checkpoint)).kind).toBe('full');
+
+    // Whole-second mtimes mean a coarse file system: 2 s ticks.
+    const wholeSecond = Math.floor(Date.now() / 1000) - 1;
+    for (const sub of ['cur', 'new']) await utimes(join(root, sub), wholeSecond, wholeSecond);
+    expect(JSON.parse((await repo.scan('INBOX')).checkpoint).settled).toBe(false);
+    await ageDirs(root, wholeSecond - 5);
+    expect(JSON.parse((await repo.scan('INBOX')).checkpoint).settled).toBe(true);
+
+    // Nanosecond mtimes: settled once a kernel tick has passed.
+    const fine = Date.now() / 1000 - 0.5 + 0.000123;
+    for (const sub of ['cur', 'new']) await utimes(join(root, sub), fine, fine);
+    expect(JSON.parse((await repo.scan('INBOX')).checkpoint).settled).toBe(true);
   });
 
   it('detects each kind of change through a settled checkpoint: delivery to new/, flag change, deletion', async () => {

@@ -18,7 +18,8 @@ export interface CopyJob {
   state: Remote<StateStore>;
   batchMessages: number;
   batchBytes: number;
-  onBatch(messages: number, bytes: number): void;
+  /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
+  onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
   onError(error: unknown): void;
 }
 
@@ -79,7 +80,7 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     })),
     closeIntents: intentIds,
   });
-  job.onBatch(present.length, bytes);
+  job.onBatch(present.map((step, i) => ({ id: newIds[i]!, flags: step.copy!.flags })), bytes);
 }
 
 /** Cuts the steps into batches of at most `batchMessages` messages and about `batchBytes` bytes. */

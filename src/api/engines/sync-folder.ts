@@ -116,14 +116,16 @@ export class SyncFolder {
       countPlan(plan, report);
       return;
     }
-    await this.execute(names, record.id, plan, view, report);
+    const expected = await this.execute(names, record.id, plan, view, report);
+    const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
+    const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
     await this.state.commit(record.id, {
       closeIntents: intents.map((intent: Intent) => intent.id),
       checkpoints: {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
-        // A side with failures is listed in full next time.
-        ...(report.errors.length === 0 ? { leftCheckpoint: scans.left.checkpoint, rightCheckpoint: scans.right.checkpoint } : {}),
+        // After a failure, both sides are listed in full next time.
+        ...(report.errors.length === 0 ? { leftCheckpoint: await checkpoint('left'), rightCheckpoint: await checkpoint('right') } : {}),
       },
     });
   }
@@ -147,14 +149,28 @@ export class SyncFolder {
     return { left: left!, right: right! };
   }
 
-  private async execute(names: FolderPairNames, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<void> {
+  /**
+   * Executes the plan; returns what each side should hold afterwards (ids and
+   * flags), to check a fresh checkpoint against.
+   */
+  private async execute(names: FolderPairNames, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
+    const expected = { left: flagIndex(view.left), right: flagIndex(view.right) };
     const updates = plan.steps.filter((step) => !step.copy);
     for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
       await this.applyUpdates(names, folderPairId, batch, report);
+      for (const step of batch) {
+        for (const change of step.setFlags) {
+          const flags = new Set(expected[change.side].get(change.id) ?? []);
+          for (const flag of change.add) flags.add(flag);
+          for (const flag of change.remove) flags.delete(flag);
+          expected[change.side].set(change.id, sorted([...flags]));
+        }
+        for (const ref of step.delete) expected[ref.side].delete(ref.id);
+      }
     }
     const copies = plan.steps.filter((step) => step.copy);
-    if (copies.length === 0) return;
+    if (copies.length === 0) return expected;
     this.current = { folder: names.left, total: copies.length, done: 0, bytes: 0 };
     const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
     for (const side of SIDES) {
@@ -171,11 +187,12 @@ export class SyncFolder {
         state: this.state,
         batchMessages: this.options.batchMessages ?? 200,
         batchBytes: this.options.batchBytes ?? 8 << 20,
-        onBatch: (messages, bytes) => {
-          report.copied[side === 'left' ? 'right' : 'left'] += messages;
+        onBatch: (stored, bytes) => {
+          report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
           report.bytes += bytes;
+          for (const message of stored) expected[side === 'left' ? 'right' : 'left'].set(message.id, sorted(message.flags));
           if (this.current) {
-            this.current.done += messages;
+            this.current.done += stored.length;
             this.current.bytes += bytes;
           }
         },
@@ -185,6 +202,28 @@ export class SyncFolder {
         },
       });
     }
+    return expected;
+  }
+
+  /**
+   * The checkpoint to save for a side this run wrote to. Our own writes make
+   * a listed store (Maildir) look changed next time, so a folder would be
+   * listed again after every run that changed it. Instead, list it once now:
+   * if it holds exactly what this run expects, its fresh checkpoint is saved;
+   * if anything else changed meanwhile, the old one is kept and the next run
+   * lists the folder and sees that change.
+   */
+  private async settledCheckpoint(folder: string, side: Side, scan: ScanResult, expected: Map<string, string[]>): Promise<string> {
+    if (scan.kind !== 'full') return scan.checkpoint;
+    // Let the store's timestamps move past our last write, so the fresh checkpoint can be trusted (see core/maildir/checkpoint.ts).
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const after = await retrying(() => this.repository(side).scan(folder));
+    const matches =
+      after.kind === 'full' &&
+      after.status.uidValidity === scan.status.uidValidity &&
+      after.messages.length === expected.size &&
+      after.messages.every((message) => sameFlags(expected.get(message.id), message.flags));
+    return matches ? after.checkpoint : scan.checkpoint;
   }
 
   /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
@@ -229,6 +268,20 @@ function withoutSide(pair: MessagePair, side: Side): MessagePair {
 
 function pairKey(pair: MessagePair): { left?: string; right?: string } {
   return pair.left !== undefined ? { left: pair.left } : { right: pair.right! };
+}
+
+function flagIndex(messages: readonly MessageMeta[]): Map<string, string[]> {
+  return new Map(messages.map((message) => [message.id, sorted(message.flags)]));
+}
+
+function sameFlags(expected: readonly string[] | undefined, actual: readonly string[]): boolean {
+  if (!expected || expected.length !== actual.length) return false;
+  const have = sorted(actual);
+  return expected.every((flag, i) => flag === have[i]);
+}
+
+function sorted(flags: readonly string[]): string[] {
+  return [...flags].sort();
 }
 
 function sizeIndex(messages: readonly MessageMeta[]): Map<string, number> {

@@ -9,9 +9,11 @@ import { join } from 'node:path';
  *
  * Serialized as JSON: {"v":1,"uidValidity":"…","cur":{"mtimeNs":"…","ino":"…"},
  * "new":{…},"settled":true}. `settled` is false when a directory's mtime was
- * within SETTLE_MS of the scan: on file systems with coarse timestamps a
- * change in the same tick would not move the mtime, so such a stamp is not
- * trusted for skipping next time.
+ * within one timestamp tick of the scan: a change in the same tick would not
+ * move the mtime, so such a stamp is not trusted for skipping next time. A
+ * tick is a kernel clock tick (at most 10 ms) on file systems with
+ * nanosecond timestamps (ext4, xfs, btrfs, tmpfs); an mtime in whole seconds
+ * means a coarse file system, where a tick is taken as 2 s.
  */
 export interface DirStamp {
   mtimeNs: string;
@@ -26,7 +28,9 @@ export interface MaildirCheckpoint {
   settled: boolean;
 }
 
-const SETTLE_MS = 2000;
+const COARSE_TICK_MS = 2000;
+/** Twice the longest kernel tick (HZ=100), for file systems with nanosecond timestamps. */
+const FINE_TICK_MS = 20;
 
 /** A missing directory (a folder without new/) stamps as zero. */
 const MISSING_DIR: DirStamp = { mtimeNs: '0', ino: '0' };
@@ -56,8 +60,11 @@ export function sameStamp(a: DirStamp, b: DirStamp): boolean {
 }
 
 export function isSettled(stamps: readonly DirStamp[], now: number): boolean {
-  const limit = BigInt(Math.floor(now - SETTLE_MS)) * 1_000_000n;
-  return stamps.every((s) => BigInt(s.mtimeNs) < limit);
+  return stamps.every((s) => {
+    const mtime = BigInt(s.mtimeNs);
+    const tick = mtime % 1_000_000_000n === 0n ? COARSE_TICK_MS : FINE_TICK_MS;
+    return mtime < BigInt(Math.floor(now - tick)) * 1_000_000n;
+  });
 }
 
 export function encodeCheckpoint(checkpoint: MaildirCheckpoint): string {
