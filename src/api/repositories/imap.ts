@@ -59,6 +59,8 @@ export class ImapRepository implements Repository {
   protected readonly account: string;
   protected readonly readOnly: boolean;
   protected readonly log: Logger | undefined;
+  /** Where imapflow logs its commands: `options.logger`, else the actor's logger (`--log-level debug` shows the IMAP traffic). */
+  private readonly imapflowLogger: Logger | undefined;
   private session: ImapFlow | undefined;
   private password: string | undefined;
   /** A refused login is final for this instance: no second attempt with the same password. */
@@ -70,7 +72,8 @@ export class ImapRepository implements Repository {
     this.server = parseImapUrl(options.url);
     this.account = describeServer(this.server);
     this.readOnly = options.readOnly === true;
-    this.log = (options.logger ?? context?.logger)?.child({ component: 'imap', account: this.account });
+    this.imapflowLogger = options.logger ?? context?.logger;
+    this.log = this.imapflowLogger?.child({ component: 'imap', account: this.account });
   }
 
   /** Which server folders listFolders reports; `name` is canonical, before nameTrans. */
@@ -271,7 +274,7 @@ export class ImapRepository implements Repository {
         password: this.password,
         ...(this.options.allowPlaintext !== undefined ? { allowPlaintext: this.options.allowPlaintext } : {}),
         ...(this.options.tls ? { tls: this.options.tls } : {}),
-        ...(this.options.logger ? { logger: this.options.logger } : {}),
+        ...(this.imapflowLogger ? { logger: this.imapflowLogger } : {}),
         ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
       });
     } catch (error) {

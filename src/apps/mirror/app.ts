@@ -16,7 +16,7 @@ export default defineApp<MirrorArgs>({
   // Each worker imports this module, then only its own actor's class.
   actors: {
     imap: lazy(async () => (await import('../../api/repositories/imap.js')).ImapRepository),
-    maildir: lazy(async () => (await import('../../api/repositories/maildir.js')).MaildirRepository),
+    maildir: lazy(async () => (await import('./maildir.js')).MirrorMaildir),
     state: lazy(async () => (await import('../../api/state/state-repository.js')).StateRepository),
     engine: lazy(async () => (await import('../../api/engines/sync-folder.js')).SyncFolder),
     account: lazy(async () => (await import('../../api/engines/sync-account.js')).SyncAccount),
@@ -27,17 +27,20 @@ export default defineApp<MirrorArgs>({
   },
 
   async build(runtime, args) {
-    const { declareSyncTopology, mirrorPolicy } = await import('../../api/index.js');
+    const { declareSyncTopology, mirrorPolicy, stateDatabasePath } = await import('../../api/index.js');
+    const { existsSync } = await import('node:fs');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
     args.accounts.forEach((account, i) => {
       const secret = 'value' in account.password ? [account.password.value] : [];
+      // A dry run reads the saved state but never creates one.
+      const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
       declared.push(
         declareSyncTopology(runtime, {
           prefix: args.accounts.length > 1 ? `${account.name}/` : '',
           connections: args.maxConnections,
           left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: true, allowPlaintext: account.allowPlaintext } },
-          right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun } },
-          state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState } },
+          right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun, dryRun: args.dryRun } },
+          state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState, ...stateBackend } },
           engine: { key: 'engine', options: { policy: mirrorPolicy(), dryRun: args.dryRun } },
           account: {
             key: 'account',

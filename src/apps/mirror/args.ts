@@ -114,12 +114,7 @@ async function accountFromFlags(flags: Flags): Promise<MirrorAccount> {
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<MirrorAccount[]> {
-  const url = pathToFileURL(resolve(file)).href;
-  if (/\.[cm]?ts$/.test(file)) {
-    const { register } = await import('tsx/esm/api');
-    register();
-  }
-  const module = (await import(url).catch((error: unknown) => {
+  const module = (await importConfig(pathToFileURL(resolve(file)).href).catch((error: unknown) => {
     throw new ConfigError(`--config ${file}: cannot load it: ${(error as Error).message}`);
   })) as { default?: MirrorConfigAccount | MirrorConfigAccount[] };
   const entries = module.default === undefined ? [] : Array.isArray(module.default) ? module.default : [module.default];
@@ -130,6 +125,19 @@ async function accountsFromConfig(file: string, flags: Flags): Promise<MirrorAcc
     }
     return account(entry, flags);
   });
+}
+
+/**
+ * Imports a config module; TypeScript through tsx's tsImport, which also
+ * loads a .ts file outside an ESM package (Node treats it as CommonJS there,
+ * and its exports then arrive wrapped in `default`).
+ */
+async function importConfig(url: string): Promise<unknown> {
+  if (!/\.[cm]?ts$/.test(url)) return import(url);
+  const { tsImport } = await import('tsx/esm/api');
+  const module = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  const inner = module.default as { __esModule?: boolean } | undefined;
+  return inner && typeof inner === 'object' && inner.__esModule === true ? inner : module;
 }
 
 function account(entry: MirrorConfigAccount, flags: Flags): MirrorAccount {

@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MaildirRepository, type FolderInfo, type MaildirOptions } from '../../api/index.js';
+
+export interface MirrorMaildirOptions extends MaildirOptions {
+  /** A dry run: a Maildir not created yet lists no folders (every folder would be created) instead of failing. */
+  dryRun?: boolean;
+}
+
+/** The mirror's Maildir: a MaildirRepository that a dry run may point at a Maildir that does not exist yet. */
+export class MirrorMaildir extends MaildirRepository {
+  private readonly dryRun: boolean;
+
+  constructor(options: MirrorMaildirOptions) {
+    const { dryRun, ...maildir } = options;
+    super(maildir);
+    this.dryRun = dryRun === true;
+  }
+
+  override async listFolders(): Promise<FolderInfo[]> {
+    if (this.dryRun && !existsSync(join(this.options.root, 'cur'))) return [];
+    return super.listFolders();
+  }
+}
