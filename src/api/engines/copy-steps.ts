@@ -21,6 +21,8 @@ export interface CopyJob {
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
   onError(error: unknown): void;
+  /** Awaited before each batch is fetched, with its message count and bytes (rate limits). */
+  throttle?: ((messages: number, bytes: number) => Promise<void>) | undefined;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
 
   for (const batch of batches(job)) {
     const ids = batch.map((step) => step.copy!.id);
+    if (job.throttle) await job.throttle(ids.length, ids.reduce((sum, id) => sum + (job.sizes.get(id) ?? 0), 0));
     const fetched = await retrying(() => job.source.fetch(job.folders[job.from], ids)).catch(fail);
     await storing;
     if (failed || !fetched) break;

@@ -1,8 +1,10 @@
 import picomatch from 'picomatch';
 import type { ActorContext, Remote } from '../app.js';
-import type { StateStore } from '../state/types.js';
+import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, Repository, Side } from '../types.js';
 import { emptyFolderReport, reportError, type FolderReport, type ReportedError } from './folder-report.js';
+import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
+import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
 
 export interface SyncAccountOptions {
@@ -19,7 +21,24 @@ export interface SyncAccountOptions {
   create: Record<Side, boolean>;
   /** Remove a folder on this side when its synced peer was removed on the other (its messages too). */
   remove: Record<Side, boolean>;
+  /** Never remove a folder that still holds messages: keep it, with a warning in the report (`sync`). */
+  keepNonEmpty?: boolean;
+  /**
+   * Follow messages moved between folders on this side with a move on the
+   * other side, instead of a copy and a delete (see local-moves.ts): `right`
+   * for moves in the Maildir, `left` for a folder renamed on the server.
+   * Only when the policy propagates both `new` and `gone` from that side.
+   */
+  moves?: Partial<Record<Side, boolean>>;
   dryRun?: boolean;
+  /**
+   * Pair each left folder X with the right folder map(X) (regex rules,
+   * automap by role, prefixes: see folder-map.ts) instead of by equal names.
+   * The mapping is one-way: `include`/`exclude` match left names, folders
+   * only on the right are left alone, and a missing right folder is created
+   * (again, if it was synced before) when `create.right` is set.
+   */
+  folderMap?: FolderMapSpec;
 }
 
 export interface AccountReport {
@@ -29,6 +48,10 @@ export interface AccountReport {
   removedFolders: string[];
   /** Folders whose synced peer is gone, kept because the policy does not remove folders. */
   keptFolders: string[];
+  /** One line per message moved between folders to follow a move on the other side (on a dry run: to move). */
+  moves?: string[];
+  /** What the user should know that is not a failure: a non-empty folder kept, a move given up (then copied). */
+  warnings?: ReportedError[];
   /** Failures outside any one folder (folder failures are in `folders`). */
   errors: ReportedError[];
   seconds: number;
@@ -57,10 +80,13 @@ export class SyncAccount {
     const [leftFolders, rightFolders] = await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()]);
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
     const wanted = this.matcher();
-    const synced = new Set((await this.state.folderPairs()).map((pair) => pair.left));
+    const records = await this.state.folderPairs();
+    const synced = new Set(records.map((pair) => pair.left));
     const pairs: FolderPairNames[] = [];
+    const gone: { name: string; missing: Side }[] = [];
 
-    for (const name of [...new Set([...names.left, ...names.right])].sort()) {
+    if (this.options.folderMap) pairs.push(...(await this.mappedPairs(leftFolders, rightFolders, wanted, report)));
+    for (const name of this.options.folderMap ? [] : [...new Set([...names.left, ...names.right])].sort()) {
       if (!wanted(name)) continue;
       const present = { left: names.left.has(name), right: names.right.has(name) };
       if (present.left && present.right) {
@@ -68,7 +94,7 @@ export class SyncAccount {
         continue;
       }
       const missing: Side = present.left ? 'right' : 'left';
-      if (synced.has(name)) await this.peerGone(name, missing, report);
+      if (synced.has(name)) gone.push({ name, missing });
       else if (this.options.create[missing]) {
         report.createdFolders.push(`${missing}:${name}`);
         if (this.options.dryRun) pairs.push({ left: name, right: name, absent: missing });
@@ -78,7 +104,10 @@ export class SyncAccount {
         }
       }
     }
-    await this.syncAll(pairs, report);
+    // After creating folders (moves may go into new ones), before removing any (moves may empty them).
+    const moves = this.options.moves?.left || this.options.moves?.right ? await this.followMoves(pairs, gone, records, report) : undefined;
+    for (const { name, missing } of gone) await this.peerGone(name, missing, report, moves);
+    await this.syncAll(moves ? pairs.map((pair) => ({ ...pair, ...(moves.skip.has(folderKey(pair)) ? { skip: moves.skip.get(folderKey(pair))! } : {}) })) : pairs, report);
     report.seconds = (performance.now() - started) / 1000;
     return report;
   }
@@ -91,16 +120,69 @@ export class SyncAccount {
     return this.context.peer<StateStore>(this.options.state);
   }
 
+  /** The folder pairs under `folderMap`: each wanted left folder with the right folder it maps to, created if missing. */
+  private async mappedPairs(leftFolders: FolderInfo[], rightFolders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport): Promise<FolderPairNames[]> {
+    const map = folderMapper(this.options.folderMap!, leftFolders, rightFolders);
+    const right = selectable(rightFolders);
+    const pairs: FolderPairNames[] = [];
+    const created = new Set<string>();
+    for (const left of [...selectable(leftFolders)].sort()) {
+      if (!wanted(left)) continue;
+      try {
+        const target = map(left);
+        if (right.has(target) || created.has(target)) pairs.push({ left, right: target, ...(this.options.dryRun && !right.has(target) ? { absent: 'right' as const } : {}) });
+        else if (this.options.create.right) {
+          report.createdFolders.push(`right:${target}`);
+          if (!this.options.dryRun) await this.repository('right').createFolder(target);
+          created.add(target);
+          pairs.push({ left, right: target, ...(this.options.dryRun ? { absent: 'right' as const } : {}) });
+        }
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'EAUTH' || (error as { code?: unknown }).code === 'ENETWORK') throw error;
+        report.errors.push(reportError(error, left));
+      }
+    }
+    return pairs;
+  }
+
+  private async followMoves(pairs: FolderPairNames[], gone: { name: string; missing: Side }[], records: FolderPairRecord[], report: AccountReport): Promise<MoveOutcome> {
+    const outcome = await followMoves({
+      sides: this.options.moves ?? {},
+      pairs,
+      gone,
+      records,
+      repositories: { left: this.repository('left'), right: this.repository('right') },
+      state: this.state,
+      dryRun: this.options.dryRun === true,
+    });
+    report.moves = outcome.lines;
+    if (outcome.warnings.length) (report.warnings ??= []).push(...outcome.warnings);
+    return outcome;
+  }
+
   /** A folder synced before is gone on `missing`: remove its peer, or keep it and say so. */
-  private async peerGone(name: string, missing: Side, report: AccountReport): Promise<void> {
+  private async peerGone(name: string, missing: Side, report: AccountReport, moves?: MoveOutcome): Promise<void> {
     const survivor = other(missing);
     if (!this.options.remove[survivor]) {
       report.keptFolders.push(`${survivor}:${name}`);
       return;
     }
+    const repository = this.repository(survivor);
+    if (this.options.keepNonEmpty) {
+      // On a dry run the moves out of the folder are only planned: they do not count.
+      const movedOut = new Set(moves?.skip.get(folderKey({ left: name, right: name }))?.[survivor] ?? []);
+      const remaining = (await repository.scan(name)).messages.filter((message) => !movedOut.has(message.id)).length;
+      if (remaining > 0) {
+        report.keptFolders.push(`${survivor}:${name}`);
+        (report.warnings ??= []).push({
+          folder: name,
+          message: `not removed on the ${survivor} side: the folder was deleted on the ${missing} side but still holds ${remaining} message(s) here; move or delete them, then run again`,
+        });
+        return;
+      }
+    }
     report.removedFolders.push(`${survivor}:${name}`);
     if (this.options.dryRun) return;
-    const repository = this.repository(survivor);
     const scan = await repository.scan(name);
     if (scan.messages.length) await repository.delete(name, scan.messages.map((message) => message.id));
     await repository.deleteFolder(name);

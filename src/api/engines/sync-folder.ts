@@ -7,6 +7,8 @@ import type { SyncPolicy } from '../../core/sync/policy.js';
 import { copySteps } from './copy-steps.js';
 import { emptyFolderReport, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
+import { isSelective, selects, type MessageSelection } from './message-selection.js';
+import { throttleFor, type RateLimit } from './rate-limit.js';
 import { retrying } from './retrying.js';
 
 export interface SyncFolderOptions {
@@ -21,6 +23,15 @@ export interface SyncFolderOptions {
   batchMessages?: number;
   /** ...and about this many bytes. Two batches are in flight at most. */
   batchBytes?: number;
+  /**
+   * Only the left side's messages this selection keeps (age, size) are
+   * planned, unless already paired: a message left out is neither copied nor
+   * taken as gone. With a selection the left side is always listed in full
+   * and its checkpoint is not kept (ages change without the folder changing).
+   */
+  select?: MessageSelection;
+  /** Bounds the copy rate (token buckets shared per thread and key). */
+  rateLimit?: RateLimit;
 }
 
 export interface FolderPairNames {
@@ -28,6 +39,11 @@ export interface FolderPairNames {
   right: string;
   /** On a dry run: this side's folder does not exist yet (it would be created); plan as if empty. */
   absent?: Side;
+  /**
+   * Messages another step of the run handles (on a `sync` dry run, the moves
+   * between folders it only planned): left out of the scans and of the saved pairs.
+   */
+  skip?: Partial<Record<Side, string[]>>;
 }
 
 const SIDES: readonly Side[] = ['left', 'right'];
@@ -85,7 +101,7 @@ export class SyncFolder {
     const record = await this.folderPair(names);
     const intents = record.id > 0 ? await this.state.intents(record.id) : [];
     // An open intent means a crash in the middle of a copy: list the target in full to find what arrived.
-    const forceFull = (side: Side) => intents.some((intent) => intent.from !== side);
+    const forceFull = (side: Side) => intents.some((intent) => intent.from !== side) || (side === 'left' && isSelective(this.options.select));
     let scans = await this.scanBoth(names, record, forceFull);
     if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
       report.unchanged = true;
@@ -104,7 +120,11 @@ export class SyncFolder {
       }
     }
 
+    const skip = { left: new Set(names.skip?.left), right: new Set(names.skip?.right) };
+    if (names.skip) saved = saved.filter((pair) => !SIDES.some((side) => pair[side] !== undefined && skip[side].has(pair[side]!)));
     const view = { left: currentView('left', scans.left, saved), right: currentView('right', scans.right, saved) };
+    for (const side of SIDES) if (skip[side].size) view[side] = view[side].filter((message) => !skip[side].has(message.id));
+    if (isSelective(this.options.select)) view.left = selectedView(view.left, saved, this.options.select);
     const wanted = needIdentities(saved, view.left, view.right);
     const identities = {
       left: await identifyAll(this.repository('left'), names.left, wanted.left),
@@ -125,7 +145,7 @@ export class SyncFolder {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
         // After a failure, both sides are listed in full next time.
-        ...(report.errors.length === 0 ? { leftCheckpoint: await checkpoint('left'), rightCheckpoint: await checkpoint('right') } : {}),
+        ...(report.errors.length === 0 ? { leftCheckpoint: isSelective(this.options.select) ? '' : await checkpoint('left'), rightCheckpoint: await checkpoint('right') } : {}),
       },
     });
   }
@@ -187,6 +207,7 @@ export class SyncFolder {
         state: this.state,
         batchMessages: this.options.batchMessages ?? 200,
         batchBytes: this.options.batchBytes ?? 8 << 20,
+        throttle: throttleFor(this.options.rateLimit),
         onBatch: (stored, bytes) => {
           report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
           report.bytes += bytes;
@@ -259,6 +280,13 @@ function currentView(side: Side, scan: ScanResult, saved: readonly MessagePair[]
   for (const id of scan.vanished) messages.delete(id);
   for (const message of scan.messages) messages.set(message.id, message);
   return [...messages.values()];
+}
+
+/** The messages `select` keeps, and every message already paired (one left out now must not look gone). */
+function selectedView(messages: MessageMeta[], saved: readonly MessagePair[], select: MessageSelection): MessageMeta[] {
+  const paired = new Set(saved.flatMap((pair) => (pair.left !== undefined ? [pair.left] : [])));
+  const now = select.now ?? Date.now();
+  return messages.filter((message) => paired.has(message.id) || selects(select, message, now));
 }
 
 function withoutSide(pair: MessagePair, side: Side): MessagePair {

@@ -316,6 +316,46 @@ export class MaildirRepository implements Repository {
     });
   }
 
+  /**
+   * Moves messages to another folder of this Maildir by renaming their files
+   * (one atomic rename each, the unique name kept: the ids stay the same).
+   * Keywords are mapped to the target's dovecot-keywords letters. Returns the
+   * ids in the order of `ids`; a message missing from the source is a
+   * StoreError once the others are moved, as ImapRepository.move does.
+   */
+  async move(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
+    return this.run('move', fromFolder, async () => {
+      const from = await this.folderDir(fromFolder);
+      const to = await this.folderDir(toFolder);
+      if (from === to) return [...ids];
+      const sourceKeywords = await readKeywords(from);
+      const finder = this.finder(from, fromFolder);
+      const targetListing = this.listings.get(to);
+      const missing: MessageId[] = [];
+      const touched = new Set<string>();
+      for (const id of ids) {
+        const moved = await finder.withFile(id, async (file) => {
+          const flags = flagsOfLetters(file.letters, (index) => sourceKeywords.nameAt(index));
+          const keywords = await this.keywordsFor(toFolder, to, flags);
+          const letters = flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined);
+          const name = formatFileName(file.id, letters);
+          await rename(join(from, file.subdir, file.name), join(to, 'cur', name));
+          touched.add(file.subdir);
+          finder.update(id, undefined);
+          targetListing?.set(id, { id, subdir: 'cur', name, letters: sortLetters(letters) });
+          return true;
+        });
+        if (!moved) missing.push(id);
+      }
+      if (this.options.fsync) {
+        await fsyncDir(join(to, 'cur'));
+        for (const sub of touched) await fsyncDir(join(from, sub));
+      }
+      if (missing.length) throw new StoreError(`move from folder "${fromFolder}": ${missing.length} message(s) no longer existed (${missing.slice(0, 5).join(', ')})`);
+      return [...ids];
+    });
+  }
+
   async close(): Promise<void> {
     this.listings.clear();
   }

@@ -18,12 +18,18 @@ export interface RunSummary {
   complete: boolean;
   /** The plan, on a dry run. */
   planned?: string[];
+  /** Messages moved between folders to follow a move on the other side (`sync`); absent when no app moves. */
+  moved?: number;
+  /** Things to know that are not failures (a non-empty folder kept instead of removed); absent when none. */
+  warnings?: ReportedError[];
 }
 
 export function summarize(reports: AccountReport[], seconds: number, dryRun = false): RunSummary {
   const folders = reports.flatMap((report) => report.folders);
   const sum = (pick: (f: (typeof folders)[number]) => number) => folders.reduce((total, folder) => total + pick(folder), 0);
   const errors = [...reports.flatMap((report) => report.errors), ...folders.flatMap((folder) => folder.errors)];
+  const moves = reports.flatMap((report) => report.moves ?? []);
+  const warnings = reports.flatMap((report) => report.warnings ?? []);
   return {
     folders: folders.length,
     foldersUnchanged: folders.filter((folder) => folder.unchanged).length,
@@ -37,11 +43,14 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
     seconds,
     errors,
     complete: errors.length === 0,
+    ...(reports.some((report) => report.moves !== undefined) ? { moved: moves.length } : {}),
+    ...(warnings.length ? { warnings } : {}),
     ...(dryRun
       ? {
           planned: [
             ...reports.flatMap((report) => report.createdFolders.map((folder) => `create folder ${folder}`)),
             ...reports.flatMap((report) => report.removedFolders.map((folder) => `remove folder ${folder}`)),
+            ...moves,
             ...folders.flatMap((folder) => folder.planned.map((line) => `${folder.left}: ${line}`)),
           ],
         }
@@ -71,8 +80,10 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     `  folders          ${summary.folders} (${summary.foldersUnchanged} unchanged, ${summary.foldersCreated} created, ${summary.foldersRemoved} removed)`,
     `  copied           ${summary.copied} messages (${megabytes(summary.bytes)}${rate})`,
     `  already there    ${summary.paired} messages paired by identity, not copied`,
+    ...(summary.moved !== undefined ? [`  moved            ${summary.moved} messages between folders, following moves on the other side`] : []),
     `  deleted          ${summary.deleted}`,
     `  flags changed    ${summary.flagsChanged}`,
+    ...(summary.warnings ? [`  warnings         ${summary.warnings.length}`, ...summary.warnings.slice(0, 20).map((w) => `    ${w.folder ? `${w.folder}: ` : ''}${w.message}`)] : []),
     `  errors           ${summary.errors.length}`,
     ...summary.errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
     ...(summary.errors.length > 20 ? [`    ... and ${summary.errors.length - 20} more`] : []),

@@ -1,0 +1,339 @@
+/**
+ * Messages moved between folders on one side, followed on the other side by
+ * a move, not by a download and an upload (the `sync` app's local moves and
+ * server-side folder renames).
+ *
+ * A move shows, per folder pair, as a pair whose message vanished from
+ * folder A on one side, and an unpaired message in folder B on that same
+ * side. Each folder pair planned alone would delete the message in A on the
+ * other side and copy it from B to the other side: a whole transfer. Here,
+ * before the folder pairs are planned, such a message is matched across
+ * folders by a key (a Maildir unique name, stable when a file moves; or an
+ * identity), moved on the other side (IMAP `UID MOVE`, a Maildir rename),
+ * and the pair moves from A's folder pair to B's. The folder syncs then see
+ * nothing left to do for it, except merging the flags changed meanwhile (the
+ * pair keeps the flags saved at the last sync as the merge base).
+ *
+ * Crash safety: the move is done first, then B's pair is committed, then A's
+ * pair is removed. A crash after the move leaves the message unpaired on both
+ * sides of B (the planner pairs them by identity) and A's pair with both
+ * messages gone (the planner forgets it). A message to move is first checked
+ * on the other side by identity, so a pair whose message is no longer there
+ * (moved already, UIDVALIDITY changed, deleted) is left to the folder syncs.
+ */
+import type { Remote } from '../app.js';
+import type { FolderPairRecord, MessagePair, StateStore } from '../state/types.js';
+import type { Identity, MessageId, MessageMeta, Repository, ScanResult, Side } from '../types.js';
+import { reportError, type ReportedError } from './folder-report.js';
+import { identifyAll } from './identify-all.js';
+import { retrying } from './retrying.js';
+import type { FolderPairNames } from './sync-folder.js';
+
+/** One folder pair as the detection sees it, on the side where messages moved. */
+export interface MoveFolderView {
+  left: string;
+  right: string;
+  /** The saved folder pair; absent when the pair was never synced. */
+  folderPairId?: number;
+  /** The pairs saved at the last sync (none when never synced). */
+  saved: readonly MessagePair[];
+  /**
+   * The folder's messages now: a full list; 'missing' when the folder no
+   * longer exists on that side (every saved message vanished); 'unchanged'
+   * when its scan says nothing changed since the last sync (nothing vanished,
+   * nothing new).
+   */
+  current: readonly MessageMeta[] | 'missing' | 'unchanged';
+}
+
+export interface PlannedMove {
+  /** Where the message moved (the user's side); the move is repeated on the other side. */
+  side: Side;
+  from: MoveFolderView;
+  to: MoveFolderView;
+  /** The pair saved in `from`: it holds the message's id on both sides. */
+  pair: MessagePair;
+  /** The message as it is now in `to`, on `side`. */
+  message: MessageMeta;
+}
+
+const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
+
+/**
+ * Pure: the messages that moved on `side` from one folder to another. `key`
+ * names a message on `side` (undefined: unknown, never matched) and
+ * `pairKey` names a saved pair the same way. A key found once among the
+ * vanished pairs and once among the unpaired messages of another folder is a
+ * move; any other count (a copy in two folders, two pairs with one key) is
+ * ambiguous and left to the folder syncs. A message that reappears in its
+ * own folder is the planner's business, not a move.
+ */
+export function detectMoves(
+  side: Side,
+  folders: readonly MoveFolderView[],
+  key: (message: MessageMeta, folder: MoveFolderView) => string | undefined,
+  pairKey: (pair: MessagePair, folder: MoveFolderView) => string | undefined,
+): PlannedMove[] {
+  const vanished = new Map<string, { folder: MoveFolderView; pair: MessagePair }[]>();
+  const appeared = new Map<string, { folder: MoveFolderView; message: MessageMeta }[]>();
+  const add = <T>(map: Map<string, T[]>, k: string | undefined, value: T) => {
+    if (k === undefined) return;
+    const list = map.get(k);
+    if (list) list.push(value);
+    else map.set(k, [value]);
+  };
+  for (const folder of folders) {
+    if (folder.current === 'unchanged') continue;
+    const present = folder.current === 'missing' ? new Set<MessageId>() : new Set(folder.current.map((message) => message.id));
+    const paired = new Set<MessageId>();
+    for (const pair of folder.saved) {
+      const id = pair[side];
+      if (id === undefined) continue;
+      paired.add(id);
+      // Only a pair complete on both sides can move: the other side's message is what moves.
+      if (!present.has(id) && pair[other(side)] !== undefined) add(vanished, pairKey(pair, folder), { folder, pair });
+    }
+    if (folder.current === 'missing') continue;
+    for (const message of folder.current) if (!paired.has(message.id)) add(appeared, key(message, folder), { folder, message });
+  }
+  const moves: PlannedMove[] = [];
+  for (const [k, gone] of vanished) {
+    const found = appeared.get(k);
+    if (gone.length !== 1 || found?.length !== 1) continue;
+    const [{ folder: from, pair }] = gone as [{ folder: MoveFolderView; pair: MessagePair }];
+    const [{ folder: to, message }] = found as [{ folder: MoveFolderView; message: MessageMeta }];
+    if (from === to || (from.left === to.left && from.right === to.right)) continue;
+    moves.push({ side, from, to, pair, message });
+  }
+  return moves;
+}
+
+export interface MoveJob {
+  moves: readonly PlannedMove[];
+  /** The repository of the side the moves are repeated on (the other side of `moves[].side`). */
+  target: Remote<Repository>;
+  /** The repository where the messages moved: identities of the moved messages, when a pair saved none. */
+  source: Remote<Repository>;
+  state: Remote<StateStore>;
+  dryRun: boolean;
+}
+
+export interface MoveOutcome {
+  /** Messages moved (or, on a dry run, to move). */
+  moved: number;
+  /** One line per message moved: `move left INBOX→Archive 12 (moved on right: 1700000000.M1P2.host)`. */
+  lines: string[];
+  /** Moves given up: the folder syncs copy and delete those messages instead. */
+  warnings: ReportedError[];
+  /** Per folder pair ('left\u0000right'), the ids the folder sync must leave out on a dry run. */
+  skip: Map<string, Partial<Record<Side, MessageId[]>>>;
+}
+
+/** The key of a folder pair in `MoveOutcome.skip`. */
+export function folderKey(folder: { left: string; right: string }): string {
+  return `${folder.left}\u0000${folder.right}`;
+}
+
+/**
+ * Repeats the moves on the other side, grouped by source and target folder:
+ * checks each message there by identity, moves the ones found
+ * (`Repository.move`), then commits the target's pairs and removes the
+ * source's. A move that fails is reported as a warning and left to the
+ * folder syncs, which copy and delete instead: slower, never wrong.
+ */
+export async function executeMoves(job: MoveJob): Promise<MoveOutcome> {
+  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map() };
+  const groups = new Map<string, PlannedMove[]>();
+  for (const move of job.moves) {
+    const k = `${folderKey(move.from)}\u0001${folderKey(move.to)}`;
+    const group = groups.get(k);
+    if (group) group.push(move);
+    else groups.set(k, [move]);
+  }
+  for (const group of groups.values()) {
+    try {
+      await moveGroup(job, group, outcome);
+    } catch (error) {
+      const first = group[0]!;
+      outcome.warnings.push(reportError(error, first.from[other(first.side)]));
+    }
+  }
+  return outcome;
+}
+
+async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcome): Promise<void> {
+  const { side, from, to } = group[0]!;
+  const there = other(side);
+  // The message on the other side must still be the pair's: same identity.
+  const expected = await expectedIdentities(job, group);
+  const found = await identities(job.target, from[there], group.map((move) => move.pair[there]!));
+  const moves = group.filter((move) => {
+    const identity = expected.get(move);
+    return identity !== undefined && found.get(move.pair[there]!) === identity;
+  });
+  if (moves.length === 0) return;
+  const ids = moves.map((move) => move.pair[there]!);
+  const describe = (move: PlannedMove) => `move ${there} ${from[there]}→${to[there]} ${move.pair[there]} (moved on ${side}: ${move.message.id})`;
+  if (job.dryRun) {
+    outcome.moved += moves.length;
+    outcome.lines.push(...moves.map(describe));
+    addSkip(outcome, from, there, ids);
+    addSkip(outcome, to, side, moves.map((move) => move.message.id));
+    return;
+  }
+  // Remote<> types an optional method as never; both shipped repositories have `move`.
+  const newIds = await (job.target as unknown as Remote<Required<Repository>>).move(from[there], to[there], ids);
+  const target = to.folderPairId !== undefined ? to.folderPairId : (await job.state.ensureFolderPair(to.left, to.right)).id;
+  await job.state.commit(target, {
+    upsertPairs: moves.map((move, i) => ({
+      [side]: move.message.id,
+      [there]: newIds[i]!,
+      flags: [...move.pair.flags],
+      identity: expected.get(move)!,
+    })),
+  });
+  await job.state.commit(from.folderPairId!, { removePairs: moves.map((move) => ({ [there]: move.pair[there]! })) });
+  outcome.moved += moves.length;
+  outcome.lines.push(...moves.map(describe));
+}
+
+/** The identity each moved message must have: the pair's, or else the moved message's own. */
+async function expectedIdentities(job: MoveJob, group: PlannedMove[]): Promise<Map<PlannedMove, Identity>> {
+  const result = new Map<PlannedMove, Identity>();
+  const unknown = group.filter((move) => move.pair.identity === undefined);
+  const computed = unknown.length ? await identities(job.source, group[0]!.to[group[0]!.side], unknown.map((move) => move.message.id)) : new Map<MessageId, Identity>();
+  for (const move of group) {
+    const identity = move.pair.identity ?? computed.get(move.message.id);
+    if (identity !== undefined) result.set(move, identity);
+  }
+  return result;
+}
+
+function identities(repository: Remote<Repository>, folder: string, ids: readonly MessageId[]): Promise<Map<MessageId, Identity>> {
+  return identifyAll(repository, folder, ids);
+}
+
+function addSkip(outcome: MoveOutcome, folder: MoveFolderView, side: Side, ids: MessageId[]): void {
+  const k = folderKey(folder);
+  const entry = outcome.skip.get(k) ?? {};
+  entry[side] = [...(entry[side] ?? []), ...ids];
+  outcome.skip.set(k, entry);
+}
+
+export interface FollowMovesInput {
+  /** Follow the moves made on these sides. */
+  sides: Partial<Record<Side, boolean>>;
+  /** The folder pairs synced this run (both folders exist, or one is `absent` on a dry run). */
+  pairs: readonly FolderPairNames[];
+  /** Folders synced before that are now missing on one side. */
+  gone: readonly { name: string; missing: Side }[];
+  records: readonly FolderPairRecord[];
+  repositories: Record<Side, Remote<Repository>>;
+  state: Remote<StateStore>;
+  dryRun: boolean;
+}
+
+/**
+ * The account-level step of the `sync` app, before the folder pairs are
+ * synced: finds and repeats the moves made on each side.
+ *
+ * - Right (the Maildir): every folder that changed since its last sync is
+ *   listed; a message keeps its unique name when a mail client or a script
+ *   moves its file, so a saved pair whose file vanished from folder A and an
+ *   unpaired file of that name in folder B is a move, repeated on the server
+ *   with `UID MOVE`. A local folder renamed is a folder gone whose messages
+ *   all moved: the server folder is emptied into the new one.
+ * - Left (the server): UIDs change when a message moves, so only a folder
+ *   renamed on the server is followed: a synced left folder gone, and new
+ *   left folders whose messages carry the identities of its pairs. Those
+ *   messages are moved in the Maildir (a rename), not downloaded again.
+ *   Single messages moved between existing server folders are still copied
+ *   and deleted (finding them would mean identifying every new server message).
+ */
+export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome> {
+  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map() };
+  for (const side of ['right', 'left'] as const) {
+    if (!input.sides[side]) continue;
+    const moves = side === 'right' ? await localMoves(input) : await serverRenames(input);
+    if (moves.length === 0) continue;
+    const there = other(side);
+    const done = await executeMoves({ moves, target: input.repositories[there], source: input.repositories[side], state: input.state, dryRun: input.dryRun });
+    outcome.moved += done.moved;
+    outcome.lines.push(...done.lines);
+    outcome.warnings.push(...done.warnings);
+    for (const [k, ids] of done.skip) {
+      const entry = outcome.skip.get(k) ?? {};
+      for (const s of ['left', 'right'] as const) if (ids[s]) entry[s] = [...(entry[s] ?? []), ...ids[s]];
+      outcome.skip.set(k, entry);
+    }
+  }
+  return outcome;
+}
+
+function recordOf(records: readonly FolderPairRecord[], folder: { left: string; right: string }): FolderPairRecord | undefined {
+  return records.find((record) => record.left === folder.left && record.right === folder.right);
+}
+
+/** Moves made in the Maildir: matched by unique name across the folders that changed. */
+async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
+  const repository = input.repositories.right;
+  const views: MoveFolderView[] = [];
+  for (const pair of input.pairs) {
+    if (pair.absent === 'right') continue;
+    const record = recordOf(input.records, pair);
+    const scan = await retrying(() => repository.scan(pair.right, record?.rightCheckpoint));
+    // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
+    if (record?.rightUidValidity !== undefined && record.rightUidValidity !== scan.status.uidValidity) continue;
+    const current = await fullListing(repository, pair.right, scan);
+    views.push({
+      left: pair.left,
+      right: pair.right,
+      ...(record ? { folderPairId: record.id } : {}),
+      saved: record && current !== 'unchanged' ? await input.state.pairs(record.id) : [],
+      current,
+    });
+  }
+  for (const { name, missing } of input.gone) {
+    if (missing !== 'right') continue;
+    const record = input.records.find((candidate) => candidate.left === name);
+    if (record) views.push({ left: record.left, right: record.right, folderPairId: record.id, saved: await input.state.pairs(record.id), current: 'missing' });
+  }
+  return detectMoves(
+    'right',
+    views,
+    (message) => message.id,
+    (pair) => pair.right,
+  );
+}
+
+/** A folder renamed on the server: a synced left folder gone, its messages found by identity in new left folders. */
+async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
+  const sources = input.gone.filter((folder) => folder.missing === 'left').flatMap(({ name }) => input.records.filter((record) => record.left === name));
+  const targets = input.pairs.filter((pair) => pair.absent !== 'left' && !recordOf(input.records, pair));
+  if (sources.length === 0 || targets.length === 0) return [];
+  const repository = input.repositories.left;
+  const views: MoveFolderView[] = [];
+  const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
+  for (const record of sources) {
+    views.push({ left: record.left, right: record.right, folderPairId: record.id, saved: await input.state.pairs(record.id), current: 'missing' });
+  }
+  for (const pair of targets) {
+    const scan = await retrying(() => repository.scan(pair.left));
+    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: scan.messages };
+    identities.set(view, await identifyAll(repository, pair.left, scan.messages.map((message) => message.id)));
+    views.push(view);
+  }
+  return detectMoves(
+    'left',
+    views,
+    (message, folder) => identities.get(folder)?.get(message.id),
+    (pair) => pair.identity,
+  );
+}
+
+/** The folder's every message, or 'unchanged' when the scan says nothing changed since the checkpoint. */
+async function fullListing(repository: Remote<Repository>, folder: string, scan: ScanResult): Promise<readonly MessageMeta[] | 'unchanged'> {
+  if (scan.kind === 'unchanged') return 'unchanged';
+  if (scan.kind === 'full') return scan.messages;
+  return (await retrying(() => repository.scan(folder))).messages;
+}
