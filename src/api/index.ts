@@ -2,7 +2,7 @@
  * imapfw's public API: what apps (the shipped ones and yours) import.
  * Subclass the repositories and engines; use the rest as it is.
  */
-export { defineApp, type ActorClass, type ActorContext, type AppDefinition, type Remote } from './app.js';
+export { defineApp, lazy, type ActorClass, type ActorContext, type AppDefinition, type LazyActorClass, type Remote } from './app.js';
 export * from './errors.js';
 export { ExitCode, exitCodeFor } from './exit-codes.js';
 export type * from './types.js';
