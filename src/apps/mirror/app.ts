@@ -16,7 +16,7 @@ export default defineApp<MirrorArgs>({
   // Each worker imports this module, then only its own actor's class.
   actors: {
     imap: lazy(async () => (await import('../../api/repositories/imap.js')).ImapRepository),
-    maildir: lazy(async () => (await import('./maildir.js')).MirrorMaildir),
+    maildir: lazy(async () => (await import('../../contrib/cli/dry-run-maildir.js')).DryRunMaildir),
     state: lazy(async () => (await import('../../api/state/state-repository.js')).StateRepository),
     engine: lazy(async () => (await import('../../api/engines/sync-folder.js')).SyncFolder),
     account: lazy(async () => (await import('../../api/engines/sync-account.js')).SyncAccount),

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
+import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
 /** One mirrored account, from the command line or a config file. */
@@ -114,30 +114,8 @@ async function accountFromFlags(flags: Flags): Promise<MirrorAccount> {
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<MirrorAccount[]> {
-  const module = (await importConfig(pathToFileURL(resolve(file)).href).catch((error: unknown) => {
-    throw new ConfigError(`--config ${file}: cannot load it: ${(error as Error).message}`);
-  })) as { default?: MirrorConfigAccount | MirrorConfigAccount[] };
-  const entries = module.default === undefined ? [] : Array.isArray(module.default) ? module.default : [module.default];
-  if (entries.length === 0) throw new ConfigError(`--config ${file}: its default export must be an account or a list of accounts`);
-  return entries.map((entry, i) => {
-    for (const key of ['remote', 'maildir', 'password'] as const) {
-      if (!entry[key]) throw new ConfigError(`--config ${file}: account ${entry.name ?? i + 1} has no "${key}"`);
-    }
-    return account(entry, flags);
-  });
-}
-
-/**
- * Imports a config module; TypeScript through tsx's tsImport, which also
- * loads a .ts file outside an ESM package (Node treats it as CommonJS there,
- * and its exports then arrive wrapped in `default`).
- */
-async function importConfig(url: string): Promise<unknown> {
-  if (!/\.[cm]?ts$/.test(url)) return import(url);
-  const { tsImport } = await import('tsx/esm/api');
-  const module = (await tsImport(url, import.meta.url)) as { default?: unknown };
-  const inner = module.default as { __esModule?: boolean } | undefined;
-  return inner && typeof inner === 'object' && inner.__esModule === true ? inner : module;
+  const entries = await loadConfigAccounts<MirrorConfigAccount>(file, ['remote', 'maildir', 'password']);
+  return entries.map((entry) => account(entry, flags));
 }
 
 function account(entry: MirrorConfigAccount, flags: Flags): MirrorAccount {

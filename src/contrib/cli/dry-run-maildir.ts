@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaildirRepository, type FolderInfo, type MaildirOptions } from '../../api/index.js';
 
-export interface MirrorMaildirOptions extends MaildirOptions {
+export interface DryRunMaildirOptions extends MaildirOptions {
   /** A dry run: a Maildir not created yet lists no folders (every folder would be created) instead of failing. */
   dryRun?: boolean;
 }
 
-/** The mirror's Maildir: a MaildirRepository that a dry run may point at a Maildir that does not exist yet. */
-export class MirrorMaildir extends MaildirRepository {
+/** The shipped apps' Maildir: a MaildirRepository that a dry run may point at a Maildir that does not exist yet. */
+export class DryRunMaildir extends MaildirRepository {
   private readonly dryRun: boolean;
 
-  constructor(options: MirrorMaildirOptions) {
+  constructor(options: DryRunMaildirOptions) {
     const { dryRun, ...maildir } = options;
     super(maildir);
     this.dryRun = dryRun === true;

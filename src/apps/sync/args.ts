@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ConfigError, parseSyncPolicy, type Backend, type MaildirLayout, type PasswordSource, type SyncPolicy } from '../../api/index.js';
+import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
+import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
+import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
+
+/** Which sides a folder or expunge policy acts on: mbsync's None/Far/Near/Both, as remote/local. */
+export type Sides = 'none' | 'remote' | 'local' | 'both';
+
+/** One synced account, from the command line or a config file. */
+export interface SyncAccountArgs {
+  /** Names the state database. */
+  name: string;
+  remote: string;
+  password: PasswordSource;
+  maildir: string;
+  layout: MaildirLayout;
+  folders: string[];
+  exclude: string[];
+  /** mbsync's Sync words, e.g. ['full'] or ['pull', 'new']. */
+  sync: string[];
+  expunge: Sides;
+  create: Sides;
+  remove: Sides;
+  /** Parsed from `sync` and `expunge`. */
+  policy: SyncPolicy;
+  allowPlaintext: boolean;
+}
+
+export interface SyncArgs {
+  accounts: SyncAccountArgs[];
+  stateDir?: string;
+  maxConnections: number;
+  dryRun: boolean;
+  json: boolean;
+  fsync: boolean;
+  rebuildState: boolean;
+  logLevel: string;
+  backend: Backend;
+}
+
+/** What a `--config` module may export (default export: one account or a list); every policy is per account. */
+export interface SyncConfigAccount {
+  name?: string;
+  remote: string;
+  maildir: string;
+  password: PasswordSource;
+  layout?: MaildirLayout;
+  folders?: string[];
+  exclude?: string[];
+  /** mbsync's Sync: 'full' (default), or words such as 'pull new' or ['push', 'flags']. */
+  sync?: string | string[];
+  expunge?: Sides;
+  create?: Sides;
+  remove?: Sides;
+  allowPlaintext?: boolean;
+}
+
+interface Flags {
+  remote?: string;
+  maildir?: string;
+  passwordEnv?: string;
+  passwordCommand?: string;
+  stateDir?: string;
+  folders?: string[];
+  exclude?: string[];
+  maxConnections: number;
+  sync?: string[];
+  expunge?: string;
+  create?: string;
+  remove?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  config?: string;
+  layout: string;
+  fsync: boolean;
+  rebuildState?: boolean;
+  allowPlaintext?: boolean;
+  logLevel?: string;
+  backend: string;
+}
+
+const SIDES: readonly Sides[] = ['none', 'remote', 'local', 'both'];
+/** The planner's words: 'left' is the server (mbsync's far side), 'right' the Maildir (near). */
+const PLANNER_SIDES: Readonly<Record<Sides, string>> = { none: 'none', remote: 'left', local: 'right', both: 'both' };
+
+export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
+  const command = appCommand(
+    'sync',
+    'Two-way sync of an IMAP account and a local Maildir: new messages, deletions and flag changes go both ways, as mbsync does.',
+  )
+    .option('--remote <url>', 'the server: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
+    .option('--maildir <dir>', 'the local Maildir (created if missing)')
+    .option('--password-env <name>', 'read the password from this environment variable')
+    .option('--password-command <cmd>', 'run this command and read the password from its output')
+    .option('--state-dir <dir>', 'where the sync state lives (default $XDG_STATE_HOME/imapfw)')
+    .option('--folders <glob...>', 'sync only folders matching these globs (e.g. INBOX "Archive/**")')
+    .option('--exclude <glob...>', 'skip folders matching these globs')
+    .option('--max-connections <n>', 'folders synced at once, one IMAP connection each', positiveInteger, 4)
+    .option(
+      '--sync <words...>',
+      "what propagates, in mbsync's words: full (default), or pull (server -> Maildir) / push (Maildir -> server) " +
+        "combined with new / gone / flags, e.g. --sync pull new  or  --sync pull push-flags",
+    )
+    .option('--expunge <sides>', 'delete messages flagged \\Deleted on: none (default), remote, local or both')
+    .option('--create <sides>', 'create a folder missing on: none, remote, local or both (default)')
+    .option('--remove <sides>', 'remove a folder deleted on the other side, on: none (default), remote, local or both; a non-empty folder is never removed')
+    .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
+    .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
+    .option('--dry-run', 'print every planned action per folder; change nothing')
+    .option('--json', 'print one JSON summary on standard output')
+    .option('--config <file>', 'a module (JS or TS) whose default export is an account or a list of accounts, each with its own policies')
+    .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
+    .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+  command.parse(argv, { from: 'user' });
+  const flags = command.opts<Flags>();
+
+  if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
+  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  const accounts = flags.config ? await accountsFromConfig(flags.config, flags) : [await accountFromFlags(flags)];
+  return {
+    accounts,
+    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    maxConnections: flags.maxConnections,
+    dryRun: flags.dryRun === true,
+    json: flags.json === true,
+    fsync: flags.fsync,
+    rebuildState: flags.rebuildState === true,
+    logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
+    backend: flags.backend as Backend,
+  };
+}
+
+async function accountFromFlags(flags: Flags): Promise<SyncAccountArgs> {
+  if (!flags.remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
+  if (!flags.maildir) throw new ConfigError('--maildir is required (the local Maildir directory)');
+  return account({ remote: flags.remote, maildir: flags.maildir, password: await passwordFromFlags(flags, flags.remote) }, flags, '');
+}
+
+async function accountsFromConfig(file: string, flags: Flags): Promise<SyncAccountArgs[]> {
+  const entries = await loadConfigAccounts<SyncConfigAccount>(file, ['remote', 'maildir', 'password']);
+  return entries.map((entry, i) => account(entry, flags, `--config ${file}: account ${entry.name ?? i + 1}: `));
+}
+
+function sides(option: string, value: string | undefined, fallback: Sides, where: string): Sides {
+  const word = (value ?? fallback).trim().toLowerCase();
+  if (!(SIDES as readonly string[]).includes(word)) throw new ConfigError(`${where}--${option} must be none, remote, local or both, not "${value}"`);
+  return word as Sides;
+}
+
+function account(entry: SyncConfigAccount, flags: Flags, where: string): SyncAccountArgs {
+  const maildir = resolve(entry.maildir);
+  // One state per server account and Maildir: two syncs of one account never share it.
+  const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
+  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
+  const sync = entry.sync === undefined ? (flags.sync ?? ['full']) : Array.isArray(entry.sync) ? entry.sync : [entry.sync];
+  const expunge = sides('expunge', entry.expunge ?? flags.expunge, 'none', where);
+  let policy: SyncPolicy;
+  try {
+    policy = parseSyncPolicy(sync, PLANNER_SIDES[expunge]);
+  } catch (error) {
+    throw new ConfigError(`${where}--sync: ${(error as Error).message}`);
+  }
+  return {
+    name: entry.name ?? `sync-${user}-${digest}`,
+    remote: entry.remote,
+    password: entry.password,
+    maildir,
+    layout: entry.layout ?? (flags.layout as MaildirLayout),
+    folders: entry.folders ?? flags.folders ?? [],
+    exclude: entry.exclude ?? flags.exclude ?? [],
+    sync,
+    expunge,
+    create: sides('create', entry.create ?? flags.create, 'both', where),
+    remove: sides('remove', entry.remove ?? flags.remove, 'none', where),
+    policy,
+    allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
+  };
+}
+
+/** 'remote' -> the server (left), 'local' -> the Maildir (right). */
+export function onSides(value: Sides): { left: boolean; right: boolean } {
+  return { left: value === 'remote' || value === 'both', right: value === 'local' || value === 'both' };
+}
