@@ -1,0 +1,90 @@
+// The command line of `npm run bench -- [options]`.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** In the order they run: each later one builds on the mirrors the earlier ones left. */
+export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'noop-big'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface Options {
+  messages: number;
+  megabytes: number;
+  bigMessages: number;
+  rounds: number;
+  scenarios: Scenario[];
+  seed: number;
+  keep: boolean;
+  imapfw: string;
+  results: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const USAGE = `usage: npm run bench -- [options]
+
+Mirrors a generated corpus from a test Dovecot with \`imapfw mirror\` and with
+mbsync, alternately, and prints the median wall time, CPU time and peak RSS
+of each and their ratio.
+
+  --messages N      messages in the corpus (default 10000)
+  --megabytes M     its total size in MB (default 400)
+  --rounds R        measured runs of each tool per scenario (default 3)
+  --scenario NAME   run only this scenario; repeatable. In order:
+                      empty      both tools against an empty account (fixed cost)
+                      initial    first mirror into an empty Maildir (fresh every round)
+                      noop       rerun with nothing changed
+                      changes    rerun after 1% new messages and 5% flag changes
+                      noop-big   rerun with nothing changed, on --big-messages small messages
+  --big, --no-big   include noop-big or not (default: included)
+  --big-messages N  messages in the noop-big corpus (default 100000, 2-5 KB each)
+  --seed S          corpus seed (default 1)
+  --imapfw FILE     the imapfw command to measure (default: this checkout's bin/imapfw.mjs)
+  --results FILE    where to write the results (default bench/results.md)
+  --keep            keep the temp dir (Maildirs, configs, logs of every run)
+`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, not "${value}"`);
+  return n;
+}
+
+/** null when --help was asked for. */
+export function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      messages: { type: 'string' },
+      megabytes: { type: 'string' },
+      'big-messages': { type: 'string' },
+      rounds: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      big: { type: 'boolean' },
+      'no-big': { type: 'boolean' },
+      seed: { type: 'string' },
+      keep: { type: 'boolean' },
+      imapfw: { type: 'string' },
+      results: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return null;
+  if (values.big && values['no-big']) throw new Error('--big and --no-big contradict each other');
+  const asked = values.scenario ?? [...SCENARIOS];
+  for (const name of asked) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`);
+  const scenarios = SCENARIOS.filter((s) => (s === 'noop-big' ? (asked.includes(s) || values.big) && !values['no-big'] : asked.includes(s)));
+  if (scenarios.length === 0) throw new Error('no scenario left to run');
+  return {
+    messages: positive('messages', values.messages, 10_000),
+    megabytes: positive('megabytes', values.megabytes, 400),
+    bigMessages: positive('big-messages', values['big-messages'], 100_000),
+    rounds: positive('rounds', values.rounds, 3),
+    scenarios,
+    seed: positive('seed', values.seed, 1),
+    keep: values.keep === true,
+    imapfw: path.resolve(values.imapfw ?? path.join(here, '..', 'bin', 'imapfw.mjs')),
+    results: path.resolve(values.results ?? path.join(here, 'results.md')),
+  };
+}

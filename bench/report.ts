@@ -1,0 +1,82 @@
+// Medians, targets and the Markdown that goes to stdout and bench/results.md.
+import type { Run, Tool } from './contenders.js';
+import { MB } from './sizes.js';
+
+export interface Target {
+  /** imapfw's median wall time at most this many times mbsync's; none: no wall-time target. */
+  wallRatio?: number;
+  /** Peak RSS, bytes. */
+  rss: number;
+}
+
+export interface ScenarioResult {
+  title: string;
+  target: Target;
+  runs: Record<Tool, Run[]>;
+  /** One line per round, e.g. what changed on the server before it. */
+  roundNotes: string[];
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const seconds = (s: number) => `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+const megabytes = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+
+interface Medians {
+  wall: number;
+  cpu: number;
+  rss: number;
+}
+
+function medians(runs: Run[]): Medians {
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)), rss: median(runs.map((r) => r.rss)) };
+}
+
+/** Which targets the medians miss; empty when all are met. */
+function missed(target: Target, ours: Medians, theirs: Medians): string[] {
+  return [
+    ...(target.wallRatio !== undefined && ours.wall > target.wallRatio * theirs.wall ? ['wall'] : []),
+    ...(ours.rss > target.rss ? ['RSS'] : []),
+  ];
+}
+
+export function resultsTable(results: ScenarioResult[]): string {
+  const rows = [
+    '| scenario | imapfw wall | mbsync wall | ratio | imapfw CPU | mbsync CPU | imapfw RSS | mbsync RSS | target | met? |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const result of results) {
+    const ours = medians(result.runs.imapfw);
+    const theirs = medians(result.runs.mbsync);
+    const { wallRatio, rss } = result.target;
+    const target = [...(wallRatio !== undefined ? [`wall ≤ ${wallRatio}×`] : []), `RSS ≤ ${megabytes(rss)}`].join(', ');
+    const misses = missed(result.target, ours, theirs);
+    rows.push(
+      `| ${result.title} | ${seconds(ours.wall)} | ${seconds(theirs.wall)} | ${(ours.wall / theirs.wall).toFixed(2)}× | ` +
+        `${seconds(ours.cpu)} | ${seconds(theirs.cpu)} | ${megabytes(ours.rss)} | ${megabytes(theirs.rss)} | ${target} | ` +
+        `${misses.length === 0 ? 'yes' : `**no** (${misses.join(', ')})`} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Every run, round by round, with imapfw's own --json summary. */
+export function runsSection(results: ScenarioResult[]): string {
+  const out: string[] = [];
+  const figures = (run: Run) => `${seconds(run.wall)}, ${seconds(run.cpu)} CPU, ${megabytes(run.rss)}`;
+  for (const result of results) {
+    out.push(`### ${result.title}`, '', '| round | imapfw | mbsync | imapfw --json | before the round |', '|---|---|---|---|---|');
+    result.runs.imapfw.forEach((ours, i) => {
+      const theirs = result.runs.mbsync[i]!;
+      const s = ours.summary;
+      const summary = s ? `copied ${s.copied} (${megabytes(s.bytes)}), flags ${s.flagsChanged}, ${seconds(s.seconds)} inside` : '';
+      out.push(`| ${i + 1} | ${figures(ours)} | ${figures(theirs)} | ${summary} | ${result.roundNotes[i] ?? ''} |`);
+    });
+    out.push('');
+  }
+  return out.join('\n');
+}
