@@ -23,7 +23,8 @@ export function sanitizeHost(host: string): string {
 
 let cachedHost: string | undefined;
 
-function safeHostname(): string {
+/** The host part of the names this machine gives. */
+export function safeHostname(): string {
   cachedHost ??= sanitizeHost(hostname() || 'localhost');
   return cachedHost;
 }
