@@ -14,7 +14,12 @@ export * from './state/index.js';
 
 export { SyncFolder, type SyncFolderOptions, type FolderPairNames } from './engines/sync-folder.js';
 export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
-export type { FolderReport, FolderProgress, ReportedError } from './engines/folder-report.js';
+export { emptyFolderReport, reportError, type FolderReport, type FolderProgress, type ReportedError } from './engines/folder-report.js';
+export { identifyAll } from './engines/identify-all.js';
+export { retrying } from './engines/retrying.js';
+export { selects, isSelective, type MessageSelection } from './engines/message-selection.js';
+export type { FolderMapSpec, FolderMapRule } from './engines/folder-map.js';
+export type { RateLimit } from './engines/rate-limit.js';
 export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
