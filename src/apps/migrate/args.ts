@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { dirname, basename, join, resolve } from 'node:path';
+import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
+import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
+import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
+
+/** One account to migrate: from the command line, or a line of the --batch CSV. */
+export interface MigrateAccount {
+  /** Names the state database and the account in reports. */
+  name: string;
+  from: string;
+  fromPassword: PasswordSource;
+  to: string;
+  toPassword: PasswordSource;
+}
+
+export interface MigrateArgs {
+  /** One account, or the accounts of the --batch file. */
+  accounts: MigrateAccount[];
+  /** Batch mode: the CSV, accounts migrated at once, where each account's result line goes. */
+  batch?: { file: string; parallel: number; results: string };
+  folders: string[];
+  exclude: string[];
+  folderMap: FolderMapSpec;
+  select?: MessageSelection;
+  rateLimit?: { bytesPerSecond?: number; messagesPerSecond?: number };
+  dryRun: boolean;
+  justFolders: boolean;
+  deleteSource: boolean;
+  maxConnections: number;
+  stateDir?: string;
+  json: boolean;
+  allowPlaintext: boolean;
+  logLevel: string;
+  backend: Backend;
+}
+
+interface Flags {
+  from?: string;
+  to?: string;
+  fromPasswordEnv?: string;
+  fromPasswordCommand?: string;
+  toPasswordEnv?: string;
+  toPasswordCommand?: string;
+  map: string[];
+  automap?: boolean;
+  fromPrefix?: string;
+  toPrefix?: string;
+  prefix?: string;
+  folders?: string[];
+  exclude?: string[];
+  maxAge?: number;
+  minAge?: number;
+  maxSize?: number;
+  dryRun?: boolean;
+  justFolders?: boolean;
+  deleteSource?: boolean;
+  maxBytesPerSecond?: number;
+  maxMessagesPerSecond?: number;
+  maxConnections: number;
+  stateDir?: string;
+  json?: boolean;
+  batch?: string;
+  parallel: number;
+  results?: string;
+  allowPlaintext?: boolean;
+  logLevel?: string;
+  backend: string;
+}
+
+export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
+  const command = appCommand('migrate', 'Copy every folder and message of an IMAP account to another IMAP account, resumably, and prove that nothing is missing.')
+    .option('--from <url>', 'the source: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
+    .option('--to <url>', 'the target, in the same form')
+    .option('--from-password-env <name>', "read the source's password from this environment variable")
+    .option('--from-password-command <cmd>', "run this command and read the source's password from its output")
+    .option('--to-password-env <name>', "read the target's password from this environment variable")
+    .option('--to-password-command <cmd>', "run this command and read the target's password from its output")
+    .option('--map <rule>', "rename folders: 'REGEX=REPLACEMENT' on the source name ('/' separated), repeatable, applied in order", collect, [])
+    .option('--automap', 'map Sent, Trash, Drafts, Junk and Archive to the target folders of the same role (SPECIAL-USE, else common names)')
+    .option('--from-prefix <folder>', "leave this parent out of source names ('INBOX' on a server keeping every folder under INBOX)")
+    .option('--to-prefix <folder>', "put every migrated folder under this target folder ('Old')")
+    .option('--prefix <folder>', 'the same as --to-prefix')
+    .option('--folders <glob...>', 'migrate only source folders matching these globs (e.g. INBOX "Archive/**")')
+    .option('--exclude <glob...>', 'skip source folders matching these globs')
+    .option('--max-age <days>', 'only messages at most this many days old (by INTERNALDATE)', nonNegative)
+    .option('--min-age <days>', 'only messages at least this many days old', nonNegative)
+    .option('--max-size <bytes>', 'only messages of at most this many bytes', positiveInteger)
+    .option('--dry-run', 'print what would be done; change nothing on either server')
+    .option('--just-folders', 'create the folders on the target, copy no message')
+    .option('--delete-source', 'delete each source message once it has been found on the target (by identity)')
+    .option('--max-bytes-per-second <n>', 'copy at most this many bytes per second', positiveInteger)
+    .option('--max-messages-per-second <n>', 'copy at most this many messages per second', positiveInteger)
+    .option('--max-connections <n>', 'folders migrated at once, one connection to each server each', positiveInteger, 4)
+    .option('--state-dir <dir>', 'where the migration state lives (default $XDG_STATE_HOME/imapfw)')
+    .option('--json', 'print one JSON summary on standard output')
+    .option('--batch <csv>', 'migrate every account of this CSV file (see the README for its columns)')
+    .option('--parallel <n>', 'with --batch: accounts migrated at once', positiveInteger, 2)
+    .option('--results <file>', 'with --batch: one JSON line per account (default: next to the CSV, .results.jsonl)')
+    .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+  command.parse(argv, { from: 'user' });
+  const flags = command.opts<Flags>();
+
+  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.prefix && flags.toPrefix) throw new ConfigError('give --prefix or --to-prefix, not both (they mean the same)');
+  if (flags.deleteSource && flags.dryRun) throw new ConfigError('--delete-source and --dry-run exclude each other');
+  if (flags.deleteSource && flags.justFolders) throw new ConfigError('--delete-source and --just-folders exclude each other: --just-folders copies no message');
+  if (flags.maxAge !== undefined && flags.minAge !== undefined && flags.minAge > flags.maxAge) {
+    throw new ConfigError(`--min-age ${flags.minAge} is above --max-age ${flags.maxAge}: no message could be selected`);
+  }
+  if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
+
+  let accounts: MigrateAccount[];
+  let batch: MigrateArgs['batch'];
+  if (flags.batch) {
+    if (flags.from || flags.to) throw new ConfigError('give --from/--to or --batch FILE, not both');
+    const file = resolve(flags.batch);
+    const { readAccountsCsv } = await import('./accounts-csv.js');
+    accounts = readAccountsCsv(file);
+    batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)) };
+  } else {
+    if (!flags.from) throw new ConfigError('--from is required (imaps://USER@HOST), or give --batch FILE');
+    if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
+    const fromPassword = await passwordFromFlags({ passwordEnv: flags.fromPasswordEnv, passwordCommand: flags.fromPasswordCommand }, `${flags.from} (source)`, '--from-');
+    const toPassword = await passwordFromFlags({ passwordEnv: flags.toPasswordEnv, passwordCommand: flags.toPasswordCommand }, `${flags.to} (target)`, '--to-');
+    accounts = [{ name: accountName(flags.from, flags.to), from: flags.from, fromPassword, to: flags.to, toPassword }];
+  }
+
+  const select: MessageSelection = {
+    ...(flags.maxAge !== undefined ? { maxAgeDays: flags.maxAge } : {}),
+    ...(flags.minAge !== undefined ? { minAgeDays: flags.minAge } : {}),
+    ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}),
+  };
+  const toPrefix = flags.toPrefix ?? flags.prefix;
+  return {
+    accounts,
+    ...(batch ? { batch } : {}),
+    folders: flags.folders ?? [],
+    exclude: flags.exclude ?? [],
+    folderMap: {
+      rules: flags.map.map(parseMapRule),
+      automap: flags.automap === true,
+      ...(flags.fromPrefix ? { stripPrefix: prefixOf(flags.fromPrefix, '--from-prefix') } : {}),
+      ...(toPrefix ? { addPrefix: prefixOf(toPrefix, flags.toPrefix ? '--to-prefix' : '--prefix') } : {}),
+    },
+    // Ages are measured from one moment, so that every folder and the verification agree.
+    ...(Object.keys(select).length ? { select: { ...select, now: Date.now() } } : {}),
+    ...(flags.maxBytesPerSecond || flags.maxMessagesPerSecond
+      ? {
+          rateLimit: {
+            ...(flags.maxBytesPerSecond ? { bytesPerSecond: flags.maxBytesPerSecond } : {}),
+            ...(flags.maxMessagesPerSecond ? { messagesPerSecond: flags.maxMessagesPerSecond } : {}),
+          },
+        }
+      : {}),
+    dryRun: flags.dryRun === true,
+    justFolders: flags.justFolders === true,
+    deleteSource: flags.deleteSource === true,
+    maxConnections: flags.maxConnections,
+    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    json: flags.json === true,
+    allowPlaintext: flags.allowPlaintext === true,
+    logLevel: flags.logLevel ?? (process.stderr.isTTY || flags.batch ? 'warn' : 'info'),
+    backend: flags.backend as Backend,
+  };
+}
+
+/** One state per source and target account: the same source migrated to two targets keeps two states. */
+export function accountName(from: string, to: string): string {
+  const digest = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 10);
+  const user = from.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
+  return `migrate-${user}-${digest}`;
+}
+
+/** 'REGEX=REPLACEMENT', split at the first '=' (write a '=' in the pattern as \x3D). */
+export function parseMapRule(rule: string): FolderMapRule {
+  const at = rule.indexOf('=');
+  if (at <= 0) throw new ConfigError(`--map "${rule}": expected 'REGEX=REPLACEMENT', e.g. --map '^Old Sent$=Sent'`);
+  return { pattern: rule.slice(0, at), replacement: rule.slice(at + 1) };
+}
+
+/** A prefix is a folder name ('/' separated, whatever the server's separator): 'INBOX' -> 'INBOX/'. */
+function prefixOf(folder: string, flag: string): string {
+  const trimmed = folder.replace(/\/+$/, '');
+  if (trimmed === '' || trimmed.split('/').some((level) => level === '')) throw new ConfigError(`${flag} "${folder}" is not a folder name (levels are separated by '/')`);
+  return `${trimmed}/`;
+}
+
+function defaultResults(csv: string): string {
+  return join(dirname(csv), `${basename(csv).replace(/\.csv$/i, '')}.results.jsonl`);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new ConfigError(`expected a number of days of at least 0, got "${value}"`);
+  return n;
+}

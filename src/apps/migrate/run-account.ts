@@ -1,0 +1,28 @@
+import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
+import { ProgressBars } from '../../contrib/cli/progress.js';
+import type { MigrateAccount } from './args.js';
+
+/**
+ * Runs one declared migration to its end. A failure of the whole account (a
+ * refused login, an unreachable server) becomes the report's error, so that
+ * the caller summarizes it like any other.
+ */
+export async function runMigration(runtime: Runtime, topology: SyncTopology, account: MigrateAccount, options: { progressBars: boolean }): Promise<AccountReport> {
+  const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) as Record<string, Remote<SyncFolder>>;
+  const bars = options.progressBars ? new ProgressBars(engines) : undefined;
+  try {
+    return await runtime.client<SyncAccount>(topology.account).run();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      folders: [],
+      createdFolders: [],
+      removedFolders: [],
+      keptFolders: [],
+      seconds: 0,
+      errors: [{ ...(typeof code === 'string' ? { code } : {}), message: `${account.from} -> ${account.to}: ${(error as Error).message}` }],
+    };
+  } finally {
+    bars?.stop();
+  }
+}

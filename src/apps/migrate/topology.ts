@@ -1,0 +1,46 @@
+import { declareSyncTopology, migratePolicy, stateDatabasePath, type Runtime, type SyncTopology } from '../../api/index.js';
+import type { MigrateAccount, MigrateArgs } from './args.js';
+import type { MigrateFolderOptions } from './migrate-folder.js';
+import { existsSync } from 'node:fs';
+
+/**
+ * Declares one account's migration: the source on the left (read-only
+ * unless --delete-source), the target on the right, `--max-connections`
+ * engines with a connection to each, and the account's state. A dry run
+ * opens both servers read-only, so it cannot change either.
+ */
+export function declareMigration(runtime: Runtime, account: MigrateAccount, args: MigrateArgs, prefix = ''): SyncTopology {
+  const secrets = [account.fromPassword, account.toPassword].flatMap((source) => ('value' in source ? [source.value] : []));
+  // A dry run reads the saved state but never creates one.
+  const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
+  const engine: Omit<MigrateFolderOptions, 'left' | 'right' | 'state'> = {
+    policy: migratePolicy(),
+    dryRun: args.dryRun,
+    justFolders: args.justFolders,
+    deleteSource: args.deleteSource,
+    ...(args.select ? { select: args.select } : {}),
+    ...(args.rateLimit ? { rateLimit: { ...args.rateLimit, key: account.name } } : {}),
+  };
+  return declareSyncTopology(runtime, {
+    prefix,
+    connections: args.maxConnections,
+    left: { key: 'imap', options: { url: account.from, password: account.fromPassword, readOnly: !args.deleteSource, allowPlaintext: args.allowPlaintext } },
+    right: { key: 'imap', options: { url: account.to, password: account.toPassword, readOnly: args.dryRun, allowPlaintext: args.allowPlaintext } },
+    state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), ...stateBackend } },
+    engine: { key: 'engine', options: engine },
+    account: {
+      key: 'account',
+      options: {
+        include: args.folders,
+        exclude: args.exclude,
+        // Always through the one-way mapping: folders only on the target are left alone.
+        folderMap: args.folderMap,
+        create: { left: false, right: true },
+        remove: { left: false, right: false },
+        dryRun: args.dryRun,
+      },
+    },
+    backends: { engines: args.backend },
+    logger: { pretty: process.stderr.isTTY === true, secrets },
+  });
+}
