@@ -93,7 +93,7 @@ export function formatMigrationSummary(title: string, summary: MigrateSummary, o
   const lines = [
     title,
     `  folders              ${summary.folders} (${summary.foldersCreated} created on the target)`,
-    `  transferred          ${summary.transferred} messages, ${megabytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond.toFixed(1)} msg/s, ${megabytes(summary.bytesPerSecond)}/s)`,
+    `  ${summary.dryRun ? 'to transfer   ' : 'transferred   '}       ${summary.transferred} messages, ${megabytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond.toFixed(1)} msg/s, ${megabytes(summary.bytesPerSecond)}/s)`,
     `  already on target    ${summary.alreadyPresent} found by identity, not copied`,
     `  migrated before      ${summary.alreadyMigrated}`,
     `  skipped              ${summary.skipped} (outside --max-age/--min-age/--max-size)`,
