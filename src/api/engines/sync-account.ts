@@ -79,6 +79,7 @@ export class SyncAccount {
     const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], seconds: 0 };
     const [leftFolders, rightFolders] = await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()]);
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
+    const containers: Record<Side, Set<string>> = { left: noSelect(leftFolders), right: noSelect(rightFolders) };
     const wanted = this.matcher();
     const records = await this.state.folderPairs();
     const synced = new Set(records.map((pair) => pair.left));
@@ -94,6 +95,9 @@ export class SyncAccount {
         continue;
       }
       const missing: Side = present.left ? 'right' : 'left';
+      // A parent that only holds folders there (\Noselect: 'Lists' above 'Lists/dev' on a server) is not missing:
+      // a Maildir cannot hold such a parent, it has an empty real folder instead.
+      if (containers[missing].has(name)) continue;
       if (synced.has(name)) gone.push({ name, missing });
       else if (this.options.create[missing]) {
         report.createdFolders.push(`${missing}:${name}`);
@@ -219,4 +223,8 @@ export class SyncAccount {
 
 function selectable(folders: FolderInfo[]): Set<string> {
   return new Set(folders.filter((folder) => !folder.noSelect).map((folder) => folder.name));
+}
+
+function noSelect(folders: FolderInfo[]): Set<string> {
+  return new Set(folders.filter((folder) => folder.noSelect).map((folder) => folder.name));
 }
