@@ -1,4 +1,4 @@
-/** Timings of the SQLite store at realistic sizes; printed, with bounds loose enough for a slow CI machine. */
+/** Timings of the SQLite store at realistic sizes, printed (speed is watched here, never asserted). */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
@@ -22,7 +22,7 @@ async function time(action: () => unknown): Promise<number> {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-it('commits 1,000 pairs in milliseconds and loads 100,000 pairs well under a second', async () => {
+it('commits 100,000 pairs in batches of 1,000, updates, reopens and loads them all (timings printed)', async () => {
   const path = join(newDir(), 'me.sqlite');
   let store = SqliteStateStore.open({ account: 'me', path });
   const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
@@ -56,6 +56,4 @@ it('commits 1,000 pairs in milliseconds and loads 100,000 pairs well under a sec
   };
   console.log(Object.entries(report).map(([what, ms]) => `${what}: ${ms!.toFixed(1)}`).join('\n'));
   expect(loaded).toHaveLength(100_000);
-  expect(median(inserts)).toBeLessThan(100);
-  expect(median(loads)).toBeLessThan(1_000);
 });
