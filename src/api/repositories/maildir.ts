@@ -155,7 +155,7 @@ export class MaildirRepository implements Repository {
   async scan(folder: string, checkpoint?: string): Promise<ScanResult> {
     return this.run('scan', folder, async () => {
       const dir = await this.folderDir(folder);
-      const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync });
+      const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync, create: this.writesUidValidity() });
       const previous = checkpoint === undefined ? undefined : decodeCheckpoint(checkpoint);
       let stamps = await checkpointStamps(dir);
       if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
@@ -186,6 +186,11 @@ export class MaildirRepository implements Repository {
         stamps = after;
       }
     });
+  }
+
+  /** False in a subclass that must write nothing (a dry run): a folder never scanned then reports a provisional uidValidity. */
+  protected writesUidValidity(): boolean {
+    return true;
   }
 
   /** Identities of the messages, each file streamed; ids no longer in the folder are left out. */

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { MaildirRepository, type FolderInfo, type MaildirOptions } from '../../api/index.js';
 
 export interface DryRunMaildirOptions extends MaildirOptions {
-  /** A dry run: a Maildir not created yet lists no folders (every folder would be created) instead of failing. */
+  /**
+   * A dry run writes nothing: a Maildir not created yet lists no folders
+   * (every folder would be created) instead of failing, and a folder never
+   * scanned gets no uidValidity file.
+   */
   dryRun?: boolean;
 }
 
@@ -15,6 +19,10 @@ export class DryRunMaildir extends MaildirRepository {
     const { dryRun, ...maildir } = options;
     super(maildir);
     this.dryRun = dryRun === true;
+  }
+
+  protected override writesUidValidity(): boolean {
+    return !this.dryRun;
   }
 
   override async listFolders(): Promise<FolderInfo[]> {

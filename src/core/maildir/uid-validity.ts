@@ -8,15 +8,20 @@ import { uniqueName } from './unique-name.js';
 /** Holds the folder's UIDVALIDITY-like value: a new one means "forget the ids you knew". */
 export const UID_VALIDITY_FILE = 'imapfw-uidvalidity';
 
+/** What a folder without a uidValidity yet reports when it may not be created (a dry run): never a real value. */
+export const PROVISIONAL_UID_VALIDITY = 'provisional';
+
 /**
- * The folder's stable uidValidity, created on first use. Creation writes a
- * temporary file and hard-links it into place, so two processes racing
- * agree on one value and a reader never sees a half-written file.
+ * The folder's stable uidValidity, created on first use (unless `create` is
+ * false). Creation writes a temporary file and hard-links it into place, so
+ * two processes racing agree on one value and a reader never sees a
+ * half-written file.
  */
-export async function readOrCreateUidValidity(folderDir: string, options: { fsync: boolean }): Promise<string> {
+export async function readOrCreateUidValidity(folderDir: string, options: { fsync: boolean; create?: boolean }): Promise<string> {
   const path = join(folderDir, UID_VALIDITY_FILE);
   const existing = await readValue(path);
   if (existing) return existing;
+  if (options.create === false) return PROVISIONAL_UID_VALIDITY;
 
   const tmpPath = `${path}.${uniqueName()}`;
   const handle = await open(tmpPath, 'wx');
