@@ -1,17 +1,15 @@
 // Helpers of the mirror's integration tests: run the CLI as a child process
 // (so that it can be killed like a real one), seed a test Dovecot with many
 // messages, read the local Maildir back and compare it with the server.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { describeAppRun, startApp, type AppRun, type RunningApp } from '../support/cli-run.js';
 import type { DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
 
-const CLI = fileURLToPath(new URL('../../bin/imapfw.mjs', import.meta.url));
 export const USER = 'alice';
 
 /** What `--json` prints (src/contrib/cli/summary.ts). */
@@ -29,16 +27,7 @@ export interface MirrorSummary {
   complete: boolean;
 }
 
-export interface MirrorRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  /** The last 20 kB of standard error (log lines). */
-  stderr: string;
-  /** Parsed from stdout when the run printed its JSON summary. */
-  summary?: MirrorSummary;
-  ms: number;
-}
+export type MirrorRun = AppRun<MirrorSummary>;
 
 export interface MirrorDirs {
   root: string;
@@ -52,71 +41,12 @@ export function mirrorDirs(): MirrorDirs {
   return { root, maildir: path.join(root, 'Maildir'), state: path.join(root, 'state'), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-export interface RunningMirror {
-  child: ChildProcess;
-  /** Resolves when the process exited (by itself or killed). */
-  done: Promise<MirrorRun>;
-}
+export type RunningMirror = RunningApp<MirrorSummary>;
 
-/**
- * Starts `imapfw mirror --json` on the server's account into `dirs`. A run
- * still alive after `timeoutMs` is killed and reported with signal SIGKILL
- * and `timedOut` in its stderr, so that a hang fails the test instead of
- * stalling it.
- */
+/** Starts `imapfw mirror --json` on the server's account into `dirs` (see startApp). */
 export function startMirror(server: DovecotServer, dirs: MirrorDirs, options: { args?: string[]; timeoutMs?: number } = {}): RunningMirror {
-  const started = performance.now();
-  const args = [
-    CLI,
-    'mirror',
-    '--remote',
-    server.url(USER),
-    '--maildir',
-    dirs.maildir,
-    '--password-env',
-    'IMAPFW_TEST_PW',
-    '--state-dir',
-    dirs.state,
-    '--json',
-    ...(options.args ?? []),
-  ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, IMAPFW_TEST_PW: server.users[USER]!, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-20_000);
-  });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, options.timeoutMs ?? 90_000);
-  const done = new Promise<MirrorRun>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      let summary: MirrorSummary | undefined;
-      try {
-        summary = line ? (JSON.parse(line) as MirrorSummary) : undefined;
-      } catch {
-        summary = undefined;
-      }
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr: timedOut ? `${stderr}\n[test] timedOut: killed after ${options.timeoutMs ?? 90_000} ms` : stderr,
-        ...(summary ? { summary } : {}),
-        ms: performance.now() - started,
-      });
-    });
-  });
-  return { child, done };
+  const args = ['--remote', server.url(USER), '--maildir', dirs.maildir, '--password-env', 'IMAPFW_TEST_PW', '--state-dir', dirs.state, '--json', ...(options.args ?? [])];
+  return startApp<MirrorSummary>('mirror', args, { env: { IMAPFW_TEST_PW: server.users[USER]! }, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
 }
 
 export function runMirror(server: DovecotServer, dirs: MirrorDirs, options: { args?: string[]; timeoutMs?: number } = {}): Promise<MirrorRun> {
@@ -124,9 +54,7 @@ export function runMirror(server: DovecotServer, dirs: MirrorDirs, options: { ar
 }
 
 /** A run's outcome in one line, for assertion messages. */
-export function describeRun(run: MirrorRun): string {
-  return `exit ${run.code ?? run.signal} after ${Math.round(run.ms)} ms; summary ${JSON.stringify(run.summary)}; stderr tail:\n${run.stderr.slice(-3000)}`;
-}
+export const describeRun = describeAppRun;
 
 // ---- Seeding --------------------------------------------------------------
 
