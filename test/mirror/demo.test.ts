@@ -1,0 +1,70 @@
+// `npm run demo` (bin/demo.mjs), without a terminal: it mirrors the generated
+// mailbox into ./demo-mail of its working directory, says how to mirror your
+// own server, and a second run copies nothing twice.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, localFolders, localMessages } from './helpers.js';
+
+const DEMO = join(REPO_ROOT, 'bin', 'demo.mjs');
+
+interface DemoRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function demo(cwd: string, args: string[] = []): Promise<DemoRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'imapfw-demo-test-'));
+});
+afterAll(async () => {
+  if (cwd) await rm(cwd, { recursive: true, force: true });
+});
+
+describe('npm run demo', () => {
+  it('mirrors its generated mailbox into ./demo-mail, shows the command for your own server; run again, copies nothing', async () => {
+    const first = await demo(cwd);
+    expect(first.status, `${first.stdout}\n${first.stderr.slice(-3000)}`).toBe(0);
+    const generated = /Generated (\d+) messages in (\d+) folders/.exec(first.stdout);
+    expect(generated, first.stdout).not.toBeNull();
+    const [messages, folders] = [Number(generated![1]), Number(generated![2])];
+    expect(first.stdout).toMatch(new RegExp(`copied +${messages} messages`));
+    expect(first.stdout).toContain('complete: the Maildir mirrors the server');
+    expect(first.stdout).toMatch(/npx imapfw mirror --remote imaps:\/\/\S+ --maildir \S+ --password-env/);
+
+    const maildir = join(cwd, 'demo-mail');
+    const names = localFolders(maildir).filter((folder) => localMessages(maildir, folder).length > 0);
+    expect(names).toHaveLength(folders);
+    expect(names.reduce((n, folder) => n + localMessages(maildir, folder).length, 0)).toBe(messages);
+
+    const again = await demo(cwd);
+    expect(again.status, `${again.stdout}\n${again.stderr.slice(-3000)}`).toBe(0);
+    expect(again.stdout).toMatch(/copied +0 messages/);
+    expect(again.stdout).toMatch(new RegExp(`already there +${messages} messages paired by identity`));
+  }, 200_000);
+
+  it('refuses a directory you name that is not empty', async () => {
+    const refused = await demo(cwd, [join(cwd, 'demo-mail')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/is not empty: name a new directory/);
+  });
+});
