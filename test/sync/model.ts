@@ -16,11 +16,15 @@ export class Store {
   readonly messages = new Map<string, StoredMessage>();
   private lastId = 0;
 
-  constructor(readonly side: Side) {}
+  /** `prefix` keeps the right side's names unique across folders, as Maildir unique names are (a moved file keeps its name). */
+  constructor(
+    readonly side: Side,
+    readonly prefix = '',
+  ) {}
 
   /** Ids are never reused, like IMAP UIDs and Maildir names: numbers on the left, names on the right. */
   add(identity: string, flags: readonly string[]): string {
-    const id = this.side === 'left' ? String(++this.lastId) : `m${++this.lastId}.host`;
+    const id = this.side === 'left' ? String(++this.lastId) : `${this.prefix}m${++this.lastId}.host`;
     this.messages.set(id, { identity, flags: [...new Set(flags)] });
     return id;
   }
@@ -41,7 +45,7 @@ export class Store {
   }
 
   clone(): Store {
-    const copy = new Store(this.side);
+    const copy = new Store(this.side, this.prefix);
     copy.lastId = this.lastId;
     for (const [id, message] of this.messages) copy.messages.set(id, { identity: message.identity, flags: [...message.flags] });
     return copy;
@@ -49,9 +53,14 @@ export class Store {
 }
 
 export class World {
-  left = new Store('left');
-  right = new Store('right');
+  left: Store;
+  right: Store;
   saved: SavedPair[] = [];
+
+  constructor(prefix = '') {
+    this.left = new Store('left', prefix);
+    this.right = new Store('right', prefix);
+  }
 
   store(side: Side): Store {
     return side === 'left' ? this.left : this.right;
