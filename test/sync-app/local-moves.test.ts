@@ -1,0 +1,136 @@
+// local-moves.ts: which messages moved between folders (detectMoves, pure),
+// and repeating the moves on the other side (followMoves) with real
+// repositories: two Maildirs, one standing for the server (both sides'
+// `move` are tested against Dovecot in sync.test.ts), and an in-memory state.
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Remote } from '../../src/api/app.js';
+import { detectMoves, followMoves, type MoveFolderView } from '../../src/api/engines/local-moves.js';
+import { MemoryStateStore } from '../../src/api/state/memory.js';
+import type { MessagePair, StateStore } from '../../src/api/state/types.js';
+import type { MessageMeta, Repository, Side } from '../../src/api/types.js';
+import { makeMessage } from '../support/messages.js';
+import { tempMaildir, type TempMaildir } from '../maildir/helpers.js';
+
+const meta = (id: string, flags: string[] = []): MessageMeta => ({ id, flags, size: 100, internalDate: 0 });
+const pair = (left: string, right: string, identity = `id-${right}`): MessagePair => ({ left, right, flags: [], identity });
+const view = (name: string, saved: MessagePair[], current: MoveFolderView['current']): MoveFolderView => ({ left: name, right: name, folderPairId: name.charCodeAt(0), saved, current });
+const byRightId = (side: Side) => [(message: MessageMeta) => message.id, (saved: MessagePair) => saved[side]] as const;
+
+describe('detectMoves', () => {
+  it('a saved pair whose file left folder A and an unpaired file of that name in B is one move', () => {
+    const a = view('A', [pair('1', 'x'), pair('2', 'y')], [meta('y')]);
+    const b = view('B', [pair('7', 'z')], [meta('z'), meta('x', ['\\Seen'])]);
+    const moves = detectMoves('right', [a, b], ...byRightId('right'));
+    expect(moves).toEqual([{ side: 'right', from: a, to: b, pair: pair('1', 'x'), message: meta('x', ['\\Seen']) }]);
+  });
+
+  it('ambiguous cases are left to the folder syncs: a file in two folders, a file back in its own folder, a half pair', () => {
+    const twice = [view('A', [pair('1', 'x')], []), view('B', [], [meta('x')]), view('C', [], [meta('x')])];
+    expect(detectMoves('right', twice, ...byRightId('right'))).toEqual([]);
+    const back = [view('A', [pair('1', 'x')], [meta('x')]), view('B', [], [])];
+    expect(detectMoves('right', back, ...byRightId('right'))).toEqual([]);
+    const half = [view('A', [{ right: 'x', flags: [] }], []), view('B', [], [meta('x')])];
+    expect(detectMoves('right', half, ...byRightId('right'))).toEqual([]);
+  });
+
+  it('a folder that did not change is no source or target; a folder gone is a source of every pair it held', () => {
+    const unchanged = [view('A', [pair('1', 'x')], 'unchanged'), view('B', [], [meta('x')])];
+    expect(detectMoves('right', unchanged, ...byRightId('right'))).toEqual([]);
+    const gone = view('A', [pair('1', 'x'), pair('2', 'y')], 'missing');
+    const renamed = view('A2', [], [meta('x'), meta('y')]);
+    expect(detectMoves('right', [gone, renamed], ...byRightId('right')).map((move) => [move.from.left, move.to.left, move.pair.left])).toEqual([
+      ['A', 'A2', '1'],
+      ['A', 'A2', '2'],
+    ]);
+  });
+});
+
+describe('followMoves with two Maildirs', () => {
+  const temps: TempMaildir[] = [];
+  afterEach(async () => {
+    for (const temp of temps.splice(0)) await temp.cleanup();
+  });
+
+  /** Both sides hold the same messages in A and B, paired in the state as a sync leaves them. */
+  async function synced(names: Record<string, number>) {
+    const [left, right] = [await tempMaildir(), await tempMaildir()];
+    temps.push(left, right);
+    const state = new MemoryStateStore();
+    const records = [];
+    for (const [folder, count] of Object.entries(names)) {
+      const bodies = Array.from({ length: count }, (_, i) => ({ body: makeMessage({ subject: `${folder} ${i}` }), flags: ['\\Seen'], internalDate: Date.UTC(2025, 0, 1) }));
+      for (const temp of [left, right]) await temp.repo.createFolder(folder);
+      const [leftIds, rightIds] = [await left.repo.store(folder, bodies), await right.repo.store(folder, bodies)];
+      const identities = new Map((await right.repo.identify(folder, rightIds)).map((m) => [m.id, m.identity]));
+      const record = await state.ensureFolderPair(folder, folder);
+      await state.commit(record.id, { upsertPairs: leftIds.map((id, i) => ({ left: id, right: rightIds[i]!, flags: ['\\Seen'], identity: identities.get(rightIds[i]!)! })) });
+      records.push(record);
+    }
+    const repositories = { left: left.repo as unknown as Remote<Repository>, right: right.repo as unknown as Remote<Repository> };
+    return { left, right, state, records, repositories, remoteState: state as unknown as Remote<StateStore> };
+  }
+
+  const ids = async (temp: TempMaildir, folder: string) => (await temp.repo.scan(folder)).messages.map((m) => m.id).sort();
+
+  it('a file moved from A to B in the Maildir is moved on the other side, and the state pairs it in B', async () => {
+    const s = await synced({ A: 3, B: 1 });
+    const moved = (await s.state.pairs(s.records[0]!.id))[1]!;
+    const file = (await s.right.repo.scan('A')).messages.find((m) => m.id === moved.right)!;
+    const name = `${file.id}:2,S`;
+    renameSync(join(s.right.root, '.A', 'cur', name), join(s.right.root, '.B', 'cur', name));
+
+    const outcome = await followMoves({ sides: { right: true }, pairs: [{ left: 'A', right: 'A' }, { left: 'B', right: 'B' }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(outcome).toMatchObject({ moved: 1, warnings: [] });
+    expect(outcome.lines).toEqual([expect.stringMatching(new RegExp(`^move left A→B ${moved.left} \\(moved on right: ${file.id}\\)$`))]);
+    expect(await ids(s.left, 'A')).not.toContain(moved.left);
+    expect(await ids(s.left, 'B')).toHaveLength(2);
+    const inB = (await s.state.pairs(s.records[1]!.id)).find((p) => p.right === file.id);
+    expect(inB).toMatchObject({ identity: moved.identity, flags: ['\\Seen'] });
+    expect(await ids(s.left, 'B')).toContain(inB!.left);
+    expect((await s.state.pairs(s.records[0]!.id)).map((p) => p.right)).not.toContain(file.id);
+  });
+
+  it('a dry run moves nothing and names what the folder syncs must leave out', async () => {
+    const s = await synced({ A: 2, B: 0 });
+    const moved = (await s.state.pairs(s.records[0]!.id))[0]!;
+    renameSync(join(s.right.root, '.A', 'cur', `${moved.right}:2,S`), join(s.right.root, '.B', 'cur', `${moved.right}:2,S`));
+    const before = { A: await ids(s.left, 'A'), B: await ids(s.left, 'B') };
+
+    const outcome = await followMoves({ sides: { right: true }, pairs: [{ left: 'A', right: 'A' }, { left: 'B', right: 'B' }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: true });
+    expect(outcome.moved).toBe(1);
+    expect({ A: await ids(s.left, 'A'), B: await ids(s.left, 'B') }).toEqual(before);
+    expect(await s.state.pairs(s.records[0]!.id)).toContainEqual(moved);
+    expect(Object.fromEntries(outcome.skip)).toEqual({ 'A\u0000A': { left: [moved.left] }, 'B\u0000B': { right: [moved.right] } });
+  });
+
+  it('a move whose message on the other side is gone is given up (the folder syncs copy it instead), nothing moved', async () => {
+    const s = await synced({ A: 2, B: 0 });
+    const moved = (await s.state.pairs(s.records[0]!.id))[0]!;
+    renameSync(join(s.right.root, '.A', 'cur', `${moved.right}:2,S`), join(s.right.root, '.B', 'cur', `${moved.right}:2,S`));
+    await s.left.repo.delete('A', [moved.left!]);
+
+    const outcome = await followMoves({ sides: { right: true }, pairs: [{ left: 'A', right: 'A' }, { left: 'B', right: 'B' }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(outcome.moved).toBe(0);
+    expect(await ids(s.left, 'B')).toEqual([]);
+    expect(await s.state.pairs(s.records[0]!.id)).toContainEqual(moved);
+  });
+
+  it('a folder renamed on the other side (left) is followed by moving its messages into the new folder here', async () => {
+    const s = await synced({ Old: 3 });
+    const saved = await s.state.pairs(s.records[0]!.id);
+    // The left side renames Old to New: the messages arrive with the same bytes (here even the same names).
+    await s.left.repo.createFolder('New');
+    await s.left.repo.move('Old', 'New', saved.map((p) => p.left!));
+    await s.left.repo.deleteFolder('Old');
+    await s.right.repo.createFolder('New');
+
+    const outcome = await followMoves({ sides: { left: true }, pairs: [{ left: 'New', right: 'New' }], gone: [{ name: 'Old', missing: 'left' }], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(outcome).toMatchObject({ moved: 3, warnings: [] });
+    expect(await ids(s.right, 'Old')).toEqual([]);
+    expect(await ids(s.right, 'New')).toHaveLength(3);
+    const record = (await s.state.folderPairs()).find((r) => r.left === 'New')!;
+    expect((await s.state.pairs(record.id)).map((p) => p.identity).sort()).toEqual(saved.map((p) => p.identity).sort());
+  });
+});
