@@ -31,12 +31,12 @@ export interface MigrateSummary {
   /** True when every selected source message was found on the target and nothing failed. */
   complete: boolean;
   dryRun: boolean;
-  /** The plan, on a dry run. */
+  /** The plan, on a dry run: folders to create, then per folder pair what would be copied. */
   planned?: string[];
 }
 
 export function summarizeMigration(reports: AccountReport[], seconds: number, options: { dryRun: boolean; justFolders: boolean }): MigrateSummary {
-  const base = summarize(reports, seconds, options.dryRun);
+  const base = summarize(reports, seconds);
   const folders = reports.flatMap((report) => report.folders as MigrateFolderReport[]);
   const sum = (pick: (folder: MigrateFolderReport) => number) => folders.reduce((total, folder) => total + pick(folder), 0);
   const verified = {
@@ -66,7 +66,14 @@ export function summarizeMigration(reports: AccountReport[], seconds: number, op
     errors: base.errors,
     complete: base.complete && verified.missing === 0 && !unverified && !options.dryRun,
     dryRun: options.dryRun,
-    ...(base.planned ? { planned: base.planned } : {}),
+    ...(options.dryRun
+      ? {
+          planned: [
+            ...reports.flatMap((report) => report.createdFolders.map((folder) => `create folder ${folder.replace(/^right:/, '')} on the target`)),
+            ...folders.map((f) => `${f.left} -> ${f.right}: ${f.copied.right} to copy, ${f.paired} already on the target${f.flagsChanged.right ? `, ${f.flagsChanged.right} flag updates` : ''}`),
+          ],
+        }
+      : {}),
   };
 }
 
@@ -93,13 +100,20 @@ export function formatMigrationSummary(title: string, summary: MigrateSummary, o
   const lines = [
     title,
     `  folders              ${summary.folders} (${summary.foldersCreated} created on the target)`,
-    `  ${summary.dryRun ? 'to transfer   ' : 'transferred   '}       ${summary.transferred} messages, ${megabytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond.toFixed(1)} msg/s, ${megabytes(summary.bytesPerSecond)}/s)`,
+    summary.dryRun
+      ? `  to transfer          ${summary.transferred} messages`
+      : `  transferred          ${summary.transferred} messages, ${megabytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond.toFixed(1)} msg/s, ${megabytes(summary.bytesPerSecond)}/s)`,
     `  already on target    ${summary.alreadyPresent} found by identity, not copied`,
     `  migrated before      ${summary.alreadyMigrated}`,
     `  skipped              ${summary.skipped} (outside --max-age/--min-age/--max-size)`,
-    `  verified             ${summary.verified.present} of ${summary.verified.selected} selected source messages found on the target, ${summary.verified.missing} missing`,
-    `  duplicates           ${summary.duplicates.source} on the source, ${summary.duplicates.target} on the target (same identity in one folder)`,
-    `  without Message-ID   ${summary.withoutMessageId} (identified by a hash of the message)`,
+    // A dry run checks nothing on the target.
+    ...(summary.dryRun
+      ? []
+      : [
+          `  verified             ${summary.verified.present} of ${summary.verified.selected} selected source messages found on the target, ${summary.verified.missing} missing`,
+          `  duplicates           ${summary.duplicates.source} on the source, ${summary.duplicates.target} on the target (same identity in one folder)`,
+          `  without Message-ID   ${summary.withoutMessageId} (identified by a hash of the message)`,
+        ]),
     ...(summary.deletedFromSource ? [`  deleted on source    ${summary.deletedFromSource} (each found on the target first)`] : []),
     `  flags updated        ${summary.flagsChanged}`,
     `  errors               ${summary.errors.length}`,
