@@ -87,7 +87,8 @@ export default defineApp<SyncArgs>({
     const summary = summarize(reports, (performance.now() - started) / 1000, args.dryRun);
     if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      const title = `imapfw sync: ${args.accounts.map((a) => `${a.remote} <-> ${a.maildir} (sync ${a.sync.join(' ')})`).join(', ')}`;
+      // The plan's words: 'left' is the server, 'right' the Maildir.
+      const title = `imapfw sync: ${args.accounts.map((a) => `${a.remote} (left) <-> ${a.maildir} (right), sync ${a.sync.join(' ')}`).join('; ')}`;
       process.stdout.write(
         `${formatSummary(title, summary, { complete: 'complete: both sides are in step', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' })}\n`,
       );

@@ -103,9 +103,9 @@ export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
       "what propagates, in mbsync's words: full (default), or pull (server -> Maildir) / push (Maildir -> server) " +
         "combined with new / gone / flags, e.g. --sync pull new  or  --sync pull push-flags",
     )
-    .option('--expunge <sides>', 'delete messages flagged \\Deleted on: none (default), remote, local or both')
-    .option('--create <sides>', 'create a folder missing on: none, remote, local or both (default)')
-    .option('--remove <sides>', 'remove a folder deleted on the other side, on: none (default), remote, local or both; a non-empty folder is never removed')
+    .option('--expunge <sides>', 'delete messages flagged \\Deleted on: none (default), remote (far), local (near) or both')
+    .option('--create <sides>', 'create a folder missing on: none, remote (far), local (near) or both (default)')
+    .option('--remove <sides>', 'remove a folder deleted on the other side, on: none (default), remote (far), local (near) or both; a non-empty folder is never removed')
     .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--dry-run', 'print every planned action per folder; change nothing')
@@ -145,9 +145,13 @@ async function accountsFromConfig(file: string, flags: Flags): Promise<SyncAccou
   return entries.map((entry, i) => account(entry, flags, `--config ${file}: account ${entry.name ?? i + 1}: `));
 }
 
+/** mbsync's own words for the sides. */
+const MBSYNC_SIDES: Readonly<Record<string, Sides>> = { far: 'remote', near: 'local' };
+
 function sides(option: string, value: string | undefined, fallback: Sides, where: string): Sides {
-  const word = (value ?? fallback).trim().toLowerCase();
-  if (!(SIDES as readonly string[]).includes(word)) throw new ConfigError(`${where}--${option} must be none, remote, local or both, not "${value}"`);
+  const given = (value ?? fallback).trim().toLowerCase();
+  const word = MBSYNC_SIDES[given] ?? given;
+  if (!(SIDES as readonly string[]).includes(word)) throw new ConfigError(`${where}--${option} must be none, remote (far), local (near) or both, not "${value}"`);
   return word as Sides;
 }
 

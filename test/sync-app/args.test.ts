@@ -1,0 +1,60 @@
+// The sync app's command line: mbsync's policy words per account, and a
+// ConfigError (exit code 2) naming the option for anything it does not understand.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/api/errors.js';
+import { onSides, parseSyncArgs } from '../../src/apps/sync/args.js';
+
+const base = ['--remote', 'imaps://me@mail.example.org', '--maildir', '/tmp/imapfw-sync-args-mail', '--password-env', 'HOME'];
+
+describe('sync args', () => {
+  it('defaults to mbsync\'s: full sync, no expunge, folders created on both sides, never removed', async () => {
+    const [account] = (await parseSyncArgs(base)).accounts;
+    expect(account).toMatchObject({ sync: ['full'], expunge: 'none', create: 'both', remove: 'none' });
+    expect([...account!.policy.toLeft].sort()).toEqual(['flags', 'gone', 'new']);
+    expect([...account!.policy.toRight].sort()).toEqual(['flags', 'gone', 'new']);
+    expect(account!.policy.expunge).toEqual({ left: false, right: false });
+  });
+
+  it('maps remote/local to the planner\'s sides: the server is left, the Maildir right', async () => {
+    const [account] = (await parseSyncArgs([...base, '--sync', 'pull', 'new', '--sync', 'push-flags', '--expunge', 'remote', '--create', 'local', '--remove', 'both'])).accounts;
+    expect([...account!.policy.toRight]).toEqual(['new']);
+    expect([...account!.policy.toLeft]).toEqual(['flags']);
+    expect(account!.policy.expunge).toEqual({ left: true, right: false });
+    expect(onSides(account!.create)).toEqual({ left: false, right: true });
+    expect(onSides(account!.remove)).toEqual({ left: true, right: true });
+  });
+
+  it("takes mbsync's far and near for remote and local", async () => {
+    const [account] = (await parseSyncArgs([...base, '--expunge', 'far', '--create', 'Near'])).accounts;
+    expect(account).toMatchObject({ expunge: 'remote', create: 'local' });
+    expect(account!.policy.expunge).toEqual({ left: true, right: false });
+  });
+
+  it('refuses unknown words with a ConfigError naming the option', async () => {
+    await expect(parseSyncArgs([...base, '--sync', 'sideways'])).rejects.toThrow(new ConfigError('--sync: unknown sync operation "sideways": ' + "use 'full', 'none', a direction ('pull', 'push'), operations ('new', 'gone', 'flags'), both ('pull new,flags' = pull new messages and flag changes) or joined forms ('pull-new', 'pushflags')"));
+    await expect(parseSyncArgs([...base, '--expunge', 'outside'])).rejects.toThrow(/--expunge must be none, remote \(far\), local \(near\) or both, not "outside"/);
+    await expect(parseSyncArgs([...base, '--remove', 'yes'])).rejects.toThrow(ConfigError);
+    await expect(parseSyncArgs(base.slice(2))).rejects.toThrow(/--remote is required/);
+  });
+
+  it('a --config module gives each account its own policies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imapfw-sync-config-'));
+    const file = join(dir, 'accounts.mjs');
+    writeFileSync(
+      file,
+      `export default [
+        { name: 'work', remote: 'imaps://me@work.example', maildir: '${dir}/work', password: { env: 'HOME' }, sync: 'pull', remove: 'local' },
+        { remote: 'imaps://me@home.example', maildir: '${dir}/home', password: { command: 'pass home' }, sync: ['push', 'new'] },
+      ];`,
+    );
+    const { accounts } = await parseSyncArgs(['--config', file, '--expunge', 'both']);
+    expect(accounts.map((a) => [a.name.replace(/-[0-9a-f]{10}$/, ''), a.sync, a.expunge, a.remove])).toEqual([
+      ['work', ['pull'], 'both', 'local'],
+      ['sync-me@home.example', ['push', 'new'], 'both', 'none'],
+    ]);
+    await expect(parseSyncArgs(['--config', join(dir, 'missing.mjs')])).rejects.toThrow(/--config .*missing\.mjs: cannot load it/);
+  });
+});
