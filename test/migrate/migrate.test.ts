@@ -62,7 +62,7 @@ async function expectSameMail(from: Side, to: Side, names: Record<string, string
 const identity = Object.fromEntries(Object.keys(FOLDERS).map((name) => [name, name]));
 
 beforeAll(async () => {
-  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((user) => [user, `${user}-pw`]));
+  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'jack', 'kate'].map((user) => [user, `${user}-pw`]));
   [server, dotServer] = await Promise.all([startDovecot({ users }), startDovecot({ users: { hank: 'hank-pw', ivan: 'ivan-pw' }, separator: '.' })]);
   await seed(alice(), FOLDERS);
 });
@@ -165,6 +165,24 @@ describe('migrate', () => {
     expect(prefixed.code, describeAppRun(prefixed)).toBe(0);
     expect((await serverFolders(ivan)).filter((name) => name !== 'Old' && name !== 'Old.Lists')).toEqual(['INBOX', 'Old.Lists.dev']);
     await expectSameMail(alice(), ivan, { INBOX: 'INBOX', 'Lists/dev': 'Old.Lists.dev' });
+  });
+
+  it('--max-age and --min-age select by INTERNALDATE; --just-folders creates the folders only', async () => {
+    const jack = side('jack');
+    const day = 86_400_000;
+    const dated = (ageDays: number): SeedMessage => ({ raw: makeMessage({ subject: `${ageDays} days old` }), flags: [], internalDate: new Date(Date.now() - ageDays * day) });
+    await seed(jack, { INBOX: [dated(1), dated(10), dated(40), dated(400)] });
+    const run = await runMigrate(jack, side('kate'), stateDir(), ['--max-age', '100', '--min-age', '5']);
+    expect(run.code, describeAppRun(run)).toBe(0);
+    expect(run.summary).toMatchObject({ complete: true, transferred: 2, skipped: 2, verified: { selected: 2, present: 2, missing: 0 } });
+    const ages = (await readFolder(side('kate'), 'INBOX')).map((m) => Math.round((Date.now() - m.internalDate) / day)).sort((a, b) => a - b);
+    expect(ages).toEqual([10, 40]);
+
+    const folders = await runMigrate(alice(), side('kate'), stateDir(), ['--just-folders']);
+    expect(folders.code, describeAppRun(folders)).toBe(0);
+    expect(folders.summary).toMatchObject({ transferred: 0, foldersCreated: 3 });
+    expect(await serverFolders(side('kate'))).toEqual(expect.arrayContaining(['Archive/2024', 'Lists/dev', 'Sent Items']));
+    expect(await readFolder(side('kate'), 'Lists/dev')).toEqual([]);
   });
 
   it('refuses bad options with exit code 2 and a message naming the option', async () => {
