@@ -24,7 +24,9 @@ import {
   syncDirs,
   type SyncDirs,
   type SyncRun,
+  type SyncSummary,
 } from './support.js';
+import { startApp } from '../support/cli-run.js';
 
 const USERS = ['laptop', 'flags', 'populated', 'mover', 'folders', 'conflict', 'dry'] as const;
 let server: DovecotServer;
@@ -276,6 +278,17 @@ describe('imapfw sync', () => {
     expectOk(run);
     expect(run.summary).toMatchObject({ copied: 0, deleted: 2 });
     expect(await expectInStep('conflict', d.maildir)).toEqual({ INBOX: [id('bystander')] });
+  });
+
+  it('exit codes as mirror: 3 wrong password, 2 bad option; the password is never printed', async () => {
+    const d = newDirs();
+    const wrong = await startApp<SyncSummary>('sync', ['--remote', server.url('dry'), '--maildir', d.maildir, '--password-env', 'PW', '--state-dir', d.state], { env: { PW: 'not-the-password' } }).done;
+    expect(wrong.code, describeRun(wrong)).toBe(3);
+    expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password');
+    expect(wrong.stdout).toMatch(/result +INCOMPLETE/);
+    const bad = await runSync(server, 'dry', d, { args: ['--sync', 'pull', 'sideways'] });
+    expect(bad.code, describeRun(bad)).toBe(2);
+    expect(bad.stderr).toMatch(/unknown sync operation "sideways"/);
   });
 
   it('--dry-run lists every planned action per folder and changes nothing on either side', async () => {
