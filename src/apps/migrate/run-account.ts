@@ -13,16 +13,21 @@ export async function runMigration(runtime: Runtime, topology: SyncTopology, acc
   try {
     return await runtime.client<SyncAccount>(topology.account).run();
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      folders: [],
-      createdFolders: [],
-      removedFolders: [],
-      keptFolders: [],
-      seconds: 0,
-      errors: [{ ...(typeof code === 'string' ? { code } : {}), message: `${account.from} -> ${account.to}: ${(error as Error).message}` }],
-    };
+    return failedAccount(error, `${account.from} -> ${account.to}: `);
   } finally {
     bars?.stop();
   }
+}
+
+/** The report of an account that failed as a whole: its one error, with the error's code. */
+export function failedAccount(error: unknown, context = ''): AccountReport {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    folders: [],
+    createdFolders: [],
+    removedFolders: [],
+    keptFolders: [],
+    seconds: 0,
+    errors: [{ ...(typeof code === 'string' ? { code } : {}), message: `${context}${error instanceof Error ? error.message : String(error)}` }],
+  };
 }
