@@ -3,9 +3,11 @@
 // the messages, right after state commits), and run again each time. No
 // run may leave a duplicate behind; the last one completes, and the Maildir
 // then holds exactly the server's messages: each once, flags equal.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { safeHostname } from '../../src/core/maildir/unique-name.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
 import { extraLocalMessages } from './extra-messages.js';
@@ -171,6 +173,15 @@ function lockHolder(): number | undefined {
   }
 }
 
+/** The pid of a process that has exited. */
+function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', () => resolve(child.pid!));
+  });
+}
+
 describe('mirror: SIGKILL during an initial mirror', () => {
   it(
     `killed at ${MOMENTS.length} moments of a ${TOTAL}-message mirror, each followed by a rerun: no loss, no duplicate`,
@@ -213,12 +224,21 @@ describe('mirror: SIGKILL during an initial mirror', () => {
       expect(new Set(killed.map((k) => k.filesAtKill)).size).toBeGreaterThanOrEqual(9);
       expect(killed.filter((k) => k.filesAtKill === 0).length).toBeGreaterThanOrEqual(3);
 
-      // The killed runs' half-written files in tmp/ go with the next delivery into each folder (their pids are gone).
+      // A killed run's half-written file in tmp/ (our name, this host, a pid that is gone) goes with the next
+      // delivery into its folder; another program's fresh file there stays (for 36 hours).
+      const deadPid = await exitedPid();
+      for (const folder of FOLDERS) {
+        const tmp = path.join(dirs.maildir, folder === 'INBOX' ? '' : `.${folder.replace('/', '.')}`, 'tmp');
+        writeFileSync(path.join(tmp, `${Math.floor(Date.now() / 1000)}.M1P${deadPid}Q1R0badc0de.${safeHostname()},S=5,W=5`), 'half ');
+      }
+      const foreign = path.join(dirs.maildir, 'tmp', 'another-programs-delivery');
+      writeFileSync(foreign, 'in progress');
       for (const folder of FOLDERS) await appendMessages(server, 'alice', folder, [{ raw: makeMessage({ subject: `after the kills, ${folder}` }) }]);
       const delivering = await runMirror(server, dirs);
       expect(delivering.summary, describeRun(delivering)).toMatchObject({ copied: FOLDERS.length, errors: [] });
       expect(await mirrorDifferences(server, dirs.maildir, FOLDERS)).toEqual([]);
-      expect(countLocalTmpFiles(dirs.maildir)).toBe(0);
+      expect(countLocalTmpFiles(dirs.maildir)).toBe(1);
+      expect(existsSync(foreign)).toBe(true);
     },
     240_000,
   );

@@ -2,7 +2,7 @@
 // (so that it can be killed like a real one), seed a test Dovecot with many
 // messages, read the local Maildir back and compare it with the server.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -210,7 +210,8 @@ export function readLocalMaildir(maildir: string): Map<string, LocalMessage[]> {
   for (const [name, dir] of localFolderDirs(maildir)) {
     const messages: LocalMessage[] = [];
     for (const sub of ['cur', 'new']) {
-      for (const file of readdirSync(path.join(dir, sub))) {
+      // A run killed while creating the folder may have left cur/ without new/.
+      for (const file of existsSync(path.join(dir, sub)) ? readdirSync(path.join(dir, sub)) : []) {
         const body = readFileSync(path.join(dir, sub, file));
         const colon = file.indexOf(':');
         const unique = colon < 0 ? file : file.slice(0, colon);
