@@ -1,36 +1,15 @@
 // `npm run demo` (bin/demo.mjs), without a terminal: it mirrors the generated
 // mailbox into ./demo-mail of its working directory, says how to mirror your
 // own server, and a second run copies nothing twice.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, localFolders, localMessages } from './helpers.js';
+import { REPO_ROOT, localFolders, localMessages, runScript } from './helpers.js';
 
 const DEMO = join(REPO_ROOT, 'bin', 'demo.mjs');
 
-interface DemoRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function demo(cwd: string, args: string[] = []): Promise<DemoRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const demo = (cwd: string, args: string[] = []) => runScript(DEMO, args, { cwd, timeoutMs: 100_000 });
 
 let cwd: string;
 beforeAll(async () => {

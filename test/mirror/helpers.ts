@@ -15,11 +15,22 @@ export interface CliResult {
   ms: number;
 }
 
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
 /** Runs `imapfw ...args` to its end (never through a TTY: plain log lines, no progress bars). */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runScript(CLI, args, options);
+}
+
+/** Runs a Node.js script of this repository (bin/...) to its end, without a TTY; killed after `timeoutMs` (default 45 s). */
+export function runScript(script: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
