@@ -51,7 +51,8 @@ try {
   process.stdout.write('Starting a throw-away Dovecot IMAP server on 127.0.0.1...\n');
   server = await startDovecot({ users: { [USER]: PASSWORD } });
 } catch (error) {
-  process.stderr.write(`imapfw demo: ${error.message}\n(the demo needs Dovecot: apt-get install dovecot-imapd)\n`);
+  const hint = /apt-get/.test(error.message) ? '' : ' (the demo needs Dovecot: apt-get install dovecot-imapd)';
+  process.stderr.write(`imapfw demo: cannot start Dovecot: ${error.message}${hint}\n`);
   process.exit(1);
 }
 
