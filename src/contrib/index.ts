@@ -1,0 +1,10 @@
+/**
+ * imapfw's extras for your own apps (`import ... from 'imapfw/contrib'`):
+ * the command-line pieces the shipped apps are built with.
+ */
+export { appCommand, positiveInteger } from './cli/command.js';
+export { loadConfigAccounts } from './cli/config-module.js';
+export { DryRunMaildir, type DryRunMaildirOptions } from './cli/dry-run-maildir.js';
+export { passwordFromFlags } from './cli/password-flags.js';
+export { ProgressBars } from './cli/progress.js';
+export { summarize, exitCodeOf, formatSummary, type RunSummary } from './cli/summary.js';
