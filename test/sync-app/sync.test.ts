@@ -28,7 +28,7 @@ import {
 } from './support.js';
 import { startApp } from '../support/cli-run.js';
 
-const USERS = ['laptop', 'flags', 'populated', 'mover', 'folders', 'conflict', 'dry'] as const;
+const USERS = ['laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry'] as const;
 let server: DovecotServer;
 const dirs: SyncDirs[] = [];
 
@@ -217,6 +217,30 @@ describe('imapfw sync', () => {
     expect((await runSync(server, 'mover', d)).summary).toMatchObject({ ...NOTHING_DONE, moved: 0 });
   });
 
+  it('a folder renamed on the server is followed by renaming the local files into the new folder: nothing downloaded again', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'renamer', 'Old', messages(['r0', 'r1', 'r2'], [['\\Seen'], [], ['\\Flagged']]));
+    expectOk(await runSync(server, 'renamer', d));
+    const names = localFiles(d.maildir, 'Old').map((file) => file.unique).sort();
+    await onServer('renamer', 'INBOX', async (client) => {
+      await client.mailboxRename('Old', 'New');
+    });
+    const before = (await server.commandsSeen()).length;
+
+    const run = await runSync(server, 'renamer', d);
+    expectOk(run);
+    expect(run.summary).toMatchObject({ copied: 0, deleted: 0, moved: 3, foldersCreated: 1 });
+    const commands = (await server.commandsSeen()).slice(before);
+    expect(commands.filter((line) => /^(UID )?FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line))).toEqual([]);
+    expect(localFiles(d.maildir, 'New').map((file) => file.unique).sort()).toEqual(names);
+    // The old local folder, now empty, is kept unless --remove says otherwise.
+    expect(localFiles(d.maildir, 'Old')).toEqual([]);
+    const removed = await runSync(server, 'renamer', d, { args: ['--remove', 'local'] });
+    expectOk(removed);
+    expect(removed.summary).toMatchObject({ ...NOTHING_DONE, foldersRemoved: 1 });
+    expect(await expectInStep('renamer', d.maildir)).toEqual({ INBOX: [], New: [`${id('r0')} \\Seen`, id('r1'), `${id('r2')} \\Flagged`].sort() });
+  });
+
   it('folders are created and removed per --create and --remove on both sides; a non-empty folder is never removed', async () => {
     const d = newDirs();
     await appendMessages(server, 'folders', 'INBOX', messages(['f-inbox']));
@@ -278,6 +302,25 @@ describe('imapfw sync', () => {
     expectOk(run);
     expect(run.summary).toMatchObject({ copied: 0, deleted: 2 });
     expect(await expectInStep('conflict', d.maildir)).toEqual({ INBOX: [id('bystander')] });
+  });
+
+  it('--expunge: a message flagged \\Deleted is expunged on the sides named, and its deletion propagates', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'expunge', 'INBOX', messages(['e-keep', 'e-local', 'e-server']));
+    expectOk(await runSync(server, 'expunge', d));
+    setLocalFlags(d.maildir, 'INBOX', id('e-local'), ['\\Deleted', '\\Seen']);
+    await onServer('expunge', 'INBOX', async (client, uidOf) => client.messageFlagsAdd(await uidOf('e-server'), ['\\Deleted'], { uid: true }));
+
+    // Without --expunge the flag is only a flag: it syncs like any other.
+    const flagged = await runSync(server, 'expunge', d);
+    expectOk(flagged);
+    expect(flagged.summary).toMatchObject({ deleted: 0, flagsChanged: 2 });
+    expect((await serverView(server, 'expunge')).INBOX).toContain(`${id('e-local')} \\Deleted \\Seen`);
+
+    const expunged = await runSync(server, 'expunge', d, { args: ['--expunge', 'local'] });
+    expectOk(expunged);
+    expect(expunged.summary).toMatchObject({ deleted: 4 });
+    expect(await expectInStep('expunge', d.maildir)).toEqual({ INBOX: [id('e-keep')] });
   });
 
   it('exit codes as mirror: 3 wrong password, 2 bad option; the password is never printed', async () => {
