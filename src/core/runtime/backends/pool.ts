@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { WorkerInit } from '../worker-host.js';
-import { bootSpec } from './boot.js';
+import { bootSpec, WORKER_RESOURCE_LIMITS } from './boot.js';
 import type { StartWorker, WorkerExit } from './handle.js';
 
 /**
@@ -29,6 +29,7 @@ export class PoolBackend {
       maxThreads: Math.max(1, this.size),
       idleTimeout: 1_000,
       atomics: 'disabled',
+      resourceLimits: WORKER_RESOURCE_LIMITS,
       concurrentTasksPerWorker: Math.max(1, this.tasksPerThread),
     });
     // piscina runs an abortable task alone on its thread: only threads hosting one actor can end one actor.

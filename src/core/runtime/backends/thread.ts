@@ -1,6 +1,6 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { WorkerInit } from '../worker-host.js';
-import { bootSpec } from './boot.js';
+import { bootSpec, WORKER_RESOURCE_LIMITS } from './boot.js';
 import type { WorkerExit, WorkerHandle } from './handle.js';
 
 /** An actor in its own worker_threads.Worker. */
@@ -10,6 +10,7 @@ export function startThread(init: WorkerInit, transfer: MessagePort[]): WorkerHa
     name: init.actor.name,
     workerData: { imapfw: { mode: 'thread', entry, tsx, init } },
     transferList: transfer,
+    resourceLimits: WORKER_RESOURCE_LIMITS,
   });
   let failure: unknown;
   worker.on('error', (error) => {
