@@ -21,10 +21,15 @@ export interface Mirror {
   account: Account;
   dir: string;
   maildir: string;
+  /** `imapfw mirror` and mbsync `Sync Pull`, or `imapfw sync` and mbsync `Sync All`. */
+  mode: 'mirror' | 'sync';
 }
 
-/** What `imapfw mirror --json` prints (the fields the bench reads). */
+/** What `imapfw mirror --json` and `imapfw sync --json` print (the fields the bench reads). */
 export interface ImapfwSummary {
+  folders: number;
+  /** Folders skipped on their checkpoints. */
+  foldersUnchanged: number;
   copied: number;
   flagsChanged: number;
   bytes: number;
@@ -38,32 +43,36 @@ export interface Run extends Measurement {
   summary?: ImapfwSummary;
 }
 
-const PASSWORD_ENV = 'IMAPFW_BENCH_PASSWORD';
+export const PASSWORD_ENV = 'IMAPFW_BENCH_PASSWORD';
 
-export async function newMirror(tool: Tool, account: Account, dir: string): Promise<Mirror> {
-  const maildir = path.join(dir, 'Maildir');
+export async function newMirror(tool: Tool, account: Account, dir: string, mode: Mirror['mode'] = 'mirror'): Promise<Mirror> {
   await mkdir(dir, { recursive: true });
-  if (tool === 'mbsync') {
-    const { server, user, password } = account;
-    await writeFile(path.join(dir, 'mbsyncrc'), mbsyncConfig({ host: server.host, port: server.port, user, password, maildir }), { mode: 0o600 });
-  }
-  return { tool, account, dir, maildir };
+  return { tool, account, dir, maildir: path.join(dir, 'Maildir'), mode };
 }
 
 let runs = 0;
 
-/** One measured run; throws unless the tool reports success. Logs stay in the mirror's directory. */
-export async function runMirror(mirror: Mirror, imapfwBin: string): Promise<Run> {
-  const logBase = path.join(mirror.dir, `run-${++runs}-${mirror.tool}`);
+/** The path of the next run's logs (.out, .err, .time) in `dir`. */
+export function nextLogBase(dir: string, name: string): string {
+  return path.join(dir, `run-${++runs}-${name}`);
+}
+
+/**
+ * One run; throws unless the tool reports success. Logs stay in the mirror's
+ * directory. `fsync: false` only for unmeasured set-up runs.
+ */
+export async function runMirror(mirror: Mirror, imapfwBin: string, { fsync = true } = {}): Promise<Run> {
+  const logBase = nextLogBase(mirror.dir, mirror.tool);
   const { server, user, password } = mirror.account;
-  const measured =
-    mirror.tool === 'imapfw'
-      ? await measure(
-          process.execPath,
-          [imapfwBin, 'mirror', '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', path.join(mirror.dir, 'state'), '--json'],
-          { env: { ...process.env, [PASSWORD_ENV]: password }, logBase },
-        )
-      : await measure('mbsync', ['-c', path.join(mirror.dir, 'mbsyncrc'), '-a'], { logBase });
+  let measured;
+  if (mirror.tool === 'imapfw') {
+    const args = [imapfwBin, mirror.mode, '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', path.join(mirror.dir, 'state'), '--json'];
+    measured = await measure(process.execPath, [...args, ...(fsync ? [] : ['--no-fsync'])], { env: { ...process.env, [PASSWORD_ENV]: password }, logBase });
+  } else {
+    const config = path.join(mirror.dir, 'mbsyncrc');
+    await writeFile(config, mbsyncConfig({ host: server.host, port: server.port, user, password, maildir: mirror.maildir, mode: mirror.mode, fsync }), { mode: 0o600 });
+    measured = await measure('mbsync', ['-c', config, '-a'], { logBase });
+  }
   const run: Run = { tool: mirror.tool, ...measured };
   if (mirror.tool === 'imapfw') {
     try {

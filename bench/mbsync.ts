@@ -1,6 +1,7 @@
-// mbsync (isync 1.4) set up to do what `imapfw mirror` does: pull everything
-// from the server into a Maildir++ tree, create folders locally, and fsync
-// every message like our default (`imapfw mirror` without --no-fsync).
+// mbsync (isync 1.4) set up to do what `imapfw mirror` does (pull everything
+// from the server into a Maildir++ tree, create folders locally) or what
+// `imapfw sync` does (both ways, folders created on both sides, nothing
+// expunged), and fsync every message like our default (no --no-fsync).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -11,6 +12,9 @@ export interface MbsyncAccount {
   password: string;
   /** The Maildir root: INBOX there, other folders as .A.B beside it. */
   maildir: string;
+  mode: 'mirror' | 'sync';
+  /** Only unmeasured set-up runs go without. */
+  fsync: boolean;
 }
 
 /** mbsync's config syntax: a value with spaces or quotes goes in double quotes, backslash-escaped. */
@@ -20,7 +24,7 @@ function quoted(value: string): string {
 
 export function mbsyncConfig(a: MbsyncAccount): string {
   return `# Written by imapfw's bench/mbsync.ts.
-FSync yes
+FSync ${a.fsync ? 'yes' : 'no'}
 
 IMAPAccount remote
 Host ${a.host}
@@ -42,8 +46,7 @@ Channel mirror
 Far :remote:
 Near :local:
 Patterns *
-Create Near
-Sync Pull
+${a.mode === 'mirror' ? 'Create Near\nSync Pull' : 'Create Both\nSync All\nExpunge None'}
 # imapfw keeps each message's INTERNALDATE as the file's mtime; so does this.
 CopyArrivalDate yes
 SyncState *

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** In the order they run: each later one builds on the mirrors the earlier ones left. */
-export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'noop-big'] as const;
+export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'sync', 'migrate', 'noop-big'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -25,7 +25,8 @@ export const USAGE = `usage: npm run bench -- [options]
 
 Mirrors a generated corpus from a test Dovecot with \`imapfw mirror\` and with
 mbsync, alternately, and prints the median wall time, CPU time and peak RSS
-of each and their ratio.
+of each and their ratio; likewise for a two-way sync, and migrations with
+\`imapfw migrate\`. Measures the build in dist/: run \`npm run build\` first.
 
   --messages N      messages in the corpus (default 10000)
   --megabytes M     its total size in MB (default 400)
@@ -35,6 +36,10 @@ of each and their ratio.
                       initial    first mirror into an empty Maildir (fresh every round)
                       noop       rerun with nothing changed
                       changes    rerun after 1% new messages and 5% flag changes
+                      sync       two-way: imapfw sync vs mbsync Sync All after 1% new and
+                                 5% flag changes on each side (needs the sync app)
+                      migrate    imapfw migrate of the corpus to an empty account, with
+                                 1 and 4 connections (needs the migrate app)
                       noop-big   rerun with nothing changed, on --big-messages small messages
   --big, --no-big   include noop-big or not (default: included)
   --big-messages N  messages in the noop-big corpus (default 100000, 2-5 KB each)

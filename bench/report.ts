@@ -1,5 +1,6 @@
 // Medians, targets and the Markdown that goes to stdout and bench/results.md.
 import type { Run, Tool } from './contenders.js';
+import type { MigrationRun } from './migrate.js';
 import { MB } from './sizes.js';
 
 export interface Target {
@@ -15,6 +16,13 @@ export interface ScenarioResult {
   runs: Record<Tool, Run[]>;
   /** One line per round, e.g. what changed on the server before it. */
   roundNotes: string[];
+}
+
+/** The migrate scenario: imapfw alone, one result per --max-connections. */
+export interface MigrationResult {
+  title: string;
+  connections: number;
+  runs: MigrationRun[];
 }
 
 export function median(values: number[]): number {
@@ -73,8 +81,35 @@ export function runsSection(results: ScenarioResult[]): string {
     result.runs.imapfw.forEach((ours, i) => {
       const theirs = result.runs.mbsync[i]!;
       const s = ours.summary;
-      const summary = s ? `copied ${s.copied} (${megabytes(s.bytes)}), flags ${s.flagsChanged}, ${seconds(s.seconds)} inside` : '';
+      const summary = s ? `copied ${s.copied} (${megabytes(s.bytes)}), flags ${s.flagsChanged}, ${s.foldersUnchanged}/${s.folders} folders unchanged, ${seconds(s.seconds)} inside` : '';
       out.push(`| ${i + 1} | ${figures(ours)} | ${figures(theirs)} | ${summary} | ${result.roundNotes[i] ?? ''} |`);
+    });
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Migrations: median wall, rates over the wall time, CPU and peak RSS; every run after. */
+export function migrationTable(results: MigrationResult[], rssLimit: number): string {
+  const rows = ['| migration | wall | messages/s | MB/s | CPU | RSS | RSS ≤ ' + megabytes(rssLimit) + '? |', '|---|---:|---:|---:|---:|---:|---|'];
+  for (const result of results) {
+    const m = medians(result.runs);
+    const s = result.runs[0]!.migrateSummary!;
+    rows.push(
+      `| ${result.title} | ${seconds(m.wall)} | ${Math.round(s.transferred / m.wall)} | ${(s.bytes / MB / m.wall).toFixed(1)} | ${seconds(m.cpu)} | ${megabytes(m.rss)} | ` +
+        `${m.rss <= rssLimit ? 'yes' : '**no**'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+export function migrationRuns(results: MigrationResult[]): string {
+  const out: string[] = [];
+  for (const result of results) {
+    out.push(`### ${result.title}`, '', '| round | imapfw | --json |', '|---|---|---|');
+    result.runs.forEach((run, i) => {
+      const s = run.migrateSummary;
+      out.push(`| ${i + 1} | ${seconds(run.wall)}, ${seconds(run.cpu)} CPU, ${megabytes(run.rss)} | ${s ? `transferred ${s.transferred} (${megabytes(s.bytes)}), ${seconds(s.seconds)} inside` : ''} |`);
     });
     out.push('');
   }

@@ -10,8 +10,9 @@ import { startDovecot } from '../test/support/dovecot.js';
 import { checkGnuTime } from './measure.js';
 import { mbsyncVersion } from './mbsync.js';
 import { parseOptions, USAGE, type Options } from './options.js';
-import { resultsTable, runsSection, type ScenarioResult } from './report.js';
-import { PASSWORD, Scenarios, SETTLE_MS, USERS } from './scenarios.js';
+import { migrationRuns, migrationTable, resultsTable, runsSection, type MigrationResult, type ScenarioResult } from './report.js';
+import { MB } from './sizes.js';
+import { benchUsers, PASSWORD, RSS_LIMIT, Scenarios, SETTLE_MS } from './scenarios.js';
 
 const exec = promisify(execFile);
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(path.join(checkout, 'dist', 'src', 'cli', 'main.js'))) throw new Error(`${checkout} has no build: run \`npm run build\` there first`);
 
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'imapfw-bench-'));
-  const server = await startDovecot({ users: Object.fromEntries(Object.values(USERS).map((user) => [user, PASSWORD])) });
+  const server = await startDovecot({ users: Object.fromEntries(benchUsers(options.rounds).map((user) => [user, PASSWORD])) });
   log(`Dovecot on port ${server.port}; work dir ${workDir}`);
   const results: ScenarioResult[] = [];
   const scenarios = new Scenarios(options, server, workDir, options.imapfw, log);
@@ -40,17 +41,18 @@ async function main(argv: string[]): Promise<number> {
     else await rm(workDir, { recursive: true, force: true });
   }
 
-  const table = resultsTable(results);
+  const migrations = scenarios.migrations;
+  const table = resultsTable(results) + (migrations.length > 0 ? `\n\n${migrationTable(migrations, RSS_LIMIT)}` : '');
   process.stdout.write(`\n${table}\n`);
-  await writeFile(options.results, await resultsFile(options, argv, table, results, scenarios.corpora(), checkout));
+  await writeFile(options.results, await resultsFile(options, argv, table, results, migrations, scenarios.corpora(), checkout));
   log(`written to ${options.results}`);
   return 0;
 }
 
-async function resultsFile(options: Options, argv: string[], table: string, results: ScenarioResult[], corpora: string[], checkout: string): Promise<string> {
+async function resultsFile(options: Options, argv: string[], table: string, results: ScenarioResult[], migrations: MigrationResult[], corpora: string[], checkout: string): Promise<string> {
   const output = async (command: string, args: string[], cwd?: string) => (await exec(command, args, { cwd }).catch(() => ({ stdout: '?' }))).stdout.trim();
   const cpus = os.cpus();
-  return `# imapfw mirror vs mbsync
+  return `# imapfw vs mbsync
 
 Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`:
 ${os.availableParallelism()} cores (nproc; ${cpus[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()},
@@ -68,10 +70,20 @@ ${table}
   (4 connections); mbsync uses one. The server is a local Dovecot; its files sit in the page cache.
 - After every run, each tool's Maildir is checked against the server: messages and unseen per folder.
 - Reruns are measured ${SETTLE_MS / 1000} s or more after the last write to the Maildirs (see bench/scenarios.ts).
+- Two-way sync: \`imapfw sync\` (its defaults: full policy, fsync) against mbsync \`Sync All\`, \`Create Both\`,
+  \`Expunge None\`, each on its own copy of the corpus (same seed), after the same number of new messages and
+  flag changes on the server and in the Maildir; checked after each run: the server holds every new message of
+  both sides and the Maildir matches it.
+- Set-up runs (the first mirror or sync before reruns are measured) are not measured and run without fsync.
+- Migrations: \`imapfw migrate\` of the main corpus to an empty account of the same Dovecot; messages/s and MB/s
+  over the whole wall time; each target is checked against the source (messages and unseen per folder).
+  No contender: imapsync is not installed here.
+- Peak RSS limit ${Math.round(RSS_LIMIT / MB)} MB for every imapfw run.
 
 ## Every run
 
-${runsSection(results)}`;
+${runsSection(results)}
+${migrationRuns(migrations)}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -20,11 +20,16 @@ export async function serverCounts(server: DovecotServer, user: string): Promise
   return counts;
 }
 
+/** A folder's directory in a Maildir++ tree: INBOX at the root, "A/B" in ".A.B". */
+export function folderDir(root: string, name: string): string {
+  return name === 'INBOX' ? root : path.join(root, `.${name.replaceAll('/', '.')}`);
+}
+
 /** Counts of these folders in a Maildir++ tree (INBOX at the root, "A/B" in ".A.B"), as both tools lay it out here. */
 export async function maildirCounts(root: string, folders: string[]): Promise<Counts> {
   const counts: Counts = {};
   for (const name of folders) {
-    const dir = name === 'INBOX' ? root : path.join(root, `.${name.replaceAll('/', '.')}`);
+    const dir = folderDir(root, name);
     const entry = { messages: 0, unseen: 0 };
     for (const sub of ['cur', 'new']) {
       const files = await readdir(path.join(dir, sub)).catch((error: NodeJS.ErrnoException) => {
