@@ -28,7 +28,7 @@ import {
 } from './support.js';
 import { startApp } from '../support/cli-run.js';
 
-const USERS = ['laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry'] as const;
+const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry'] as const;
 let server: DovecotServer;
 const dirs: SyncDirs[] = [];
 
@@ -153,6 +153,8 @@ describe('imapfw sync', () => {
     const third = await runSync(server, 'laptop', d);
     expectOk(third);
     expect(third.summary).toMatchObject({ ...NOTHING_DONE, moved: 0 });
+    // The second run's own writes on both sides were taken into its checkpoints: nothing is listed again.
+    expect(third.summary.foldersUnchanged).toBe(third.summary.folders);
   });
 
   it('merges concurrent flag changes as deltas: server +\\Answered, laptop +\\Seen -\\Flagged -> \\Answered \\Seen on both', async () => {
@@ -168,6 +170,8 @@ describe('imapfw sync', () => {
     expect((await listServerMessages(server, 'flags', 'INBOX')).map((m) => m.flags)).toEqual([['\\Answered', '\\Seen']]);
     expect(localFile(d.maildir, 'INBOX', id('m')).letters).toBe('RS');
     await expectInStep('flags', d.maildir);
+    const again = await runSync(server, 'flags', d);
+    expect(again.summary).toMatchObject({ ...NOTHING_DONE, foldersUnchanged: again.summary.folders });
   });
 
   it('first run with both sides already populated: messages on both are paired by identity, only the others are copied', async () => {
@@ -321,6 +325,24 @@ describe('imapfw sync', () => {
     expectOk(expunged);
     expect(expunged.summary).toMatchObject({ deleted: 4 });
     expect(await expectInStep('expunge', d.maildir)).toEqual({ INBOX: [id('e-keep')] });
+  });
+
+  it('a run under another policy does not skip a folder a narrower run left unchanged: pull, then full, pushes the local message', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'policy', 'INBOX', messages(['on-server']));
+    expectOk(await runSync(server, 'policy', d));
+    dropLocal(d.maildir, 'INBOX', messages(['on-laptop'], [['\\Seen']]));
+
+    const pull = await runSync(server, 'policy', d, { args: ['--sync', 'pull'] });
+    expectOk(pull);
+    expect(pull.summary).toMatchObject({ copied: 0 });
+    expect((await serverView(server, 'policy')).INBOX).toEqual([id('on-server')]);
+
+    // Nothing changed on either side since the pull; the full policy still has a message to push.
+    const full = await runSync(server, 'policy', d);
+    expectOk(full);
+    expect(full.summary).toMatchObject({ copied: 1, foldersUnchanged: 0 });
+    await expectInStep('policy', d.maildir);
   });
 
   it('exit codes as mirror: 3 wrong password, 2 bad option; the password is never printed', async () => {

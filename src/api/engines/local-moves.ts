@@ -25,6 +25,7 @@ import type { Remote } from '../app.js';
 import type { FolderPairRecord, MessagePair, StateStore } from '../state/types.js';
 import type { Identity, MessageId, MessageMeta, Repository, ScanResult, Side } from '../types.js';
 import { reportError, type ReportedError } from './folder-report.js';
+import { checkpointOf } from './checkpoints.js';
 import { identifyAll } from './identify-all.js';
 import { retrying } from './retrying.js';
 import type { FolderPairNames } from './sync-folder.js';
@@ -281,7 +282,7 @@ async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
   for (const pair of input.pairs) {
     if (pair.absent === 'right') continue;
     const record = recordOf(input.records, pair);
-    const scan = await retrying(() => repository.scan(pair.right, record?.rightCheckpoint));
+    const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
     // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
     if (record?.rightUidValidity !== undefined && record.rightUidValidity !== scan.status.uidValidity) continue;
     const current = await fullListing(repository, pair.right, scan);

@@ -4,6 +4,7 @@ import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state
 import type { MessageMeta, Repository, ScanResult, Side } from '../types.js';
 import { describePlan, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import type { SyncPolicy } from '../../core/sync/policy.js';
+import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
 import { emptyFolderReport, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
@@ -145,7 +146,12 @@ export class SyncFolder {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
         // After a failure, both sides are listed in full next time.
-        ...(report.errors.length === 0 ? { leftCheckpoint: isSelective(this.options.select) ? '' : await checkpoint('left'), rightCheckpoint: await checkpoint('right') } : {}),
+        ...(report.errors.length === 0
+          ? {
+              leftCheckpoint: isSelective(this.options.select) ? '' : checkpointToSave(this.options.policy, await checkpoint('left')),
+              rightCheckpoint: checkpointToSave(this.options.policy, await checkpoint('right')),
+            }
+          : {}),
       },
     });
   }
@@ -158,7 +164,7 @@ export class SyncFolder {
   }
 
   private async scanBoth(names: FolderPairNames, record: FolderPairRecord, full: (side: Side) => boolean): Promise<Record<Side, ScanResult>> {
-    const checkpoint = { left: record.leftCheckpoint, right: record.rightCheckpoint };
+    const checkpoint = { left: checkpointUnder(this.options.policy, record.leftCheckpoint), right: checkpointUnder(this.options.policy, record.rightCheckpoint) };
     const [left, right] = await Promise.all(
       SIDES.map((side) =>
         names.absent === side
@@ -228,23 +234,23 @@ export class SyncFolder {
 
   /**
    * The checkpoint to save for a side this run wrote to. Our own writes make
-   * a listed store (Maildir) look changed next time, so a folder would be
-   * listed again after every run that changed it. Instead, list it once now:
-   * if it holds exactly what this run expects, its fresh checkpoint is saved;
+   * the store look changed next time (a Maildir's mtimes, an IMAP folder's
+   * MODSEQ), so a folder would be listed again after every run that changed
+   * it, and with it the other side. Instead, scan it once more now (from the
+   * run's checkpoint when the store reports changes, else in full): if what
+   * changed is exactly what this run expects, the fresh checkpoint is saved;
    * if anything else changed meanwhile, the old one is kept and the next run
-   * lists the folder and sees that change.
+   * sees that change.
    */
   private async settledCheckpoint(folder: string, side: Side, scan: ScanResult, expected: Map<string, string[]>): Promise<string> {
-    if (scan.kind !== 'full') return scan.checkpoint;
     // Let the store's timestamps move past our last write, so the fresh checkpoint can be trusted (see core/maildir/checkpoint.ts).
     await new Promise((resolve) => setTimeout(resolve, 25));
-    const after = await retrying(() => this.repository(side).scan(folder));
-    const matches =
-      after.kind === 'full' &&
-      after.status.uidValidity === scan.status.uidValidity &&
-      after.messages.length === expected.size &&
-      after.messages.every((message) => sameFlags(expected.get(message.id), message.flags));
-    return matches ? after.checkpoint : scan.checkpoint;
+    const after = await retrying(() => this.repository(side).scan(folder, scan.kind === 'full' ? undefined : scan.checkpoint));
+    const asExpected = (messages: readonly MessageMeta[]) => messages.every((message) => expected.has(message.id) && sameFlags(expected.get(message.id), message.flags));
+    if (after.status.uidValidity !== scan.status.uidValidity) return scan.checkpoint;
+    if (after.kind === 'full') return after.messages.length === expected.size && asExpected(after.messages) ? after.checkpoint : scan.checkpoint;
+    if (after.kind === 'unchanged') return scan.checkpoint;
+    return asExpected(after.messages) && after.vanished.every((id) => !expected.has(id)) ? after.checkpoint : scan.checkpoint;
   }
 
   /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
@@ -324,3 +330,4 @@ function countPlan(plan: SyncPlan, report: FolderReport): void {
     for (const ref of step.delete) report.deleted[ref.side] += 1;
   }
 }
+
