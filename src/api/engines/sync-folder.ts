@@ -22,7 +22,7 @@ export interface SyncFolderOptions {
   dryRun?: boolean;
   /** A copy batch holds at most this many messages... */
   batchMessages?: number;
-  /** ...and about this many bytes. Two batches are in flight at most. */
+  /** ...and about this many bytes (default 2 MiB). Two batches are in flight at most, per engine. */
   batchBytes?: number;
   /**
    * Only the left side's messages this selection keeps (age, size) are
@@ -212,7 +212,7 @@ export class SyncFolder {
         target: this.repository(side === 'left' ? 'right' : 'left'),
         state: this.state,
         batchMessages: this.options.batchMessages ?? 200,
-        batchBytes: this.options.batchBytes ?? 8 << 20,
+        batchBytes: this.options.batchBytes ?? 2 << 20,
         throttle: throttleFor(this.options.rateLimit),
         onBatch: (stored, bytes) => {
           report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
