@@ -1,5 +1,5 @@
 import { defineApp, lazy } from '../../api/app.js';
-import type { AccountReport, Remote, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
+import type { SyncTopology } from '../../api/index.js';
 import type { MirrorArgs } from './args.js';
 
 /** The topologies declared by build(), one per account, for run(). */
@@ -60,30 +60,13 @@ export default defineApp<MirrorArgs>({
   },
 
   async run(runtime, args) {
-    const { ProgressBars } = await import('../../contrib/cli/progress.js');
-    const { exitCodeOf, formatSummary, summarize } = await import('../../contrib/cli/summary.js');
-    const started = performance.now();
-    const reports: AccountReport[] = [];
-    for (const [i, topology] of declared.entries()) {
-      const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) as Record<string, Remote<SyncFolder>>;
-      const bars = process.stderr.isTTY && !args.json && !args.dryRun ? new ProgressBars(engines) : undefined;
-      try {
-        reports.push(await runtime.client<SyncAccount>(topology.account).run());
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        reports.push({ folders: [], createdFolders: [], removedFolders: [], keptFolders: [], seconds: 0, errors: [{ ...(code ? { code } : {}), message: `${args.accounts[i]!.remote}: ${(error as Error).message}` }] });
-      } finally {
-        bars?.stop();
-      }
-    }
-    const summary = summarize(reports, (performance.now() - started) / 1000, args.dryRun);
-    if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else {
-      const title = `imapfw mirror: ${args.accounts.map((a) => `${a.remote} -> ${a.maildir}`).join(', ')}`;
-      process.stdout.write(
-        `${formatSummary(title, summary, { complete: 'complete: the Maildir mirrors the server', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' })}\n`,
-      );
-    }
-    return exitCodeOf(summary);
+    const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
+    return runAccounts(runtime, declared, {
+      remotes: args.accounts.map((account) => account.remote),
+      json: args.json,
+      dryRun: args.dryRun,
+      title: `imapfw mirror: ${args.accounts.map((a) => `${a.remote} -> ${a.maildir}`).join(', ')}`,
+      outcome: { complete: 'complete: the Maildir mirrors the server', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+    });
   },
 });

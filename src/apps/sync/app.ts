@@ -1,5 +1,5 @@
 import { defineApp, lazy } from '../../api/app.js';
-import type { AccountReport, Remote, SyncAccount, SyncFolder, SyncPolicy, SyncTopology } from '../../api/index.js';
+import type { SyncPolicy, SyncTopology } from '../../api/index.js';
 import { onSides, type SyncAccountArgs, type SyncArgs } from './args.js';
 
 /** The topologies declared by build(), one per account, for run(). */
@@ -68,32 +68,15 @@ export default defineApp<SyncArgs>({
   },
 
   async run(runtime, args) {
-    const { ProgressBars } = await import('../../contrib/cli/progress.js');
-    const { exitCodeOf, formatSummary, summarize } = await import('../../contrib/cli/summary.js');
-    const started = performance.now();
-    const reports: AccountReport[] = [];
-    for (const [i, topology] of declared.entries()) {
-      const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) as Record<string, Remote<SyncFolder>>;
-      const bars = process.stderr.isTTY && !args.json && !args.dryRun ? new ProgressBars(engines) : undefined;
-      try {
-        reports.push(await runtime.client<SyncAccount>(topology.account).run());
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        reports.push({ folders: [], createdFolders: [], removedFolders: [], keptFolders: [], seconds: 0, errors: [{ ...(code ? { code } : {}), message: `${args.accounts[i]!.remote}: ${(error as Error).message}` }] });
-      } finally {
-        bars?.stop();
-      }
-    }
-    const summary = summarize(reports, (performance.now() - started) / 1000, args.dryRun);
-    if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else {
+    const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
+    return runAccounts(runtime, declared, {
+      remotes: args.accounts.map((account) => account.remote),
+      json: args.json,
+      dryRun: args.dryRun,
       // The plan's words: 'left' is the server, 'right' the Maildir.
-      const title = `imapfw sync: ${args.accounts.map((a) => `${a.remote} (left) <-> ${a.maildir} (right), sync ${a.sync.join(' ')}`).join('; ')}`;
-      process.stdout.write(
-        `${formatSummary(title, summary, { complete: 'complete: both sides are in step', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' })}\n`,
-      );
-    }
-    return exitCodeOf(summary);
+      title: `imapfw sync: ${args.accounts.map((a) => `${a.remote} (left) <-> ${a.maildir} (right), sync ${a.sync.join(' ')}`).join('; ')}`,
+      outcome: { complete: 'complete: both sides are in step', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+    });
   },
 });
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, parseSyncPolicy, type Backend, type MaildirLayout, type PasswordSource, type SyncPolicy } from '../../api/index.js';
-import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
+import { ConfigError, parseSyncPolicy, type MaildirLayout, type PasswordSource, type SyncPolicy } from '../../api/index.js';
+import { appCommand } from '../../contrib/cli/command.js';
+import { accountOptions, requireAccountFlags, runOptions, runSettings, type MaildirAppFlags, type MaildirAppRun } from '../../contrib/cli/maildir-app-options.js';
 import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
@@ -28,16 +29,8 @@ export interface SyncAccountArgs {
   allowPlaintext: boolean;
 }
 
-export interface SyncArgs {
+export interface SyncArgs extends MaildirAppRun {
   accounts: SyncAccountArgs[];
-  stateDir?: string;
-  maxConnections: number;
-  dryRun: boolean;
-  json: boolean;
-  fsync: boolean;
-  rebuildState: boolean;
-  logLevel: string;
-  backend: Backend;
 }
 
 /** What a `--config` module may export (default export: one account or a list); every policy is per account. */
@@ -57,28 +50,11 @@ export interface SyncConfigAccount {
   allowPlaintext?: boolean;
 }
 
-interface Flags {
-  remote?: string;
-  maildir?: string;
-  passwordEnv?: string;
-  passwordCommand?: string;
-  stateDir?: string;
-  folders?: string[];
-  exclude?: string[];
-  maxConnections: number;
+interface Flags extends MaildirAppFlags {
   sync?: string[];
   expunge?: string;
   create?: string;
   remove?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  config?: string;
-  layout: string;
-  fsync: boolean;
-  rebuildState?: boolean;
-  allowPlaintext?: boolean;
-  logLevel?: string;
-  backend: string;
 }
 
 const SIDES: readonly Sides[] = ['none', 'remote', 'local', 'both'];
@@ -86,18 +62,10 @@ const SIDES: readonly Sides[] = ['none', 'remote', 'local', 'both'];
 const PLANNER_SIDES: Readonly<Record<Sides, string>> = { none: 'none', remote: 'left', local: 'right', both: 'both' };
 
 export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
-  const command = appCommand(
+  const command = accountOptions(
+    appCommand('sync', 'Two-way sync of an IMAP account and a local Maildir: new messages, deletions and flag changes go both ways, as mbsync does.'),
     'sync',
-    'Two-way sync of an IMAP account and a local Maildir: new messages, deletions and flag changes go both ways, as mbsync does.',
   )
-    .option('--remote <url>', 'the server: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
-    .option('--maildir <dir>', 'the local Maildir (created if missing)')
-    .option('--password-env <name>', 'read the password from this environment variable')
-    .option('--password-command <cmd>', 'run this command and read the password from its output')
-    .option('--state-dir <dir>', 'where the sync state lives (default $XDG_STATE_HOME/imapfw)')
-    .option('--folders <glob...>', 'sync only folders matching these globs (e.g. INBOX "Archive/**")')
-    .option('--exclude <glob...>', 'skip folders matching these globs')
-    .option('--max-connections <n>', 'folders synced at once, one IMAP connection each', positiveInteger, 4)
     .option(
       '--sync <words...>',
       "what propagates, in mbsync's words: full (default), or pull (server -> Maildir) / push (Maildir -> server) " +
@@ -106,38 +74,20 @@ export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
     .option('--expunge <sides>', 'delete messages flagged \\Deleted on: none (default), remote (far), local (near) or both')
     .option('--create <sides>', 'create a folder missing on: none, remote (far), local (near) or both (default)')
     .option('--remove <sides>', 'remove a folder deleted on the other side, on: none (default), remote (far), local (near) or both; a non-empty folder is never removed')
-    .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
-    .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--dry-run', 'print every planned action per folder; change nothing')
-    .option('--json', 'print one JSON summary on standard output')
-    .option('--config <file>', 'a module (JS or TS) whose default export is an account or a list of accounts, each with its own policies')
-    .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
-    .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+    .option('--config <file>', 'a module (JS or TS) whose default export is an account or a list of accounts, each with its own policies');
+  runOptions(command);
   command.parse(argv, { from: 'user' });
   const flags = command.opts<Flags>();
 
-  if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
-  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  const settings = runSettings(flags);
   const accounts = flags.config ? await accountsFromConfig(flags.config, flags) : [await accountFromFlags(flags)];
-  return {
-    accounts,
-    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
-    maxConnections: flags.maxConnections,
-    dryRun: flags.dryRun === true,
-    json: flags.json === true,
-    fsync: flags.fsync,
-    rebuildState: flags.rebuildState === true,
-    logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
-    backend: flags.backend as Backend,
-  };
+  return { accounts, ...settings };
 }
 
 async function accountFromFlags(flags: Flags): Promise<SyncAccountArgs> {
-  if (!flags.remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
-  if (!flags.maildir) throw new ConfigError('--maildir is required (the local Maildir directory)');
-  return account({ remote: flags.remote, maildir: flags.maildir, password: await passwordFromFlags(flags, flags.remote) }, flags, '');
+  const { remote, maildir } = requireAccountFlags(flags);
+  return account({ remote, maildir, password: await passwordFromFlags(flags, remote) }, flags, '');
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<SyncAccountArgs[]> {

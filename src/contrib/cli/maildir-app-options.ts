@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { ConfigError, type Backend } from '../../api/index.js';
+import { positiveInteger } from './command.js';
+
+/** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
+export interface MaildirAppFlags {
+  remote?: string;
+  maildir?: string;
+  passwordEnv?: string;
+  passwordCommand?: string;
+  stateDir?: string;
+  folders?: string[];
+  exclude?: string[];
+  maxConnections: number;
+  dryRun?: boolean;
+  json?: boolean;
+  config?: string;
+  layout: string;
+  fsync: boolean;
+  rebuildState?: boolean;
+  allowPlaintext?: boolean;
+  logLevel?: string;
+  backend: string;
+}
+
+/** The run-wide settings parsed from them (the accounts are the app's own). */
+export interface MaildirAppRun {
+  stateDir?: string;
+  maxConnections: number;
+  dryRun: boolean;
+  json: boolean;
+  fsync: boolean;
+  rebuildState: boolean;
+  logLevel: string;
+  backend: Backend;
+}
+
+/** The server, Maildir, password, state and folder options; `verb` says what the app does to a folder ("mirror", "sync"). */
+export function accountOptions(command: Command, verb: string): Command {
+  return command
+    .option('--remote <url>', 'the server: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
+    .option('--maildir <dir>', 'the local Maildir (created if missing)')
+    .option('--password-env <name>', 'read the password from this environment variable')
+    .option('--password-command <cmd>', 'run this command and read the password from its output')
+    .option('--state-dir <dir>', 'where the sync state lives (default $XDG_STATE_HOME/imapfw)')
+    .option('--folders <glob...>', `${verb} only folders matching these globs (e.g. INBOX "Archive/**")`)
+    .option('--exclude <glob...>', 'skip folders matching these globs')
+    .option('--max-connections <n>', `folders ${verb === 'mirror' ? 'mirrored' : 'synced'} at once, one IMAP connection each`, positiveInteger, 4);
+}
+
+/** The Maildir layout, fsync, output, state, TLS, logging and backend options. */
+export function runOptions(command: Command): Command {
+  return command
+    .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
+    .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
+    .option('--json', 'print one JSON summary on standard output')
+    .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
+    .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+}
+
+/** Checks the shared flags and returns the run-wide settings. */
+export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
+  if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
+  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  return {
+    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    maxConnections: flags.maxConnections,
+    dryRun: flags.dryRun === true,
+    json: flags.json === true,
+    fsync: flags.fsync,
+    rebuildState: flags.rebuildState === true,
+    logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
+    backend: flags.backend as Backend,
+  };
+}
+
+/** `--remote` and `--maildir` are required without `--config`. */
+export function requireAccountFlags(flags: MaildirAppFlags): { remote: string; maildir: string } {
+  if (!flags.remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
+  if (!flags.maildir) throw new ConfigError('--maildir is required (the local Maildir directory)');
+  return { remote: flags.remote, maildir: flags.maildir };
+}
