@@ -20,6 +20,7 @@ import { canonicalFolderName, serverFolderPath, type FolderLayout } from '../../
 import { identifyUids } from '../../core/imap/identify.js';
 import { readPassword, type PasswordSource } from '../../core/imap/password.js';
 import { scanMailbox } from '../../core/imap/scan.js';
+import { ownBuffer } from '../../core/own-buffer.js';
 import { toUid, uidSets } from '../../core/imap/uid-set.js';
 import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/url.js';
 
@@ -158,7 +159,7 @@ export class ImapRepository implements Repository {
         const rows = await client.fetchAll(set, { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
         for (const row of rows) {
           if (!row.source) continue;
-          byUid.set(row.uid, { id: String(row.uid), body: new Uint8Array(row.source), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
+          byUid.set(row.uid, { id: String(row.uid), body: ownBuffer(row.source), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
         }
       }
       return uids.flatMap((uid) => byUid.get(uid) ?? []);

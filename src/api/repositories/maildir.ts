@@ -18,6 +18,7 @@ import { readInChunks } from '../../core/maildir/read-in-chunks.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
+import { ownBuffer } from '../../core/own-buffer.js';
 import { ConfigError, FolderNotFoundError, ImapfwError, StoreError } from '../errors.js';
 import type {
   FetchedMessage,
@@ -507,12 +508,6 @@ function letterOf(flag: string, keywords: KeywordTable): string | undefined {
 function cachedFile(name: string): MessageFile {
   const { id, letters } = parseFileName(name);
   return { id, subdir: 'cur', name, letters };
-}
-
-/** A Uint8Array that owns its whole ArrayBuffer, so transferring it cannot take a pooled buffer away from anyone. */
-function ownBuffer(buffer: Buffer): Uint8Array {
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
-  return new Uint8Array(buffer);
 }
 
 function ignoreCode(...codes: string[]): (error: unknown) => undefined {
