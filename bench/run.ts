@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startDovecot } from '../test/support/dovecot.js';
 import { checkGnuTime } from './measure.js';
@@ -15,6 +16,8 @@ import { MB } from './sizes.js';
 import { benchUsers, PASSWORD, RSS_LIMIT, Scenarios, SETTLE_MS } from './scenarios.js';
 
 const exec = promisify(execFile);
+/** This checkout (the bench's own). */
+const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
@@ -57,7 +60,7 @@ async function resultsFile(options: Options, argv: string[], table: string, resu
 Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`:
 ${os.availableParallelism()} cores (nproc; ${cpus[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()},
 Node ${process.version}, ${await mbsyncVersion()}, Dovecot ${await output('dovecot', ['--version'])},
-imapfw ${await output('git', ['describe', '--always', '--dirty'], checkout)} (compiled, dist/).
+imapfw ${checkout === here ? `${await output('git', ['describe', '--always', '--dirty'], here)} (compiled, dist/)` : `compiled in ${checkout} (--imapfw; the bench's checkout is at ${await output('git', ['describe', '--always', '--dirty'], here)})`}.
 ${options.rounds} measured runs of each tool per scenario, alternating; medians below. Corpora (5 folders, seeded):
 ${corpora.map((line) => `- ${line}`).join('\n')}
 
