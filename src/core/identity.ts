@@ -64,14 +64,18 @@ export class IdentityBuilder {
     return { identity: `sha256:${this.hash.digest('hex')}` };
   }
 
-  /** Collects the header (its first MiB at most) until the blank line that ends it, then looks for the Message-ID. */
+  /**
+   * Collects the header (its first MiB at most) until the blank line that
+   * ends it, then looks for the Message-ID. Only the header is decoded: a
+   * whole message given at once is searched as bytes, not turned into text.
+   */
   private readHeader(bytes: Buffer): void {
     const part = bytes.subarray(0, Math.max(0, MAX_HEADER - this.headerBytes));
     this.headerChunks.push(part);
     this.headerBytes += part.length;
-    const text = Buffer.concat(this.headerChunks).toString('latin1');
-    const end = /^\r?\n|\r?\n\r?\n/.exec(text);
-    if (end) this.finishHeader(text.slice(0, end.index));
+    const header = this.headerChunks.length === 1 ? part : Buffer.concat(this.headerChunks);
+    const end = headerEnd(header);
+    if (end !== -1) this.finishHeader(header.toString('latin1', 0, end));
     else if (this.headerBytes >= MAX_HEADER) this.finishHeader('');
   }
 
@@ -80,6 +84,16 @@ export class IdentityBuilder {
     this.messageId = findMessageId(text) ?? null;
     this.headerChunks = [];
   }
+}
+
+/** Where the header ends (before the line end of its last line), -1 before the blank line: /^\r?\n|\r?\n\r?\n/ on bytes. */
+function headerEnd(bytes: Buffer): number {
+  if (bytes[0] === LF || (bytes[0] === CR && bytes[1] === LF)) return 0;
+  const bare = bytes.indexOf('\n\n', 0, 'latin1');
+  const crlf = bytes.indexOf('\n\r\n', 0, 'latin1');
+  const lf = bare === -1 ? crlf : crlf === -1 ? bare : Math.min(bare, crlf);
+  if (lf === -1) return -1;
+  return lf > 0 && bytes[lf - 1] === CR ? lf - 1 : lf;
 }
 
 export function identityFromBody(body: Uint8Array): { identity: Identity; messageId?: string } {
