@@ -41,6 +41,7 @@ of each and their ratio; likewise for a two-way sync, and migrations with
                       migrate    imapfw migrate of the corpus to an empty account, with
                                  1 and 4 connections (needs the migrate app)
                       noop-big   rerun with nothing changed, on --big-messages small messages
+                                 (its unmeasured first mirror takes mbsync ~30 min at 100,000)
   --big, --no-big   include noop-big or not (default: included)
   --big-messages N  messages in the noop-big corpus (default 100000, 2-5 KB each)
   --seed S          corpus seed (default 1)

@@ -105,7 +105,8 @@ export class Scenarios {
         return [await this.measure(`rerun after 1% new, 5% flag changes`, { rss: RSS_LIMIT }, rounds, () => mirrors, before)];
       }
       case 'noop-big': {
-        // The first mirror is set-up, not measured: mbsync takes half an hour to fsync 100,000 messages one by one.
+        // The first mirror is set-up, not measured: mbsync takes half an hour to download 100,000 messages here, with or
+        // without fsync (imapfw: a few minutes).
         const corpus = await this.bigCorpus();
         const mirrors = await this.mirrored(corpus.account);
         await sleep(SETTLE_MS);
