@@ -8,5 +8,15 @@ export { DryRunMaildir, type DryRunMaildirOptions } from './cli/dry-run-maildir.
 export { passwordFromFlags } from './cli/password-flags.js';
 export { ProgressBars } from './cli/progress.js';
 export { summarize, exitCodeOf, formatSummary, type RunSummary } from './cli/summary.js';
-export { accountOptions, runOptions, runSettings, requireAccountFlags, type MaildirAppFlags, type MaildirAppRun } from './cli/maildir-app-options.js';
+export {
+  accountOptions,
+  maildirAppAccount,
+  runOptions,
+  runSettings,
+  requireAccountFlags,
+  type MaildirAppAccount,
+  type MaildirAppAccountEntry,
+  type MaildirAppFlags,
+  type MaildirAppRun,
+} from './cli/maildir-app-options.js';
 export { runAccounts, type RunAccountsOptions } from './cli/run-accounts.js';

@@ -1,23 +1,21 @@
-import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
-import type { MaildirLayout, PasswordSource } from '../../api/index.js';
 import { appCommand } from '../../contrib/cli/command.js';
-import { accountOptions, requireAccountFlags, runOptions, runSettings, type MaildirAppFlags, type MaildirAppRun } from '../../contrib/cli/maildir-app-options.js';
+import {
+  accountOptions,
+  maildirAppAccount,
+  requireAccountFlags,
+  runOptions,
+  runSettings,
+  type MaildirAppAccount,
+  type MaildirAppAccountEntry,
+  type MaildirAppFlags,
+  type MaildirAppRun,
+} from '../../contrib/cli/maildir-app-options.js';
 import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
 /** One mirrored account, from the command line or a config file. */
-export interface MirrorAccount {
-  /** Names the state database. */
-  name: string;
-  remote: string;
-  password: PasswordSource;
-  maildir: string;
-  layout: MaildirLayout;
-  folders: string[];
-  exclude: string[];
+export interface MirrorAccount extends MaildirAppAccount {
   deleteFolders: boolean;
-  allowPlaintext: boolean;
 }
 
 export interface MirrorArgs extends MaildirAppRun {
@@ -25,16 +23,8 @@ export interface MirrorArgs extends MaildirAppRun {
 }
 
 /** What a `--config` module may export (default export: one account or a list). */
-export interface MirrorConfigAccount {
-  name?: string;
-  remote: string;
-  maildir: string;
-  password: PasswordSource;
-  layout?: MaildirLayout;
-  folders?: string[];
-  exclude?: string[];
+export interface MirrorConfigAccount extends MaildirAppAccountEntry {
   deleteFolders?: boolean;
-  allowPlaintext?: boolean;
 }
 
 interface Flags extends MaildirAppFlags {
@@ -67,19 +57,5 @@ async function accountsFromConfig(file: string, flags: Flags): Promise<MirrorAcc
 }
 
 function account(entry: MirrorConfigAccount, flags: Flags): MirrorAccount {
-  const maildir = resolve(entry.maildir);
-  // One state per server account and Maildir: two mirrors of one account never share it.
-  const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
-  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
-  return {
-    name: entry.name ?? `mirror-${user}-${digest}`,
-    remote: entry.remote,
-    password: entry.password,
-    maildir,
-    layout: entry.layout ?? (flags.layout as MaildirLayout),
-    folders: entry.folders ?? flags.folders ?? [],
-    exclude: entry.exclude ?? flags.exclude ?? [],
-    deleteFolders: entry.deleteFolders ?? flags.deleteFolders === true,
-    allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
-  };
+  return { ...maildirAppAccount('mirror', entry, flags), deleteFolders: entry.deleteFolders ?? flags.deleteFolders === true };
 }

@@ -1,8 +1,16 @@
-import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
-import { ConfigError, parseSyncPolicy, type MaildirLayout, type PasswordSource, type SyncPolicy } from '../../api/index.js';
+import { ConfigError, parseSyncPolicy, type SyncPolicy } from '../../api/index.js';
 import { appCommand } from '../../contrib/cli/command.js';
-import { accountOptions, requireAccountFlags, runOptions, runSettings, type MaildirAppFlags, type MaildirAppRun } from '../../contrib/cli/maildir-app-options.js';
+import {
+  accountOptions,
+  maildirAppAccount,
+  requireAccountFlags,
+  runOptions,
+  runSettings,
+  type MaildirAppAccount,
+  type MaildirAppAccountEntry,
+  type MaildirAppFlags,
+  type MaildirAppRun,
+} from '../../contrib/cli/maildir-app-options.js';
 import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
@@ -10,15 +18,7 @@ import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 export type Sides = 'none' | 'remote' | 'local' | 'both';
 
 /** One synced account, from the command line or a config file. */
-export interface SyncAccountArgs {
-  /** Names the state database. */
-  name: string;
-  remote: string;
-  password: PasswordSource;
-  maildir: string;
-  layout: MaildirLayout;
-  folders: string[];
-  exclude: string[];
+export interface SyncAccountArgs extends MaildirAppAccount {
   /** mbsync's Sync words, e.g. ['full'] or ['pull', 'new']. */
   sync: string[];
   expunge: Sides;
@@ -26,7 +26,6 @@ export interface SyncAccountArgs {
   remove: Sides;
   /** Parsed from `sync` and `expunge`. */
   policy: SyncPolicy;
-  allowPlaintext: boolean;
 }
 
 export interface SyncArgs extends MaildirAppRun {
@@ -34,20 +33,12 @@ export interface SyncArgs extends MaildirAppRun {
 }
 
 /** What a `--config` module may export (default export: one account or a list); every policy is per account. */
-export interface SyncConfigAccount {
-  name?: string;
-  remote: string;
-  maildir: string;
-  password: PasswordSource;
-  layout?: MaildirLayout;
-  folders?: string[];
-  exclude?: string[];
+export interface SyncConfigAccount extends MaildirAppAccountEntry {
   /** mbsync's Sync: 'full' (default), or words such as 'pull new' or ['push', 'flags']. */
   sync?: string | string[];
   expunge?: Sides;
   create?: Sides;
   remove?: Sides;
-  allowPlaintext?: boolean;
 }
 
 interface Flags extends MaildirAppFlags {
@@ -106,10 +97,6 @@ function sides(option: string, value: string | undefined, fallback: Sides, where
 }
 
 function account(entry: SyncConfigAccount, flags: Flags, where: string): SyncAccountArgs {
-  const maildir = resolve(entry.maildir);
-  // One state per server account and Maildir: two syncs of one account never share it.
-  const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
-  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
   const sync = entry.sync === undefined ? (flags.sync ?? ['full']) : Array.isArray(entry.sync) ? entry.sync : [entry.sync];
   const expunge = sides('expunge', entry.expunge ?? flags.expunge, 'none', where);
   let policy: SyncPolicy;
@@ -119,19 +106,12 @@ function account(entry: SyncConfigAccount, flags: Flags, where: string): SyncAcc
     throw new ConfigError(`${where}--sync: ${(error as Error).message}`);
   }
   return {
-    name: entry.name ?? `sync-${user}-${digest}`,
-    remote: entry.remote,
-    password: entry.password,
-    maildir,
-    layout: entry.layout ?? (flags.layout as MaildirLayout),
-    folders: entry.folders ?? flags.folders ?? [],
-    exclude: entry.exclude ?? flags.exclude ?? [],
+    ...maildirAppAccount('sync', entry, flags),
     sync,
     expunge,
     create: sides('create', entry.create ?? flags.create, 'both', where),
     remove: sides('remove', entry.remove ?? flags.remove, 'none', where),
     policy,
-    allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, type Backend } from '../../api/index.js';
+import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
 import { positiveInteger } from './command.js';
 
 /** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
@@ -82,4 +83,46 @@ export function requireAccountFlags(flags: MaildirAppFlags): { remote: string; m
   if (!flags.remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
   if (!flags.maildir) throw new ConfigError('--maildir is required (the local Maildir directory)');
   return { remote: flags.remote, maildir: flags.maildir };
+}
+
+/** What every account of such an app has, from `--config` or the flags. */
+export interface MaildirAppAccountEntry {
+  name?: string;
+  remote: string;
+  maildir: string;
+  password: PasswordSource;
+  layout?: MaildirLayout;
+  folders?: string[];
+  exclude?: string[];
+  allowPlaintext?: boolean;
+}
+
+export interface MaildirAppAccount {
+  /** Names the state database. */
+  name: string;
+  remote: string;
+  password: PasswordSource;
+  maildir: string;
+  layout: MaildirLayout;
+  folders: string[];
+  exclude: string[];
+  allowPlaintext: boolean;
+}
+
+/** The account's common settings, the entry's over the flags'; unnamed, it is named `APP-USER-DIGEST`. */
+export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, flags: MaildirAppFlags): MaildirAppAccount {
+  const maildir = resolve(entry.maildir);
+  // One state per app, server account and Maildir: two runs of one account into two Maildirs never share it.
+  const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
+  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
+  return {
+    name: entry.name ?? `${app}-${user}-${digest}`,
+    remote: entry.remote,
+    password: entry.password,
+    maildir,
+    layout: entry.layout ?? (flags.layout as MaildirLayout),
+    folders: entry.folders ?? flags.folders ?? [],
+    exclude: entry.exclude ?? flags.exclude ?? [],
+    allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
+  };
 }
