@@ -64,13 +64,14 @@ try {
     await dropIntoMaildir(server, USER, folder, messagesOf(folder, count));
     total += count;
   }
-  const where = relative(process.cwd(), target) || '.';
+  // ./demo-mail as the user typed it; a directory outside the working directory as its full path.
+  const inside = relative(process.cwd(), target);
+  const where = inside && !inside.startsWith('..') ? `./${inside}` : target;
   process.stdout.write(`Generated ${total} messages in ${Object.keys(MAILBOX).length} folders (${Object.keys(MAILBOX).join(', ')}).\n`);
-  process.stdout.write(`Mirroring ${server.url(USER)} into ./${where}:\n\n`);
+  process.stdout.write(`Mirroring ${server.url(USER)} into ${where}:\n\n`);
 
   const cli = fileURLToPath(new URL('imapfw.mjs', import.meta.url));
-  // --log-level error: the demo server offers no TLS, and imapflow warns about it on every connection.
-  const args = ['mirror', '--remote', server.url(USER), '--maildir', target, '--password-env', 'IMAPFW_DEMO_PASSWORD', '--state-dir', stateDir, '--log-level', 'error'];
+  const args = ['mirror', '--remote', server.url(USER), '--maildir', target, '--password-env', 'IMAPFW_DEMO_PASSWORD', '--state-dir', stateDir];
   process.stdout.write(`  imapfw ${args.join(' ').replace(stateDir, '<temp dir>')}\n\n`);
   // Inherited stdio: on a terminal the mirror draws its progress bars.
   const child = spawn(process.execPath, [cli, ...args], { stdio: 'inherit', env: { ...process.env, IMAPFW_DEMO_PASSWORD: PASSWORD } });
@@ -80,8 +81,8 @@ try {
 
   if (code === 0) {
     process.stdout.write(`
-The Maildir ./${where} now mirrors the demo server: open it with mutt, neomutt
-or notmuch, or look at ./${where}/cur. Run \`npm run demo\` again: nothing is
+The Maildir ${where} now mirrors the demo server: open it with mutt, neomutt
+or notmuch, or look at ${where}/cur. Run \`npm run demo\` again: nothing is
 copied twice.
 
 Now your own server (read-only there: imapfw mirror never writes to it):

@@ -50,4 +50,15 @@ describe('logging', () => {
     expect(JSON.stringify(error)).not.toContain(PASSWORD);
     expect(String((error as Error).stack)).not.toContain(PASSWORD);
   });
+
+  it('to a loopback server, plain text is the rule: no STARTTLS attempted, no downgrade warning', async () => {
+    const { logger, text } = capturingLogger();
+    const repo = new ImapRepository({ url: server.url('alice'), password: { value: PASSWORD }, logger });
+    await repo.listFolders();
+    await repo.close();
+    const log = text();
+    expect(log).toContain('"component":"imapflow"');
+    expect(log).not.toMatch(/STARTTLS/);
+    expect(log).not.toContain('"level":40');
+  });
 });

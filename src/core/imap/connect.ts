@@ -22,10 +22,13 @@ export interface ConnectOptions {
  * - `imap://` to a host that is not loopback: STARTTLS is required; a server
  *   that does not offer it gets no password (ConfigError) unless
  *   `allowPlaintext: true`.
- * - `imap://` to loopback (127.0.0.0/8, ::1, localhost), or any host with
- *   `allowPlaintext: true`: STARTTLS when the server offers it (certificate
- *   verified as above), else plain text. So `imap://USER@127.0.0.1` logs in
- *   in clear to a local server without TLS, as a local test Dovecot needs.
+ * - `imap://` to loopback (127.0.0.0/8, ::1, localhost): plain text, never
+ *   STARTTLS. The bytes never leave the machine, so TLS protects nothing,
+ *   and a local server (a test Dovecot, a DavMail-style proxy) often has no
+ *   certificate a check would accept.
+ * - `imap://` to another host with `allowPlaintext: true`: STARTTLS when the
+ *   server offers it (certificate verified as above), else plain text, with
+ *   imapflow's warning that the session is unencrypted.
  *
  * A failed login is attempted exactly once: imapflow does not retry, and
  * neither do we. Errors come back typed (see toImapfwError).
@@ -33,15 +36,15 @@ export interface ConnectOptions {
 export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   const { server } = options;
   const account = describeServer(server);
-  const plaintextAllowed = isLoopbackHost(server.host) || options.allowPlaintext === true;
+  const loopback = isLoopbackHost(server.host);
   // Loaded on first use: only the workers that talk IMAP pay for the import (~0.2 s).
   const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: server.host,
     port: server.port,
     secure: server.implicitTls,
-    // true = STARTTLS or fail; undefined = STARTTLS when offered.
-    doSTARTTLS: server.implicitTls || plaintextAllowed ? undefined : true,
+    // true = STARTTLS or fail; undefined = STARTTLS when offered; false = never.
+    doSTARTTLS: server.implicitTls ? undefined : loopback ? false : options.allowPlaintext === true ? undefined : true,
     tls: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
     auth: { user: server.user, pass: options.password },
     // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
