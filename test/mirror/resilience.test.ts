@@ -128,7 +128,8 @@ describe('mirror: UIDVALIDITY of a server folder changes', () => {
     const uidValidity = async () => {
       const client = await imapClient(server, USER);
       try {
-        return (await client.status('Recreated', { uidValidity: true })).uidValidity;
+        const status = await client.status('Recreated', { uidValidity: true });
+        return status ? status.uidValidity : undefined;
       } finally {
         await client.logout();
       }

@@ -9,23 +9,12 @@ import Database from 'better-sqlite3';
 import { describeAppRun, startApp, type AppRun, type RunningApp } from '../support/cli-run.js';
 import type { DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
+import type { RunSummary } from '../../src/contrib/cli/summary.js';
 
 export const USER = 'alice';
 
 /** What `--json` prints (src/contrib/cli/summary.ts). */
-export interface MirrorSummary {
-  folders: number;
-  foldersUnchanged: number;
-  foldersCreated: number;
-  copied: number;
-  paired: number;
-  deleted: number;
-  flagsChanged: number;
-  bytes: number;
-  seconds: number;
-  errors: { folder?: string; code?: string; message: string }[];
-  complete: boolean;
-}
+export type MirrorSummary = RunSummary;
 
 export type MirrorRun = AppRun<MirrorSummary>;
 

@@ -8,25 +8,10 @@ import path from 'node:path';
 import { describeAppRun, startApp, type AppRun, type RunningApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { imapClient, listServerMessages, type SeedMessage } from '../support/messages.js';
+import type { RunSummary } from '../../src/contrib/cli/summary.js';
 
 /** What `sync --json` prints (src/contrib/cli/summary.ts). */
-export interface SyncSummary {
-  folders: number;
-  foldersUnchanged: number;
-  foldersCreated: number;
-  foldersRemoved: number;
-  copied: number;
-  paired: number;
-  deleted: number;
-  flagsChanged: number;
-  moved?: number;
-  bytes: number;
-  seconds: number;
-  errors: { folder?: string; code?: string; message: string }[];
-  warnings?: { folder?: string; message: string }[];
-  complete: boolean;
-  planned?: string[];
-}
+export type SyncSummary = RunSummary;
 
 export type SyncRun = AppRun<SyncSummary>;
 

@@ -70,7 +70,7 @@ export class World {
   invalidate(side: Side): void {
     this.store(side).renumber();
     this.saved = this.saved
-      .map((pair) => {
+      .map((pair): SavedPair => {
         const { [side]: _dropped, ...rest } = pair;
         return rest;
       })

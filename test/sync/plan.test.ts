@@ -9,7 +9,6 @@ import {
   type PlanStep,
   type SavedPair,
   type SyncPlan,
-  type SyncPolicy,
 } from '../../src/core/sync/index.js';
 import { message as m, World } from './model.js';
 
@@ -329,7 +328,7 @@ describe('planSync: \\Deleted and expunge', () => {
     ['full, no expunge', full, [], { ...pair, flags: [DELETED] }, [{ side: 'right', id: 'a', add: [DELETED], remove: [] }]],
   ] as const)('%s: \\Deleted set on the left', (_name, policy, deleted, becomes, setFlags) => {
     const plan = planSync({ saved: [pair], left: [m('1', [DELETED])], right: [m('a')], policy });
-    expect(plan.steps).toEqual([step({ was: pair, ...(becomes && { becomes }), delete: [...deleted], setFlags: setFlags.map((c) => ({ ...c, add: [...c.add], remove: [...c.remove] })) })]);
+    expect(plan.steps).toEqual([step({ was: pair, ...(becomes && { becomes: { ...becomes, flags: [...becomes.flags] } }), delete: [...deleted], setFlags: setFlags.map((c) => ({ ...c, add: [...c.add], remove: [...c.remove] })) })]);
   });
 
   it('an orphan left by an expunge stays one', () => {
