@@ -13,7 +13,7 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-fo
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
-import { internalDateOf, readMessageMeta } from '../../core/maildir/message-meta.js';
+import { internalDateOf, messageMeta, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
 import { readInChunks } from '../../core/maildir/read-in-chunks.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
@@ -43,6 +43,8 @@ const FILE_PARALLELISM = 4;
 const SCAN_ATTEMPTS = 3;
 /** Folder listings kept to find messages by id without listing again. */
 const LISTINGS_KEPT = 4;
+/** Folders whose file stamps are kept for a rescan (see `stamps`). */
+const STAMPS_KEPT = 16;
 const WARNINGS_KEPT = 1000;
 /** Files of a folder directory that go with it when it is deleted. */
 const FOLDER_OWN_FILES = [KEYWORDS_FILE, UID_VALIDITY_FILE, 'maildirfolder'];
@@ -62,6 +64,13 @@ export class MaildirRepository implements Repository {
   protected readonly options: ResolvedMaildirOptions;
   private rootRealPath: string | undefined;
   private readonly listings = new Map<string, Map<string, MessageFile>>();
+  /**
+   * Per folder, the size and mtime of each file seen by its last scan, by
+   * file name: a Maildir message never changes while it keeps its name, so
+   * a rescan in the same run (after our writes, for moves) stats only the
+   * files it has not seen.
+   */
+  private readonly stamps = new Map<string, Map<string, FileStamp>>();
   private readonly tmpCleaned = new Set<string>();
   private readonly reportedPaths = new Set<string>();
   private warnings: MaildirWarning[] = [];
@@ -143,6 +152,7 @@ export class MaildirRepository implements Repository {
       await rmdir(dir).catch(ignoreCode('ENOTEMPTY', 'EEXIST'));
       if (this.options.fsync) await fsyncDir(dirname(dir));
       this.listings.delete(dir);
+      this.stamps.delete(dir);
     });
   }
 
@@ -165,14 +175,21 @@ export class MaildirRepository implements Repository {
       for (let attempt = 1; ; attempt++) {
         const listing = await listMessageFiles(dir);
         const keywords = await readKeywords(dir);
-        const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, (file) =>
-          readMessageMeta(dir, file, keywords).catch(ignoreCode('ENOENT')),
-        );
+        const known = this.stamps.get(dir);
+        const seen = new Map<string, FileStamp>();
+        const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, async (file) => {
+          const key = `${file.subdir}/${file.name}`;
+          const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
+          if (!stamp) return undefined;
+          seen.set(key, stamp);
+          return messageMeta(file, keywords, stamp);
+        });
         const after = await checkpointStamps(dir);
         // A file gone or a directory changed while listing: list again, or at least do not trust this stamp.
         const stable = metas.every((m) => m !== undefined) && sameStamp(stamps.cur, after.cur) && sameStamp(stamps.new, after.new);
         if (stable || attempt === SCAN_ATTEMPTS) {
           this.keepListing(dir, listing.files);
+          this.keepStamps(dir, seen);
           this.reportForeign(listing.foreign, folder);
           const messages = metas.filter((m): m is MessageMeta => m !== undefined);
           const settled = stable && isSettled([stamps.cur, stamps.new], Date.now());
@@ -364,6 +381,7 @@ export class MaildirRepository implements Repository {
 
   async close(): Promise<void> {
     this.listings.clear();
+    this.stamps.clear();
   }
 
   // ---- Paths ---------------------------------------------------------------
@@ -470,6 +488,12 @@ export class MaildirRepository implements Repository {
       this.keepListing(dir, listing.files);
       this.reportForeign(listing.foreign, folder);
     });
+  }
+
+  private keepStamps(dir: string, stamps: Map<string, FileStamp>): void {
+    this.stamps.delete(dir);
+    this.stamps.set(dir, stamps);
+    if (this.stamps.size > STAMPS_KEPT) this.stamps.delete(this.stamps.keys().next().value!);
   }
 
   private keepListing(dir: string, files: Map<string, MessageFile>): void {

@@ -7,18 +7,28 @@ import { flagsOfLetters } from './flags.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageFile } from './list-messages.js';
 
+/** What a file's lstat tells a scan: its size and INTERNALDATE (mtime). Both stay as long as the file keeps its name. */
+export interface FileStamp {
+  bytes: number;
+  internalDate: number;
+}
+
+export async function readFileStamp(folderDir: string, file: MessageFile): Promise<FileStamp> {
+  const stats = await lstat(join(folderDir, file.subdir, file.name), { bigint: true });
+  return { bytes: Number(stats.size), internalDate: internalDateOf(stats) };
+}
+
 /**
  * What a scan reports for one file: flags from its name, size from its
  * name's W=/S= field (else the file size: CRLF-exact only when the file
  * keeps CRLF line ends), INTERNALDATE from its mtime.
  */
-export async function readMessageMeta(folderDir: string, file: MessageFile, keywords: KeywordTable): Promise<MessageMeta> {
-  const stats = await lstat(join(folderDir, file.subdir, file.name), { bigint: true });
+export function messageMeta(file: MessageFile, keywords: KeywordTable, stamp: FileStamp): MessageMeta {
   return {
     id: file.id,
     flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
-    size: sizeFromId(file.id) ?? Number(stats.size),
-    internalDate: internalDateOf(stats),
+    size: sizeFromId(file.id) ?? stamp.bytes,
+    internalDate: stamp.internalDate,
   };
 }
 
