@@ -19,4 +19,5 @@ export {
   type MaildirAppFlags,
   type MaildirAppRun,
 } from './cli/maildir-app-options.js';
+export { declareMaildirAccount, type MaildirAppAccountSpec } from './cli/maildir-app-topology.js';
 export { runAccounts, type RunAccountsOptions } from './cli/run-accounts.js';

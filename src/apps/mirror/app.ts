@@ -27,36 +27,18 @@ export default defineApp<MirrorArgs>({
   },
 
   async build(runtime, args) {
-    const { declareSyncTopology, mirrorPolicy, stateDatabasePath } = await import('../../api/index.js');
-    const { existsSync } = await import('node:fs');
+    const { mirrorPolicy } = await import('../../api/index.js');
+    const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
-    args.accounts.forEach((account, i) => {
-      const secret = 'value' in account.password ? [account.password.value] : [];
-      // A dry run reads the saved state but never creates one.
-      const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
+    args.accounts.forEach((account, i) =>
       declared.push(
-        declareSyncTopology(runtime, {
-          prefix: args.accounts.length > 1 ? `${account.name}/` : '',
-          connections: args.maxConnections,
-          left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: true, allowPlaintext: account.allowPlaintext } },
-          right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun, dryRun: args.dryRun } },
-          state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState, ...stateBackend } },
-          engine: { key: 'engine', options: { policy: mirrorPolicy(), dryRun: args.dryRun } },
-          account: {
-            key: 'account',
-            options: {
-              include: account.folders,
-              exclude: account.exclude,
-              create: { left: false, right: true },
-              remove: { left: false, right: account.deleteFolders },
-              dryRun: args.dryRun,
-            },
-          },
-          backends: { engines: args.backend },
-          ...(i === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets: secret } } : {}),
+        declareMaildirAccount(runtime, args, i, {
+          readOnlyServer: true,
+          policy: mirrorPolicy(),
+          folders: { create: { left: false, right: true }, remove: { left: false, right: account.deleteFolders } },
         }),
-      );
-    });
+      ),
+    );
   },
 
   async run(runtime, args) {

@@ -28,43 +28,22 @@ export default defineApp<SyncArgs>({
   },
 
   async build(runtime, args) {
-    const { declareSyncTopology, stateDatabasePath } = await import('../../api/index.js');
-    const { existsSync } = await import('node:fs');
+    const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
-    args.accounts.forEach((account, i) => {
-      const secret = 'value' in account.password ? [account.password.value] : [];
-      // A dry run reads the saved state but never creates one.
-      const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
-      const create = onSides(account.create);
-      const remove = onSides(account.remove);
+    args.accounts.forEach((account, i) =>
       declared.push(
-        declareSyncTopology(runtime, {
-          prefix: args.accounts.length > 1 ? `${account.name}/` : '',
-          connections: args.maxConnections,
-          left: {
-            key: 'imap',
-            options: { url: account.remote, password: account.password, readOnly: args.dryRun || !writesToServer(account), allowPlaintext: account.allowPlaintext },
+        declareMaildirAccount(runtime, args, i, {
+          readOnlyServer: args.dryRun || !writesToServer(account),
+          policy: account.policy,
+          folders: {
+            create: onSides(account.create),
+            remove: onSides(account.remove),
+            keepNonEmpty: true,
+            moves: { right: followsMoves(account.policy.toLeft), left: followsMoves(account.policy.toRight) },
           },
-          right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: args.fsync, create: !args.dryRun, dryRun: args.dryRun } },
-          state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState, ...stateBackend } },
-          engine: { key: 'engine', options: { policy: account.policy, dryRun: args.dryRun } },
-          account: {
-            key: 'account',
-            options: {
-              include: account.folders,
-              exclude: account.exclude,
-              create,
-              remove,
-              keepNonEmpty: true,
-              moves: { right: followsMoves(account.policy.toLeft), left: followsMoves(account.policy.toRight) },
-              dryRun: args.dryRun,
-            },
-          },
-          backends: { engines: args.backend },
-          ...(i === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets: secret } } : {}),
         }),
-      );
-    });
+      ),
+    );
   },
 
   async run(runtime, args) {

@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { declareSyncTopology, stateDatabasePath, type Runtime, type SyncAccountOptions, type SyncPolicy, type SyncTopology } from '../../api/index.js';
+import type { MaildirAppAccount, MaildirAppRun } from './maildir-app-options.js';
+
+/** What differs between the apps from one server to a Maildir: how the server is opened, the policy, the account's folder rules. */
+export interface MaildirAppAccountSpec {
+  readOnlyServer: boolean;
+  policy: SyncPolicy;
+  folders: Pick<SyncAccountOptions, 'create' | 'remove'> & Partial<Pick<SyncAccountOptions, 'keepNonEmpty' | 'moves'>>;
+}
+
+/**
+ * Declares the topology of account `index` of such an app (`mirror`,
+ * `sync`): the server's connections, one shared Maildir actor, the state,
+ * the engines and the account engine; the logger once, with the first
+ * account. A dry run reads a saved state but never creates one.
+ */
+export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { accounts: readonly MaildirAppAccount[] }, index: number, spec: MaildirAppAccountSpec): SyncTopology {
+  const account = run.accounts[index]!;
+  const secrets = 'value' in account.password ? [account.password.value] : [];
+  const stateBackend = run.dryRun && !existsSync(stateDatabasePath(account.name, run.stateDir)) ? { backend: 'memory' } : {};
+  return declareSyncTopology(runtime, {
+    prefix: run.accounts.length > 1 ? `${account.name}/` : '',
+    connections: run.maxConnections,
+    left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext } },
+    right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
+    state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
+    engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun } },
+    account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
+    backends: { engines: run.backend },
+    ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
+  });
+}
