@@ -41,7 +41,7 @@ export function runSync(server: DovecotServer, user: string, dirs: SyncDirs, opt
 export const describeRun = describeAppRun;
 
 /** A run that changed nothing and had nothing to change. */
-export const NOTHING_DONE = { copied: 0, deleted: 0, flagsChanged: 0, foldersCreated: 0, foldersRemoved: 0, errors: [], complete: true } as const;
+export const NOTHING_DONE = { copied: 0, deleted: 0, flagsChanged: 0, foldersCreated: 0, foldersRemoved: 0, errors: [], skipped: [], complete: true } as const;
 
 // ---- Reading both sides over IMAP ----------------------------------------
 

@@ -20,7 +20,23 @@ export interface FolderReport {
   planned: string[];
   /** One entry per failure; empty when the folder fully synced. */
   errors: ReportedError[];
+  /** What was left out of this folder's sync and why (a message whose body came back empty, ...); the run is then not complete. */
+  skipped: SkippedItem[];
   seconds: number;
+}
+
+/**
+ * A folder or message left out of a run, and why: the run is not complete
+ * while anything is skipped, and the user sees each item in the summary and
+ * in `--json`. Plain data: it crosses threads.
+ */
+export interface SkippedItem {
+  /** The folder, by its canonical name ('/'-separated) on the side it was found. */
+  folder: string;
+  /** The message's id (a UID, a Maildir unique name) when one message was skipped, not the whole folder. */
+  id?: string;
+  /** What the user should know: why it was skipped and what to do about it. */
+  reason: string;
 }
 
 /** A failure as reports carry it: its code (see errors.ts) and what to tell the user. */
@@ -51,6 +67,7 @@ export function emptyFolderReport(left: string, right: string): FolderReport {
     bytes: 0,
     planned: [],
     errors: [],
+    skipped: [],
     seconds: 0,
   };
 }

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, Repository, Side } from '../types.js';
-import { emptyFolderReport, reportError, type FolderReport, type ReportedError } from './folder-report.js';
+import { emptyFolderReport, reportError, type FolderReport, type ReportedError, type SkippedItem } from './folder-report.js';
 import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
@@ -54,10 +54,18 @@ export interface AccountReport {
   warnings?: ReportedError[];
   /** Failures outside any one folder (folder failures are in `folders`). */
   errors: ReportedError[];
+  /** Folders (and messages) left out outside any one folder's sync, with the reason (those of a folder's sync are in `folders`). */
+  skipped: SkippedItem[];
   seconds: number;
 }
 
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
+
+/** The report of an account that failed as a whole (a refused login, an unreachable server): its one error, `context` in front of its message. */
+export function failedAccountReport(error: unknown, context = ''): AccountReport {
+  const failure = reportError(error);
+  return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [{ ...failure, message: `${context}${failure.message}` }], skipped: [], seconds: 0 };
+}
 
 /**
  * The SyncAccount engine: lists both sides, pairs folders by name (each
@@ -76,7 +84,7 @@ export class SyncAccount {
 
   async run(): Promise<AccountReport> {
     const started = performance.now();
-    const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], seconds: 0 };
+    const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0 };
     const [leftFolders, rightFolders] = await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()]);
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
     const containers: Record<Side, Set<string>> = { left: noSelect(leftFolders), right: noSelect(rightFolders) };

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, Runtime, type AccountReport, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
+import { ExitCode, failedAccountReport, Runtime, type AccountReport, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
-import { failedAccount, runMigration } from './run-account.js';
+import { runMigration } from './run-account.js';
 import { formatMigrationSummary, migrateExitCode, outcomeLine, summarizeMigration, type MigrateSummary } from './summary.js';
 import { declareMigration } from './topology.js';
 
@@ -106,7 +106,7 @@ async function migrateOne(account: MigrateAccount, args: MigrateArgs, appModule:
     return await runMigration(runtime, topology, account, { progressBars: false });
   } catch (error) {
     // The runtime itself failed (a worker crashed): this account only.
-    return failedAccount(error);
+    return failedAccountReport(error);
   } finally {
     running.delete(account.name);
     await runtime.stop();

@@ -82,6 +82,6 @@ export class MigrateFolder extends SyncFolder {
       identifyAll(this.repository('right'), names.right, target.messages.map((message) => message.id)),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
-    return { verification: { ...verification, skipped: source.messages.length - selected.length }, verified };
+    return { verification: { ...verification, notSelected: source.messages.length - selected.length }, verified };
   }
 }

@@ -1,4 +1,4 @@
-import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
+import { failedAccountReport, type AccountReport, type Remote, type Runtime, type SyncAccount, type SyncFolder, type SyncTopology } from '../../api/index.js';
 import { ProgressBars } from '../../contrib/cli/progress.js';
 import type { MigrateAccount } from './args.js';
 
@@ -13,21 +13,8 @@ export async function runMigration(runtime: Runtime, topology: SyncTopology, acc
   try {
     return await runtime.client<SyncAccount>(topology.account).run();
   } catch (error) {
-    return failedAccount(error, `${account.from} -> ${account.to}: `);
+    return failedAccountReport(error, `${account.from} -> ${account.to}: `);
   } finally {
     bars?.stop();
   }
-}
-
-/** The report of an account that failed as a whole: its one error, with the error's code. */
-export function failedAccount(error: unknown, context = ''): AccountReport {
-  const code = (error as { code?: unknown } | null)?.code;
-  return {
-    folders: [],
-    createdFolders: [],
-    removedFolders: [],
-    keptFolders: [],
-    seconds: 0,
-    errors: [{ ...(typeof code === 'string' ? { code } : {}), message: `${context}${error instanceof Error ? error.message : String(error)}` }],
-  };
 }

@@ -1,5 +1,5 @@
-import { ExitCode, type AccountReport, type ReportedError } from '../../api/index.js';
-import { exitCodeOf, summarize } from '../../contrib/cli/summary.js';
+import { ExitCode, type AccountReport, type ReportedError, type SkippedItem } from '../../api/index.js';
+import { errorLines, exitCodeOf, skippedLines, summarize } from '../../contrib/cli/summary.js';
 import type { MigrateFolderReport } from './migrate-folder.js';
 
 /** What `--json` prints, and, per account, what a --batch results line holds. */
@@ -17,7 +17,7 @@ export interface MigrateSummary {
   /** Selected source messages this run did not have to copy: migrated by an earlier run or already present. */
   alreadyMigrated: number;
   /** Source messages left out by --max-age, --min-age or --max-size. */
-  skipped: number;
+  notSelected: number;
   /** Selected source messages checked on the target by identity, found there, missing. */
   verified: { selected: number; present: number; missing: number };
   /** Messages sharing their identity with another of the same folder, beyond the first. */
@@ -28,7 +28,9 @@ export interface MigrateSummary {
   deletedFromSource: number;
   flagsChanged: number;
   errors: ReportedError[];
-  /** True when every selected source message was found on the target and nothing failed. */
+  /** Folders and messages left out, each with the reason (a folder name the target refuses, ...): the migration is then not complete. */
+  skipped: SkippedItem[];
+  /** True when every selected source message was found on the target, nothing failed and nothing was skipped. */
   complete: boolean;
   dryRun: boolean;
   /** The plan, on a dry run: folders to create, then per folder pair what would be copied. */
@@ -57,13 +59,14 @@ export function summarizeMigration(reports: AccountReport[], seconds: number, op
     bytesPerSecond: seconds > 0 ? base.bytes / seconds : 0,
     alreadyPresent: base.paired,
     alreadyMigrated: Math.max(0, verified.present - transferred - base.paired),
-    skipped: sum((f) => f.verification?.skipped ?? 0),
+    notSelected: sum((f) => f.verification?.notSelected ?? 0),
     verified,
     duplicates: { source: sum((f) => f.verification?.duplicates.source ?? 0), target: sum((f) => f.verification?.duplicates.target ?? 0) },
     withoutMessageId: sum((f) => f.verification?.withoutMessageId ?? 0),
     deletedFromSource: sum((f) => f.deleted.left),
     flagsChanged: base.flagsChanged,
     errors: base.errors,
+    skipped: base.skipped,
     complete: base.complete && verified.missing === 0 && !unverified && !options.dryRun,
     dryRun: options.dryRun,
     ...(options.dryRun
@@ -77,9 +80,9 @@ export function summarizeMigration(reports: AccountReport[], seconds: number, op
   };
 }
 
-/** 0 only when complete; a dry run without errors is 0 too. */
+/** 0 only when complete; a dry run without errors and with nothing skipped is 0 too. */
 export function migrateExitCode(summary: MigrateSummary): number {
-  if (summary.errors.length === 0 && (summary.complete || summary.dryRun)) return ExitCode.OK;
+  if (summary.errors.length === 0 && summary.skipped.length === 0 && (summary.complete || summary.dryRun)) return ExitCode.OK;
   // The worst kind of error decides (auth, network, state), as in every app; else partial.
   return exitCodeOf({ ...summarize([], 0), errors: summary.errors, complete: false });
 }
@@ -90,7 +93,8 @@ export function outcomeLine(summary: MigrateSummary, justFolders = false): strin
   if (justFolders) return summary.errors.length ? 'INCOMPLETE: some folders could not be created; run again' : 'complete: the folders exist on the target (--just-folders: no message copied)';
   if (summary.complete) return `COMPLETE: all ${summary.verified.selected} selected source messages are on the target (checked by identity)`;
   const missing = summary.verified.missing ? `${summary.verified.missing} message(s) missing on the target, ` : '';
-  return `INCOMPLETE: ${missing}${summary.errors.length} error(s); run the same command again (nothing is copied twice)`;
+  const skipped = summary.skipped.length ? `${summary.skipped.length} skipped, ` : '';
+  return `INCOMPLETE: ${missing}${skipped}${summary.errors.length} error(s); run the same command again (nothing is copied twice)`;
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -105,7 +109,7 @@ export function formatMigrationSummary(title: string, summary: MigrateSummary, o
       : `  transferred          ${summary.transferred} messages, ${megabytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s (${summary.messagesPerSecond.toFixed(1)} msg/s, ${megabytes(summary.bytesPerSecond)}/s)`,
     `  already on target    ${summary.alreadyPresent} found by identity, not copied`,
     `  migrated before      ${summary.alreadyMigrated}`,
-    `  skipped              ${summary.skipped} (outside --max-age/--min-age/--max-size)`,
+    `  not selected         ${summary.notSelected} (outside --max-age/--min-age/--max-size)`,
     // A dry run checks nothing on the target.
     ...(summary.dryRun
       ? []
@@ -116,9 +120,8 @@ export function formatMigrationSummary(title: string, summary: MigrateSummary, o
         ]),
     ...(summary.deletedFromSource ? [`  deleted on source    ${summary.deletedFromSource} (each found on the target first)`] : []),
     `  flags updated        ${summary.flagsChanged}`,
-    `  errors               ${summary.errors.length}`,
-    ...summary.errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
-    ...(summary.errors.length > 20 ? [`    ... and ${summary.errors.length - 20} more`] : []),
+    ...skippedLines('  skipped              ', summary.skipped),
+    ...errorLines('  errors               ', summary.errors),
     ...(options.extra ?? []),
     `  result               ${options.outcome ?? outcomeLine(summary, options.justFolders)}`,
   ];

@@ -9,7 +9,7 @@ export interface FolderVerification {
   /** Selected source messages not found on the target. */
   missing: number;
   /** Source messages left out by the selection. */
-  skipped: number;
+  notSelected: number;
   /** Messages sharing their identity with another one of the same folder, beyond the first: per side. */
   duplicates: { source: number; target: number };
   /** Selected source messages without a Message-ID (identified by a hash of the body). */
@@ -17,7 +17,7 @@ export interface FolderVerification {
 }
 
 export interface Comparison {
-  verification: Omit<FolderVerification, 'skipped'>;
+  verification: Omit<FolderVerification, 'notSelected'>;
   /** Source messages whose identity the target holds (as many times as the source does): the only ones --delete-source may delete. */
   verified: MessageId[];
 }

@@ -1,4 +1,4 @@
-import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
+import { failedAccountReport, type AccountReport, type Remote, type Runtime, type SyncAccount, type SyncFolder, type SyncTopology } from '../../api/index.js';
 import { ProgressBars } from './progress.js';
 import { exitCodeOf, formatSummary, summarize } from './summary.js';
 
@@ -28,8 +28,7 @@ export async function runAccounts(runtime: Runtime, topologies: readonly SyncTop
     try {
       reports.push(await runtime.client<SyncAccount>(topology.account).run());
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      reports.push({ folders: [], createdFolders: [], removedFolders: [], keptFolders: [], seconds: 0, errors: [{ ...(code ? { code } : {}), message: `${options.remotes[i]}: ${(error as Error).message}` }] });
+      reports.push(failedAccountReport(error, `${options.remotes[i]}: `));
     } finally {
       bars?.stop();
     }

@@ -1,4 +1,4 @@
-import type { AccountReport, ReportedError } from '../../api/index.js';
+import type { AccountReport, ReportedError, SkippedItem } from '../../api/index.js';
 import { ExitCode } from '../../api/index.js';
 
 /** The totals of one or more account runs: what `--json` prints. */
@@ -14,7 +14,9 @@ export interface RunSummary {
   bytes: number;
   seconds: number;
   errors: ReportedError[];
-  /** True when everything synced. */
+  /** Folders and messages left out, each with the reason: the run is not complete while any is. */
+  skipped: SkippedItem[];
+  /** True when everything synced: no error, nothing skipped. */
   complete: boolean;
   /** The plan, on a dry run. */
   planned?: string[];
@@ -28,6 +30,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
   const folders = reports.flatMap((report) => report.folders);
   const sum = (pick: (f: (typeof folders)[number]) => number) => folders.reduce((total, folder) => total + pick(folder), 0);
   const errors = [...reports.flatMap((report) => report.errors), ...folders.flatMap((folder) => folder.errors)];
+  const skipped = skippedItems(reports);
   const moves = reports.flatMap((report) => report.moves ?? []);
   const warnings = reports.flatMap((report) => report.warnings ?? []);
   return {
@@ -42,7 +45,8 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
     bytes: sum((f) => f.bytes),
     seconds,
     errors,
-    complete: errors.length === 0,
+    skipped,
+    complete: errors.length === 0 && skipped.length === 0,
     ...(reports.some((report) => report.moves !== undefined) ? { moved: moves.length } : {}),
     ...(warnings.length ? { warnings } : {}),
     ...(dryRun
@@ -56,6 +60,29 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
         }
       : {}),
   };
+}
+
+/** Everything the accounts' runs left out: outside any folder's sync first, then folder by folder. */
+export function skippedItems(reports: readonly AccountReport[]): SkippedItem[] {
+  return reports.flatMap((report) => [...report.skipped, ...report.folders.flatMap((folder) => folder.skipped)]);
+}
+
+/** The summary's lines for what was skipped: a count, then up to 20 items. `label` is padded to the summary's column. */
+export function skippedLines(label: string, skipped: readonly SkippedItem[]): string[] {
+  return [
+    `${label}${skipped.length}`,
+    ...skipped.slice(0, 20).map((item) => `    ${item.folder}${item.id === undefined ? '' : ` (message ${item.id})`}: ${item.reason}`),
+    ...(skipped.length > 20 ? [`    ... and ${skipped.length - 20} more`] : []),
+  ];
+}
+
+/** The summary's lines for the errors: a count, then up to 20 errors. */
+export function errorLines(label: string, errors: readonly ReportedError[]): string[] {
+  return [
+    `${label}${errors.length}`,
+    ...errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
+    ...(errors.length > 20 ? [`    ... and ${errors.length - 20} more`] : []),
+  ];
 }
 
 /** 0 when complete; else the code of the worst kind of failure (see ExitCode). */
@@ -84,9 +111,8 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     `  deleted          ${summary.deleted}`,
     `  flags changed    ${summary.flagsChanged}`,
     ...(summary.warnings ? [`  warnings         ${summary.warnings.length}`, ...summary.warnings.slice(0, 20).map((w) => `    ${w.folder ? `${w.folder}: ` : ''}${w.message}`)] : []),
-    `  errors           ${summary.errors.length}`,
-    ...summary.errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
-    ...(summary.errors.length > 20 ? [`    ... and ${summary.errors.length - 20} more`] : []),
+    ...skippedLines('  skipped          ', summary.skipped),
+    ...errorLines('  errors           ', summary.errors),
     `  time             ${summary.seconds.toFixed(1)} s`,
     `  result           ${summary.complete ? outcome.complete : outcome.incomplete}`,
   ];

@@ -1,0 +1,58 @@
+// The run summaries (sync/mirror and migrate): what was skipped is listed, and keeps the run from being complete.
+import { describe, expect, it } from 'vitest';
+import { emptyFolderReport, ExitCode, type AccountReport, type SkippedItem } from '../../src/api/index.js';
+import { exitCodeOf, formatSummary, summarize } from '../../src/contrib/cli/summary.js';
+import { formatMigrationSummary, migrateExitCode, summarizeMigration } from '../../src/apps/migrate/summary.js';
+import type { MigrateFolderReport } from '../../src/apps/migrate/migrate-folder.js';
+
+const OUTCOME = { complete: 'complete', incomplete: 'INCOMPLETE' };
+
+function account(folders: AccountReport['folders'], skipped: SkippedItem[] = []): AccountReport {
+  return { folders, createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped, seconds: 1 };
+}
+
+function verified(report: MigrateFolderReport): MigrateFolderReport {
+  return { ...report, verification: { selected: 1, present: 1, missing: 0, notSelected: 0, duplicates: { source: 0, target: 0 }, withoutMessageId: 0 } };
+}
+
+describe('skipped items in the summary', () => {
+  const folderSkip: SkippedItem = { folder: 'INBOX', id: '7', reason: 'the server sent no body for it' };
+  const accountSkip: SkippedItem = { folder: 'a.b', reason: 'its name holds the server separator' };
+
+  it('a run with nothing skipped and no error is complete, exit 0', () => {
+    const summary = summarize([account([emptyFolderReport('INBOX', 'INBOX')])], 1);
+    expect(summary).toMatchObject({ complete: true, skipped: [], errors: [] });
+    expect(exitCodeOf(summary)).toBe(ExitCode.OK);
+  });
+
+  it('lists the account and folder skips with their reasons; the run is partial', () => {
+    const folder = { ...emptyFolderReport('INBOX', 'INBOX'), skipped: [folderSkip] };
+    const summary = summarize([account([folder], [accountSkip])], 1);
+    expect(summary.skipped).toEqual([accountSkip, folderSkip]);
+    expect(summary.complete).toBe(false);
+    expect(exitCodeOf(summary)).toBe(ExitCode.PARTIAL);
+    const text = formatSummary('title', summary, OUTCOME);
+    expect(text).toContain('  skipped          2');
+    expect(text).toContain('    a.b: its name holds the server separator');
+    expect(text).toContain('    INBOX (message 7): the server sent no body for it');
+    expect(text).toMatch(/result +INCOMPLETE/);
+  });
+
+  it('a migration with a skipped folder is INCOMPLETE with exit 1, even when every checked message is there', () => {
+    const folder = verified(emptyFolderReport('INBOX', 'INBOX'));
+    const clean = summarizeMigration([account([folder])], 1, { dryRun: false, justFolders: false });
+    expect(clean.complete).toBe(true);
+    expect(migrateExitCode(clean)).toBe(ExitCode.OK);
+    const summary = summarizeMigration([account([folder], [accountSkip])], 1, { dryRun: false, justFolders: false });
+    expect(summary).toMatchObject({ complete: false, skipped: [accountSkip] });
+    expect(migrateExitCode(summary)).toBe(ExitCode.PARTIAL);
+    const text = formatMigrationSummary('title', summary);
+    expect(text).toContain('    a.b: its name holds the server separator');
+    expect(text).toMatch(/result +INCOMPLETE: 1 skipped/);
+  });
+
+  it('a dry run of a migration that would skip a folder does not exit 0', () => {
+    const summary = summarizeMigration([account([emptyFolderReport('INBOX', 'INBOX')], [accountSkip])], 1, { dryRun: true, justFolders: false });
+    expect(migrateExitCode(summary)).toBe(ExitCode.PARTIAL);
+  });
+});
