@@ -21,6 +21,12 @@ export interface DovecotOptions {
   capabilities?: string;
   /** Record every command clients send after login (see commandsSeen). */
   rawlog?: boolean;
+  /**
+   * Also accept OAuth2 bearer tokens (the oauth2 passdb), checked by asking
+   * `introspectionUrl` (GET with `Authorization: Bearer`; the answer must say
+   * `active: "true"` and name the user as `username`). Passwords keep working.
+   */
+  oauth2?: { introspectionUrl: string; mechanisms?: ('xoauth2' | 'oauthbearer')[] };
 }
 
 export interface DovecotServer {
@@ -179,6 +185,7 @@ function config(o: {
   mailGid: number;
   capabilities?: string;
   rawlog: boolean;
+  oauth2?: { introspectionUrl: string; mechanisms?: ('xoauth2' | 'oauthbearer')[] };
   /** false when serving a caller's Maildir, which others may change under Dovecot */
   ownsMail: boolean;
 }): string {
@@ -201,10 +208,10 @@ first_valid_uid = 1
 # Tests don't need durability; fsync would dominate seeding time.
 mail_fsync = never
 ${o.ownsMail ? '# Only Dovecot writes here (dropIntoMaildir force-resyncs): no cur/ rescan after each APPEND, O(n^2) when seeding.\nmaildir_very_dirty_syncs = yes' : ''}
-passdb {
+${o.oauth2 ? oauth2Passdb(o.dir, o.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']) : ''}passdb {
   driver = passwd-file
   args = ${o.dir}/passwd
-}
+${o.oauth2 ? '  mechanisms = plain login\n' : ''}}
 userdb {
   driver = static
   args = uid=${o.mailUid} gid=${o.mailGid} home=${o.dir}/home/%u
@@ -221,7 +228,39 @@ service imap-login {
     port = ${o.port}
   }
 ${isRoot ? '' : '  chroot =\n'}}
-${isRoot ? '' : 'service anvil {\n  chroot =\n}'}
+${anvil(isRoot, !!o.oauth2)}
+`;
+}
+
+/**
+ * Not root: no chroot. OAuth2: no auth penalty (a refused token delays the
+ * next login from the same IP by 2 s, doubling up to 15 s), as refreshing
+ * after a refusal is what the tests exercise.
+ */
+function anvil(isRoot: boolean, oauth2: boolean): string {
+  const lines = [...(isRoot ? [] : ['  chroot =']), ...(oauth2 ? ['  unix_listener anvil-auth-penalty {', '    mode = 0', '  }'] : [])];
+  return lines.length ? `service anvil {\n${lines.join('\n')}\n}` : '';
+}
+
+/** The oauth2 passdb, tried first for the OAuth2 mechanisms only; its settings file is written by startDovecot. */
+function oauth2Passdb(dir: string, mechanisms: string[]): string {
+  return `auth_mechanisms = plain login ${mechanisms.join(' ')}
+passdb {
+  driver = oauth2
+  mechanisms = ${mechanisms.join(' ')}
+  args = ${dir}/oauth2.conf.ext
+}
+`;
+}
+
+function oauth2Settings(introspectionUrl: string): string {
+  return `introspection_url = ${introspectionUrl}
+introspection_mode = auth
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
 `;
 }
 
@@ -268,6 +307,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       .join(''),
   );
 
+  if (options.oauth2) await writeFile(path.join(dir, 'oauth2.conf.ext'), oauth2Settings(options.oauth2.introspectionUrl));
   const fsLayout = layout === 'fs' ? ':LAYOUT=fs' : '';
   // For a caller's Maildir, keep Dovecot's index files out of it (control files
   // such as dovecot-keywords stay: they carry the keyword names).
@@ -288,6 +328,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       mailGid,
       capabilities: options.capabilities,
       rawlog: !!options.rawlog,
+      ...(options.oauth2 ? { oauth2: options.oauth2 } : {}),
       ownsMail: !root,
     });
     await writeFile(confPath, conf);
