@@ -19,7 +19,9 @@ async function login(server: DovecotServer, accessToken: string): Promise<{ ok: 
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const mechanism = [...client.authCapabilities.keys()].find((key) => /OAUTH/.test(key));
+    // imapflow records the mechanism it used (untyped).
+    const used = (client as unknown as { authCapabilities: Map<string, boolean> }).authCapabilities;
+    const mechanism = [...used.keys()].find((key) => /OAUTH/.test(key));
     await client.logout();
     return { ok: true, ...(mechanism ? { mechanism } : {}) };
   } catch (error) {
