@@ -20,6 +20,8 @@ export interface FetchItem {
 export interface FetchRow {
   seq: number;
   items: FetchItem[];
+  /** Sent instead of the items when set (after "* "): a row as broken as a test wants. */
+  raw?: Buffer;
 }
 
 export type UntaggedMapper = (data: Buffer) => Buffer | Buffer[] | null;
@@ -116,6 +118,7 @@ export class CommandContext {
 }
 
 export function serializeFetchRow(row: FetchRow): Buffer {
+  if (row.raw) return row.raw;
   const parts: Buffer[] = [Buffer.from(`${row.seq} FETCH (`)];
   row.items.forEach((item, i) => {
     parts.push(Buffer.from(`${i ? ' ' : ''}${item.name} `));
