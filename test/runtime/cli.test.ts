@@ -26,9 +26,11 @@ it.each([
 ] as const)('%s stops every worker cleanly and exits %i', async (signal, code) => {
   const child = spawn(process.execPath, [cli, 'run', app, '--wait', '--backend', 'thread'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let sent = false;
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-    if (stderr.includes('running')) child.kill(signal);
+    // Once: a second signal after the handlers are gone would kill the process outright.
+    if (!sent && stderr.includes('running')) sent = child.kill(signal);
   });
   const exit = await new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
   expect(stderr).toContain(`${signal}: stopping`);

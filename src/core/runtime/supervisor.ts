@@ -1,4 +1,4 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { RuntimeError } from '../../api/errors.js';
 import type { StartWorker, WorkerHandle } from './backends/handle.js';
 import { describeRecord, errorRecord, type ErrorRecord, type MainToWorker, type WorkerToMain } from './link.js';
@@ -72,14 +72,18 @@ export class Supervisor {
     this.running.set(declaration.name, entry);
 
     const ready = new Promise<void>((resolve, reject) => {
-      link.on('message', (message: WorkerToMain) => {
+      const onMessage = (message: WorkerToMain) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'error') {
           reject(new WorkerFailedError(message.record));
           this.report(entry, message.record);
         }
-      });
+      };
+      link.on('message', onMessage);
       void handle.done.then((exit) => {
+        // The exit event can overtake the record the worker posted just before it went (Node 24 does):
+        // read what is still queued on the link first, so the cause is reported rather than a bare exit.
+        for (let queued = receiveMessageOnPort(link); queued; queued = receiveMessageOnPort(link)) onMessage(queued.message as WorkerToMain);
         link.close();
         if (entry.stopping) return;
         const record = exit.error
