@@ -15,6 +15,9 @@ usage:
   imapfw mirror  --remote imap[s]://USER@HOST --maildir DIR [options]   server -> Maildir, read-only on the server
   imapfw sync    ...                                                    two-way IMAP <-> Maildir
   imapfw migrate --from imap[s]://... --to imap[s]://... [options]       IMAP -> IMAP migration
+  imapfw login --provider google|microsoft|oidc --user ADDRESS --client-id ID [--device]
+                                   sign in with OAuth2; then give the apps --oauth2 ADDRESS
+  imapfw logout --user ADDRESS     forget that login
   imapfw run MODULE [args...]      run your own app (a module whose default export is defineApp(...))
   imapfw graph APP|MODULE [args]   print an app's workers and channels without starting it
   imapfw APP --help                options of an app
@@ -70,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
         return ExitCode.USAGE;
       }
       return command === 'graph' ? await graph(target, args) : await runApp(appModuleUrl(target), args);
+    }
+    if (command === 'login' || command === 'logout') {
+      const { login, logout } = await import('./login.js');
+      return await (command === 'login' ? login(rest) : logout(rest));
     }
     if ((shippedApps as readonly string[]).includes(command)) return await runApp(appModuleUrl(command), rest);
     process.stderr.write(`imapfw: unknown command "${command}"\n\n${usage}\n`);

@@ -1,5 +1,7 @@
-// What a browser does in the authorization-code flow, done by the test.
+// What a user and a browser do in the OAuth2 flows, done by the test.
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { CLI } from '../mirror/helpers.js';
 import type { OAuthProvider } from '../support/oauth-provider.js';
 
 export interface TokenAnswer {
@@ -33,4 +35,46 @@ export async function followAuthorize(url: string): Promise<string> {
   const location = answer.headers.get('location');
   if (answer.status !== 302 || !location) throw new Error(`authorize answered ${answer.status}`);
   return location;
+}
+
+/** Output of an `imapfw login` run the test drove. */
+export interface LoginRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `imapfw login ...args` and plays the user: opens the address it prints
+ * (the provider approves at once, as the user given by login_hint) and lets
+ * the browser follow the redirect to imapfw's loopback address; with
+ * `--device`, approves the code it shows instead.
+ */
+export function driveLogin(provider: OAuthProvider, args: string[], user: string): Promise<LoginRun> {
+  const child = spawn(process.execPath, [CLI, 'login', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  let acted = false;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (acted) return;
+    const authorize = /(http:\/\/\S+\/authorize\?\S+)/.exec(stderr)?.[1];
+    const userCode = /enter the code (\S+),/.exec(stderr)?.[1];
+    if (authorize) {
+      acted = true;
+      void followAuthorize(authorize).then((redirect) => fetch(redirect));
+    } else if (userCode) {
+      acted = true;
+      provider.approveDevice(userCode, user);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -18,17 +18,19 @@ import { toImapfwError } from '../../core/imap/errors.js';
 import { flagList, toMillis } from '../../core/imap/fields.js';
 import { canonicalFolderName, serverFolderPath, type FolderLayout } from '../../core/imap/folder-names.js';
 import { identifyUids } from '../../core/imap/identify.js';
-import { readPassword, type PasswordSource } from '../../core/imap/password.js';
+import { credentialsFrom, refusedLogin, type Credentials, type Login } from '../../core/imap/credentials.js';
 import { scanMailbox } from '../../core/imap/scan.js';
 import { ownBuffer } from '../../core/own-buffer.js';
 import { toUid, uidSets } from '../../core/imap/uid-set.js';
 import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/url.js';
 
+import type { PasswordSource } from '../../core/imap/password.js';
 export type { PasswordSource } from '../../core/imap/password.js';
 
 export interface ImapRepositoryOptions {
   /** `imaps://USER@HOST[:PORT]` (TLS, port 993) or `imap://USER@HOST[:PORT]` (STARTTLS, port 143). */
   url: string;
+  /** A password, or OAuth2 access tokens (`{ oauth2Command }`, `{ oauth2 }`): see PasswordSource. */
   password: PasswordSource;
   /** Open folders with EXAMINE and refuse every write before sending anything. */
   readOnly?: boolean;
@@ -63,7 +65,7 @@ export class ImapRepository implements Repository {
   /** Where imapflow logs its commands: `options.logger`, else the actor's logger (`--log-level debug` shows the IMAP traffic). */
   private readonly imapflowLogger: Logger | undefined;
   private session: ImapFlow | undefined;
-  private password: string | undefined;
+  private credentials: Credentials | undefined;
   /** A refused login is final for this instance: no second attempt with the same password. */
   private authFailure: AuthError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -268,21 +270,33 @@ export class ImapRepository implements Repository {
     if (this.session?.usable) return this.session;
     this.session?.close();
     this.session = undefined;
-    this.password ??= await readPassword(this.options.password, this.account);
+    this.credentials ??= credentialsFrom(this.options.password, this.account);
     try {
-      this.session = await connectImap({
-        server: this.server,
-        password: this.password,
-        ...(this.options.allowPlaintext !== undefined ? { allowPlaintext: this.options.allowPlaintext } : {}),
-        ...(this.options.tls ? { tls: this.options.tls } : {}),
-        ...(this.imapflowLogger ? { logger: this.imapflowLogger } : {}),
-        ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
-      });
+      const login = await this.credentials.login();
+      try {
+        this.session = await this.connect(login);
+      } catch (error) {
+        // An access token may be refused before our clock says it expired (revoked, the server's clock): one more try with a fresh one.
+        if (!(error instanceof AuthError) || !('accessToken' in login)) throw error;
+        this.log?.info('the server refused the OAuth2 access token; logging in again with a fresh one');
+        this.session = await this.connect(await this.credentials.login(login.accessToken));
+      }
     } catch (error) {
-      if (error instanceof AuthError) this.authFailure = error;
-      throw error;
+      if (error instanceof AuthError) this.authFailure = refusedLogin(error, this.credentials);
+      throw this.authFailure ?? error;
     }
     return this.session;
+  }
+
+  private connect(login: Login): Promise<ImapFlow> {
+    return connectImap({
+      server: this.server,
+      login,
+      ...(this.options.allowPlaintext !== undefined ? { allowPlaintext: this.options.allowPlaintext } : {}),
+      ...(this.options.tls ? { tls: this.options.tls } : {}),
+      ...(this.imapflowLogger ? { logger: this.imapflowLogger } : {}),
+      ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
+    });
   }
 
   /** Selects `folder` (EXAMINE when read-only) unless it is the selected one. */

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AccountLock } from '../../core/state/account-lock.js';
-import { ConfigError, StateCorruptError } from '../errors.js';
+import { accountFileName, defaultStateDir } from '../../core/state/paths.js';
+import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
 import { checkCommit, unknownFolderPair } from './validate.js';
@@ -221,25 +221,6 @@ export class SqliteStateStore implements StateStore {
 /** `<stateDir>/<account>.sqlite`, the account name made a safe file name. */
 export function stateDatabasePath(account: string, stateDir = defaultStateDir()): string {
   return join(stateDir, `${accountFileName(account)}.sqlite`);
-}
-
-function defaultStateDir(): string {
-  const xdg = process.env.XDG_STATE_HOME;
-  // The XDG spec says to ignore a relative path.
-  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state'), 'imapfw');
-}
-
-/**
- * Keeps letters, digits and `_ . @ + -`; escapes every other byte as `%XX`
- * (and a leading dot), so that distinct accounts get distinct, visible,
- * non-escaping file names.
- */
-function accountFileName(account: string): string {
-  if (account === '' || account.length > 200) throw new ConfigError(`account name must be 1 to 200 characters, got ${JSON.stringify(account.slice(0, 40))}`);
-  const escaped = [...Buffer.from(account, 'utf8')]
-    .map((byte) => (/[A-Za-z0-9_.@+-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
-    .join('');
-  return escaped.startsWith('.') ? `%2E${escaped.slice(1)}` : escaped;
 }
 
 /** Opens the file (created 0600), checks or creates the schema, prepares the statements. */

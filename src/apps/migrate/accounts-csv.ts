@@ -10,10 +10,11 @@ import { accountName, type MigrateAccount } from './args.js';
  *   from_host          HOST or HOST:PORT, with from_user, and optionally
  *   from_security      tls (default, port 993) or starttls (port 143)
  *   from_user
- *   from_password | from_password_env | from_password_command   (exactly one)
+ *   from_password | from_password_env | from_password_command
+ *   | from_oauth2 (ADDRESS of an `imapfw login`) | from_oauth2_token_command   (exactly one)
  * and an optional `name` (the account's name in the results and its state).
  */
-const SIDE_COLUMNS = ['', '_host', '_security', '_user', '_password', '_password_env', '_password_command'];
+const SIDE_COLUMNS = ['', '_host', '_security', '_user', '_password', '_password_env', '_password_command', '_oauth2', '_oauth2_token_command'];
 const COLUMNS = new Set(['name', ...['from', 'to'].flatMap((side) => SIDE_COLUMNS.map((suffix) => `${side}${suffix}`))]);
 
 export function readAccountsCsv(file: string): MigrateAccount[] {
@@ -72,12 +73,21 @@ function password(side: 'from' | 'to', cell: (column: string) => string | undefi
     ['password', cell(`${side}_password`)],
     ['password_env', cell(`${side}_password_env`)],
     ['password_command', cell(`${side}_password_command`)],
+    ['oauth2', cell(`${side}_oauth2`)],
+    ['oauth2_token_command', cell(`${side}_oauth2_token_command`)],
   ].filter((entry): entry is [string, string] => entry[1] !== undefined);
   if (given.length !== 1) {
-    throw new ConfigError(`${where}: give exactly one of ${side}_password, ${side}_password_env and ${side}_password_command (${given.length === 0 ? 'none given' : `got ${given.map(([kind]) => `${side}_${kind}`).join(' and ')}`})`);
+    throw new ConfigError(`${where}: give exactly one of ${side}_password, ${side}_password_env, ${side}_password_command, ${side}_oauth2 and ${side}_oauth2_token_command (${given.length === 0 ? 'none given' : `got ${given.map(([kind]) => `${side}_${kind}`).join(' and ')}`})`);
   }
   const [kind, value] = given[0]!;
-  return kind === 'password' ? { value } : kind === 'password_env' ? { env: value } : { command: value };
+  const sources: Record<string, PasswordSource> = {
+    password: { value },
+    password_env: { env: value },
+    password_command: { command: value },
+    oauth2: { oauth2: value },
+    oauth2_token_command: { oauth2Command: value },
+  };
+  return sources[kind]!;
 }
 
 /** RFC 4180 records with the line each starts on; a quoted field may hold commas, quotes ("") and line breaks. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
-import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
+import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 
 /** One account to migrate: from the command line, or a line of the --batch CSV. */
 export interface MigrateAccount {
@@ -42,6 +42,10 @@ interface Flags {
   fromPasswordCommand?: string;
   toPasswordEnv?: string;
   toPasswordCommand?: string;
+  fromOauth2?: string;
+  fromOauth2TokenCommand?: string;
+  toOauth2?: string;
+  toOauth2TokenCommand?: string;
   map: string[];
   automap?: boolean;
   fromPrefix?: string;
@@ -76,6 +80,10 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--from-password-command <cmd>', "run this command and read the source's password from its output")
     .option('--to-password-env <name>', "read the target's password from this environment variable")
     .option('--to-password-command <cmd>', "run this command and read the target's password from its output")
+    .option('--from-oauth2 <address>', 'log in to the source with OAuth2 as ADDRESS (after `imapfw login --user ADDRESS`)')
+    .option('--from-oauth2-token-command <cmd>', 'log in to the source with the OAuth2 access token this command prints')
+    .option('--to-oauth2 <address>', 'log in to the target with OAuth2 as ADDRESS (after `imapfw login --user ADDRESS`)')
+    .option('--to-oauth2-token-command <cmd>', 'log in to the target with the OAuth2 access token this command prints')
     .option('--map <rule>', "rename folders: 'REGEX=REPLACEMENT' on the source name ('/' separated), repeatable, applied in order", collect, [])
     .option('--automap', 'map Sent, Trash, Drafts, Junk and Archive to the target folders of the same role (SPECIAL-USE, else common names)')
     .option('--from-prefix <folder>', "leave this parent out of source names ('INBOX' on a server keeping every folder under INBOX)")
@@ -118,13 +126,23 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     if (flags.from || flags.to) throw new ConfigError('give --from/--to or --batch FILE, not both');
     const file = resolve(flags.batch);
     const { readAccountsCsv } = await import('./accounts-csv.js');
-    accounts = readAccountsCsv(file);
+    const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
+    accounts = readAccountsCsv(file).map((account) => ({ ...account, fromPassword: withStateDir(account.fromPassword, stateDir), toPassword: withStateDir(account.toPassword, stateDir) }));
     batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)) };
   } else {
     if (!flags.from) throw new ConfigError('--from is required (imaps://USER@HOST), or give --batch FILE');
     if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
-    const fromPassword = await passwordFromFlags({ passwordEnv: flags.fromPasswordEnv, passwordCommand: flags.fromPasswordCommand }, `${flags.from} (source)`, '--from-');
-    const toPassword = await passwordFromFlags({ passwordEnv: flags.toPasswordEnv, passwordCommand: flags.toPasswordCommand }, `${flags.to} (target)`, '--to-');
+    const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
+    const side = (env?: string, command?: string, oauth2?: string, oauth2TokenCommand?: string) => ({
+      ...(env ? { passwordEnv: env } : {}),
+      ...(command ? { passwordCommand: command } : {}),
+      ...(oauth2 ? { oauth2 } : {}),
+      ...(oauth2TokenCommand ? { oauth2TokenCommand } : {}),
+    });
+    const fromFlags = side(flags.fromPasswordEnv, flags.fromPasswordCommand, flags.fromOauth2, flags.fromOauth2TokenCommand);
+    const toFlags = side(flags.toPasswordEnv, flags.toPasswordCommand, flags.toOauth2, flags.toOauth2TokenCommand);
+    const fromPassword = await passwordFromFlags(fromFlags, `${flags.from} (source)`, '--from-', stateDir);
+    const toPassword = await passwordFromFlags(toFlags, `${flags.to} (target)`, '--to-', stateDir);
     accounts = [{ name: accountName(flags.from, flags.to), from: flags.from, fromPassword, to: flags.to, toPassword }];
   }
 

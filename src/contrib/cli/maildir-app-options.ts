@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
 import { positiveInteger } from './command.js';
+import { withStateDir } from './password-flags.js';
 
 /** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
 export interface MaildirAppFlags {
@@ -10,6 +11,8 @@ export interface MaildirAppFlags {
   maildir?: string;
   passwordEnv?: string;
   passwordCommand?: string;
+  oauth2TokenCommand?: string;
+  oauth2?: string;
   stateDir?: string;
   folders?: string[];
   exclude?: string[];
@@ -44,6 +47,8 @@ export function accountOptions(command: Command, verb: string): Command {
     .option('--maildir <dir>', 'the local Maildir (created if missing)')
     .option('--password-env <name>', 'read the password from this environment variable')
     .option('--password-command <cmd>', 'run this command and read the password from its output')
+    .option('--oauth2 <address>', 'log in with OAuth2 as ADDRESS, from the login `imapfw login --user ADDRESS` stored; tokens refreshed as needed')
+    .option('--oauth2-token-command <cmd>', 'log in with the OAuth2 access token this command prints (run again at every login)')
     .option('--state-dir <dir>', 'where the sync state lives (default $XDG_STATE_HOME/imapfw)')
     .option('--folders <glob...>', `${verb} only folders matching these globs (e.g. INBOX "Archive/**")`)
     .option('--exclude <glob...>', 'skip folders matching these globs')
@@ -118,7 +123,7 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   return {
     name: entry.name ?? `${app}-${user}-${digest}`,
     remote: entry.remote,
-    password: entry.password,
+    password: withStateDir(entry.password, flags.stateDir === undefined ? undefined : resolve(flags.stateDir)),
     maildir,
     layout: entry.layout ?? (flags.layout as MaildirLayout),
     folders: entry.folders ?? flags.folders ?? [],

@@ -1,12 +1,14 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../api/errors.js';
+import type { Login } from './credentials.js';
 import { toImapfwError } from './errors.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
 export interface ConnectOptions {
   server: ImapServer;
-  password: string;
+  /** A password (LOGIN / AUTHENTICATE PLAIN) or an OAuth2 access token (OAUTHBEARER when offered, else XOAUTH2). */
+  login: Login;
   /** Log in without TLS to a host that is not loopback when the server offers no STARTTLS. */
   allowPlaintext?: boolean;
   tls?: { rejectUnauthorized?: boolean; ca?: string };
@@ -46,7 +48,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     // true = STARTTLS or fail; undefined = STARTTLS when offered; false = never.
     doSTARTTLS: server.implicitTls ? undefined : loopback ? false : options.allowPlaintext === true ? undefined : true,
     tls: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
-    auth: { user: server.user, pass: options.password },
+    auth: 'accessToken' in options.login ? { user: server.user, accessToken: options.login.accessToken } : { user: server.user, pass: options.login.password },
     // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
     logger: options.logger ? options.logger.child({ component: 'imapflow' }) : false,
     connectionTimeout: options.connectTimeoutMs ?? 30_000,
@@ -63,21 +65,21 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     await client.connect();
   } catch (error) {
     client.close();
-    throw connectError(error, account, options.password);
+    throw connectError(error, account, 'accessToken' in options.login ? options.login.accessToken : options.login.password);
   }
   return client;
 }
 
-function connectError(error: unknown, account: string, password: string): Error {
+function connectError(error: unknown, account: string, secret: string): Error {
   const failure = error as { tlsFailed?: boolean; message?: string };
   if (failure?.tlsFailed && /STARTTLS/.test(failure.message ?? '')) {
     return new ConfigError(
-      `${account} offers no STARTTLS; refusing to send the password in clear text to a host that is not loopback. ` +
+      `${account} offers no STARTTLS; refusing to send the password or token in clear text to a host that is not loopback. ` +
         'Use imaps:// or set allowPlaintext: true',
     );
   }
   const mapped = toImapfwError(error, { account, operation: 'connect' });
   // Belt and braces: no server or socket message should carry it, but never let one through.
-  if (password && mapped.message.includes(password)) mapped.message = mapped.message.split(password).join('***');
+  if (secret && mapped.message.includes(secret)) mapped.message = mapped.message.split(secret).join('***');
   return mapped;
 }

@@ -7,9 +7,25 @@ import { ConfigError } from '../../api/errors.js';
  * - `{ command: 'pass show mail' }`: the standard output of a shell command
  *   (like mbsync's PassCmd), without its final newline;
  * - `{ value: '...' }`: the password itself;
- * - `{ prompt: true }`: asked on the terminal, without echo.
+ * - `{ prompt: true }`: asked on the terminal, without echo;
+ * - `{ oauth2Command: 'oama access alice@example.com' }`: no password but an
+ *   OAuth2 access token, printed by a command run again at every login;
+ * - `{ oauth2: 'alice@example.com' }`: an OAuth2 access token refreshed by
+ *   imapfw from the login `imapfw login --user alice@example.com` stored in
+ *   `stateDir` (default the state directory).
  */
-export type PasswordSource = { env: string } | { command: string } | { value: string } | { prompt: true };
+export type PasswordSource =
+  | { env: string }
+  | { command: string }
+  | { value: string }
+  | { prompt: true }
+  | { oauth2Command: string }
+  | { oauth2: string; stateDir?: string };
+
+/** True when the source gives OAuth2 access tokens rather than a password. */
+export function isOAuth2Source(source: PasswordSource): source is { oauth2Command: string } | { oauth2: string; stateDir?: string } {
+  return 'oauth2Command' in source || 'oauth2' in source;
+}
 
 /** Reads the password for `account` (user@host, used in prompts and error messages only). */
 export async function readPassword(source: PasswordSource, account: string): Promise<string> {
@@ -18,9 +34,9 @@ export async function readPassword(source: PasswordSource, account: string): Pro
     return source.value;
   }
   if ('env' in source) return passwordFromEnv(source.env, account);
-  if ('command' in source) return passwordFromCommand(source.command, account);
+  if ('command' in source) return secretFromCommand(source.command, `password.command for ${account}`);
   if ('prompt' in source && source.prompt === true) return passwordFromPrompt(account);
-  throw new ConfigError(`password for ${account} must be one of { env }, { command }, { value } or { prompt: true }`);
+  throw new ConfigError(`password for ${account} must be one of { env }, { command }, { value }, { prompt: true }, { oauth2Command } or { oauth2 }`);
 }
 
 function passwordFromEnv(name: string, account: string): string {
@@ -31,26 +47,26 @@ function passwordFromEnv(name: string, account: string): string {
 
 /**
  * Runs `command` through /bin/sh. stdin and the terminal stay available to it
- * (a gpg pinentry may need them); stdout is the password. Its stdout is never
- * quoted in an error: it may hold the secret.
+ * (a gpg pinentry may need them); stdout is the secret (a password, a token).
+ * Its stdout is never quoted in an error. `what` names it in errors.
  */
-function passwordFromCommand(command: string, account: string): Promise<string> {
+export function secretFromCommand(command: string, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => reject(new ConfigError(`password.command for ${account} could not be started: ${error.message}`)));
+    child.on('error', (error) => reject(new ConfigError(`${what} could not be started: ${error.message}`)));
     child.on('close', (code, signal) => {
       if (code !== 0) {
         const stderr = Buffer.concat(err).toString('utf8').trim().split('\n')[0] ?? '';
         const status = signal ? `was killed by ${signal}` : `exited with status ${code}`;
-        reject(new ConfigError(`password.command for ${account} ${status}${stderr ? `: ${stderr}` : ''}`));
+        reject(new ConfigError(`${what} ${status}${stderr ? `: ${stderr}` : ''}`));
         return;
       }
       const password = Buffer.concat(out).toString('utf8').replace(/\r?\n$/, '');
-      if (!password) reject(new ConfigError(`password.command for ${account} printed nothing`));
+      if (!password) reject(new ConfigError(`${what} printed nothing`));
       else resolve(password);
     });
   });
