@@ -58,6 +58,8 @@ describe('imapfw login, then the apps with --oauth2', { timeout: 240_000 }, () =
     // The access token from the login was still good: no refresh, and Dovecot checked it at the provider.
     expect(provider.grants).toEqual(['authorization_code']);
     expect(provider.introspections.active).toBeGreaterThan(0);
+    // The trace log shows the login command, never its token.
+    expect(run.stderr).toMatch(/AUTHENTICATE (XOAUTH2|OAUTHBEARER)/);
     expect(leakedTokens(login.stdout + login.stderr + run.stdout + run.stderr)).toEqual([]);
   });
 
@@ -84,8 +86,8 @@ describe('imapfw login, then the apps with --oauth2', { timeout: 240_000 }, () =
     provider.revokeRefreshTokens(USER);
     const revoked = await mirror('--oauth2', USER);
     expect(revoked.status, revoked.stderr).toBe(3);
-    expect(revoked.stderr).toMatch(/invalid_grant/);
-    expect(revoked.stderr).toContain(`imapfw login --provider oidc --user ${USER}`);
+    expect(revoked.stdout + revoked.stderr).toMatch(/invalid_grant/);
+    expect(revoked.stdout + revoked.stderr).toContain(`imapfw login --provider oidc --user ${USER}`);
     expect(leakedTokens(first.stdout + first.stderr + revoked.stdout + revoked.stderr)).toEqual([]);
   });
 
