@@ -24,6 +24,11 @@ export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type Act
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
 export { identityFromBody, identityFromMessageId } from '../core/identity.js';
+export { registerKnownPasswords } from '../core/imap/password.js';
+// What reaches a user: secrets redacted from every output, server text escaped before a terminal.
+export { registerSecret, withoutSecrets, REDACTED } from '../core/output/secrets.js';
+export { printable } from '../core/output/printable.js';
+export { forTerminal } from '../core/output/for-terminal.js';
 
 // The runtime is used as it is, never subclassed.
 export { Runtime } from '../core/runtime/runtime.js';

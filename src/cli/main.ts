@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ExitCode, exitCodeFor } from '../api/exit-codes.js';
+import { forTerminal } from '../core/output/for-terminal.js';
 import { describeTopology } from '../core/runtime/graph.js';
 import { loadApp, runApp } from '../core/runtime/run-app.js';
 import { Runtime } from '../core/runtime/runtime.js';
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`imapfw: unknown command "${command}"\n\n${usage}\n`);
     return ExitCode.USAGE;
   } catch (error) {
-    process.stderr.write(`imapfw: ${(error as Error).message}\n`);
+    process.stderr.write(`imapfw: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
   }
 }

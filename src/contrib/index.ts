@@ -7,7 +7,8 @@ export { loadConfigAccounts } from './cli/config-module.js';
 export { DryRunMaildir, type DryRunMaildirOptions } from './cli/dry-run-maildir.js';
 export { passwordFromFlags } from './cli/password-flags.js';
 export { ProgressBars } from './cli/progress.js';
-export { summarize, exitCodeOf, formatSummary, type RunSummary } from './cli/summary.js';
+export { summarize, exitCodeOf, formatSummary, errorLines, skippedLines, skippedItems, type RunSummary } from './cli/summary.js';
+export { jsonLine } from './cli/json-line.js';
 export {
   accountOptions,
   maildirAppAccount,

@@ -1,6 +1,7 @@
 // The run summaries (sync/mirror and migrate): what was skipped is listed, and keeps the run from being complete.
 import { describe, expect, it } from 'vitest';
-import { emptyFolderReport, ExitCode, type AccountReport, type SkippedItem } from '../../src/api/index.js';
+import { emptyFolderReport, ExitCode, registerSecret, type AccountReport, type SkippedItem } from '../../src/api/index.js';
+import { jsonLine } from '../../src/contrib/cli/json-line.js';
 import { exitCodeOf, formatSummary, summarize } from '../../src/contrib/cli/summary.js';
 import { formatMigrationSummary, migrateExitCode, summarizeMigration } from '../../src/apps/migrate/summary.js';
 import type { MigrateFolderReport } from '../../src/apps/migrate/migrate-folder.js';
@@ -54,5 +55,26 @@ describe('skipped items in the summary', () => {
   it('a dry run of a migration that would skip a folder does not exit 0', () => {
     const summary = summarizeMigration([account([emptyFolderReport('INBOX', 'INBOX')], [accountSkip])], 1, { dryRun: true, justFolders: false });
     expect(migrateExitCode(summary)).toBe(ExitCode.PARTIAL);
+  });
+});
+
+describe('server text in the summary', () => {
+  it('reaches the terminal escaped and without secrets; --json keeps the text, without secrets', () => {
+    registerSecret('echoed-password-42');
+    const folder = {
+      ...emptyFolderReport('\u001b]0;owned\u0007Evil', 'Evil'),
+      errors: [{ folder: '\u001b]0;owned\u0007Evil', code: 'ESTORE', message: 'create failed: NO echoed-password-42 \u001b[2J\r\n  result           complete' }],
+    };
+    const summary = summarize([account([folder], [{ folder: 'x\u009b', reason: 'refused' }])], 1);
+    for (const text of [formatSummary('title', summary, OUTCOME), formatMigrationSummary('title', summarizeMigration([account([folder])], 1, { dryRun: false, justFolders: false }))]) {
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(text).not.toContain('echoed-password-42');
+      expect(text).toContain('\\x1b]0;owned\\x07Evil: [ESTORE] create failed: NO [redacted] \\x1b[2J\\x0d\\x0a  result');
+      // The fake result line stays inside its error line: one result line only.
+      expect(text.split('\n').filter((line) => /^ +result/.test(line))).toHaveLength(1);
+    }
+    const json = jsonLine(summary);
+    expect(json).not.toContain('echoed-password-42');
+    expect(JSON.parse(json).errors[0].folder).toBe('\u001b]0;owned\u0007Evil');
   });
 });

@@ -40,7 +40,8 @@ export default defineApp<MigrateArgs>({
     const started = performance.now();
     const report = await runMigration(runtime, declared!, account, { progressBars: process.stderr.isTTY === true && !args.json && !args.dryRun });
     const summary = summarizeMigration([report], (performance.now() - started) / 1000, args);
-    if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const { jsonLine } = await import('../../contrib/cli/json-line.js');
+    if (args.json) process.stdout.write(jsonLine(summary));
     else process.stdout.write(`${formatMigrationSummary(`imapfw migrate: ${account.from} -> ${account.to}`, summary, { justFolders: args.justFolders })}\n`);
     return migrateExitCode(summary);
   },

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, failedAccountReport, Runtime, type AccountReport, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
+import { ExitCode, failedAccountReport, forTerminal, Runtime, type AccountReport, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
+import { jsonLine } from '../../contrib/cli/json-line.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
 import { runMigration } from './run-account.js';
 import { formatMigrationSummary, migrateExitCode, outcomeLine, summarizeMigration, type MigrateSummary } from './summary.js';
@@ -58,7 +59,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
       const result: AccountResult = { name: account.name, from: account.from, to: account.to, complete: summary.complete, exitCode: migrateExitCode(summary), summary };
       results.push(result);
       reports.push(report);
-      appendFileSync(batch.results, `${JSON.stringify(result)}\n`);
+      appendFileSync(batch.results, jsonLine(result));
       const firstError = summary.errors[0];
       log(
         `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
@@ -79,7 +80,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   const notRun = total - results.length;
   const complete = failed.length === 0 && notRun === 0 && !args.dryRun;
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ accounts: total, completed: results.length - failed.length, failed: failed.map(({ name, exitCode, summary }) => ({ name, exitCode, errors: summary.errors })), notRun, results: batch.results, total: combined, complete })}\n`);
+    process.stdout.write(jsonLine({ accounts: total, completed: results.length - failed.length, failed: failed.map(({ name, exitCode, summary }) => ({ name, exitCode, errors: summary.errors })), notRun, results: batch.results, total: combined, complete }));
   } else {
     const title = `imapfw migrate --batch ${batch.file}: ${total} accounts, ${results.length - failed.length} complete, ${failed.length} failed${notRun ? `, ${notRun} not run` : ''}`;
     const extra = [...failed.map((result) => `  FAILED account       ${result.name}: ${result.summary.errors[0]?.message ?? outcomeLine(result.summary)}`), `  results              ${batch.results}`];
@@ -124,5 +125,5 @@ async function progressLines(running: Map<string, { engines: Record<string, Remo
 }
 
 function log(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${forTerminal(line)}\n`);
 }

@@ -1,4 +1,4 @@
-import { ExitCode, type AccountReport, type ReportedError, type SkippedItem } from '../../api/index.js';
+import { ExitCode, forTerminal, type AccountReport, type ReportedError, type SkippedItem } from '../../api/index.js';
 import { errorLines, exitCodeOf, skippedLines, summarize } from '../../contrib/cli/summary.js';
 import type { MigrateFolderReport } from './migrate-folder.js';
 
@@ -99,7 +99,7 @@ export function outcomeLine(summary: MigrateSummary, justFolders = false): strin
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** The final summary for people, like imapsync's; `extra` lines go before the result line, `outcome` replaces it. */
+/** The final summary for people, like imapsync's (no secret, no control character); `extra` lines go before the result line, `outcome` replaces it. */
 export function formatMigrationSummary(title: string, summary: MigrateSummary, options: { justFolders?: boolean; extra?: string[]; outcome?: string } = {}): string {
   const lines = [
     title,
@@ -126,5 +126,5 @@ export function formatMigrationSummary(title: string, summary: MigrateSummary, o
     `  result               ${options.outcome ?? outcomeLine(summary, options.justFolders)}`,
   ];
   if (summary.planned) lines.push('', 'dry run: nothing was changed. Planned:', ...summary.planned.map((line) => `  ${line}`));
-  return lines.join('\n');
+  return lines.map(forTerminal).join('\n');
 }

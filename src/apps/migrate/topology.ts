@@ -1,4 +1,4 @@
-import { declareSyncTopology, migratePolicy, stateDatabasePath, type Runtime, type SyncTopology } from '../../api/index.js';
+import { declareSyncTopology, migratePolicy, registerKnownPasswords, stateDatabasePath, type Runtime, type SyncTopology } from '../../api/index.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
 import type { MigrateFolderOptions } from './migrate-folder.js';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
  * opens both servers read-only, so it cannot change either.
  */
 export function declareMigration(runtime: Runtime, account: MigrateAccount, args: MigrateArgs, prefix = ''): SyncTopology {
-  const secrets = [account.fromPassword, account.toPassword].flatMap((source) => ('value' in source ? [source.value] : []));
+  const secrets = registerKnownPasswords([account.fromPassword, account.toPassword]);
   // A dry run reads the saved state but never creates one.
   const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
   const engine: Omit<MigrateFolderOptions, 'left' | 'right' | 'state'> = {

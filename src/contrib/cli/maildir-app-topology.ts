@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { declareSyncTopology, stateDatabasePath, type Runtime, type SyncAccountOptions, type SyncPolicy, type SyncTopology } from '../../api/index.js';
+import { declareSyncTopology, registerKnownPasswords, stateDatabasePath, type Runtime, type SyncAccountOptions, type SyncPolicy, type SyncTopology } from '../../api/index.js';
 import type { MaildirAppAccount, MaildirAppRun } from './maildir-app-options.js';
 
 /** What differs between the apps from one server to a Maildir: how the server is opened, the policy, the account's folder rules. */
@@ -17,7 +17,7 @@ export interface MaildirAppAccountSpec {
  */
 export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { accounts: readonly MaildirAppAccount[] }, index: number, spec: MaildirAppAccountSpec): SyncTopology {
   const account = run.accounts[index]!;
-  const secrets = 'value' in account.password ? [account.password.value] : [];
+  const secrets = registerKnownPasswords([account.password]);
   const stateBackend = run.dryRun && !existsSync(stateDatabasePath(account.name, run.stateDir)) ? { backend: 'memory' } : {};
   return declareSyncTopology(runtime, {
     prefix: run.accounts.length > 1 ? `${account.name}/` : '',

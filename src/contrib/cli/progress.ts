@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { FolderProgress, Remote, SyncFolder } from '../../api/index.js';
+import { forTerminal, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
 
 /**
  * A progress bar per folder being copied, on a TTY (standard error). Polls
@@ -29,7 +29,7 @@ export class ProgressBars {
   private update(engine: string, progress: FolderProgress | undefined): void {
     const shown = this.byEngine.get(engine);
     if (!progress || progress.total === 0) return;
-    const payload = { folder: progress.folder, mb: (progress.bytes / 1e6).toFixed(1) };
+    const payload = { folder: forTerminal(progress.folder), mb: (progress.bytes / 1e6).toFixed(1) };
     if (shown && shown.folder === progress.folder) {
       shown.bar.setTotal(progress.total);
       shown.bar.update(progress.done, payload);

@@ -1,4 +1,5 @@
 import { failedAccountReport, type AccountReport, type Remote, type Runtime, type SyncAccount, type SyncFolder, type SyncTopology } from '../../api/index.js';
+import { jsonLine } from './json-line.js';
 import { ProgressBars } from './progress.js';
 import { exitCodeOf, formatSummary, summarize } from './summary.js';
 
@@ -34,6 +35,6 @@ export async function runAccounts(runtime: Runtime, topologies: readonly SyncTop
     }
   }
   const summary = summarize(reports, (performance.now() - started) / 1000, options.dryRun);
-  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(options.title, summary, options.outcome)}\n`);
+  process.stdout.write(options.json ? jsonLine(summary) : `${formatSummary(options.title, summary, options.outcome)}\n`);
   return exitCodeOf(summary);
 }

@@ -1,5 +1,5 @@
 import type { AccountReport, ReportedError, SkippedItem } from '../../api/index.js';
-import { ExitCode } from '../../api/index.js';
+import { ExitCode, forTerminal } from '../../api/index.js';
 
 /** The totals of one or more account runs: what `--json` prints. */
 export interface RunSummary {
@@ -99,7 +99,7 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-/** The final summary for people, like imapsync's. */
+/** The final summary for people, like imapsync's: no secret, and no control character from a server reaches the terminal. */
 export function formatSummary(title: string, summary: RunSummary, outcome: { complete: string; incomplete: string }): string {
   const rate = summary.seconds > 0 ? `, ${megabytes(summary.bytes / summary.seconds)}/s` : '';
   const lines = [
@@ -117,5 +117,5 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     `  result           ${summary.complete ? outcome.complete : outcome.incomplete}`,
   ];
   if (summary.planned) lines.push('', 'dry run: nothing was changed. Planned:', ...summary.planned.map((line) => `  ${line}`));
-  return lines.join('\n');
+  return lines.map(forTerminal).join('\n');
 }

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../api/errors.js';
 import type { Login } from './credentials.js';
+import { registerSecret } from '../output/secrets.js';
 import { toImapfwError } from './errors.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
@@ -38,6 +39,7 @@ export interface ConnectOptions {
 export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   const { server } = options;
   const account = describeServer(server);
+  registerSecret('accessToken' in options.login ? options.login.accessToken : options.login.password);
   const loopback = isLoopbackHost(server.host);
   // Loaded on first use: only the workers that talk IMAP pay for the import (~0.2 s).
   const { ImapFlow } = await import('imapflow');
@@ -65,12 +67,12 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     await client.connect();
   } catch (error) {
     client.close();
-    throw connectError(error, account, 'accessToken' in options.login ? options.login.accessToken : options.login.password);
+    throw connectError(error, account);
   }
   return client;
 }
 
-function connectError(error: unknown, account: string, secret: string): Error {
+function connectError(error: unknown, account: string): Error {
   const failure = error as { tlsFailed?: boolean; message?: string };
   if (failure?.tlsFailed && /STARTTLS/.test(failure.message ?? '')) {
     return new ConfigError(
@@ -78,8 +80,6 @@ function connectError(error: unknown, account: string, secret: string): Error {
         'Use imaps:// or set allowPlaintext: true',
     );
   }
-  const mapped = toImapfwError(error, { account, operation: 'connect' });
-  // Belt and braces: no server or socket message should carry it, but never let one through.
-  if (secret && mapped.message.includes(secret)) mapped.message = mapped.message.split(secret).join('***');
-  return mapped;
+  // toImapfwError quotes the server's answer without the password (registered as a secret before it was sent).
+  return toImapfwError(error, { account, operation: 'connect' });
 }

@@ -6,6 +6,7 @@ import {
   NetworkError,
   StoreError,
 } from '../../api/errors.js';
+import { withoutSecrets } from '../output/secrets.js';
 
 /** What was being done when an imapflow call failed, for the error message. */
 export interface ImapErrorContext {
@@ -60,7 +61,9 @@ interface ImapflowFailure {
 
 /**
  * Maps anything imapflow (or the socket under it) throws to one of our typed
- * errors. An ImapfwError passes through unchanged.
+ * errors. An ImapfwError passes through unchanged. The server's text is
+ * quoted without any secret this thread knows (a server may echo the
+ * password it was sent).
  *
  * - the server refused the login -> AuthError (never retried);
  * - refused / reset / timed out / closed connection -> NetworkError (retryable);
@@ -73,7 +76,8 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   const failure = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ImapflowFailure;
   const code = typeof failure.code === 'string' ? failure.code : '';
   const where = context.folder === undefined ? context.account : `"${context.folder}" on ${context.account}`;
-  const serverText = describeServerAnswer(failure);
+  const serverText = withoutSecrets(describeServerAnswer(failure));
+  const detail = withoutSecrets(failure.message ?? '');
 
   // imapflow's AuthenticationFailure sets `authenticationFailed`.
   if (failure.authenticationFailed) {
@@ -84,12 +88,12 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   }
   if (CERTIFICATE_CODE.test(code)) {
     return new ConfigError(
-      `TLS certificate of ${context.account} rejected (${code}: ${failure.message}); fix the server certificate or pass its CA in tls.ca`,
+      `TLS certificate of ${context.account} rejected (${code}: ${detail}); fix the server certificate or pass its CA in tls.ca`,
     );
   }
   if (NETWORK_CODES.has(code) || context.connectionLost) {
     return new NetworkError(
-      `connection to ${context.account} failed during ${context.operation} (${code || failure.message}); it will be retried`,
+      `connection to ${context.account} failed during ${context.operation} (${code || detail}); it will be retried`,
       { cause: error },
     );
   }
@@ -99,7 +103,7 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   if (code === 'ETHROTTLE') {
     return new StoreError(`${context.operation} in ${where} throttled by the server; try again later`, { cause: error, retryable: true });
   }
-  return new StoreError(`${context.operation} in ${where} failed: ${serverText || failure.message || 'unknown error'}`, { cause: error });
+  return new StoreError(`${context.operation} in ${where} failed: ${serverText || detail || 'unknown error'}`, { cause: error });
 }
 
 function describeServerAnswer(failure: ImapflowFailure): string {

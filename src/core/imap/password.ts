@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { ConfigError } from '../../api/errors.js';
+import { registerSecret } from '../output/secrets.js';
 
 /**
  * Where the password comes from:
@@ -27,8 +28,25 @@ export function isOAuth2Source(source: PasswordSource): source is { oauth2Comman
   return 'oauth2Command' in source || 'oauth2' in source;
 }
 
-/** Reads the password for `account` (user@host, used in prompts and error messages only). */
+/** Reads the password for `account` (user@host, used in prompts and error messages only), and registers it as a secret of every output. */
 export async function readPassword(source: PasswordSource, account: string): Promise<string> {
+  const password = await passwordOf(source, account);
+  registerSecret(password);
+  return password;
+}
+
+/**
+ * Registers the passwords that `sources` give without running or asking
+ * anything (a value, a set environment variable) as secrets, and returns
+ * them: the main thread calls it before any worker starts.
+ */
+export function registerKnownPasswords(sources: readonly PasswordSource[]): string[] {
+  const known = sources.flatMap((source) => ('value' in source ? [source.value] : 'env' in source && process.env[source.env] ? [process.env[source.env]!] : []));
+  known.forEach(registerSecret);
+  return known;
+}
+
+async function passwordOf(source: PasswordSource, account: string): Promise<string> {
   if ('value' in source) {
     if (typeof source.value !== 'string' || source.value === '') throw new ConfigError(`password.value for ${account} is empty`);
     return source.value;

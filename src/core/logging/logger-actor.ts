@@ -2,24 +2,28 @@ import { createRequire } from 'node:module';
 import type { MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import { REDACTED } from './redact.js';
+import { printable } from '../output/printable.js';
+import { registerSecret, withoutSecrets } from '../output/secrets.js';
 
 export interface LoggerActorOptions {
   /** Human-readable output (a TTY); JSON lines otherwise. */
   pretty: boolean;
   /** File to write to; standard error when absent. */
   file?: string;
-  /** Secret values to blank out of every line, whatever key carried them (e.g. a password read at start). */
+  /** Secret values to blank out of every line, whatever key carried them (e.g. a password read at start); registered as secrets of every output. */
   secrets?: string[];
 }
 
 /**
  * The logger worker: receives JSON log lines from every worker's log port
- * and writes them, pretty on a TTY, JSON lines otherwise.
+ * and writes them, pretty on a TTY, JSON lines otherwise. Every known secret
+ * is redacted from every line, whichever worker wrote it (the workers redact
+ * what they know too); on a terminal, control characters in the values (a
+ * folder name, a server's answer) are shown escaped, never sent to it.
  */
 export class LoggerActor {
   private readonly out: { write(line: string): unknown; flushSync?(): void };
-  private readonly secrets: string[];
+  private readonly pretty: boolean;
 
   constructor(options: LoggerActorOptions) {
     const fd = options.file ? undefined : 2;
@@ -29,7 +33,8 @@ export class LoggerActor {
     this.out = options.pretty
       ? pretty()({ destination, colorize: !options.file, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', messageFormat: '[{worker}] {msg}' })
       : destination;
-    this.secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+    this.pretty = options.pretty;
+    for (const secret of options.secrets ?? []) registerSecret(secret);
   }
 
   attachLogPort(port: MessagePort): void {
@@ -46,8 +51,22 @@ export class LoggerActor {
   }
 
   private write(line: string): void {
-    let clean = line.endsWith('\n') ? line : `${line}\n`;
-    for (const secret of this.secrets) clean = clean.split(secret).join(REDACTED);
-    this.out.write(clean);
+    const clean = withoutSecrets(line.endsWith('\n') ? line : `${line}\n`);
+    this.out.write(this.pretty ? terminalSafe(clean) : clean);
+  }
+}
+
+/** A JSON log line whose strings (keys too) cannot act on a terminal once pino-pretty prints them; stack traces keep their line breaks. */
+function terminalSafe(line: string): string {
+  const escape = (value: unknown, key?: string): unknown => {
+    if (typeof value === 'string') return printable(value, { newlines: key === 'stack' });
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) return value.map((item) => escape(item));
+    return Object.fromEntries(Object.entries(value).map(([k, item]) => [printable(k), escape(item, k)]));
+  };
+  try {
+    return `${JSON.stringify(escape(JSON.parse(line)))}\n`;
+  } catch {
+    return `${printable(line.trimEnd())}\n`;
   }
 }

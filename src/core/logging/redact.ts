@@ -1,7 +1,8 @@
-/** Keys whose values never reach a log line, at any depth. */
+/** Keys whose values never reach a log line, at any depth (known secret values are redacted from the whole line as well: see output/secrets.ts). */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|credential|apikey/i;
 
-export const REDACTED = '[redacted]';
+import { REDACTED } from '../output/secrets.js';
+
 
 /** A copy of a log record with every secret-looking value replaced. */
 export function redactSecrets<T>(value: T, depth = 0): T {

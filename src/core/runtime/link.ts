@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { withoutSecrets } from '../output/secrets.js';
 
 /** What a worker reports to the main thread over its error link. */
 export interface ErrorRecord {
@@ -21,6 +22,7 @@ export type MainToWorker =
   /** A peer restarted: here is this worker's new end of channel `channel`. */
   | { type: 'rebind'; channel: string; kind: 'rpc' | 'log'; role: 'client' | 'server'; port: MessagePort };
 
+/** The record of `error`, with every secret this thread knows redacted. */
 export function errorRecord(worker: string, kind: ErrorRecord['kind'], error: unknown): ErrorRecord {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -28,12 +30,12 @@ export function errorRecord(worker: string, kind: ErrorRecord['kind'], error: un
       worker,
       kind,
       name: error.name,
-      message: error.message,
+      message: withoutSecrets(error.message),
       ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
-      ...(error.stack ? { stack: error.stack } : {}),
+      ...(error.stack ? { stack: withoutSecrets(error.stack) } : {}),
     };
   }
-  return { worker, kind, name: 'Error', message: String(error) };
+  return { worker, kind, name: 'Error', message: withoutSecrets(String(error)) };
 }
 
 /** One line a user can act on: which worker, what failed. */

@@ -2,12 +2,15 @@ import * as Comlink from 'comlink';
 import type { MessagePort } from 'node:worker_threads';
 import { rebuildError } from '../../api/error-registry.js';
 import { RuntimeError } from '../../api/errors.js';
+import { withoutSecrets } from '../output/secrets.js';
 import { nodeEndpoint } from './node-endpoint.js';
 
 /**
  * comlink carries only name/message/stack of a thrown error; this handler
- * keeps `code`, `retryable` and the typed class across threads. It is
- * registered in every thread that imports this module.
+ * keeps `code`, `retryable` and the typed class across threads, with every
+ * secret this thread knows redacted from its texts (the thread that read a
+ * password is the one whose errors may quote it). It is registered in every
+ * thread that imports this module.
  */
 Comlink.transferHandlers.set('throw', {
   // comlink marks thrown values with a symbol it does not export.
@@ -16,9 +19,11 @@ Comlink.transferHandlers.set('throw', {
   serialize({ value }: { value: unknown }) {
     const error = value instanceof Error ? value : new Error(String(value));
     const extra = Object.fromEntries(
-      Object.entries(error).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v)),
+      Object.entries(error)
+        .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+        .map(([k, v]) => [k, typeof v === 'string' ? withoutSecrets(v) : v]),
     );
-    return [{ name: error.name, message: error.message, stack: error.stack, extra }, []];
+    return [{ name: error.name, message: withoutSecrets(error.message), stack: error.stack === undefined ? undefined : withoutSecrets(error.stack), extra }, []];
   },
   deserialize(serialized: { name: string; message: string; stack?: string; extra: Record<string, unknown> }) {
     throw rebuildError(serialized);

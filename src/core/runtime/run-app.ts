@@ -1,6 +1,7 @@
 import type { AppDefinition } from '../../api/app.js';
 import { exitCodeFor, ExitCode } from '../../api/exit-codes.js';
 import { ConfigError } from '../../api/errors.js';
+import { forTerminal } from '../output/for-terminal.js';
 import { Runtime } from './runtime.js';
 import type { SupervisorPolicy } from './supervisor.js';
 
@@ -33,7 +34,7 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   try {
     args = app.parseArgs ? await app.parseArgs(argv) : argv;
   } catch (error) {
-    process.stderr.write(`imapfw ${app.name}: ${(error as Error).message}\n`);
+    process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
   }
   const runtime = new Runtime({ appModule: moduleUrl, ...(policy ? { policy } : {}) });
@@ -56,7 +57,7 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
     return await Promise.race([runtime.guard(app.run(runtime, args)), interrupted]);
   } catch (error) {
     if (signalled !== undefined) return signalled;
-    process.stderr.write(`imapfw ${app.name}: ${(error as Error).message}\n`);
+    process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
   } finally {
     await stop();

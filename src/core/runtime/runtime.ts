@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RuntimeError } from '../../api/errors.js';
 import { workerLogger } from '../logging/worker-logger.js';
+import { listenForSecrets } from '../output/secrets.js';
 import type { WorkerManager } from './managers.js';
 import { connect, type Remote } from './rpc.js';
 import { Supervisor, type SupervisorPolicy } from './supervisor.js';
@@ -27,6 +28,7 @@ export class Runtime {
   private started = false;
 
   constructor(options: RuntimeOptions) {
+    listenForSecrets();
     this.supervisor = new Supervisor(this.topology, options.appModule, options.policy);
     this.supervisor.onMainRebind = (channel, port) => this.remotes.set(channel, connect(port));
     this.supervisor.onRecord = (record) => this.logger.error({ failure: record }, `worker "${record.worker}" failed: ${record.message}`);

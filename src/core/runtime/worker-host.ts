@@ -7,6 +7,7 @@ import { errorRecord, type MainToWorker, type WorkerToMain } from './link.js';
 import { connect, serve, type Remote } from './rpc.js';
 import type { ActorDeclaration } from './topology.js';
 import { workerLogger } from '../logging/worker-logger.js';
+import { listenForSecrets } from '../output/secrets.js';
 
 /** One end of a channel handed to an actor at start. */
 export interface PortBinding {
@@ -43,6 +44,7 @@ interface Lifecycle {
  */
 export async function hostActor(init: WorkerInit): Promise<void> {
   const { actor, link } = init;
+  listenForSecrets();
   const post = (message: WorkerToMain) => link.postMessage(message);
   const clients = new Map<string, Remote<unknown>>();
   const openPorts = new Set<MessagePort>([link]);
