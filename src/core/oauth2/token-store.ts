@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, ConfigError } from '../../api/errors.js';
 import { accountFileName, defaultStateDir } from '../state/paths.js';
 import type { ProviderSettings } from './providers.js';
+import { registerSecret } from '../output/secrets.js';
 
 /** What `imapfw login` leaves in the state directory for one address (file mode 0600). */
 export interface StoredLogin {
@@ -33,6 +34,7 @@ export function readLogin(path: string, address: string): StoredLogin {
   try {
     const login = JSON.parse(text) as StoredLogin;
     if (typeof login.refreshToken !== 'string' || typeof login.settings?.clientId !== 'string') throw new Error('fields missing');
+    for (const secret of [login.refreshToken, login.accessToken, login.settings.clientSecret]) if (secret) registerSecret(secret);
     return login;
   } catch {
     throw new AuthError(`the OAuth2 login ${path} is damaged; run \`imapfw login --user ${address} --provider ...\` again`);

@@ -1,4 +1,5 @@
 import { AuthError, NetworkError } from '../../api/errors.js';
+import { registerSecret } from '../output/secrets.js';
 import { clientConfiguration, type ProviderSettings } from './providers.js';
 import { loginPath, readLogin, withLoginLock, writeLogin, type StoredLogin } from './token-store.js';
 
@@ -50,6 +51,8 @@ async function refresh(login: StoredLogin, stateDir: string | undefined): Promis
 export function tokensOf(answer: { access_token: string; refresh_token?: string; expiresIn(): number | undefined }, previousRefreshToken?: string): { accessToken: string; expiresAt: number; refreshToken: string } {
   const refreshToken = answer.refresh_token ?? previousRefreshToken;
   if (!refreshToken) throw new AuthError('the provider gave no refresh token; ask for offline access (the offline_access scope, or access_type=offline)');
+  registerSecret(answer.access_token);
+  registerSecret(refreshToken);
   // Without expires_in, assume the common hour.
   return { accessToken: answer.access_token, expiresAt: Date.now() + (answer.expiresIn() ?? 3600) * 1000, refreshToken };
 }
