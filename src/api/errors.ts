@@ -29,6 +29,13 @@ export class NetworkError extends ImapfwError {
   }
 }
 
+/**
+ * A call on a connection moved no byte, or too few, within its deadline
+ * (`--timeout`): the connection was closed. Retried once (a reconnect can
+ * help); a server that stalls twice is given up for the run.
+ */
+export class StallError extends NetworkError {}
+
 /** A folder named in a request does not exist (e.g. deleted between LIST and SELECT). */
 export class FolderNotFoundError extends ImapfwError {
   constructor(readonly folder: string, options: { cause?: unknown } = {}) {

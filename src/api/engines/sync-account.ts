@@ -202,18 +202,23 @@ export class SyncAccount {
     if (pair) await this.state.removeFolderPair(pair.id);
   }
 
-  /** Runs the folder pairs on the engines, each engine taking the next folder when it is done. */
+  /**
+   * Runs the folder pairs on the engines, each engine taking the next folder
+   * when it is done. A refused login, or a server that could not be reached
+   * or stopped answering (after the retries), ends the run: the next folders
+   * would only wait for the same failure.
+   */
   private async syncAll(pairs: FolderPairNames[], report: AccountReport): Promise<void> {
     const queue = [...pairs];
-    let authFailed = false;
+    let stopped = false;
     const work = async (engineName: string) => {
       const engine = this.context.peer<SyncFolder>(engineName);
-      for (let next = queue.shift(); next && !authFailed; next = queue.shift()) {
+      for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
         try {
           report.folders.push(await engine.run(next));
         } catch (error) {
           const failure = reportError(error, next.left);
-          if (failure.code === 'EAUTH') authFailed = true;
+          if (failure.code === 'EAUTH' || failure.code === 'ENETWORK') stopped = true;
           report.folders.push({ ...emptyFolderReport(next.left, next.right), errors: [failure] });
         }
       }

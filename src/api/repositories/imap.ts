@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ActorContext } from '../app.js';
-import { AuthError, NetworkError, ReadOnlyError, StoreError } from '../errors.js';
+import { AuthError, NetworkError, ReadOnlyError, StallError, StoreError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
@@ -14,6 +14,7 @@ import type {
 } from '../types.js';
 import { appendMessages, findNewUids } from '../../core/imap/append.js';
 import { connectImap } from '../../core/imap/connect.js';
+import { CallDeadline, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_TIMEOUT_MS, describeStall, type DeadlineOptions, type Stall } from '../../core/imap/deadline.js';
 import { toImapfwError } from '../../core/imap/errors.js';
 import { flagList, toMillis } from '../../core/imap/fields.js';
 import { canonicalFolderName, serverFolderPath, type FolderLayout } from '../../core/imap/folder-names.js';
@@ -40,6 +41,15 @@ export interface ImapRepositoryOptions {
   /** imapflow logs its commands here too (passwords masked) as `component: 'imapflow'`. */
   logger?: Logger;
   connectTimeoutMs?: number;
+  /**
+   * A call that moves no byte for this long (default 60 s, `--timeout`), or
+   * fewer than `minBytesPerSecond` on average over that long, is given up:
+   * the connection is closed and the call fails with a StallError. Calls that
+   * move many bytes get as long as they keep moving them.
+   */
+  timeoutMs?: number;
+  /** Default 512 bytes/s: a server dribbling a byte every few seconds never ends a call otherwise. */
+  minBytesPerSecond?: number;
 }
 
 /**
@@ -69,6 +79,7 @@ export class ImapRepository implements Repository {
   /** A refused login is final for this instance: no second attempt with the same password. */
   private authFailure: AuthError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly deadline: DeadlineOptions;
 
   /** `context` is given when the repository runs as an actor: its logger is used unless `options.logger` is set. */
   constructor(protected readonly options: ImapRepositoryOptions, context?: Pick<ActorContext, 'logger'>) {
@@ -77,6 +88,7 @@ export class ImapRepository implements Repository {
     this.readOnly = options.readOnly === true;
     this.imapflowLogger = options.logger ?? context?.logger;
     this.log = this.imapflowLogger?.child({ component: 'imap', account: this.account });
+    this.deadline = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND };
   }
 
   /** Which server folders listFolders reports; `name` is canonical, before nameTrans. */
@@ -264,8 +276,8 @@ export class ImapRepository implements Repository {
     session.close();
   }
 
-  /** The connection, opened (or reopened after a drop) on demand. */
-  protected async connection(): Promise<ImapFlow> {
+  /** The connection, opened (or reopened after a drop) on demand; `deadline` watches the greeting and login. */
+  protected async connection(deadline?: CallDeadline): Promise<ImapFlow> {
     if (this.authFailure) throw this.authFailure;
     if (this.session?.usable) return this.session;
     this.session?.close();
@@ -274,12 +286,12 @@ export class ImapRepository implements Repository {
     try {
       const login = await this.credentials.login();
       try {
-        this.session = await this.connect(login);
+        this.session = await this.connect(login, deadline);
       } catch (error) {
         // An access token may be refused before our clock says it expired (revoked, the server's clock): one more try with a fresh one.
         if (!(error instanceof AuthError) || !('accessToken' in login)) throw error;
         this.log?.info('the server refused the OAuth2 access token; logging in again with a fresh one');
-        this.session = await this.connect(await this.credentials.login(login.accessToken));
+        this.session = await this.connect(await this.credentials.login(login.accessToken), deadline);
       }
     } catch (error) {
       if (error instanceof AuthError) this.authFailure = refusedLogin(error, this.credentials);
@@ -288,7 +300,7 @@ export class ImapRepository implements Repository {
     return this.session;
   }
 
-  private connect(login: Login): Promise<ImapFlow> {
+  private connect(login: Login, deadline?: CallDeadline): Promise<ImapFlow> {
     return connectImap({
       server: this.server,
       login,
@@ -296,6 +308,9 @@ export class ImapRepository implements Repository {
       ...(this.options.tls ? { tls: this.options.tls } : {}),
       ...(this.imapflowLogger ? { logger: this.imapflowLogger } : {}),
       ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
+      // imapflow's own inactivity timer stays as a backstop, well behind the deadline.
+      socketTimeoutMs: 2 * this.deadline.timeoutMs,
+      ...(deadline ? { onClient: (client: ImapFlow) => deadline.attach(client) } : {}),
     });
   }
 
@@ -310,24 +325,43 @@ export class ImapRepository implements Repository {
     return serverFolderPath(this.nameTransBack(folder), folderLayout(client));
   }
 
-  /** Runs `work` after the calls before it, on a live connection, with errors typed. */
+  /**
+   * Runs `work` after the calls before it, on a live connection, under a
+   * deadline (see CallDeadline), with errors typed. A connection that failed
+   * or stalled is closed: the next call opens a new one.
+   */
   private run<T>(operation: string, folder: string | undefined, work: (client: ImapFlow) => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
-      const client = await this.connection();
+      const deadline = new CallDeadline(this.deadline, (stall) => this.log?.warn({ operation, folder, ...stall }, 'imap call stalled; closing the connection'));
+      let client: ImapFlow | undefined;
       try {
+        client = await this.connection(deadline);
+        deadline.attach(client);
         return await work(client);
       } catch (error) {
-        const mapped = toImapfwError(error, { account: this.account, operation, ...(folder !== undefined ? { folder } : {}), connectionLost: !client.usable });
-        if (mapped instanceof NetworkError) {
+        const context = { account: this.account, operation, ...(folder !== undefined ? { folder } : {}), connectionLost: client !== undefined && !client.usable };
+        const mapped = deadline.stall ? this.stallError(deadline.stall, operation, folder, error) : toImapfwError(error, context);
+        if (mapped instanceof NetworkError && client) {
           this.log?.warn({ err: mapped }, 'imap connection lost; the next call reconnects');
           if (this.session === client) this.session = undefined;
           client.close();
         }
         throw mapped;
+      } finally {
+        deadline.stop();
       }
     });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  private stallError(stall: Stall, operation: string, folder: string | undefined, cause: unknown): StallError {
+    const where = folder === undefined ? this.account : `"${folder}" on ${this.account}`;
+    return new StallError(
+      `${operation} in ${where} stalled, ${describeStall(stall)}; the connection was closed. ` +
+        `Run again later; if the server is only slow, raise --timeout (now ${Math.round(this.deadline.timeoutMs / 1000)} s)`,
+      { cause },
+    );
   }
 
   private refuseIfReadOnly(operation: string): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
-import { appCommand, positiveInteger } from '../../contrib/cli/command.js';
+import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 
 /** One account to migrate: from the command line, or a line of the --batch CSV. */
@@ -31,6 +31,8 @@ export interface MigrateArgs {
   stateDir?: string;
   json: boolean;
   allowPlaintext: boolean;
+  /** `--timeout` in ms (ImapRepositoryOptions.timeoutMs). */
+  timeoutMs: number;
   logLevel: string;
   backend: Backend;
 }
@@ -68,6 +70,7 @@ interface Flags {
   parallel: number;
   results?: string;
   allowPlaintext?: boolean;
+  timeout: number;
   logLevel?: string;
   backend: string;
 }
@@ -106,6 +109,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--parallel <n>', 'with --batch: accounts migrated at once', positiveInteger, 2)
     .option('--results <file>', 'with --batch: one JSON line per account (default: next to the CSV, .results.jsonl)')
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
+    .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
     .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
   command.parse(argv, { from: 'user' });
@@ -180,6 +184,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
     json: flags.json === true,
     allowPlaintext: flags.allowPlaintext === true,
+    timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY || flags.batch ? 'warn' : 'info'),
     backend: flags.backend as Backend,
   };

@@ -24,8 +24,8 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
   return declareSyncTopology(runtime, {
     prefix,
     connections: args.maxConnections,
-    left: { key: 'imap', options: { url: account.from, password: account.fromPassword, readOnly: !args.deleteSource, allowPlaintext: args.allowPlaintext } },
-    right: { key: 'imap', options: { url: account.to, password: account.toPassword, readOnly: args.dryRun, allowPlaintext: args.allowPlaintext } },
+    left: { key: 'imap', options: { url: account.from, password: account.fromPassword, readOnly: !args.deleteSource, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
+    right: { key: 'imap', options: { url: account.to, password: account.toPassword, readOnly: args.dryRun, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
     state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), ...stateBackend } },
     engine: { key: 'engine', options: engine },
     account: {

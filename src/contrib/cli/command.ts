@@ -20,3 +20,11 @@ export function positiveInteger(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`expected a whole number of at least 1, got "${value}"`);
   return n;
 }
+
+/** `--timeout SECONDS`, shared by every app that talks to a server (ImapRepositoryOptions.timeoutMs). */
+export const timeoutOption = [
+  '--timeout <seconds>',
+  'give up a server command that moves no data (or only a trickle) for this many seconds; the run then ends with exit code 4',
+  positiveInteger,
+  60,
+] as const;

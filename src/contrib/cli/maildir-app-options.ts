@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
-import { positiveInteger } from './command.js';
+import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 
 /** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
@@ -24,6 +24,7 @@ export interface MaildirAppFlags {
   fsync: boolean;
   rebuildState?: boolean;
   allowPlaintext?: boolean;
+  timeout: number;
   logLevel?: string;
   backend: string;
 }
@@ -36,6 +37,8 @@ export interface MaildirAppRun {
   json: boolean;
   fsync: boolean;
   rebuildState: boolean;
+  /** `--timeout` in ms: how long a server may stop moving bytes before the call is given up. */
+  timeoutMs: number;
   logLevel: string;
   backend: Backend;
 }
@@ -63,6 +66,7 @@ export function runOptions(command: Command): Command {
     .option('--json', 'print one JSON summary on standard output')
     .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
+    .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
     .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
 }
@@ -78,6 +82,7 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
     json: flags.json === true,
     fsync: flags.fsync,
     rebuildState: flags.rebuildState === true,
+    timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
     backend: flags.backend as Backend,
   };

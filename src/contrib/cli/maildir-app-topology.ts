@@ -22,7 +22,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
   return declareSyncTopology(runtime, {
     prefix: run.accounts.length > 1 ? `${account.name}/` : '',
     connections: run.maxConnections,
-    left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext } },
+    left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext, timeoutMs: run.timeoutMs } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun } },

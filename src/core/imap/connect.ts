@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../api/errors.js';
 import type { Login } from './credentials.js';
 import { registerSecret } from '../output/secrets.js';
+import { sliceLargeWrites } from './deadline.js';
 import { toImapfwError } from './errors.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
@@ -15,6 +16,10 @@ export interface ConnectOptions {
   tls?: { rejectUnauthorized?: boolean; ca?: string };
   logger?: Logger;
   connectTimeoutMs?: number;
+  /** imapflow's own inactivity timer, a backstop behind the repository's deadline (default: imapflow's 5 minutes). */
+  socketTimeoutMs?: number;
+  /** Called with the client before it connects, so a deadline can watch the greeting and the login too. */
+  onClient?: (client: ImapFlow) => void;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
     logger: options.logger ? options.logger.child({ component: 'imapflow' }) : false,
     connectionTimeout: options.connectTimeoutMs ?? 30_000,
+    ...(options.socketTimeoutMs !== undefined ? { socketTimeout: options.socketTimeoutMs } : {}),
     // QRESYNC makes the server report expunges as VANISHED (UIDs), which incremental scans rely on.
     qresync: true,
     // No IDLE between a caller's commands: each repository call is a short burst of commands.
@@ -63,12 +69,14 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   // After connect() an error is emitted (once) instead of thrown; without a
   // listener it would crash the process. The next call sees `usable === false` and reconnects.
   client.on('error', (error: unknown) => options.logger?.debug({ err: error, account }, 'imap connection error'));
+  options.onClient?.(client);
   try {
     await client.connect();
   } catch (error) {
     client.close();
     throw connectError(error, account);
   }
+  sliceLargeWrites(client);
   return client;
 }
 
