@@ -64,6 +64,17 @@ export class StoreError extends ImapfwError {
   }
 }
 
+/**
+ * A message too large for the store: the server refused it (NO [TOOBIG], or
+ * a NO/BAD that says so) or it is above a limit the server announced
+ * (APPENDLIMIT). Trying again cannot help; the message is skipped.
+ */
+export class TooBigError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ETOOBIG', message, options);
+  }
+}
+
 /** Another run holds the account's state. */
 export class StateLockedError extends ImapfwError {
   constructor(readonly path: string, readonly holder: string) {

@@ -5,6 +5,7 @@ import {
   ImapfwError,
   NetworkError,
   StoreError,
+  TooBigError,
 } from '../../api/errors.js';
 import { withoutSecrets } from '../output/secrets.js';
 
@@ -44,6 +45,9 @@ const NETWORK_CODES = new Set([
   'ETIMEOUT',
 ]);
 
+/** How servers without [TOOBIG] word a refused literal ("Literal too large", "message size exceeds limit"). */
+const TOO_BIG_TEXT = /too (large|big)|exceeds?\b.*\b(size|limit)|size limit|maximum (message )?size/i;
+
 /** Node's codes for a certificate that failed verification. */
 const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_/;
 
@@ -54,6 +58,8 @@ interface ImapflowFailure {
   tlsFailed?: boolean;
   mailboxMissing?: boolean;
   serverResponseCode?: string;
+  /** 'NO' or 'BAD' when the server answered the command (imapflow sets it from the tagged response). */
+  responseStatus?: string;
   responseText?: string;
   /** The server's answer as text (imapflow rewrites the parsed response into a string). */
   response?: unknown;
@@ -66,6 +72,8 @@ interface ImapflowFailure {
  * password it was sent).
  *
  * - the server refused the login -> AuthError (never retried);
+ * - a message too large (NO [TOOBIG], a NO/BAD saying so, our own literal
+ *   limit) -> TooBigError, even when the server then closed the connection;
  * - refused / reset / timed out / closed connection -> NetworkError (retryable);
  * - the folder does not exist -> FolderNotFoundError;
  * - a certificate that fails verification -> ConfigError (needs `tls.ca` or a fixed server);
@@ -91,7 +99,14 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
       `TLS certificate of ${context.account} rejected (${code}: ${detail}); fix the server certificate or pass its CA in tls.ca`,
     );
   }
-  if (NETWORK_CODES.has(code) || context.connectionLost) {
+  // The server answered the command: its answer is the cause, even if it closed the connection after it.
+  const answered = failure.responseStatus === 'NO' || failure.responseStatus === 'BAD';
+  if (failure.serverResponseCode === 'TOOBIG' || code === 'LiteralTooLarge' || (answered && TOO_BIG_TEXT.test(serverText))) {
+    return new TooBigError(`${context.operation} in ${where}: message too large for the server (${serverText || failure.message}); it is skipped, and trying again will not help`, {
+      cause: error,
+    });
+  }
+  if (NETWORK_CODES.has(code) || (context.connectionLost && !answered)) {
     return new NetworkError(
       `connection to ${context.account} failed during ${context.operation} (${code || detail}); it will be retried`,
       { cause: error },
