@@ -10,6 +10,8 @@ import {
   nilBody,
   omitRows,
   uidAbove32Bits,
+  unsolicitedFlags,
+  withoutUidNext,
   withoutUidValidity,
 } from '../support/scripted-imap/misbehaviours.js';
 import { startScriptedImap, type ScriptedImapServer } from '../support/scripted-imap/index.js';
@@ -100,5 +102,26 @@ describe('scripted listing misbehaviours', () => {
     const { rows } = await listInbox({ uid: true, size: true, source: true });
     expect(rows.map((r) => r.size)).toEqual([1024, 1024, 1024]);
     expect(rows.map((r) => r.source!.length)).toEqual([1, 2, 3].map((n) => message(n).length));
+  });
+
+  it('an unsolicited FETCH with only UID and FLAGS comes amid the listing: imapflow hands it over as a row of its own', async () => {
+    server.script.on('UID FETCH', unsolicitedFlags({ withUid: true, which: (_row, i) => i === 0 }));
+    const { rows } = await listInbox();
+    expect(rows.map((r) => [r.seq, r.uid, r.size])).toEqual([
+      [1, 1, message(1).length],
+      [1, 1, undefined],
+      [2, 2, message(2).length],
+      [3, 3, message(3).length],
+    ]);
+  });
+
+  it('SELECT and STATUS without UIDNEXT', async () => {
+    server.script.on(/^(SELECT|EXAMINE|STATUS)$/, withoutUidNext());
+    client = await imapflowOn(server);
+    const status = await client.status('INBOX', { uidNext: true, messages: true });
+    expect(status).toMatchObject({ messages: 3 });
+    expect(status && status.uidNext).toBeUndefined();
+    const mailbox = await client.mailboxOpen('INBOX');
+    expect(mailbox.uidNext).toBeFalsy();
   });
 });

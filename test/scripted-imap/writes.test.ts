@@ -67,6 +67,13 @@ describe('scripted write misbehaviours', () => {
     expect(server.account.get('INBOX').messages.map((m) => m.uid)).toEqual([1, 2, 3]);
   });
 
+  it('wrong APPENDUID: UID and UIDVALIDITY swapped', async () => {
+    server.script.on('APPEND', wrongAppendUid('swapped'));
+    client = await imapflowOn(server);
+    const answer = await client.append('INBOX', crlf(1));
+    expect(answer && answer.uid).toBe(server.account.get('INBOX').uidValidity);
+  });
+
   it('wrong APPENDUID: another UIDVALIDITY', async () => {
     server.script.on('APPEND', wrongAppendUid('other-validity'));
     client = await imapflowOn(server);

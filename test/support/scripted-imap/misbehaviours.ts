@@ -110,6 +110,34 @@ export const omitUntagged =
 /** SELECT/EXAMINE without the UIDVALIDITY response code. */
 export const withoutUidValidity = (): Hook => omitUntagged(/^\* OK \[UIDVALIDITY /);
 
+/**
+ * After each selected row, an unsolicited FETCH for the same message with
+ * only its flags (as Gmail sends when flags change during a listing; with
+ * `withUid` it carries the UID too, as RFC 7162 wants with CONDSTORE).
+ */
+export const unsolicitedFlags =
+  (options: { withUid?: boolean; which?: (row: FetchRow, index: number) => boolean } = {}): Hook =>
+  (ctx, next) => {
+    let index = 0;
+    ctx.mapFetch((row) => {
+      if (!(options.which ?? (() => true))(row, index++)) return row;
+      const pick = (name: string) => row.items.filter((item) => item.name === name);
+      const flags = pick('FLAGS').length ? pick('FLAGS') : [{ name: 'FLAGS', value: '(\\Seen)' }];
+      return [row, { seq: row.seq, items: [...(options.withUid ? pick('UID') : []), ...flags] }];
+    });
+    return next();
+  };
+
+/** SELECT/EXAMINE without UIDNEXT (Winmail Pro), and STATUS answering without it (mail.163.com). */
+export const withoutUidNext = (): Hook => (ctx, next) => {
+  ctx.mapUntagged((bytes) => {
+    const text = bytes.toString('latin1');
+    if (/^\* OK \[UIDNEXT /.test(text)) return null;
+    return /^\* STATUS /.test(text) ? Buffer.from(text.replace(/ ?UIDNEXT \d+/, '').replace('( ', '('), 'latin1') : bytes;
+  });
+  return next();
+};
+
 /** SELECT says `exists(real)` messages exist. */
 export const claimExists =
   (exists: (real: number) => number): Hook =>
@@ -135,9 +163,10 @@ export const appendNotStored = (): Hook => (ctx) => {
 /**
  * APPEND stores the message but answers a wrong APPENDUID:
  * 'repeat' the first UID it answered, 'below' a UID already in use (the one
- * before), 'other-validity' the right UID under another UIDVALIDITY.
+ * before), 'other-validity' the right UID under another UIDVALIDITY,
+ * 'swapped' UID and UIDVALIDITY in each other's place (DavMail did).
  */
-export const wrongAppendUid = (kind: 'repeat' | 'below' | 'other-validity'): Hook => {
+export const wrongAppendUid = (kind: 'repeat' | 'below' | 'other-validity' | 'swapped'): Hook => {
   let first: number | undefined;
   return async (ctx, next) => {
     await next();
@@ -146,7 +175,12 @@ export const wrongAppendUid = (kind: 'repeat' | 'below' | 'other-validity'): Hoo
     const validity = Number(m[1]);
     const uid = Number(m[2]);
     first ??= uid;
-    const wrong = kind === 'repeat' ? `${validity} ${first}` : kind === 'below' ? `${validity} ${Math.max(1, uid - 1)}` : `${validity + 1} ${uid}`;
+    const wrong = {
+      repeat: `${validity} ${first}`,
+      below: `${validity} ${Math.max(1, uid - 1)}`,
+      'other-validity': `${validity + 1} ${uid}`,
+      swapped: `${uid} ${validity}`,
+    }[kind];
     ctx.reply = { ...ctx.reply, code: `APPENDUID ${wrong}` };
   };
 };
