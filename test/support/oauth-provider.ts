@@ -22,6 +22,8 @@ export interface OAuthProvider {
   introspectionUrl: string;
   /** Lifetime of the access tokens issued from now on. */
   accessTokenTtl: number;
+  /** Lifetimes for the tokens of some clients (by client_id), over accessTokenTtl. */
+  clientTtl: Map<string, number>;
   /** Every access token and refresh token issued so far (to look for them in outputs). */
   issued(): { accessTokens: string[]; refreshTokens: string[] };
   /** Grants (authorization_code, refresh_token, urn:…:device_code) answered so far, in order. */
@@ -48,6 +50,7 @@ export async function startOAuthProvider(options: OAuthProviderOptions = {}): Pr
   const grants: string[] = [];
   const introspections = { active: 0, refused: 0 };
   let ttl = options.accessTokenTtl ?? 3600;
+  const clientTtl = new Map<string, number>();
 
   service.on('beforeAuthorizeRedirect', (redirect: { url: URL }, req: IncomingMessage) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
@@ -75,13 +78,14 @@ export async function startOAuthProvider(options: OAuthProviderOptions = {}): Pr
 
   /** A token answer for `user`: a signed JWT access token and ID token, a fresh refresh token. */
   async function issue(user: string, clientId: string): Promise<Record<string, unknown>> {
+    const lifetime = clientTtl.get(clientId) ?? ttl;
     const build = (claims: Record<string, unknown>) =>
-      issuer.buildToken({ expiresIn: ttl, scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: user, email: user, ...claims }) });
+      issuer.buildToken({ expiresIn: lifetime, scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: user, email: user, ...claims }) });
     const accessToken = await build({ scope: 'mail' });
     const refreshToken = randomUUID();
-    accessTokens.set(accessToken, { user, expiresAt: Date.now() + ttl * 1000 });
+    accessTokens.set(accessToken, { user, expiresAt: Date.now() + lifetime * 1000 });
     refreshTokens.set(refreshToken, { user, revoked: false });
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, refresh_token: refreshToken, id_token: await build({ aud: clientId }), scope: 'mail' };
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken, id_token: await build({ aud: clientId }), scope: 'mail' };
   }
 
   const server = http.createServer((req, res) => {
@@ -167,6 +171,7 @@ export async function startOAuthProvider(options: OAuthProviderOptions = {}): Pr
     set accessTokenTtl(seconds: number) {
       ttl = seconds;
     },
+    clientTtl,
     issued: () => ({ accessTokens: [...accessTokens.keys()], refreshTokens: [...refreshTokens.keys()] }),
     grants,
     introspections,
