@@ -75,6 +75,27 @@ export class TooBigError extends ImapfwError {
   }
 }
 
+/**
+ * The provider asks to slow down (Microsoft's "Request is throttled", Gmail's
+ * [THROTTLED]). Retryable: after `waitMs` when the server said how long.
+ */
+export class ThrottledError extends ImapfwError {
+  constructor(message: string, readonly waitMs?: number, options: { cause?: unknown } = {}) {
+    super('ETHROTTLED', message, { ...options, retryable: true });
+  }
+}
+
+/**
+ * A limit of the provider over a day (Gmail's IMAP bandwidth: "[OVERQUOTA]",
+ * "Account exceeded command or bandwidth limits") is used up: nothing more
+ * can be done today. Not retryable; the run ends partial and says when to run again.
+ */
+export class DailyLimitError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('EDAILYLIMIT', message, options);
+  }
+}
+
 /** Another run holds the account's state. */
 export class StateLockedError extends ImapfwError {
   constructor(readonly path: string, readonly holder: string) {

@@ -1,10 +1,12 @@
 import {
   AuthError,
   ConfigError,
+  DailyLimitError,
   FolderNotFoundError,
   ImapfwError,
   NetworkError,
   StoreError,
+  ThrottledError,
   TooBigError,
 } from '../../api/errors.js';
 import { withoutSecrets } from '../output/secrets.js';
@@ -115,10 +117,38 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   if (failure.mailboxMissing || code === 'NotFound' || failure.serverResponseCode === 'NONEXISTENT' || failure.serverResponseCode === 'TRYCREATE') {
     return new FolderNotFoundError(context.folder ?? '(unknown)', { cause: error });
   }
+  const limit = providerLimit(failure.serverResponseCode, serverText, where, context.operation, error);
+  if (limit) return limit;
   if (code === 'ETHROTTLE') {
     return new StoreError(`${context.operation} in ${where} throttled by the server; try again later`, { cause: error, retryable: true });
   }
   return new StoreError(`${context.operation} in ${where} failed: ${serverText || detail || 'unknown error'}`, { cause: error });
+}
+
+/** How long a daily limit lasts: the run says to come back after this. */
+const DAY_MS = 24 * 3600 * 1000;
+/** Microsoft 365: "Request is throttled. Suggested Backoff Time: 2000 milliseconds". */
+const MICROSOFT_THROTTLED = /Request is throttled\. Suggested Backoff Time: (\d+) milliseconds/i;
+/** Gmail's words for its daily IMAP download/upload bandwidth (and command) limits. */
+const GMAIL_DAILY_LIMIT = /Account exceeded command or bandwidth limits|bandwidth limit|download limit|upload limit|daily/i;
+
+/**
+ * The providers' answers meaning "slow down" (wait as told, or back off, and
+ * go on) and "enough for today" (stop; run again tomorrow).
+ */
+function providerLimit(responseCode: string | undefined, text: string, where: string, operation: string, cause: unknown): ThrottledError | DailyLimitError | undefined {
+  const suggested = MICROSOFT_THROTTLED.exec(text);
+  if (suggested) return new ThrottledError(`${operation} in ${where} throttled by the server, which asks to wait ${suggested[1]} ms`, Number(suggested[1]), { cause });
+  if (responseCode === 'THROTTLED') return new ThrottledError(`${operation} in ${where} throttled by the server (${text || 'THROTTLED'})`, undefined, { cause });
+  if (responseCode === 'OVERQUOTA' ? GMAIL_DAILY_LIMIT.test(text) || text === '' : /Account exceeded command or bandwidth limits/i.test(text)) {
+    const after = new Date(Date.now() + DAY_MS).toISOString().replace(/:\d\d\.\d+Z$/, ' UTC').replace('T', ' ');
+    return new DailyLimitError(
+      `${operation} in ${where}: the provider's daily limit is used up (${text || responseCode}); nothing more can be copied today. ` +
+        `Run again after ${after} (limits are counted over 24 hours): the run resumes where this one stopped`,
+      { cause },
+    );
+  }
+  return undefined;
 }
 
 function describeServerAnswer(failure: ImapflowFailure): string {
