@@ -117,12 +117,25 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   if (failure.mailboxMissing || code === 'NotFound' || failure.serverResponseCode === 'NONEXISTENT' || failure.serverResponseCode === 'TRYCREATE') {
     return new FolderNotFoundError(context.folder ?? '(unknown)', { cause: error });
   }
-  const limit = providerLimit(failure.serverResponseCode, serverText, where, context.operation, error);
+  const limit = providerLimit(responseCodeOf(failure), serverText, where, context.operation, error);
   if (limit) return limit;
   if (code === 'ETHROTTLE') {
     return new StoreError(`${context.operation} in ${where} throttled by the server; try again later`, { cause: error, retryable: true });
   }
   return new StoreError(`${context.operation} in ${where} failed: ${serverText || detail || 'unknown error'}`, { cause: error });
+}
+
+/**
+ * The response code of the server's answer, 'THROTTLED' of "7 NO [THROTTLED] ...":
+ * imapflow sets serverResponseCode for some commands only, and leaves the
+ * answer as text or as its parsed form ({ attributes: [{ section: [{ value }] }] }).
+ */
+function responseCodeOf(failure: ImapflowFailure): string | undefined {
+  if (failure.serverResponseCode) return failure.serverResponseCode;
+  const response = failure.response;
+  if (typeof response === 'string') return /^\S+ (?:NO|BAD|BYE) \[([A-Z0-9-]+)[\] ]/i.exec(response)?.[1]?.toUpperCase();
+  const section = (response as { attributes?: { section?: { value?: unknown }[] }[] } | undefined)?.attributes?.[0]?.section?.[0]?.value;
+  return typeof section === 'string' ? section.toUpperCase() : undefined;
 }
 
 /** How long a daily limit lasts: the run says to come back after this. */
