@@ -181,7 +181,7 @@ function crlfSize(body: Buffer): number {
   return body.length + bareLf;
 }
 
-function messageIdOf(body: Buffer): string | undefined {
+export function messageIdOf(body: Buffer): string | undefined {
   const text = body.toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   const header = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');

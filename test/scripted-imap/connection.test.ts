@@ -1,6 +1,6 @@
 // The scripted server's connection misbehaviours happen exactly as scripted.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dribble, dropAfterBytes, dropConnection, stallAfterBytes, stallAfterGreeting } from '../support/scripted-imap/misbehaviours.js';
+import { bye, dribble, dropAfterBytes, dropConnection, stallAfterBytes, stallAfterGreeting } from '../support/scripted-imap/misbehaviours.js';
 import { startScriptedImap, type ScriptedImapServer } from '../support/scripted-imap/index.js';
 import { imapflowOn, RawClient } from './helpers.js';
 
@@ -29,6 +29,15 @@ describe('scripted connection misbehaviours', () => {
     await expect(client.mailboxOpen('INBOX')).rejects.toThrow();
     expect(client.usable).toBe(false);
     expect(server.commands('SELECT')).toHaveLength(2);
+  });
+
+  it('says BYE instead of answering, and closes', async () => {
+    server.script.on('UID FETCH', bye('Shutting down for maintenance'));
+    const raw = await RawClient.connect(server);
+    await raw.loginAndSelect();
+    raw.send('f1 UID FETCH 1:* (UID FLAGS)');
+    await raw.closed;
+    expect(raw.text).toMatch(/\* BYE Shutting down for maintenance\r\n$/);
   });
 
   it('drops the connection after N bytes of an answer, in the middle of a literal', async () => {

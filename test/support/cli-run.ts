@@ -27,12 +27,13 @@ export interface RunningApp<Summary> {
  * killed and reported with signal SIGKILL and `timedOut` in its stderr, so
  * that a hang fails the test instead of stalling it.
  */
-export function startApp<Summary>(app: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): RunningApp<Summary> {
+export function startApp<Summary>(app: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): RunningApp<Summary> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 90_000;
   const child = spawn(process.execPath, [CLI, app, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = '';
   let stderr = '';

@@ -9,6 +9,14 @@ import { textOf } from './wire.js';
 /** Closes the connection instead of answering. */
 export const dropConnection = (): Hook => (ctx) => ctx.drop();
 
+/** An untagged BYE instead of the answer (a server shutting down, RFC 3501 7.1.5), then the connection closes. */
+export const bye =
+  (text = 'Server shutting down'): Hook =>
+  async (ctx) => {
+    await ctx.untagged(`BYE ${text}`);
+    ctx.drop();
+  };
+
 /** Answers, but the connection closes after `bytes` bytes of the answer (mid-line or mid-literal). */
 export const dropAfterBytes =
   (bytes: number): Hook =>
