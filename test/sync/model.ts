@@ -14,6 +14,8 @@ export interface StoredMessage {
 
 export class Store {
   readonly messages = new Map<string, StoredMessage>();
+  /** Flags this store cannot hold (a Maildir folder whose keyword letters are taken): dropped when stored or set. */
+  cannotHold = new Set<string>();
   private lastId = 0;
 
   /** `prefix` keeps the right side's names unique across folders, as Maildir unique names are (a moved file keeps its name). */
@@ -25,8 +27,19 @@ export class Store {
   /** Ids are never reused, like IMAP UIDs and Maildir names: numbers on the left, names on the right. */
   add(identity: string, flags: readonly string[]): string {
     const id = this.side === 'left' ? String(++this.lastId) : `${this.prefix}m${++this.lastId}.host`;
-    this.messages.set(id, { identity, flags: [...new Set(flags)] });
+    this.messages.set(id, { identity, flags: this.holdable(flags) });
     return id;
+  }
+
+  /** The flags as this store keeps them: without those it cannot hold. */
+  holdable(flags: readonly string[]): string[] {
+    return [...new Set(flags)].filter((flag) => !this.cannotHold.has(flag));
+  }
+
+  /** The store can no longer hold `flag` (its keyword lost its letter): its messages no longer show it. */
+  refuse(flag: string): void {
+    this.cannotHold.add(flag);
+    for (const message of this.messages.values()) message.flags = message.flags.filter((f) => f !== flag);
   }
 
   list(): MessageMeta[] {
@@ -47,6 +60,7 @@ export class Store {
   clone(): Store {
     const copy = new Store(this.side, this.prefix);
     copy.lastId = this.lastId;
+    copy.cannotHold = new Set(this.cannotHold);
     for (const [id, message] of this.messages) copy.messages.set(id, { identity: message.identity, flags: [...message.flags] });
     return copy;
   }
@@ -81,7 +95,7 @@ export class World {
     const copy = new World();
     copy.left = this.left.clone();
     copy.right = this.right.clone();
-    copy.saved = this.saved.map((pair) => ({ ...pair, flags: [...pair.flags] }));
+    copy.saved = this.saved.map((pair) => structuredClone(pair));
     return copy;
   }
 
@@ -94,7 +108,8 @@ export class World {
       left: new Map(asked.left.map((id) => [id, this.left.messages.get(id)!.identity])),
       right: new Map(asked.right.map((id) => [id, this.right.messages.get(id)!.identity])),
     };
-    return { plan: planSync({ saved: this.saved, left, right, identities, policy }), asked };
+    const cannotHold = { left: this.left.cannotHold, right: this.right.cannotHold };
+    return { plan: planSync({ saved: this.saved, left, right, identities, policy, cannotHold }), asked };
   }
 
   /** Executes a plan and commits its steps, checking that every action names a message that exists. */
@@ -109,7 +124,8 @@ export class World {
       for (const { side, id, add, remove } of step.setFlags) {
         const message = this.store(side).messages.get(id);
         expect(message, `flags ${side} ${id}`).toBeDefined();
-        message!.flags = [...new Set([...message!.flags.filter((flag) => !remove.includes(flag)), ...add])];
+        expect(add.filter((flag) => this.store(side).cannotHold.has(flag)), `flags ${side} ${id} sent that it cannot hold`).toEqual([]);
+        message!.flags = this.store(side).holdable([...message!.flags.filter((flag) => !remove.includes(flag)), ...add]);
       }
       let becomes = step.becomes && { ...step.becomes };
       if (step.copy) {
@@ -117,6 +133,7 @@ export class World {
         const source = this.store(from).messages.get(id);
         expect(source, `copy ${from} ${id}`).toBeDefined();
         const to = from === 'left' ? 'right' : 'left';
+        expect(flags.filter((flag) => this.store(to).cannotHold.has(flag)), `copy ${from} ${id} sent flags ${to} cannot hold`).toEqual([]);
         const newId = this.store(to).add(source!.identity, flags);
         becomes = { ...becomes!, [to]: newId, identity: becomes?.identity ?? source!.identity };
       }

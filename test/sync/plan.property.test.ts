@@ -7,24 +7,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Side } from '../../src/api/types.js';
-import { mirrorPolicy, twoWayPolicy, writesTo, type SyncOperation, type SyncPlan, type SyncPolicy } from '../../src/core/sync/index.js';
+import { mirrorPolicy, twoWayPolicy, writesTo, type SavedPair, type SyncOperation, type SyncPlan, type SyncPolicy } from '../../src/core/sync/index.js';
 import { flagSet, World } from './model.js';
 
 const SIDES: Side[] = ['left', 'right'];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '\\Deleted', '$Work'];
+/** With capacity changes: more keywords, some of which a side cannot hold (a Maildir folder out of keyword letters). */
+const KEYWORDS = ['$Work', '$Home', '$Todo', 'later'];
 
 type Op =
   | { kind: 'add'; side: Side; identity: string; flags: string[] }
   | { kind: 'delete'; side: Side; pick: number }
   | { kind: 'flags'; side: Side; pick: number; add: string[]; remove: string[] }
   | { kind: 'uidvalidity'; side: Side }
+  | { kind: 'capacity'; side: Side; flag: string; holds: boolean }
   | { kind: 'sync' };
 
-function opArb(sides: Side[], { uidValidity = true } = {}): fc.Arbitrary<Op> {
+/**
+ * A user's changes. With `capacity`, a side may stop being able to hold a
+ * keyword (a Maildir's dovecot-keywords line removed: its messages no longer
+ * show it) or become able to again (a letter freed).
+ */
+function opArb(sides: Side[], { uidValidity = true, capacity = false } = {}): fc.Arbitrary<Op> {
   const side = fc.constantFrom(...sides);
-  const flags = fc.subarray(FLAGS);
+  const flags = fc.subarray(capacity ? [...FLAGS, ...KEYWORDS.slice(1)] : FLAGS);
   const pick = fc.nat(50);
   return fc.oneof(
+    { weight: capacity ? 2 : 0, arbitrary: fc.record({ kind: fc.constant('capacity' as const), side: fc.constantFrom<Side>('left', 'right'), flag: fc.constantFrom(...KEYWORDS), holds: fc.boolean() }) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), side, identity: fc.nat(6).map((n) => `I${n}`), flags }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, pick }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('flags' as const), side, pick, add: flags, remove: flags }) },
@@ -39,21 +48,25 @@ function apply(world: World, op: Op): boolean {
   const store = world.store(op.side);
   const ids = [...store.messages.keys()];
   if (op.kind === 'add') store.add(op.identity, op.flags);
-  else if (op.kind === 'uidvalidity') world.invalidate(op.side);
+  else if (op.kind === 'capacity') {
+    if (op.holds) store.cannotHold.delete(op.flag);
+    else store.refuse(op.flag);
+  } else if (op.kind === 'uidvalidity') world.invalidate(op.side);
   else if (ids.length > 0) {
     const id = ids[op.pick % ids.length]!;
     if (op.kind === 'delete') store.messages.delete(id);
     else {
       const message = store.messages.get(id)!;
-      message.flags = flagSet([...message.flags.filter((flag) => !op.remove.includes(flag)), ...op.add]);
+      message.flags = flagSet(store.holdable([...message.flags.filter((flag) => !op.remove.includes(flag)), ...op.add]));
     }
   }
   return true;
 }
 
-/** Runs the history, checking every sync (and a last one) with `check`. */
-function run(ops: Op[], sync: (world: World) => void): void {
+/** Runs the history, checking every sync (and a last one) with `check`; each side starts unable to hold `cannotHold`. */
+function run(ops: Op[], sync: (world: World) => void, cannotHold: Partial<Record<Side, string[]>> = {}): void {
   const world = new World();
+  for (const side of SIDES) world.store(side).cannotHold = new Set(cannotHold[side]);
   for (const op of ops) if (!apply(world, op)) sync(world);
   sync(world);
 }
@@ -64,11 +77,23 @@ function count(values: string[]): Map<string, number> {
   return result;
 }
 
-/** The delta rule, written out independently of the planner. */
-function deltaRule(saved: string[], left: string[], right: string[]): string[] {
-  const removed = saved.filter((flag) => !left.includes(flag) || !right.includes(flag));
-  const added = [...left, ...right].filter((flag) => !saved.includes(flag));
-  return flagSet([...saved.filter((flag) => !removed.includes(flag)), ...added]);
+/**
+ * The delta rule, written out independently of the planner: a flag is
+ * removed when a side that held it at the last sync, and can hold it, no
+ * longer does; added when a side holds it and the pair did not.
+ */
+function deltaRule(pair: SavedPair, now: Record<Side, string[]>, cannotHold: Record<Side, ReadonlySet<string>>): string[] {
+  const removed = pair.flags.filter((flag) => SIDES.some((side) => !now[side].includes(flag) && !pair.notHeld?.[side]?.includes(flag) && !cannotHold[side].has(flag)));
+  const added = SIDES.flatMap((side) => now[side]).filter((flag) => !pair.flags.includes(flag));
+  return flagSet([...pair.flags.filter((flag) => !removed.includes(flag)), ...added]);
+}
+
+/** The state says what each side really holds: the pair's flags but its `notHeld`, and it lacks only what it cannot hold. */
+function expectHonestPair(world: World, pair: SavedPair, side: Side): void {
+  const message = world.store(side).messages.get(pair[side]!)!;
+  const notHeld = pair.notHeld?.[side] ?? [];
+  expect(flagSet(message.flags), `${side} ${pair[side]} holds what its pair says`).toEqual(flagSet(pair.flags.filter((flag) => !notHeld.includes(flag))));
+  for (const flag of notHeld) expect(world.store(side).cannotHold.has(flag), `${side} ${pair[side]} lacks ${flag} only if it cannot hold it`).toBe(true);
 }
 
 /**
@@ -130,8 +155,7 @@ function checkTwoWaySync(world: World): void {
     const right = world.right.messages.get(pair.right!)!;
     expect(left.identity).toBe(right.identity);
     expect(pair.identity).toBe(left.identity);
-    expect(flagSet(left.flags)).toEqual(flagSet(pair.flags));
-    expect(flagSet(right.flags)).toEqual(flagSet(pair.flags));
+    for (const side of SIDES) expectHonestPair(world, pair, side);
   }
 
   // Flags of pairs present on both sides follow the delta rule.
@@ -139,9 +163,11 @@ function checkTwoWaySync(world: World): void {
     const left = pair.left === undefined ? undefined : before.left.messages.get(pair.left);
     const right = pair.right === undefined ? undefined : before.right.messages.get(pair.right);
     if (!left || !right) continue;
-    const expected = deltaRule(pair.flags, left.flags, right.flags);
-    expect(flagSet(world.left.messages.get(pair.left!)!.flags)).toEqual(expected);
-    expect(flagSet(world.right.messages.get(pair.right!)!.flags)).toEqual(expected);
+    const expected = deltaRule(pair, { left: left.flags, right: right.flags }, { left: before.left.cannotHold, right: before.right.cannotHold });
+    for (const side of SIDES) {
+      const holds = expected.filter((flag) => !before.store(side).cannotHold.has(flag));
+      expect(flagSet(world.store(side).messages.get(pair[side]!)!.flags), `${side} ${pair[side]} after the delta rule`).toEqual(holds);
+    }
   }
 
   // Nothing lost: a message disappears only to propagate a user's deletion.
@@ -174,7 +200,7 @@ function checkMirrorSync(world: World): void {
 
   expect(world.left.messages).toEqual(before.left.messages);
   expectConsistentPairs(world);
-  // Every left message is on the right with the left flags, unless the user deleted its copy there (orphan).
+  // Every left message is on the right with the left flags it can hold, unless the user deleted its copy there (orphan).
   const byLeft = new Map(world.saved.map((pair) => [pair.left, pair]));
   for (const [id, message] of world.left.messages) {
     const pair = byLeft.get(id);
@@ -182,7 +208,7 @@ function checkMirrorSync(world: World): void {
     const copy = world.right.messages.get(pair!.right!);
     if (copy) {
       expect(copy.identity).toBe(message.identity);
-      expect(flagSet(copy.flags)).toEqual(flagSet(message.flags));
+      for (const side of SIDES) expectHonestPair(world, pair!, side);
     } else {
       expect(before.saved.some((saved) => saved.right === pair!.right), 'an orphan comes from a saved pair').toBe(true);
     }
@@ -257,6 +283,29 @@ describe('planSync properties', () => {
         }),
       ),
       { numRuns: 200 },
+    );
+  });
+
+  const capacity = fc.record({ right: fc.subarray(KEYWORDS), left: fc.subarray(KEYWORDS, { maxLength: 1 }) });
+
+  it('a side that holds only some flags: the state says what each side holds, the other side keeps them, nothing churns', () => {
+    fc.assert(
+      fc.property(capacity, fc.array(opArb(SIDES, { capacity: true }), { maxLength: 60 }), (cannotHold, ops) => run(ops, checkTwoWaySync, cannotHold)),
+      { numRuns: 400 },
+    );
+  });
+
+  it('mirror into a side that holds only some flags: it holds those it can, the state says which', () => {
+    fc.assert(
+      fc.property(capacity, fc.array(opArb(SIDES, { capacity: true }), { maxLength: 60 }), (cannotHold, ops) => run(ops, checkMirrorSync, cannotHold)),
+      { numRuns: 300 },
+    );
+  });
+
+  it('any policy, sides that hold only some flags: acts only where it may write, converges in one plan', () => {
+    fc.assert(
+      fc.property(policyArb, capacity, fc.array(opArb(SIDES, { capacity: true }), { maxLength: 60 }), (policy, cannotHold, ops) => run(ops, (world) => checkAnyPolicySync(world, policy), cannotHold)),
+      { numRuns: 300 },
     );
   });
 

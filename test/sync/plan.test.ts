@@ -374,3 +374,74 @@ describe('planSync: mirror never acts on the left', () => {
     expect(actionsOn(planSync(input), 'left')).toEqual([]);
   });
 });
+
+describe('planSync: flags a side cannot hold', () => {
+  const keywords = Array.from({ length: 30 }, (_, i) => `$k${String(i).padStart(2, '0')}`);
+  const tooMany = new Set(keywords.slice(26));
+  const cannotHold = { right: tooMany };
+
+  it('a copy carries only the flags its target can hold; the pair records the others as not held there', () => {
+    const plan = planSync({ saved: [], left: [m('1', [SEEN, ...keywords])], right: [], policy: full, cannotHold });
+    expect(plan.steps).toEqual([
+      step({
+        copy: { from: 'left', id: '1', flags: [...keywords.slice(0, 26), SEEN].sort() },
+        becomes: { left: '1', flags: [...keywords, SEEN].sort(), notHeld: { right: keywords.slice(26) } },
+      }),
+    ]);
+  });
+
+  it('the flags it could not hold are not removed from the other side, nor sent again: nothing to do', () => {
+    const saved: SavedPair[] = [{ left: '1', right: 'a', flags: [...keywords], notHeld: { right: keywords.slice(26) } }];
+    expect(planSync({ saved, left: [m('1', keywords)], right: [m('a', keywords.slice(0, 26))], policy: full, cannotHold }).steps).toEqual([]);
+    expect(planSync({ saved, left: [m('1', keywords)], right: [m('a', keywords.slice(0, 26))], policy: mirror, cannotHold }).steps).toEqual([]);
+  });
+
+  it('a flag changed on the side that can hold it syncs; one removed where it was held is removed', () => {
+    const saved: SavedPair[] = [{ left: '1', right: 'a', flags: [...keywords], notHeld: { right: keywords.slice(26) } }];
+    const right = keywords.slice(1, 26);
+    const plan = planSync({ saved, left: [m('1', [...keywords.slice(0, 29)])], right: [m('a', right)], policy: full, cannotHold });
+    expect(plan.steps).toEqual([
+      step({
+        was: saved[0]!,
+        becomes: { left: '1', right: 'a', flags: keywords.slice(1, 29), notHeld: { right: keywords.slice(26, 29) } },
+        setFlags: [{ side: 'left', id: '1', add: [], remove: [keywords[0]!] }],
+      }),
+    ]);
+  });
+
+  it('a pair saved as if the side held everything (an older state) is corrected, and nothing is removed', () => {
+    const saved: SavedPair[] = [{ left: '1', right: 'a', flags: [...keywords] }];
+    const plan = planSync({ saved, left: [m('1', keywords)], right: [m('a', keywords.slice(0, 26))], policy: full, cannotHold });
+    expect(plan.steps).toEqual([step({ was: saved[0]!, becomes: { left: '1', right: 'a', flags: [...keywords], notHeld: { right: keywords.slice(26) } } })]);
+  });
+
+  it('a flag freed later (the side can hold it now) is set there, not removed from the other side', () => {
+    const saved: SavedPair[] = [{ left: '1', right: 'a', flags: [...keywords], notHeld: { right: keywords.slice(26) } }];
+    const freed = { right: new Set(keywords.slice(27)) };
+    const plan = planSync({ saved, left: [m('1', keywords)], right: [m('a', keywords.slice(0, 26))], policy: full, cannotHold: freed });
+    expect(plan.steps).toEqual([
+      step({
+        was: saved[0]!,
+        becomes: { left: '1', right: 'a', flags: [...keywords], notHeld: { right: keywords.slice(27) } },
+        setFlags: [{ side: 'right', id: 'a', add: [keywords[26]!], remove: [] }],
+      }),
+    ]);
+  });
+
+  it('first run against two populated sides: paired by identity, the flags the right cannot hold kept on the left', () => {
+    const plan = planSync({
+      saved: [],
+      left: [m('1', keywords)],
+      right: [m('a', [SEEN, ...keywords.slice(0, 26)])],
+      identities: ids({ '1': 'X' }, { a: 'X' }),
+      policy: full,
+      cannotHold,
+    });
+    expect(plan.steps).toEqual([
+      step({
+        becomes: { left: '1', right: 'a', flags: [...keywords, SEEN].sort(), notHeld: { right: keywords.slice(26) }, identity: 'X' },
+        setFlags: [{ side: 'left', id: '1', add: [SEEN], remove: [] }],
+      }),
+    ]);
+  });
+});

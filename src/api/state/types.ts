@@ -30,7 +30,16 @@ export interface FolderPairRecord {
 export interface MessagePair {
   left?: MessageId;
   right?: MessageId;
+  /** The flags the sync agreed on: what each side holds, but for `notHeld`. */
   flags: string[];
+  /**
+   * Flags of `flags` a side does not hold because it cannot (a Maildir folder
+   * whose 26 keyword letters are taken): that side holds `flags` minus
+   * these. The next sync does not read their absence there as a removal.
+   * Absent when both sides hold every flag (the common case); a side is
+   * present only with at least one flag.
+   */
+  notHeld?: Partial<Record<Side, string[]>>;
   identity?: Identity;
 }
 

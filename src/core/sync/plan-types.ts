@@ -35,12 +35,20 @@ export interface PlanInput {
   /** Identities of (at least) the messages `needIdentities` asked for; none when it asked for none. */
   identities?: Identities;
   policy: SyncPolicy;
+  /**
+   * Flags a side cannot hold (in a Maildir folder: keywords beyond its 26
+   * letters, flags no file name can carry). They are never set on that side,
+   * their absence there is neither an addition nor a removal, and the pairs
+   * record them in `notHeld`. None when absent.
+   */
+  cannotHold?: Partial<Record<Side, ReadonlySet<string>>>;
 }
 
 /** Copy a message to the other side with these flags. */
 export interface CopyAction {
   from: Side;
   id: MessageId;
+  /** The flags the copy gets: the source's, but those the target cannot hold (the pair's `notHeld`). */
   flags: string[];
   /** When known. The engine computes it from the fetched body otherwise, and saves it in the pair. */
   identity?: Identity;

@@ -25,10 +25,16 @@
  *   to a side that would expunge it at once.
  * - Duplicates (one identity, several messages on a side) pair one to one:
  *   saved pairs in their order, then unpaired messages, lowest id first.
+ * - A flag a side cannot hold (`cannotHold`: a Maildir folder's keywords
+ *   beyond its 26 letters) is never sent there, and its absence there is
+ *   not a removal: the other side keeps it. The pair records it in
+ *   `notHeld`, so the state says what each side really holds, and that
+ *   side's changes are read against what it held. A flag it did not hold
+ *   and can hold now (a letter freed) is set there like a missing flag.
  */
 import type { Identity, MessageMeta, Side } from '../../api/types.js';
 import { DELETED, flagDelta, mergeFlags, sameFlags, sorted } from './flags.js';
-import { makePair, otherSide, samePair, SIDES, sortOut } from './pairs.js';
+import { heldAtLastSync, makePair, otherSide, samePair, SIDES, sortOut } from './pairs.js';
 import type { CopyAction, Identities, PlanInput, PlanStep, SavedPair, SyncPlan } from './plan-types.js';
 import { towards, type SyncPolicy } from './policy.js';
 import { UnpairedMessages } from './unpaired.js';
@@ -54,10 +60,12 @@ interface Located {
 }
 
 const NO_IDENTITIES: Identities = { left: new Map(), right: new Map() };
+const NO_FLAGS: ReadonlySet<string> = new Set();
 
 class Planner {
   private readonly policy: SyncPolicy;
   private readonly identities: Identities;
+  private readonly cannotHold: Record<Side, ReadonlySet<string>>;
   /** Per side, by the index of the pair in `saved`: the pair's message, if it is still at its saved id. */
   private readonly atSavedId: Record<Side, (MessageMeta | undefined)[]>;
   private readonly unpaired: Record<Side, UnpairedMessages>;
@@ -66,6 +74,7 @@ class Planner {
   constructor(private readonly input: PlanInput) {
     this.policy = input.policy;
     this.identities = input.identities ?? NO_IDENTITIES;
+    this.cannotHold = { left: input.cannotHold?.left ?? NO_FLAGS, right: input.cannotHold?.right ?? NO_FLAGS };
     const left = sortOut(input.saved, 'left', input.left);
     const right = sortOut(input.saved, 'right', input.right);
     this.atSavedId = { left: left.atSavedId, right: right.atSavedId };
@@ -142,7 +151,7 @@ class Planner {
     if (towards(this.policy, side).has('gone') || this.expunges(side, message.flags)) {
       return this.push(pair.was, { delete: [{ side, id: message.id }] });
     }
-    const orphan = makePair({ [side]: message.id, [other]: pair.was?.[other] }, [...pair.base], pair.identity);
+    const orphan = makePair({ [side]: message.id, [other]: pair.was?.[other] }, [...pair.base], pair.identity, pair.was?.notHeld);
     if (!pair.was || !samePair(orphan, pair.was)) this.push(pair.was, { becomes: orphan });
   }
 
@@ -151,33 +160,66 @@ class Planner {
     if (this.unchanged(pair, left, right)) return;
     const { policy } = this;
     const messages = { left, right };
+    const flows = (side: Side) => towards(policy, side).has('flags');
     const merged = mergeFlags(pair.base, [
-      ...(policy.toRight.has('flags') ? [left.flags] : []),
-      ...(policy.toLeft.has('flags') ? [right.flags] : []),
+      ...(policy.toRight.has('flags') ? [this.seenAgainstBase(pair, left, 'left')] : []),
+      ...(policy.toLeft.has('flags') ? [this.seenAgainstBase(pair, right, 'right')] : []),
     ]);
-    const held = (side: Side) => (towards(policy, side).has('flags') ? merged : messages[side].flags);
-    const expunged = { left: this.expunges('left', held('left')), right: this.expunges('right', held('right')) };
+    // What each side is to hold: the merged flags but those it cannot hold (unless it holds them already).
+    const held = { left: flows('left') ? this.holdable('left', merged, left.flags) : left.flags, right: flows('right') ? this.holdable('right', merged, right.flags) : right.flags };
+    // Merged flags a side lacks because it cannot hold them (now, or at the last sync when the flags do not flow to it).
+    const notHeld = (side: Side) => {
+      const before = pair.was?.notHeld?.[side];
+      return merged.filter((flag) => !held[side].includes(flag) && (this.cannotHold[side].has(flag) || before?.includes(flag)));
+    };
+    const expunged = { left: this.expunges('left', held.left), right: this.expunges('right', held.right) };
     const deleted = {
       left: expunged.left || (expunged.right && policy.toLeft.has('gone')),
       right: expunged.right || (expunged.left && policy.toRight.has('gone')),
     };
     // A side deleted alone keeps its id in the pair: an orphan, like a deletion that may not propagate.
-    const becomes = deleted.left && deleted.right ? undefined : makePair({ left: left.id, right: right.id }, merged, pair.identity);
+    const becomes = deleted.left && deleted.right ? undefined : makePair({ left: left.id, right: right.id }, merged, pair.identity, { left: notHeld('left'), right: notHeld('right') });
     const step = this.step(pair.was, becomes && { becomes });
     for (const side of SIDES) {
       const { id, flags } = messages[side];
       if (deleted[side]) step.delete.push({ side, id });
-      else if (!sameFlags(flags, held(side))) step.setFlags.push({ side, id, ...flagDelta(flags, held(side)) });
+      else if (!sameFlags(flags, held[side])) step.setFlags.push({ side, id, ...flagDelta(flags, held[side]) });
     }
     const noop = pair.was && becomes && samePair(becomes, pair.was) && step.setFlags.length === 0 && step.delete.length === 0;
     if (!noop) this.steps.push(step);
   }
 
+  /**
+   * A side's flags as the merge reads them against the pair's base: a base
+   * flag the side did not hold at the last sync, or cannot hold now, counts
+   * as still there (neither removed there nor, being in the base, added).
+   */
+  private seenAgainstBase(pair: Located, message: MessageMeta, side: Side): readonly string[] {
+    const notHeld = pair.was?.notHeld?.[side];
+    const cannotHold = this.cannotHold[side];
+    if (!notHeld && cannotHold.size === 0) return message.flags;
+    const unseen = pair.base.filter((flag) => !message.flags.includes(flag) && (cannotHold.has(flag) || notHeld?.includes(flag)));
+    return unseen.length ? [...message.flags, ...unseen] : message.flags;
+  }
+
+  /** `flags` but those `side` cannot hold and does not hold already (`has`). */
+  private holdable(side: Side, flags: readonly string[], has: readonly string[]): string[] {
+    const cannotHold = this.cannotHold[side];
+    return cannotHold.size === 0 ? [...flags] : flags.filter((flag) => !cannotHold.has(flag) || has.includes(flag));
+  }
+
   /** The common case, answered without allocating: the pair is as the last sync left it. */
   private unchanged({ was, identity }: Located, left: MessageMeta, right: MessageMeta): boolean {
     if (!was || was.left !== left.id || was.right !== right.id || was.identity !== identity) return false;
-    if (!sameFlags(left.flags, was.flags) || !sameFlags(right.flags, was.flags)) return false;
+    if (!this.holdsAsSaved(was, left, 'left') || !this.holdsAsSaved(was, right, 'right')) return false;
     return !this.expunges('left', left.flags) && !this.expunges('right', right.flags);
+  }
+
+  /** The side holds what the pair says it held, and still cannot hold what it did not. */
+  private holdsAsSaved(was: SavedPair, message: MessageMeta, side: Side): boolean {
+    const notHeld = was.notHeld?.[side];
+    if (!notHeld) return sameFlags(message.flags, was.flags);
+    return notHeld.every((flag) => this.cannotHold[side].has(flag)) && sameFlags(message.flags, heldAtLastSync(was, side));
   }
 
   /** A message no pair holds (or whose pair lost the other side): copy it over. */
@@ -185,10 +227,13 @@ class Planner {
     const identity = pair?.identity ?? this.identities[side].get(message.id);
     if (this.expunges(side, message.flags)) return this.push(pair?.was, { delete: [{ side, id: message.id }] });
     if (this.copies(side, message)) {
+      const to = otherSide(side);
       const flags = sorted(message.flags);
-      const copy: CopyAction = { from: side, id: message.id, flags };
+      const copied = this.holdable(to, flags, []);
+      const copy: CopyAction = { from: side, id: message.id, flags: copied };
       if (identity !== undefined) copy.identity = identity;
-      return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity), copy });
+      const notHeld = { [to]: flags.filter((flag) => !copied.includes(flag)) };
+      return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity, notHeld), copy });
     }
     if (pair?.was) this.push(pair.was); // the pair is dissolved; the message stays, unpaired
   }
