@@ -184,6 +184,27 @@ describe('SqliteStateStore: damaged database', () => {
     await again.close();
   });
 
+  it('brings a version 1 database (no not_held column) to this version, keeping its pairs', async () => {
+    const dir = newDir();
+    const store = openIn(dir);
+    const folder = await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen'] }] });
+    await store.close();
+    const db = new Database(join(dir, 'me.sqlite'));
+    db.exec('ALTER TABLE pairs DROP COLUMN not_held');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const migrated = openIn(dir);
+    expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen'] }]);
+    await migrated.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }] });
+    expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }]);
+    await migrated.close();
+    const check = new Database(join(dir, 'me.sqlite'));
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
+  });
+
   it('refuses a schema version from the future', async () => {
     const dir = newDir();
     await openIn(dir).close();

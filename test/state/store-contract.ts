@@ -69,6 +69,21 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
         ]);
       });
 
+      it('keeps the flags a side does not hold, per side, and no empty list', async () => {
+        await store.commit(folder, {
+          upsertPairs: [
+            { left: '1', right: 'a', flags: ['$a', '$b', '$c'], notHeld: { right: ['$b', '$c'] } },
+            { left: '2', right: 'b', flags: ['$a'], notHeld: { left: [], right: [] } },
+          ],
+        });
+        expect(sortPairs(await store.pairs(folder))).toStrictEqual([
+          { left: '1', right: 'a', flags: ['$a', '$b', '$c'], notHeld: { right: ['$b', '$c'] } },
+          { left: '2', right: 'b', flags: ['$a'] },
+        ]);
+        await store.forgetSide(folder, 'left');
+        expect(sortPairs(await store.pairs(folder))[0]).toStrictEqual({ right: 'a', flags: ['$a', '$b', '$c'], notHeld: { right: ['$b', '$c'] } });
+      });
+
       it('keeps folder pairs apart', async () => {
         const other = (await store.ensureFolderPair('Sent', 'Sent')).id;
         await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }] });

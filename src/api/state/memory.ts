@@ -1,6 +1,6 @@
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
-import { checkCommit, unknownFolderPair } from './validate.js';
+import { checkCommit, notHeldToStore, unknownFolderPair } from './validate.js';
 
 const CHECKPOINT_FIELDS = ['leftUidValidity', 'rightUidValidity', 'leftCheckpoint', 'rightCheckpoint'] as const;
 
@@ -103,7 +103,7 @@ function removeHolders(folder: FolderState, key: { left?: string; right?: string
 }
 
 function copyPair(pair: MessagePair): MessagePair {
-  return { ...optional('left', pair.left), ...optional('right', pair.right), flags: [...pair.flags], ...optional('identity', pair.identity) };
+  return { ...optional('left', pair.left), ...optional('right', pair.right), flags: [...pair.flags], ...optional('notHeld', notHeldToStore(pair)), ...optional('identity', pair.identity) };
 }
 
 /** `{ [key]: value }`, or `{}` when the value is undefined: results never carry undefined fields. */

@@ -6,9 +6,14 @@ import { accountFileName, defaultStateDir } from '../../core/state/paths.js';
 import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
-import { checkCommit, unknownFolderPair } from './validate.js';
+import { checkCommit, notHeldToStore, unknownFolderPair } from './validate.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/** How a database of an older version is brought to this one (version 1 -> 2: the pairs' `not_held`). */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: 'ALTER TABLE pairs ADD COLUMN not_held TEXT;',
+};
 
 /** Pair ids are unique per side within a folder pair; NULL (a forgotten side) may repeat. */
 const SCHEMA = `
@@ -28,6 +33,7 @@ CREATE TABLE pairs (
   right_id TEXT,
   flags TEXT NOT NULL,
   identity TEXT,
+  not_held TEXT,
   CHECK (left_id IS NOT NULL OR right_id IS NOT NULL)
 );
 CREATE UNIQUE INDEX pairs_by_left ON pairs (folder_pair_id, left_id);
@@ -47,7 +53,7 @@ PRAGMA user_version = ${SCHEMA_VERSION};
 const FOLDER_PAIR_COLUMNS = 'id, left_name, right_name, left_uid_validity, right_uid_validity, left_checkpoint, right_checkpoint';
 
 type FolderPairRow = [number, string, string, string | null, string | null, string | null, string | null];
-type PairRow = [string | null, string | null, string, string | null];
+type PairRow = [string | null, string | null, string, string | null, string | null];
 type IntentRow = [number, Side, string, string | null, number];
 
 export interface SqliteStateStoreOptions {
@@ -137,11 +143,12 @@ export class SqliteStateStore implements StateStore {
   async pairs(folderPairId: number): Promise<MessagePair[]> {
     return this.guard(() => {
       this.checkFolderPair(folderPairId);
-      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(([left, right, flags, identity]) => {
+      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(([left, right, flags, identity, notHeld]) => {
         const pair: MessagePair = { flags: JSON.parse(flags) as string[] };
         if (left !== null) pair.left = left;
         if (right !== null) pair.right = right;
         if (identity !== null) pair.identity = identity;
+        if (notHeld !== null) pair.notHeld = JSON.parse(notHeld) as MessagePair['notHeld'];
         return pair;
       });
     });
@@ -184,7 +191,8 @@ export class SqliteStateStore implements StateStore {
     }
     for (const pair of change.upsertPairs ?? []) {
       // OR REPLACE deletes every row conflicting on either unique index: the pairs holding either id.
-      this.sql.upsertPair.run(folderPairId, pair.left ?? null, pair.right ?? null, JSON.stringify(pair.flags), pair.identity ?? null);
+      const notHeld = notHeldToStore(pair);
+      this.sql.upsertPair.run(folderPairId, pair.left ?? null, pair.right ?? null, JSON.stringify(pair.flags), pair.identity ?? null, notHeld ? JSON.stringify(notHeld) : null);
     }
     for (const id of change.closeIntents ?? []) this.sql.closeIntent.run(id, folderPairId);
     const createdAt = Date.now();
@@ -237,6 +245,11 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
     if (version === 0) {
       if (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() !== 0) throw schemaMismatch(path, 'it has tables but no schema version: not an imapfw state database');
       db.transaction(() => db.exec(SCHEMA))();
+    } else if (version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined) {
+      db.transaction(() => {
+        for (let from = version; from < SCHEMA_VERSION; from++) db.exec(MIGRATIONS[from]!);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
     } else if (version !== SCHEMA_VERSION) {
       throw schemaMismatch(path, `its schema version is ${version}; this imapfw reads version ${SCHEMA_VERSION}`);
     }
@@ -273,10 +286,10 @@ function prepare(db: Database.Database) {
     folderPairById: db.prepare('SELECT 1 FROM folder_pairs WHERE id = ?'),
     insertFolderPair: db.prepare('INSERT OR IGNORE INTO folder_pairs (left_name, right_name) VALUES (?, ?)'),
     deleteFolderPair: db.prepare('DELETE FROM folder_pairs WHERE id = ?'),
-    pairs: raw('SELECT left_id, right_id, flags, identity FROM pairs WHERE folder_pair_id = ?'),
+    pairs: raw('SELECT left_id, right_id, flags, identity, not_held FROM pairs WHERE folder_pair_id = ?'),
     removePairByLeft: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND left_id = ?'),
     removePairByRight: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND right_id = ?'),
-    upsertPair: db.prepare('INSERT OR REPLACE INTO pairs (folder_pair_id, left_id, right_id, flags, identity) VALUES (?, ?, ?, ?, ?)'),
+    upsertPair: db.prepare('INSERT OR REPLACE INTO pairs (folder_pair_id, left_id, right_id, flags, identity, not_held) VALUES (?, ?, ?, ?, ?, ?)'),
     intents: raw('SELECT id, from_side, source_id, identity, created_at FROM intents WHERE folder_pair_id = ? ORDER BY id'),
     openIntent: db.prepare('INSERT INTO intents (folder_pair_id, from_side, source_id, identity, created_at) VALUES (?, ?, ?, ?, ?)'),
     closeIntent: db.prepare('DELETE FROM intents WHERE id = ? AND folder_pair_id = ?'),
