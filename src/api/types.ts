@@ -95,6 +95,12 @@ export interface FlagDelta {
   remove: string[];
 }
 
+/** A flag a folder cannot hold, and why (for the user: what to do about it, if anything). */
+export interface RefusedFlag {
+  flag: string;
+  reason: string;
+}
+
 /** The batch API every repository offers (DESIGN §3). */
 export interface Repository {
   listFolders(): Promise<FolderInfo[]>;
@@ -106,6 +112,14 @@ export interface Repository {
   /** Stores messages durably; returns their new ids, in order. */
   store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
   setFlags(folder: string, deltas: FlagDelta[]): Promise<void>;
+  /**
+   * Makes room in the folder for as many of `flags` as it can, in the order
+   * given (most wanted first: where room runs short, the first ones get it),
+   * and returns those it cannot hold, with why. A store that holds any flag
+   * returns none. The engine asks before planning, so that a flag a side
+   * cannot hold is never sent there, nor taken as removed there.
+   */
+  reserveFlags(folder: string, flags: string[]): Promise<RefusedFlag[]>;
   delete(folder: string, ids: MessageId[]): Promise<void>;
   /**
    * Moves messages to another folder of the same store; returns their new

@@ -2,6 +2,7 @@ import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureKeywords, KeywordTable } from '../../src/core/maildir/keywords.js';
+import { DryRunMaildir } from '../../src/contrib/cli/dry-run-maildir.js';
 import { mail } from '../contract/repository.contract.js';
 import { tempMaildir, type TempMaildir } from './helpers.js';
 
@@ -91,5 +92,60 @@ describe('dovecot-keywords', () => {
     await utimes(lock, old, old);
     const { table } = await ensureKeywords(root, ['after-crash'], { fsync: true });
     expect(table.letterOf('after-crash')).toBe('a');
+  });
+});
+
+describe('reserveFlags', () => {
+  const keywords = Array.from({ length: 30 }, (_, i) => `$k${String(i).padStart(2, '0')}`);
+  const fileLines = async (root: string) => (await readFile(join(root, 'dovecot-keywords'), 'utf8')).split('\n').filter(Boolean);
+
+  it('gives letters in the order asked while they last, and says which flags it cannot hold and why', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    const refused = await repo.reserveFlags('INBOX', ['\\Seen', ...keywords, '\\Recent', 'has space']);
+    expect(refused.map((r) => r.flag)).toEqual(['\\Recent', 'has space', ...keywords.slice(26)]);
+    expect(refused.find((r) => r.flag === '$k29')!.reason).toMatch(/26 keyword letters/);
+    expect(refused.find((r) => r.flag === 'has space')!.reason).toMatch(/not an IMAP atom/);
+    expect(refused.find((r) => r.flag === '\\Recent')!.reason).toMatch(/no Maildir letter/);
+    expect(await fileLines(root)).toEqual(keywords.slice(0, 26).map((k, i) => `${i} ${k}`));
+
+    // Stored afterwards, the reserved keywords all find their letter: nothing is refused, nothing warned.
+    await repo.store('INBOX', [{ body: mail('many'), flags: keywords.slice(0, 26), internalDate: 0 }]);
+    expect(repo.takeWarnings()).toEqual([]);
+    expect((await repo.scan('INBOX')).messages[0]!.flags.sort()).toEqual(keywords.slice(0, 26));
+  });
+
+  it('keeps the keywords that have a letter whatever the order asked: the same ones win on every run', async () => {
+    maildir = await tempMaildir();
+    const { repo } = maildir;
+    await repo.listFolders();
+    await repo.reserveFlags('INBOX', keywords);
+    const again = await repo.reserveFlags('INBOX', [...keywords].reverse());
+    expect(again.map((r) => r.flag).sort()).toEqual(keywords.slice(26));
+  });
+
+  it('a letter freed later goes to the first keyword asked that has none', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await repo.reserveFlags('INBOX', keywords);
+    await writeFile(join(root, 'dovecot-keywords'), (await fileLines(root)).filter((line) => !line.startsWith('3 ')).join('\n') + '\n');
+    // $k03 is no longer in use: the first keyword without a letter gets its letter.
+    const refused = await repo.reserveFlags('INBOX', keywords.filter((k) => k !== '$k03'));
+    expect(refused.map((r) => r.flag)).toEqual(keywords.slice(27));
+    expect(await fileLines(root)).toContain('3 $k26');
+  });
+
+  it('on a dry run answers the same without writing dovecot-keywords', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.listFolders();
+    await repo.reserveFlags('INBOX', keywords.slice(0, 20));
+    const before = await readFile(join(root, 'dovecot-keywords'), 'utf8');
+    const dry = new DryRunMaildir({ root, dryRun: true });
+    const refused = await dry.reserveFlags('INBOX', [...keywords].reverse());
+    expect(refused.map((r) => r.flag)).toEqual(keywords.slice(20, 24).reverse());
+    expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import type {
   IdentifiedMessage,
   MessageId,
   NewMessage,
+  RefusedFlag,
   Repository,
   ScanResult,
 } from '../types.js';
@@ -187,6 +188,15 @@ export class ImapRepository implements Repository {
       const uids = await appendMessages(client, this.serverPath(client, folder), messages, folder);
       return uids.map(String);
     });
+  }
+
+  /**
+   * None refused: the server is taken to hold every flag it is sent. (A
+   * server whose PERMANENTFLAGS lack `\\*` keeps no new keyword; refusing
+   * those here is left to do.)
+   */
+  async reserveFlags(_folder: string, _flags: string[]): Promise<RefusedFlag[]> {
+    return [];
   }
 
   /** Deltas with the same add and remove sets share one `UID STORE +FLAGS.SILENT` / `-FLAGS.SILENT` per UID set. */

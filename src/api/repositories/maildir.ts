@@ -8,7 +8,7 @@ import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } fro
 import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/folder-names.js';
 import { fsyncDir } from '../../core/maildir/fsync-dir.js';
 import type { ForeignEntry } from '../../core/maildir/foreign-entry.js';
-import { ensureKeywords, KEYWORDS_FILE, readKeywords, type KeywordTable } from '../../core/maildir/keywords.js';
+import { ensureKeywords, KEYWORDS_FILE, MAX_KEYWORDS, readKeywords, type KeywordTable } from '../../core/maildir/keywords.js';
 import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-folders.js';
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
@@ -28,6 +28,7 @@ import type {
   MessageId,
   MessageMeta,
   NewMessage,
+  RefusedFlag,
   Repository,
   ScanResult,
 } from '../types.js';
@@ -51,6 +52,9 @@ const FOLDER_OWN_FILES = [KEYWORDS_FILE, UID_VALIDITY_FILE, 'maildirfolder'];
 // O_NOFOLLOW: a symlink planted in cur/ must not make us read (and upload) a file outside the Maildir.
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 const RETRYABLE_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR']);
+const NO_LETTER = 'a system flag with no Maildir letter';
+const NOT_AN_ATOM = 'not an IMAP atom: no dovecot-keywords line can hold it';
+const NO_ROOM = `all ${MAX_KEYWORDS} keyword letters (a-z) of the folder's dovecot-keywords are taken by other keywords`;
 
 /**
  * A Maildir as a Repository (DESIGN §3): Maildir++ or nested layout, flags
@@ -166,7 +170,7 @@ export class MaildirRepository implements Repository {
   async scan(folder: string, checkpoint?: string): Promise<ScanResult> {
     return this.run('scan', folder, async () => {
       const dir = await this.folderDir(folder);
-      const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync, create: this.writesUidValidity() });
+      const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync, create: this.writes() });
       const previous = checkpoint === undefined ? undefined : decodeCheckpoint(checkpoint);
       let stamps = await checkpointStamps(dir);
       if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
@@ -206,8 +210,12 @@ export class MaildirRepository implements Repository {
     });
   }
 
-  /** False in a subclass that must write nothing (a dry run): a folder never scanned then reports a provisional uidValidity. */
-  protected writesUidValidity(): boolean {
+  /**
+   * False in a subclass that must write nothing (a dry run): a folder never
+   * scanned then reports a provisional uidValidity, and reserveFlags
+   * answers without giving any keyword a letter.
+   */
+  protected writes(): boolean {
     return true;
   }
 
@@ -320,6 +328,19 @@ export class MaildirRepository implements Repository {
       );
       if (this.options.fsync) for (const sub of touched) await fsyncDir(join(dir, sub));
     });
+  }
+
+  /**
+   * Gives a dovecot-keywords letter to each keyword of `flags` that has
+   * none, in the order given, while letters are free (keywords already in
+   * the file keep theirs: a letter is never reused, since other clients and
+   * existing file names rely on it); returns the flags the folder cannot
+   * hold: keywords past the 26 letters, flags no letter or line can carry.
+   * The engine asks before planning, the most used keywords first, so the
+   * same keywords win on every run.
+   */
+  async reserveFlags(folder: string, flags: string[]): Promise<RefusedFlag[]> {
+    return this.run('reserve flags', folder, async () => (await this.makeRoom(await this.folderDir(folder), flags)).refused);
   }
 
   /** Unlinks the messages; one already gone is not an error. */
@@ -458,29 +479,31 @@ export class MaildirRepository implements Repository {
 
   /** The folder's keyword table with a letter for each storable keyword in `flags`; reports the flags that cannot be stored. */
   private async keywordsFor(folder: string, dir: string, flags: readonly string[]): Promise<KeywordTable> {
-    const keywords = new Set<string>();
-    const refused = new Set<string>();
-    for (const flag of flags) {
-      if (isSystemFlag(flag)) {
-        if (!systemFlagLetter(flag)) refused.add(flag);
-      } else if (isStorableKeyword(flag)) keywords.add(flag);
-      else refused.add(flag);
-    }
-    let table: KeywordTable;
-    if (keywords.size === 0) table = await readKeywords(dir);
-    else {
-      const ensured = await ensureKeywords(dir, [...keywords], { fsync: this.options.fsync });
-      table = ensured.table;
-      for (const keyword of ensured.refused) refused.add(keyword);
-    }
-    for (const flag of refused) {
-      this.warn({
-        code: 'flag-refused',
-        folder,
-        message: `flag ${JSON.stringify(flag)} cannot be kept in Maildir folder "${folder}" (unknown system flag, not an IMAP atom, or all 26 keyword letters taken): left out`,
-      });
+    const { table, refused } = await this.makeRoom(dir, flags);
+    for (const { flag, reason } of refused) {
+      this.warn({ code: 'flag-refused', folder, message: `flag ${JSON.stringify(flag)} cannot be kept in Maildir folder "${folder}" (${reason}): left out` });
     }
     return table;
+  }
+
+  /** The folder's keyword table with a letter for each storable keyword of `flags` while letters last, in order (none written when `writes()` is false); and the flags it cannot hold. */
+  private async makeRoom(dir: string, flags: readonly string[]): Promise<{ table: KeywordTable; refused: RefusedFlag[] }> {
+    const keywords: string[] = [];
+    const refused: RefusedFlag[] = [];
+    for (const flag of new Set(flags)) {
+      if (isSystemFlag(flag)) {
+        if (!systemFlagLetter(flag)) refused.push({ flag, reason: NO_LETTER });
+      } else if (isStorableKeyword(flag)) keywords.push(flag);
+      else refused.push({ flag, reason: NOT_AN_ATOM });
+    }
+    let table = await readKeywords(dir);
+    if (keywords.length > 0) {
+      let full: string[];
+      if (this.writes()) ({ table, refused: full } = await ensureKeywords(dir, keywords, { fsync: this.options.fsync }));
+      else full = table.allocate(keywords).refused;
+      refused.push(...full.map((flag) => ({ flag, reason: NO_ROOM })));
+    }
+    return { table, refused };
   }
 
   private finder(dir: string, folder: string): MessageFinder {

@@ -21,7 +21,7 @@ export class DryRunMaildir extends MaildirRepository {
     this.dryRun = dryRun === true;
   }
 
-  protected override writesUidValidity(): boolean {
+  protected override writes(): boolean {
     return !this.dryRun;
   }
 

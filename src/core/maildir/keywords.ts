@@ -11,7 +11,7 @@ import { keywordLetter } from './flags.js';
  */
 export const KEYWORDS_FILE = 'dovecot-keywords';
 const LOCK_FILE = `${KEYWORDS_FILE}.lock`;
-const MAX_KEYWORDS = 26;
+export const MAX_KEYWORDS = 26;
 /** A lock older than this was left by a crashed writer (a real update takes milliseconds). */
 const STALE_LOCK_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
