@@ -22,6 +22,8 @@ export interface FolderReport {
   errors: ReportedError[];
   /** What was left out of this folder's sync and why (a message whose body came back empty, ...); the run is then not complete. */
   skipped: SkippedItem[];
+  /** What the user should know that is not a failure (flags a side cannot hold, kept on the other side). */
+  warnings: ReportedError[];
   seconds: number;
 }
 
@@ -68,6 +70,7 @@ export function emptyFolderReport(left: string, right: string): FolderReport {
     planned: [],
     errors: [],
     skipped: [],
+    warnings: [],
     seconds: 0,
   };
 }

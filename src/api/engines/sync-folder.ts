@@ -1,9 +1,9 @@
 import type { ActorContext, Remote } from '../app.js';
 import { ImapfwError } from '../errors.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
-import type { MessageMeta, Repository, ScanResult, Side } from '../types.js';
-import { describePlan, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
-import type { SyncPolicy } from '../../core/sync/policy.js';
+import type { MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
+import { describePlan, flagsByUse, heldAtLastSync, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
+import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
 import { emptyFolderReport, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
@@ -131,7 +131,8 @@ export class SyncFolder {
       left: await identifyAll(this.repository('left'), names.left, wanted.left),
       right: await identifyAll(this.repository('right'), names.right, wanted.right),
     };
-    const plan = planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy });
+    const cannotHold = await this.flagsNotHeld(names, view, report);
+    const plan = planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold });
     if (this.options.dryRun) {
       report.planned = describePlan(plan);
       countPlan(plan, report);
@@ -173,6 +174,34 @@ export class SyncFolder {
       ),
     );
     return { left: left!, right: right! };
+  }
+
+  /**
+   * Per side the plan may write to, the flags it cannot hold of those the
+   * messages carry (a Maildir folder holds 26 keywords): the planner never
+   * sends them there nor reads their absence there as a removal, so the
+   * other side keeps them. Asked most used first, so that where room runs
+   * short the most used keywords get it (and keep it: the same ones win on
+   * every run). The user is told once per folder and run, as a warning.
+   */
+  private async flagsNotHeld(names: FolderPairNames, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Set<string>>> {
+    const result = { left: new Set<string>(), right: new Set<string>() };
+    const wanted = flagsByUse([...view.left, ...view.right].map((message) => message.flags));
+    if (wanted.length === 0) return result;
+    for (const side of SIDES) {
+      const incoming = towards(this.options.policy, side);
+      if (names.absent === side || (!incoming.has('new') && !incoming.has('flags'))) continue;
+      const refused = await retrying(() => this.repository(side).reserveFlags(names[side], wanted));
+      for (const { flag } of refused) result[side].add(flag);
+      const other = side === 'left' ? 'right' : 'left';
+      const carried = new Set(view[other].flatMap((message) => message.flags));
+      for (const [reason, flags] of byReason(refused.filter(({ flag }) => carried.has(flag)))) {
+        const message = `${flags.join(' ')} not stored in the ${side} folder "${names[side]}": ${reason}; kept on the ${other} side, and never removed there for this`;
+        report.warnings.push({ folder: names[side], message });
+        this.context.logger.warn({ folder: names[side], side, flags }, message);
+      }
+    }
+    return result;
   }
 
   /**
@@ -281,7 +310,7 @@ function currentView(side: Side, scan: ScanResult, saved: readonly MessagePair[]
   const messages = new Map<string, MessageMeta>();
   for (const pair of saved) {
     const id = pair[side];
-    if (id !== undefined) messages.set(id, { id, flags: pair.flags, size: 0, internalDate: 0 });
+    if (id !== undefined) messages.set(id, { id, flags: [...heldAtLastSync(pair, side)], size: 0, internalDate: 0 });
   }
   for (const id of scan.vanished) messages.delete(id);
   for (const message of scan.messages) messages.set(message.id, message);
@@ -293,6 +322,14 @@ function selectedView(messages: MessageMeta[], saved: readonly MessagePair[], se
   const paired = new Set(saved.flatMap((pair) => (pair.left !== undefined ? [pair.left] : [])));
   const now = select.now ?? Date.now();
   return messages.filter((message) => paired.has(message.id) || selects(select, message, now));
+}
+
+/** The refused flags grouped by reason, each group's flags sorted. */
+function byReason(refused: readonly RefusedFlag[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { flag, reason } of refused) groups.set(reason, [...(groups.get(reason) ?? []), flag]);
+  for (const flags of groups.values()) flags.sort();
+  return groups;
 }
 
 function withoutSide(pair: MessagePair, side: Side): MessagePair {

@@ -32,7 +32,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
   const errors = [...reports.flatMap((report) => report.errors), ...folders.flatMap((folder) => folder.errors)];
   const skipped = skippedItems(reports);
   const moves = reports.flatMap((report) => report.moves ?? []);
-  const warnings = reports.flatMap((report) => report.warnings ?? []);
+  const warnings = [...reports.flatMap((report) => report.warnings ?? []), ...folders.flatMap((folder) => folder.warnings)];
   return {
     folders: folders.length,
     foldersUnchanged: folders.filter((folder) => folder.unchanged).length,

@@ -38,6 +38,17 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   return a.every((flag) => b.includes(flag)) && b.every((flag) => a.includes(flag));
 }
 
+/**
+ * Every flag of the lists, the one most lists carry first, ties in code-unit
+ * order: the order in which a store short of room (a Maildir folder's 26
+ * keyword letters) is asked to make room, so that the most used flags win.
+ */
+export function flagsByUse(lists: Iterable<readonly string[]>): string[] {
+  const counts = new Map<string, number>();
+  for (const flags of lists) for (const flag of new Set(flags)) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+  return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** A sorted copy without duplicates. */
 export function sorted(flags: readonly string[]): string[] {
   return [...new Set(flags)].sort();
