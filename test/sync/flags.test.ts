@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flagDelta, mergeFlags, sameFlags } from '../../src/core/sync/flags.js';
+import fc from 'fast-check';
+import { flagDelta, flagsByUse, mergeFlags, sameFlags } from '../../src/core/sync/flags.js';
 
 describe('mergeFlags', () => {
   it.each([
@@ -27,5 +28,20 @@ describe('flagDelta and sameFlags', () => {
     expect(sameFlags(['a', 'a'], ['a'])).toBe(true);
     expect(sameFlags(['a', 'a'], ['a', 'b'])).toBe(false);
     expect(sameFlags([], ['a'])).toBe(false);
+  });
+});
+
+describe('flagsByUse', () => {
+  it('orders the flags by how many lists carry them, then by name; a flag twice in one list counts once', () => {
+    expect(flagsByUse([['b', 'a', 'a'], ['c', 'b'], ['b', 'c'], ['d']])).toEqual(['b', 'c', 'a', 'd']);
+  });
+
+  it('does not depend on the order of the lists or of their flags', () => {
+    const lists = fc.array(fc.array(fc.constantFrom('a', 'b', 'c', '$x', '$y', '\\Seen'), { maxLength: 6 }), { maxLength: 12 });
+    fc.assert(
+      fc.property(lists, (given) => {
+        expect(flagsByUse([...given].reverse().map((flags) => [...flags].reverse()))).toEqual(flagsByUse(given));
+      }),
+    );
   });
 });
