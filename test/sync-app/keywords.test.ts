@@ -2,13 +2,15 @@
 // letters a-z), end to end against a real Dovecot: `sync` never removes them
 // on the server, says once which were not stored and why, and a rerun finds
 // the folder unchanged; `mirror`'s state records what the Maildir holds.
-import { readdirSync, readFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, listServerMessages, makeMessage } from '../support/messages.js';
-import { describeRun, localFile, NOTHING_DONE, runSync, setLocalFlags, syncDirs, type SyncDirs, type SyncRun } from './support.js';
+import { startScriptedImap, type ScriptedImapServer } from '../support/scripted-imap/index.js';
+import { startApp } from '../support/cli-run.js';
+import { describeRun, localFile, localFolderDir, NOTHING_DONE, runSync, setLocalFlags, syncDirs, type SyncDirs, type SyncRun, type SyncSummary } from './support.js';
 import { mirrorDirs, runMirror, USER as MIRROR_USER, type MirrorDirs } from '../mirror/support.js';
 
 const KEYWORDS = Array.from({ length: 32 }, (_, i) => `$tag${String(i).padStart(2, '0')}`);
@@ -115,4 +117,42 @@ describe('keywords the Maildir cannot hold', () => {
     expect(second.code, describeRun(second)).toBe(0);
     expect(second.summary).toMatchObject({ copied: 0, flagsChanged: 0, foldersUnchanged: second.summary!.folders });
   }, 300_000);
+
+  it("sync: a keyword the server's PERMANENTFLAGS do not allow stays local, is not sent, and is never removed locally", async () => {
+    const scripted: ScriptedImapServer = await startScriptedImap({
+      users: { bob: 'bob-pw' },
+      folders: [{ name: 'INBOX', messages: [{ body: makeMessage({ messageId: '<one@kw.test>', subject: 'one' }), flags: ['\\Seen'] }] }],
+    });
+    // The server keeps the system flags and $Server, and no other keyword (no \*).
+    scripted.script.on(/^(SELECT|EXAMINE)$/, (ctx, next) => {
+      ctx.mapUntagged((bytes) => Buffer.from(bytes.toString('latin1').replace(/\[PERMANENTFLAGS \((.*?)\\\*\)\]/, '[PERMANENTFLAGS ($1$Server)]'), 'latin1'));
+      return next();
+    });
+    const sync: SyncDirs = syncDirs();
+    dirs.push(sync);
+    const run = () =>
+      startApp<SyncSummary>('sync', ['--remote', scripted.url('bob'), '--maildir', sync.maildir, '--password-env', 'PW', '--state-dir', sync.state, '--json'], { env: { PW: 'bob-pw' } }).done;
+    const serverFlags = () => [...scripted.account.snapshot()['INBOX']![0]!.flags].sort();
+    try {
+      expectComplete(await run());
+      // The mail client tags the message with both keywords.
+      const file = localFile(sync.maildir, 'INBOX', '<one@kw.test>');
+      writeFileSync(join(localFolderDir(sync.maildir, 'INBOX'), 'dovecot-keywords'), '0 $Local\n1 $Server\n');
+      renameSync(file.path, join(sync.maildir, 'cur', `${file.unique}:2,${file.letters}ab`));
+
+      const second = await run();
+      expectComplete(second);
+      expect(serverFlags()).toEqual(['$Server', '\\Seen']);
+      expect(second.summary!.warnings?.map((w) => w.message).join('\n'), describeRun(second)).toMatch(/\$Local not stored in the left folder "INBOX": the server keeps no flag .*PERMANENTFLAGS/);
+
+      const third = await run();
+      expectComplete(third);
+      expect(third.summary).toMatchObject(NOTHING_DONE);
+      expect(localFile(sync.maildir, 'INBOX', '<one@kw.test>').letters).toBe('Sab');
+      expect(serverFlags()).toEqual(['$Server', '\\Seen']);
+      expect(scripted.commands('UID STORE').map((command) => command.text).join('\n')).not.toContain('$Local');
+    } finally {
+      await scripted.stop();
+    }
+  }, 600_000);
 });

@@ -191,12 +191,23 @@ export class ImapRepository implements Repository {
   }
 
   /**
-   * None refused: the server is taken to hold every flag it is sent. (A
-   * server whose PERMANENTFLAGS lack `\\*` keeps no new keyword; refusing
-   * those here is left to do.)
+   * The flags the folder's PERMANENTFLAGS do not allow: a server without
+   * `\\*` there keeps no keyword it does not list (and imapflow drops such
+   * flags from a STORE without a word), so they are refused rather than
+   * sent and then read as removed here. None on a server that sends no
+   * PERMANENTFLAGS (RFC 3501: every flag is then permanent), nor read-only
+   * (nothing is written to it).
    */
-  async reserveFlags(_folder: string, _flags: string[]): Promise<RefusedFlag[]> {
-    return [];
+  async reserveFlags(folder: string, flags: string[]): Promise<RefusedFlag[]> {
+    if (this.readOnly || flags.length === 0) return [];
+    return this.run('reserve flags', folder, async (client) => {
+      await this.open(client, folder);
+      const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
+      if (!permanent || permanent.has('\\*')) return [];
+      const allowed = new Set([...permanent].map((flag) => flag.toLowerCase()));
+      const reason = `the server keeps no flag it does not list in this folder's PERMANENTFLAGS (${[...permanent].join(' ') || 'none'})`;
+      return flags.filter((flag) => !allowed.has(flag.toLowerCase())).map((flag) => ({ flag, reason }));
+    });
   }
 
   /** Deltas with the same add and remove sets share one `UID STORE +FLAGS.SILENT` / `-FLAGS.SILENT` per UID set. */
