@@ -3,6 +3,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
+import { findPreset, presetUrl } from '../../contrib/providers/presets.js';
 
 /** One account to migrate: from the command line, or a line of the --batch CSV. */
 export interface MigrateAccount {
@@ -48,6 +49,8 @@ interface Flags {
   fromOauth2TokenCommand?: string;
   toOauth2?: string;
   toOauth2TokenCommand?: string;
+  fromProvider?: string;
+  toProvider?: string;
   map: string[];
   automap?: boolean;
   fromPrefix?: string;
@@ -79,6 +82,8 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   const command = appCommand('migrate', 'Copy every folder and message of an IMAP account to another IMAP account, resumably, and prove that nothing is missing.')
     .option('--from <url>', 'the source: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
     .option('--to <url>', 'the target, in the same form')
+    .option('--from-provider <name>', "gmail or outlook: the source provider's server (then --from USER), connection limit and folders to skip (Gmail: All Mail, Important, Starred); recognised from the host too")
+    .option('--to-provider <name>', "gmail or outlook: the target provider's server (then --to USER) and connection limit; recognised from the host too")
     .option('--from-password-env <name>', "read the source's password from this environment variable")
     .option('--from-password-command <cmd>', "run this command and read the source's password from its output")
     .option('--to-password-env <name>', "read the target's password from this environment variable")
@@ -124,6 +129,11 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   }
   if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
 
+  const fromPreset = findPreset(flags.fromProvider, flags.from, '--from-provider');
+  const toPreset = findPreset(flags.toProvider, flags.to, '--to-provider');
+  flags.from = presetUrl(fromPreset, flags.from, flags.fromOauth2);
+  flags.to = presetUrl(toPreset, flags.to, flags.toOauth2);
+
   let accounts: MigrateAccount[];
   let batch: MigrateArgs['batch'];
   if (flags.batch) {
@@ -160,7 +170,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     accounts,
     ...(batch ? { batch } : {}),
     folders: flags.folders ?? [],
-    exclude: flags.exclude ?? [],
+    exclude: flags.exclude ?? [...(fromPreset?.sourceExclude ?? [])],
     folderMap: {
       rules: flags.map.map(parseMapRule),
       automap: flags.automap === true,
@@ -180,7 +190,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     dryRun: flags.dryRun === true,
     justFolders: flags.justFolders === true,
     deleteSource: flags.deleteSource === true,
-    maxConnections: flags.maxConnections,
+    maxConnections: Math.min(flags.maxConnections, fromPreset?.maxConnections ?? Infinity, toPreset?.maxConnections ?? Infinity),
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
     json: flags.json === true,
     allowPlaintext: flags.allowPlaintext === true,

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
+import { findPreset, presetUrl } from '../providers/presets.js';
 
 /** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
 export interface MaildirAppFlags {
@@ -13,6 +14,7 @@ export interface MaildirAppFlags {
   passwordCommand?: string;
   oauth2TokenCommand?: string;
   oauth2?: string;
+  provider?: string;
   stateDir?: string;
   folders?: string[];
   exclude?: string[];
@@ -46,7 +48,8 @@ export interface MaildirAppRun {
 /** The server, Maildir, password, state and folder options; `verb` says what the app does to a folder ("mirror", "sync"). */
 export function accountOptions(command: Command, verb: string): Command {
   return command
-    .option('--remote <url>', 'the server: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
+    .option('--remote <url>', 'the server: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS); with --provider, just USER')
+    .option('--provider <name>', "gmail or outlook: the provider's server, connection limit and folder rules (recognised from the host too)")
     .option('--maildir <dir>', 'the local Maildir (created if missing)')
     .option('--password-env <name>', 'read the password from this environment variable')
     .option('--password-command <cmd>', 'run this command and read the password from its output')
@@ -88,11 +91,12 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
   };
 }
 
-/** `--remote` and `--maildir` are required without `--config`. */
+/** `--remote` (or `--provider` with `--oauth2 ADDRESS`) and `--maildir` are required without `--config`. */
 export function requireAccountFlags(flags: MaildirAppFlags): { remote: string; maildir: string } {
-  if (!flags.remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
+  const remote = presetUrl(findPreset(flags.provider, flags.remote), flags.remote, flags.oauth2);
+  if (!remote) throw new ConfigError('--remote is required (imaps://USER@HOST), or give --config FILE');
   if (!flags.maildir) throw new ConfigError('--maildir is required (the local Maildir directory)');
-  return { remote: flags.remote, maildir: flags.maildir };
+  return { remote, maildir: flags.maildir };
 }
 
 /** What every account of such an app has, from `--config` or the flags. */
@@ -101,6 +105,8 @@ export interface MaildirAppAccountEntry {
   remote: string;
   maildir: string;
   password: PasswordSource;
+  /** gmail or outlook; recognised from the host when not given. */
+  provider?: string;
   layout?: MaildirLayout;
   folders?: string[];
   exclude?: string[];
@@ -117,10 +123,18 @@ export interface MaildirAppAccount {
   folders: string[];
   exclude: string[];
   allowPlaintext: boolean;
+  /** The provider's limit on connections per account, when it has one. */
+  maxConnections?: number;
 }
 
-/** The account's common settings, the entry's over the flags'; unnamed, it is named `APP-USER-DIGEST`. */
+/**
+ * The account's common settings, the entry's over the flags'; unnamed, it is
+ * named `APP-USER-DIGEST`. A provider's preset adds its connection limit and,
+ * for a one-way copy (`mirror`), skips the folders that repeat other folders'
+ * messages (Gmail's All Mail, Important, Starred) unless `--exclude` is given.
+ */
 export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, flags: MaildirAppFlags): MaildirAppAccount {
+  const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
   // One state per app, server account and Maildir: two runs of one account into two Maildirs never share it.
   const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
@@ -132,7 +146,8 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
     maildir,
     layout: entry.layout ?? (flags.layout as MaildirLayout),
     folders: entry.folders ?? flags.folders ?? [],
-    exclude: entry.exclude ?? flags.exclude ?? [],
+    exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
+    ...(preset ? { maxConnections: preset.maxConnections } : {}),
   };
 }

@@ -21,7 +21,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
   const stateBackend = run.dryRun && !existsSync(stateDatabasePath(account.name, run.stateDir)) ? { backend: 'memory' } : {};
   return declareSyncTopology(runtime, {
     prefix: run.accounts.length > 1 ? `${account.name}/` : '',
-    connections: run.maxConnections,
+    connections: Math.min(run.maxConnections, account.maxConnections ?? run.maxConnections),
     left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext, timeoutMs: run.timeoutMs } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
