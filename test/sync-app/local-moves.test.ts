@@ -92,6 +92,19 @@ describe('followMoves with two Maildirs', () => {
     expect((await s.state.pairs(s.records[0]!.id)).map((p) => p.right)).not.toContain(file.id);
   });
 
+  it("the pair moved to B keeps the flags a side did not hold (so B's sync does not read them as removed there)", async () => {
+    const s = await synced({ A: 2, B: 0 });
+    const [moved] = await s.state.pairs(s.records[0]!.id);
+    const notHeld = { ...moved!, flags: ['$spare', '\\Seen'], notHeld: { right: ['$spare'] } };
+    await s.state.commit(s.records[0]!.id, { upsertPairs: [notHeld] });
+    renameSync(join(s.right.root, '.A', 'cur', `${moved!.right}:2,S`), join(s.right.root, '.B', 'cur', `${moved!.right}:2,S`));
+
+    const outcome = await followMoves({ sides: { right: true }, pairs: [{ left: 'A', right: 'A' }, { left: 'B', right: 'B' }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(outcome.moved).toBe(1);
+    const inB = (await s.state.pairs(s.records[1]!.id)).find((p) => p.right === moved!.right);
+    expect(inB).toMatchObject({ flags: ['$spare', '\\Seen'], notHeld: { right: ['$spare'] } });
+  });
+
   it('a dry run moves nothing and names what the folder syncs must leave out', async () => {
     const s = await synced({ A: 2, B: 0 });
     const moved = (await s.state.pairs(s.records[0]!.id))[0]!;

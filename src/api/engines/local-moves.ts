@@ -190,6 +190,8 @@ async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcom
       [side]: move.message.id,
       [there]: newIds[i]!,
       flags: [...move.pair.flags],
+      // What each side did not hold goes with the message: the file and the server message are moved, not rewritten.
+      ...(move.pair.notHeld ? { notHeld: move.pair.notHeld } : {}),
       identity: expected.get(move)!,
     })),
   });
