@@ -96,6 +96,17 @@ export class DailyLimitError extends ImapfwError {
   }
 }
 
+/**
+ * A folder name this store cannot hold (too long for a file name, not valid
+ * Unicode, holding the server's hierarchy delimiter...). Never retried: the
+ * folder is skipped, named in the summary, until it is renamed or excluded.
+ */
+export class FolderNameError extends ImapfwError {
+  constructor(readonly folder: string, why: string) {
+    super('EFOLDERNAME', `folder name ${JSON.stringify(folder)} cannot be used here: ${why}`);
+  }
+}
+
 /** Another run holds the account's state. */
 export class StateLockedError extends ImapfwError {
   constructor(readonly path: string, readonly holder: string) {

@@ -21,6 +21,12 @@ export interface FolderInfo {
   specialUse?: string;
   /** True when the folder cannot hold messages (IMAP \Noselect). */
   noSelect?: boolean;
+  /**
+   * Set when the store lists the folder but it cannot be synced: why (a name
+   * that has no canonical form, a second INBOX...). `name` is then the
+   * store's own name for it, for reports only: never pass it to another call.
+   */
+  skipped?: string;
 }
 
 /** What a scan knows about a folder as a whole. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/api/errors.js';
+import { FolderNameError, StoreError } from '../../src/api/errors.js';
 import { canonicalFolderName, serverFolderPath } from '../../src/core/imap/folder-names.js';
 import { toUid, uidSets } from '../../src/core/imap/uid-set.js';
 
@@ -30,8 +30,8 @@ describe('folder names', () => {
     expect(canonicalFolderName('a..b', dot)).toBeUndefined();
   });
 
-  it('refuses names the server cannot hold with a StoreError', () => {
-    expect(() => serverFolderPath('dotted.name', dot)).toThrow(StoreError);
+  it('refuses names the server cannot hold with a FolderNameError', () => {
+    expect(() => serverFolderPath('dotted.name', dot)).toThrow(FolderNameError);
     expect(() => serverFolderPath('a//b', slash)).toThrow(/empty level/);
     expect(() => serverFolderPath('a/b', { delimiter: null, prefix: '' })).toThrow(/flat list/);
   });

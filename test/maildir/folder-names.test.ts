@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/api/errors.js';
+import { FolderNameError, StoreError } from '../../src/api/errors.js';
 import {
   folderOfMaildirPlusPlusDir,
   folderOfNestedDirs,
@@ -73,13 +73,13 @@ describe('folder name mapping', () => {
     );
   });
 
-  it.each(LAYOUTS)('%s: a string that is not valid Unicode is refused with StoreError, never mangled', (layout) => {
+  it.each(LAYOUTS)('%s: a string that is not valid Unicode is refused with FolderNameError, never mangled', (layout) => {
     const utf16 = fc.string({ unit: fc.nat(0xffff).map((code) => String.fromCharCode(code)), maxLength: 8 });
     fc.assert(
       fc.property(utf16, (name) => {
         const wellFormed = !/\p{Cs}/u.test(name);
         if (wellFormed) expect(decode(folderPathSegments(name, layout), layout)).toBe(name);
-        else expect(() => folderPathSegments(name, layout)).toThrow(StoreError);
+        else expect(() => folderPathSegments(name, layout)).toThrow(FolderNameError);
       }),
       { numRuns: 2000 },
     );
@@ -87,8 +87,14 @@ describe('folder name mapping', () => {
 
   it('refuses a name too long for a file name', () => {
     expect(() => folderPathSegments('x'.repeat(300), 'nested')).toThrow(/longer than 255 bytes/);
-    expect(() => folderPathSegments(Array(100).fill('abc').join('/'), 'maildir++')).toThrow(StoreError);
+    expect(() => folderPathSegments(Array(100).fill('abc').join('/'), 'maildir++')).toThrow(FolderNameError);
     expect(folderPathSegments(Array(100).fill('abc').join('/'), 'nested')).toHaveLength(100);
+  });
+
+  it('refuses a folder nested deeper than a path the system accepts, naming the folder', () => {
+    const deep = Array(1000).fill('abcd').join('/');
+    expect(() => pathInsideRoot(ROOT, folderPathSegments(deep, 'nested'), deep)).toThrow(FolderNameError);
+    expect(pathInsideRoot(ROOT, folderPathSegments('a/b', 'nested'), 'a/b')).toBe(`${ROOT}/a/b`);
   });
 
   it('reads only directory names it writes, so a listed name maps back to its own directory', () => {

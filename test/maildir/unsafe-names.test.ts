@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/api/errors.js';
+import { FolderNameError, StoreError } from '../../src/api/errors.js';
 import { MaildirRepository } from '../../src/api/repositories/maildir.js';
 import { UNSAFE_FOLDER_NAMES, mail } from '../contract/repository.contract.js';
 import { LAYOUTS, listTree } from './helpers.js';
@@ -70,10 +70,10 @@ describe.each(LAYOUTS)('unsafe folder names (%s)', (layout) => {
     for (const name of NAMES) expect((await repo.scan(name)).messages, JSON.stringify(name)).toHaveLength(1);
   });
 
-  it('refuses a name that is not valid Unicode with a StoreError', async () => {
+  it('refuses a name that is not valid Unicode with a FolderNameError', async () => {
     const { repo } = await deepMaildir(layout);
-    await expect(repo.createFolder('bad\uD800name')).rejects.toBeInstanceOf(StoreError);
-    await expect(repo.scan('bad\uD800name')).rejects.toBeInstanceOf(StoreError);
+    await expect(repo.createFolder('bad\uD800name')).rejects.toBeInstanceOf(FolderNameError);
+    await expect(repo.scan('bad\uD800name')).rejects.toBeInstanceOf(FolderNameError);
   });
 
   it('refuses to write through a folder directory that is a symlink out of the root', async () => {

@@ -20,6 +20,8 @@ export interface CopyJob {
   batchBytes: number;
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
+  /** Messages asked for and not returned by the source (no body, or expunged meanwhile): not copied this run. */
+  onSkipped(ids: string[]): void;
   onError(error: unknown): void;
   /** Awaited before each batch is fetched, with its message count and bytes (rate limits). */
   throttle?: ((messages: number, bytes: number) => Promise<void>) | undefined;
@@ -59,8 +61,10 @@ export async function copySteps(job: CopyJob): Promise<void> {
 
 async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
   const bodies = new Map(fetched.map((message) => [message.id, message]));
-  // A message expunged between the scan and the fetch is simply not copied.
+  // A message expunged between the scan and the fetch, or whose body the server did not send, is not copied:
+  // the run says so, and the next one tries again (or finds it gone).
   const present = batch.filter((step) => bodies.has(step.copy!.id));
+  if (present.length < batch.length) job.onSkipped(batch.filter((step) => !bodies.has(step.copy!.id)).map((step) => step.copy!.id));
   if (present.length === 0) return;
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
   const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);

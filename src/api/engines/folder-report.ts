@@ -57,6 +57,24 @@ export function reportError(error: unknown, folder?: string): ReportedError {
   };
 }
 
+/** True for an error that ends the whole account (the login refused, the connection lost); any other fails one folder only. */
+export function endsAccount(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'EAUTH' || code === 'ENETWORK';
+}
+
+/**
+ * Records that one folder failed, in `report`: a name the store cannot hold
+ * (EFOLDERNAME) as skipped, with the reason; anything else as an error.
+ * Rethrows an error that ends the whole account, after recording it.
+ */
+export function recordFolderFailure(error: unknown, folder: string, report: { errors: ReportedError[]; skipped: SkippedItem[] }): void {
+  const failure = reportError(error, folder);
+  if (failure.code === 'EFOLDERNAME') report.skipped.push({ folder, reason: failure.message });
+  else report.errors.push(failure);
+  if (endsAccount(error)) throw error;
+}
+
 export function emptyFolderReport(left: string, right: string): FolderReport {
   return {
     left,

@@ -24,7 +24,7 @@
 import type { Remote } from '../app.js';
 import type { FolderPairRecord, MessagePair, StateStore } from '../state/types.js';
 import type { Identity, MessageId, MessageMeta, Repository, ScanResult, Side } from '../types.js';
-import { reportError, type ReportedError } from './folder-report.js';
+import { endsAccount, reportError, type ReportedError } from './folder-report.js';
 import { checkpointOf } from './checkpoints.js';
 import { identifyAll } from './identify-all.js';
 import { retrying } from './retrying.js';
@@ -284,16 +284,19 @@ async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
   for (const pair of input.pairs) {
     if (pair.absent === 'right') continue;
     const record = recordOf(input.records, pair);
-    const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
-    // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
-    if (record?.rightUidValidity !== undefined && record.rightUidValidity !== scan.status.uidValidity) continue;
-    const current = await fullListing(repository, pair.right, scan);
+    const listed = await unlessFolderFails(async () => {
+      const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
+      // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
+      if (record?.rightUidValidity !== undefined && record.rightUidValidity !== scan.status.uidValidity) return undefined;
+      return fullListing(repository, pair.right, scan);
+    });
+    if (listed === undefined) continue;
     views.push({
       left: pair.left,
       right: pair.right,
       ...(record ? { folderPairId: record.id } : {}),
-      saved: record && current !== 'unchanged' ? await input.state.pairs(record.id) : [],
-      current,
+      saved: record && listed !== 'unchanged' ? await input.state.pairs(record.id) : [],
+      current: listed,
     });
   }
   for (const { name, missing } of input.gone) {
@@ -321,9 +324,13 @@ async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
     views.push({ left: record.left, right: record.right, folderPairId: record.id, saved: await input.state.pairs(record.id), current: 'missing' });
   }
   for (const pair of targets) {
-    const scan = await retrying(() => repository.scan(pair.left));
-    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: scan.messages };
-    identities.set(view, await identifyAll(repository, pair.left, scan.messages.map((message) => message.id)));
+    const listed = await unlessFolderFails(async () => {
+      const scan = await retrying(() => repository.scan(pair.left));
+      return { messages: scan.messages, identities: await identifyAll(repository, pair.left, scan.messages.map((message) => message.id)) };
+    });
+    if (listed === undefined) continue;
+    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: listed.messages };
+    identities.set(view, listed.identities);
     views.push(view);
   }
   return detectMoves(
@@ -332,6 +339,20 @@ async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
     (message, folder) => identities.get(folder)?.get(message.id),
     (pair) => pair.identity,
   );
+}
+
+/**
+ * `work` on one folder, or undefined when that folder fails (refused by the
+ * server, a name the store cannot hold): it takes no part in the moves, and
+ * its own sync reports the failure. What ends the account still throws.
+ */
+async function unlessFolderFails<T>(work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (endsAccount(error)) throw error;
+    return undefined;
+  }
 }
 
 /** The folder's every message, or 'unchanged' when the scan says nothing changed since the checkpoint. */

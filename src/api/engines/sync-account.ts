@@ -2,7 +2,8 @@ import picomatch from 'picomatch';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, Repository, Side } from '../types.js';
-import { emptyFolderReport, reportError, type FolderReport, type ReportedError, type SkippedItem } from './folder-report.js';
+import { StoreError } from '../errors.js';
+import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderReport, type ReportedError, type SkippedItem } from './folder-report.js';
 import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
@@ -85,10 +86,12 @@ export class SyncAccount {
   async run(): Promise<AccountReport> {
     const started = performance.now();
     const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0 };
-    const [leftFolders, rightFolders] = await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()]);
+    const wanted = this.matcher();
+    const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders) =>
+      usable(folders, wanted, report),
+    ) as [FolderInfo[], FolderInfo[]];
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
     const containers: Record<Side, Set<string>> = { left: noSelect(leftFolders), right: noSelect(rightFolders) };
-    const wanted = this.matcher();
     const records = await this.state.folderPairs();
     const synced = new Set(records.map((pair) => pair.left));
     const pairs: FolderPairNames[] = [];
@@ -107,18 +110,19 @@ export class SyncAccount {
       // a Maildir cannot hold such a parent, it has an empty real folder instead.
       if (containers[missing].has(name)) continue;
       if (synced.has(name)) gone.push({ name, missing });
-      else if (this.options.create[missing]) {
-        report.createdFolders.push(`${missing}:${name}`);
-        if (this.options.dryRun) pairs.push({ left: name, right: name, absent: missing });
-        else {
-          await this.repository(missing).createFolder(name);
-          pairs.push({ left: name, right: name });
-        }
+      else if (this.options.create[missing] && (await this.created(missing, name, name, report))) {
+        pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
       }
     }
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const moves = this.options.moves?.left || this.options.moves?.right ? await this.followMoves(pairs, gone, records, report) : undefined;
-    for (const { name, missing } of gone) await this.peerGone(name, missing, report, moves);
+    for (const { name, missing } of gone) {
+      try {
+        await this.peerGone(name, missing, report, moves);
+      } catch (error) {
+        recordFolderFailure(error, name, report);
+      }
+    }
     await this.syncAll(moves ? pairs.map((pair) => ({ ...pair, ...(moves.skip.has(folderKey(pair)) ? { skip: moves.skip.get(folderKey(pair))! } : {}) })) : pairs, report);
     report.seconds = (performance.now() - started) / 1000;
     return report;
@@ -132,6 +136,22 @@ export class SyncAccount {
     return this.context.peer<StateStore>(this.options.state);
   }
 
+  /**
+   * Creates `name` on `side` (on a dry run, only says so) for the folder
+   * `source` of the other side; false when it failed: a name the store cannot
+   * hold is skipped, a refusal is that folder's error, the rest goes on.
+   */
+  private async created(side: Side, name: string, source: string, report: AccountReport): Promise<boolean> {
+    try {
+      if (!this.options.dryRun) await this.repository(side).createFolder(name);
+    } catch (error) {
+      recordFolderFailure(error, source, report);
+      return false;
+    }
+    report.createdFolders.push(`${side}:${name}`);
+    return true;
+  }
+
   /** The folder pairs under `folderMap`: each wanted left folder with the right folder it maps to, created if missing. */
   private async mappedPairs(leftFolders: FolderInfo[], rightFolders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport): Promise<FolderPairNames[]> {
     const map = folderMapper(this.options.folderMap!, leftFolders, rightFolders);
@@ -140,18 +160,17 @@ export class SyncAccount {
     const created = new Set<string>();
     for (const left of [...selectable(leftFolders)].sort()) {
       if (!wanted(left)) continue;
+      let target: string;
       try {
-        const target = map(left);
-        if (right.has(target) || created.has(target)) pairs.push({ left, right: target, ...(this.options.dryRun && !right.has(target) ? { absent: 'right' as const } : {}) });
-        else if (this.options.create.right) {
-          report.createdFolders.push(`right:${target}`);
-          if (!this.options.dryRun) await this.repository('right').createFolder(target);
-          created.add(target);
-          pairs.push({ left, right: target, ...(this.options.dryRun ? { absent: 'right' as const } : {}) });
-        }
+        target = map(left);
       } catch (error) {
-        if ((error as { code?: unknown }).code === 'EAUTH' || (error as { code?: unknown }).code === 'ENETWORK') throw error;
-        report.errors.push(reportError(error, left));
+        recordFolderFailure(error, left, report);
+        continue;
+      }
+      if (right.has(target) || created.has(target)) pairs.push({ left, right: target, ...(this.options.dryRun && !right.has(target) ? { absent: 'right' as const } : {}) });
+      else if (this.options.create.right && (await this.created('right', target, left, report))) {
+        created.add(target);
+        pairs.push({ left, right: target, ...(this.options.dryRun ? { absent: 'right' as const } : {}) });
       }
     }
     return pairs;
@@ -193,12 +212,29 @@ export class SyncAccount {
         return;
       }
     }
+    if (!this.options.dryRun) {
+      try {
+        const scan = await repository.scan(name);
+        if (scan.messages.length) await repository.delete(name, scan.messages.map((message) => message.id));
+        await repository.deleteFolder(name);
+      } catch (error) {
+        if (endsAccount(error)) throw error;
+        // Gone on this side too: nothing left to remove. Otherwise the store keeps the folder (a special-use
+        // folder, a protected Trash): the pair is forgotten, so that the next run syncs it as a new folder, not again as gone.
+        await this.forgetFolderPair(name);
+        if ((error as { code?: unknown }).code === 'EFOLDERGONE') return;
+        throw new StoreError(
+          `could not be removed on the ${survivor} side after it was deleted on the ${missing} side: ${reportError(error).message}. It is kept, and synced again as a new folder from the next run`,
+          { cause: error },
+        );
+      }
+      await this.forgetFolderPair(name);
+    }
     report.removedFolders.push(`${survivor}:${name}`);
-    if (this.options.dryRun) return;
-    const scan = await repository.scan(name);
-    if (scan.messages.length) await repository.delete(name, scan.messages.map((message) => message.id));
-    await repository.deleteFolder(name);
-    const pair = (await this.state.folderPairs()).find((candidate) => candidate.left === name);
+  }
+
+  private async forgetFolderPair(left: string): Promise<void> {
+    const pair = (await this.state.folderPairs()).find((candidate) => candidate.left === left);
     if (pair) await this.state.removeFolderPair(pair.id);
   }
 
@@ -232,6 +268,12 @@ export class SyncAccount {
     const exclude = this.options.exclude?.length ? picomatch(this.options.exclude) : () => false;
     return (name) => include(name) && !exclude(name);
   }
+}
+
+/** The folders of a listing that can be synced; the wanted ones the store listed but cannot sync go to the report's skipped list. */
+function usable(folders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport): FolderInfo[] {
+  for (const folder of folders) if (folder.skipped !== undefined && wanted(folder.name)) report.skipped.push({ folder: folder.name, reason: folder.skipped });
+  return folders.filter((folder) => folder.skipped === undefined);
 }
 
 function selectable(folders: FolderInfo[]): Set<string> {

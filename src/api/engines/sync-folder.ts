@@ -1,12 +1,11 @@
 import type { ActorContext, Remote } from '../app.js';
-import { ImapfwError } from '../errors.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import type { MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
-import { emptyFolderReport, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
+import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
 import { isSelective, selects, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
@@ -50,6 +49,8 @@ export interface FolderPairNames {
 const SIDES: readonly Side[] = ['left', 'right'];
 /** Flag changes and deletions are sent and committed this many at a time. */
 const UPDATE_BATCH = 500;
+/** Why a message the source did not return was not copied. */
+const NOT_FETCHED = 'not copied: the source returned no body for it (the server sent NIL, or the message was expunged meanwhile); the next run tries again';
 
 /**
  * The SyncFolder engine (DESIGN §4): syncs one folder pair. Scans both
@@ -80,9 +81,8 @@ export class SyncFolder {
     try {
       await this.sync(names, report);
     } catch (error) {
-      report.errors.push(reportError(error, names.left));
-      if (error instanceof ImapfwError && (error.code === 'EAUTH' || error.code === 'ENETWORK')) throw error;
-      this.context.logger.error({ err: error, folder: names.left }, 'folder failed');
+      if (!endsAccount(error)) this.context.logger.error({ err: error, folder: names.left }, 'folder failed');
+      recordFolderFailure(error, names.left, report);
     } finally {
       report.seconds = (performance.now() - started) / 1000;
       this.current = undefined;
@@ -146,8 +146,8 @@ export class SyncFolder {
       checkpoints: {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
-        // After a failure, both sides are listed in full next time.
-        ...(report.errors.length === 0
+        // After a failure or a skip, both sides are listed in full next time.
+        ...(report.errors.length === 0 && report.skipped.length === 0
           ? {
               leftCheckpoint: isSelective(this.options.select) ? '' : checkpointToSave(this.options.policy, await checkpoint('left')),
               rightCheckpoint: checkpointToSave(this.options.policy, await checkpoint('right')),
@@ -251,6 +251,10 @@ export class SyncFolder {
             this.current.done += stored.length;
             this.current.bytes += bytes;
           }
+        },
+        onSkipped: (ids) => {
+          for (const id of ids) report.skipped.push({ folder: names[side], id, reason: NOT_FETCHED });
+          this.context.logger.warn({ folder: names[side], ids }, 'messages not copied: the source returned no body for them');
         },
         onError: (error) => {
           report.errors.push(reportError(error, names[side]));

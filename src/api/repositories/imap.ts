@@ -18,7 +18,7 @@ import { connectImap } from '../../core/imap/connect.js';
 import { CallDeadline, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_TIMEOUT_MS, describeStall, type DeadlineOptions, type Stall } from '../../core/imap/deadline.js';
 import { toImapfwError } from '../../core/imap/errors.js';
 import { flagList, toMillis } from '../../core/imap/fields.js';
-import { canonicalFolderName, serverFolderPath, type FolderLayout } from '../../core/imap/folder-names.js';
+import { canonicalFolderName, serverFolderPath, unusableFolder, type FolderLayout } from '../../core/imap/folder-names.js';
 import { identifyUids } from '../../core/imap/identify.js';
 import { credentialsFrom, refusedLogin, type Credentials, type Login } from '../../core/imap/credentials.js';
 import { scanMailbox } from '../../core/imap/scan.js';
@@ -111,12 +111,20 @@ export class ImapRepository implements Repository {
     return this.run('list folders', undefined, async (client) => {
       const layout = folderLayout(client);
       const folders: FolderInfo[] = [];
-      for (const entry of await client.list()) {
-        const name = canonicalFolderName(entry.path, layout);
-        if (name === undefined) {
-          this.log?.warn({ path: entry.path }, 'skipping a folder whose name cannot be mapped to a canonical name');
+      const listed = await client.list();
+      const inboxes = listed.filter((entry) => entry.path === 'INBOX');
+      const inbox = inboxes.find((entry) => entry.pathAsListed === 'INBOX') ?? inboxes[0];
+      for (const entry of listed) {
+        const unusable = unusableFolder(entry, layout, inbox);
+        if (unusable === 'elsewhere') continue;
+        if (unusable !== undefined) {
+          // Reported, never synced: the name a user would recognise, as listed (decoded), with the reason.
+          const shown = entry.delimiter && entry.pathAsListed.startsWith(entry.delimiter) ? `${entry.delimiter}${entry.path}` : entry.path === 'INBOX' ? entry.pathAsListed : entry.path;
+          this.log?.warn({ path: shown, reason: unusable }, 'folder skipped');
+          folders.push({ name: shown, skipped: unusable });
           continue;
         }
+        const name = canonicalFolderName(entry.path, layout)!;
         if (!this.folderFilter(name)) continue;
         const noSelect = entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent');
         // imapflow also guesses special use from names ("Sent Items"); report only what the server declares.

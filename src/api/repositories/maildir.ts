@@ -19,7 +19,7 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
-import { ConfigError, FolderNotFoundError, ImapfwError, StoreError } from '../errors.js';
+import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, StoreError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
@@ -425,7 +425,7 @@ export class MaildirRepository implements Repository {
 
   /** The directory a folder stored here as `localName` has or would have. */
   private dirOf(localName: string): string {
-    return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout));
+    return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout), localName);
   }
 
   /** Checks the real path (symlinks resolved) of `path`, or of its nearest existing parent, is inside the root. */
@@ -542,6 +542,7 @@ export class MaildirRepository implements Repository {
       const code = (error as NodeJS.ErrnoException).code;
       // The folder vanished under us (another client deleted it): say so, rather than report it empty.
       if (code === 'ENOENT' && folder !== undefined && !(await this.folderExists(folder))) throw new FolderNotFoundError(folder, { cause: error });
+      if (code === 'ENAMETOOLONG' && folder !== undefined) throw new FolderNameError(folder, 'its path is longer than the file system allows; rename it where it comes from, or leave it out (--exclude)');
       const where = folder === undefined ? `Maildir ${this.options.root}` : `folder "${folder}" of Maildir ${this.options.root}`;
       throw new StoreError(`${operation} failed in ${where}: ${describeError(error)}`, { cause: error, retryable: code !== undefined && RETRYABLE_CODES.has(code) });
     }

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { StoreError } from '../../api/errors.js';
+import { FolderNameError, StoreError } from '../../api/errors.js';
 
 /**
  * Canonical folder names (UTF-8, '/'-separated, from a server: untrusted)
@@ -27,6 +27,8 @@ export type MaildirLayout = 'maildir++' | 'nested';
 export const INBOX = 'INBOX';
 /** Longest file name most file systems accept, in bytes. */
 const NAME_MAX = 255;
+/** Longest path Linux accepts, in bytes (PATH_MAX, its final NUL left out). */
+const PATH_MAX = 4095;
 const RESERVED_IN_NESTED = /^(?:cur|new|tmp|maildirfolder|subscriptions)$|^(?:dovecot|imapfw-)/i;
 
 /** The directory names leading from the root to a folder; [] for INBOX. Throws StoreError for a name no file system can hold. */
@@ -54,12 +56,18 @@ export function folderOfNestedDirs(dirs: readonly string[]): string | undefined 
   return roundTrips(name, dirs, 'nested') ? name : undefined;
 }
 
-/** Joins segments to the root and proves the result is inside it (defense in depth: escaping already makes it so). */
-export function pathInsideRoot(root: string, segments: readonly string[]): string {
+/**
+ * Joins segments to the root and proves the result is inside it (defense in
+ * depth: escaping already makes it so). `name` is the folder's name, for the
+ * error of a path too long for the system (a folder nested very deep).
+ */
+export function pathInsideRoot(root: string, segments: readonly string[], name?: string): string {
   const path = resolve(root, ...segments);
   if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new StoreError(`refused to touch ${path}: it is outside the Maildir root ${root}`);
   }
+  // A message file adds '/cur/' and its name (about 100 bytes) to the folder's path.
+  if (name !== undefined && Buffer.byteLength(path) + 128 > PATH_MAX) throw refused(name, `its path under ${root} would be longer than the system allows (${PATH_MAX} bytes)`);
   return path;
 }
 
@@ -96,6 +104,6 @@ function hex(code: number): string {
   return `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
-function refused(name: string, why: string): StoreError {
-  return new StoreError(`folder name ${JSON.stringify(name)} refused: ${why}`);
+function refused(name: string, why: string): FolderNameError {
+  return new FolderNameError(name, `${why}; rename it where it comes from, or leave it out (--exclude)`);
 }
