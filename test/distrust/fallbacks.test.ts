@@ -1,12 +1,13 @@
 // Issue 10 item 14: servers without CONDSTORE/QRESYNC, MOVE or UIDPLUS are
 // common; the fallbacks (full listing, COPY + EXPUNGE, new UIDs found by
 // identity) keep every promise. Each scenario ends with the standard check.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/api/exit-codes.js';
 import { startScriptedImap, withoutCapabilities, type ScriptedImapServer } from '../support/scripted-imap/index.js';
 import { addFinalCrlf, omitRows, storeDifferently } from '../support/scripted-imap/misbehaviours.js';
+import { readLocalMaildir } from '../mirror/support.js';
 import { SCENARIO_TIMEOUT, expectEachOnce, expectRun, idOf, mail, maildirIds, runLocalApp, runMigrateScripted, scenarioDirs, serverIds, type ScenarioDirs } from './support.js';
 
 const BARE = withoutCapabilities('CONDSTORE', 'QRESYNC', 'UIDPLUS', 'MOVE');
@@ -131,5 +132,34 @@ describe('without CONDSTORE/QRESYNC/UIDPLUS/MOVE', () => {
     expect(second.summary).toMatchObject({ transferred: 0, complete: true });
     expect(to.commands('APPEND')).toHaveLength(3);
     expect(serverIds(to)).toEqual(sourceIds);
+  });
+
+  // Product bug (owner: bind, IMAP writes): without UIDPLUS the move's EXPUNGE is refused while another message is \\Deleted (rightly), but the copy stays: after two runs the moved message is held in INBOX and in Archive on the server.
+  it.fails('sync: a local move becomes COPY + EXPUNGE without expunging a message another client marked \\Deleted, and leaves no copy behind', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const marked = mail('marked-by-another-client');
+    const moved = mail('moved-locally');
+    const server = await bareServer(
+      [
+        { name: 'INBOX', messages: [{ body: marked, flags: ['\\Deleted'] }, { body: moved }] },
+        { name: 'Archive', messages: [] },
+      ],
+      '/',
+    );
+    dirs = scenarioDirs();
+    expectRun(await runLocalApp('sync', server, dirs), dirs, ExitCode.OK);
+
+    // Another client marks a message \Deleted, then the user moves one locally.
+    const file = readLocalMaildir(dirs.maildir).get('INBOX')!.find((m) => m.id === idOf(moved))!.file;
+    mkdirSync(path.join(dirs.maildir, '.Archive', 'cur'), { recursive: true });
+    renameSync(path.join(dirs.maildir, file), path.join(dirs.maildir, '.Archive', 'cur', path.basename(file)));
+    const move = await runLocalApp('sync', server, dirs);
+    expectRun(move, dirs, move.code === ExitCode.OK ? ExitCode.OK : ExitCode.PARTIAL);
+    expect(serverIds(server).INBOX).toContain(idOf(marked));
+
+    const settle = await runLocalApp('sync', server, dirs);
+    expectRun(settle, dirs, settle.code === ExitCode.OK ? ExitCode.OK : ExitCode.PARTIAL);
+    expect(serverIds(server).INBOX).toContain(idOf(marked));
+    expect(Object.values(serverIds(server)).flat().filter((id) => id === idOf(moved))).toHaveLength(1);
+    expect(maildirIds(dirs.maildir)).toEqual(serverIds(server));
   });
 });
