@@ -89,6 +89,11 @@ export interface FetchedMessage {
   internalDate: number;
 }
 
+export interface FetchOptions {
+  /** Stop once the bodies received pass this many bytes (see Repository.fetch). */
+  maxBytes?: number;
+}
+
 export interface NewMessage {
   body: Uint8Array;
   flags: string[];
@@ -114,7 +119,14 @@ export interface Repository {
   deleteFolder(name: string): Promise<void>;
   scan(folder: string, checkpoint?: string): Promise<ScanResult>;
   identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]>;
-  fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]>;
+  /**
+   * Bodies of `ids`, in their order; a message that no longer exists is left
+   * out. With `maxBytes`, the repository may stop early once the bodies it
+   * received pass that many bytes (what a server sends, not what it claimed):
+   * then more than `maxBytes` come back, at least one message, and the ones
+   * left out may simply not have been fetched: ask for them again.
+   */
+  fetch(folder: string, ids: MessageId[], options?: FetchOptions): Promise<FetchedMessage[]>;
   /** Stores messages durably; returns their new ids, in order. */
   store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
   setFlags(folder: string, deltas: FlagDelta[]): Promise<void>;

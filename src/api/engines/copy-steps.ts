@@ -30,7 +30,10 @@ export interface CopyJob {
 /**
  * Copies messages in batches, pipelined: the next batch is fetched while the
  * previous one is stored, and no more than two batches are ever in flight,
- * so memory does not grow with the folder.
+ * so memory does not grow with the folder. Batches are cut by the sizes the
+ * source claimed, and bounded by the bytes that actually arrive (`maxBytes`):
+ * a batch holds about `batchBytes` plus at most one message, whatever a
+ * server claims.
  *
  * Per batch: open intents (source id + identity) in the state, store on the
  * target (durable when it returns), then commit the pairs and close the
@@ -39,6 +42,8 @@ export interface CopyJob {
  * identity. A failed store is not retried here (part of it may have landed):
  * the folder reports the error and the next run pairs what landed.
  */
+const FIRST_BATCH_MESSAGES = 16;
+
 export async function copySteps(job: CopyJob): Promise<void> {
   const to: Side = job.from === 'left' ? 'right' : 'left';
   let storing: Promise<void> = Promise.resolve();
@@ -48,12 +53,24 @@ export async function copySteps(job: CopyJob): Promise<void> {
     job.onError(error);
   };
 
-  for (const batch of batches(job)) {
+  const pending = [...job.steps];
+  // Start small and double while batches fit: a server lying about sizes makes the source read and drop
+  // the rest of a batch's answer, so the first batch must not be the whole folder.
+  let limit = Math.min(job.batchMessages, FIRST_BATCH_MESSAGES);
+  while (pending.length > 0) {
+    const batch = nextBatch(pending, job, limit);
     const ids = batch.map((step) => step.copy!.id);
     if (job.throttle) await job.throttle(ids.length, ids.reduce((sum, id) => sum + (job.sizes.get(id) ?? 0), 0));
-    const fetched = await retrying(() => job.source.fetch(job.folders[job.from], ids)).catch(fail);
+    const fetched = await retrying(() => job.source.fetch(job.folders[job.from], ids, { maxBytes: job.batchBytes })).catch(fail);
     await storing;
     if (failed || !fetched) break;
+    // Past maxBytes the source stops keeping bodies (the server sent more than it claimed): what it did
+    // not get to goes back first, in smaller batches until batches fit again.
+    const received = fetched.reduce((sum, message) => sum + message.body.byteLength, 0);
+    const got = new Set(fetched.map((message) => message.id));
+    const missed = received > job.batchBytes ? batch.filter((step) => !got.has(step.copy!.id)) : [];
+    pending.unshift(...missed);
+    limit = missed.length > 0 ? Math.max(1, Math.floor((batch.length - missed.length) / 2)) : Math.min(job.batchMessages, limit * 2);
     storing = storeBatch(job, to, batch, fetched).catch(fail);
   }
   await storing;
@@ -90,19 +107,15 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
   job.onBatch(present.map((step, i) => ({ id: newIds[i]!, flags: step.copy!.flags })), bytes);
 }
 
-/** Cuts the steps into batches of at most `batchMessages` messages and about `batchBytes` bytes. */
-function* batches(job: CopyJob): Generator<PlanStep[]> {
-  let batch: PlanStep[] = [];
+/** Takes the next batch off `pending`: at most `limit` messages and about `batchBytes` bytes by their claimed sizes. */
+function nextBatch(pending: PlanStep[], job: CopyJob, limit: number): PlanStep[] {
+  let count = 0;
   let bytes = 0;
-  for (const step of job.steps) {
+  for (const step of pending) {
     const size = job.sizes.get(step.copy!.id) ?? 0;
-    if (batch.length > 0 && (batch.length >= job.batchMessages || bytes + size > job.batchBytes)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(step);
+    if (count > 0 && (count >= limit || bytes + size > job.batchBytes)) break;
+    count++;
     bytes += size;
   }
-  if (batch.length > 0) yield batch;
+  return pending.splice(0, count);
 }

@@ -4,6 +4,7 @@ import type { ActorContext } from '../app.js';
 import { AuthError, NetworkError, ReadOnlyError, StallError, StoreError } from '../errors.js';
 import type {
   FetchedMessage,
+  FetchOptions,
   FlagDelta,
   FolderInfo,
   IdentifiedMessage,
@@ -171,19 +172,27 @@ export class ImapRepository implements Repository {
   /**
    * Bodies with `BODY.PEEK[]` (never sets \Seen), in the order of `ids`;
    * messages that no longer exist are left out. Each body owns its whole
-   * ArrayBuffer, so it can be transferred to another thread.
+   * ArrayBuffer, so it can be transferred to another thread. With
+   * `maxBytes`, rows stop being kept once the bodies received pass it (the
+   * rest of the answer is read and dropped, one row at a time): memory is
+   * bounded by what arrives, whatever sizes the server claimed.
    */
-  fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]> {
+  fetch(folder: string, ids: MessageId[], options: FetchOptions = {}): Promise<FetchedMessage[]> {
     const uids = ids.map(toUid);
+    const maxBytes = options.maxBytes ?? Infinity;
     return this.run('fetch', folder, async (client) => {
       await this.open(client, folder);
       const byUid = new Map<number, FetchedMessage>();
+      let received = 0;
       for (const set of uidSets(uids)) {
-        const rows = await client.fetchAll(set, { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
-        for (const row of rows) {
+        // No other command may run inside this loop (imapflow deadlocks): rows are only collected.
+        for await (const row of client.fetch(set, { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
           if (!row.source) continue;
           byUid.set(row.uid, { id: String(row.uid), body: ownBuffer(row.source), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
+          received += row.source.length;
+          if (received > maxBytes) break;
         }
+        if (received > maxBytes) break;
       }
       return uids.flatMap((uid) => byUid.get(uid) ?? []);
     });
