@@ -32,6 +32,12 @@ describe('parseCsv', () => {
 });
 
 describe('readAccountsCsv', () => {
+  it('reads the OAuth2 sources: an imapfw login address, a token command', () => {
+    const file = csvFile('from,from_oauth2,to,to_oauth2_token_command\nimaps://a%40gmail.com@imap.gmail.com,a@gmail.com,imaps://a%40contoso.com@outlook.office365.com,oama access a@contoso.com\n');
+    const [account] = readAccountsCsv(file);
+    expect(account).toMatchObject({ fromPassword: { oauth2: 'a@gmail.com' }, toPassword: { oauth2Command: 'oama access a@contoso.com' } });
+  });
+
   it('reads the example: URLs, host and user columns, the three password sources, default names', () => {
     const accounts = readAccountsCsv(EXAMPLE);
     expect(accounts).toEqual([
