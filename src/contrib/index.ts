@@ -6,7 +6,7 @@ export { appCommand, positiveInteger } from './cli/command.js';
 export { loadConfigAccounts } from './cli/config-module.js';
 export { DryRunMaildir, type DryRunMaildirOptions } from './cli/dry-run-maildir.js';
 export { passwordFromFlags, withStateDir, type PasswordFlags } from './cli/password-flags.js';
-export { PRESETS, findPreset, presetUrl, type PresetName, type ProviderPreset } from './providers/presets.js';
+export { PRESETS, findPreset, presetUrl, uploadLimitOf, type PresetName, type ProviderPreset } from './providers/presets.js';
 export { ProgressBars } from './cli/progress.js';
 export { summarize, exitCodeOf, formatSummary, errorLines, skippedLines, skippedItems, type RunSummary } from './cli/summary.js';
 export { jsonLine } from './cli/json-line.js';

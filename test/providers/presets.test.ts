@@ -70,3 +70,26 @@ describe('provider presets: a Gmail-like account migrated to an Outlook-like one
     expect(listed.filter((folder) => folder.startsWith('[Gmail]'))).toEqual([]);
   });
 });
+
+describe("provider presets: the target provider's upload limit", () => {
+  let server: DovecotServer | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--to-provider outlook: a message over 35 MB is not sent, named in the skipped list with why; the others are copied; exit 1', async () => {
+    server = await startDovecot({ users: { from: 'f-pw', to: 't-pw' } });
+    dir = mkdtempSync(join(tmpdir(), 'imapfw-presets-'));
+    await appendMessages(server, 'from', 'INBOX', [
+      { raw: makeMessage({ subject: 'small 1' }) },
+      { raw: makeMessage({ subject: 'too big', size: 36 * 2 ** 20 }) },
+      { raw: makeMessage({ subject: 'small 2' }) },
+    ]);
+    const run = await runMigrate({ server, user: 'from' }, { server, user: 'to' }, join(dir, 'state'), ['--to-provider', 'outlook'], { timeoutMs: 180_000 });
+    expect(run.code, run.stdout + run.stderr.slice(-2000)).toBe(1);
+    expect(run.summary?.skipped).toEqual([expect.objectContaining({ folder: 'INBOX', id: '2', reason: expect.stringMatching(/36\.0 MB, over Microsoft 365's upload limit of 35\.0 MB/) })]);
+    expect((await listServerMessages(server, 'to', 'INBOX')).length).toBe(2);
+  }, 240_000);
+});

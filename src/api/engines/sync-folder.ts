@@ -32,6 +32,11 @@ export interface SyncFolderOptions {
   select?: MessageSelection;
   /** Bounds the copy rate (token buckets shared per thread and key). */
   rateLimit?: RateLimit;
+  /**
+   * The largest message a side takes (a provider's upload limit): a larger
+   * one is not copied there, and is named in the report's skipped list.
+   */
+  uploadLimit?: Partial<Record<Side, { bytes: number; provider: string }>>;
 }
 
 export interface FolderPairNames {
@@ -204,6 +209,19 @@ export class SyncFolder {
     return result;
   }
 
+  /** The copies from `side` the other side's upload limit lets through; the others are reported skipped. */
+  private withinUploadLimit(steps: PlanStep[], side: Side, sizes: ReadonlyMap<string, number>, names: FolderPairNames, report: FolderReport): PlanStep[] {
+    const limit = this.options.uploadLimit?.[side === 'left' ? 'right' : 'left'];
+    if (!limit) return steps;
+    return steps.filter((step) => {
+      const size = sizes.get(step.copy!.id) ?? 0;
+      if (size <= limit.bytes) return true;
+      const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+      report.skipped.push({ folder: names[side], id: step.copy!.id, reason: `${mb(size)}, over ${limit.provider}'s upload limit of ${mb(limit.bytes)}: not copied` });
+      return false;
+    });
+  }
+
   /**
    * Executes the plan; returns what each side should hold afterwards (ids and
    * flags), to check a fresh checkpoint against.
@@ -229,7 +247,7 @@ export class SyncFolder {
     this.current = { folder: names.left, total: copies.length, done: 0, bytes: 0 };
     const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
     for (const side of SIDES) {
-      const outgoing = copies.filter((step) => step.copy!.from === side);
+      const outgoing = this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], names, report);
       if (outgoing.length === 0) continue;
       await copySteps({
         steps: outgoing,

@@ -3,7 +3,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
-import { findPreset, presetUrl } from '../../contrib/providers/presets.js';
+import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';
 
 /** One account to migrate: from the command line, or a line of the --batch CSV. */
 export interface MigrateAccount {
@@ -29,6 +29,8 @@ export interface MigrateArgs {
   justFolders: boolean;
   deleteSource: boolean;
   maxConnections: number;
+  /** The target provider's largest message (a preset's): larger ones are skipped, each named. */
+  uploadLimit?: { bytes: number; provider: string };
   stateDir?: string;
   json: boolean;
   allowPlaintext: boolean;
@@ -191,6 +193,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     justFolders: flags.justFolders === true,
     deleteSource: flags.deleteSource === true,
     maxConnections: Math.min(flags.maxConnections, fromPreset?.maxConnections ?? Infinity, toPreset?.maxConnections ?? Infinity),
+    ...(toPreset ? { uploadLimit: uploadLimitOf(toPreset)! } : {}),
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
     json: flags.json === true,
     allowPlaintext: flags.allowPlaintext === true,

@@ -20,6 +20,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
     deleteSource: args.deleteSource,
     ...(args.select ? { select: args.select } : {}),
     ...(args.rateLimit ? { rateLimit: { ...args.rateLimit, key: account.name } } : {}),
+    ...(args.uploadLimit ? { uploadLimit: { right: args.uploadLimit } } : {}),
   };
   return declareSyncTopology(runtime, {
     prefix,

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
-import { findPreset, presetUrl } from '../providers/presets.js';
+import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
 
 /** The options every app between one server and a Maildir shares (`mirror`, `sync`), as commander parses them. */
 export interface MaildirAppFlags {
@@ -125,6 +125,8 @@ export interface MaildirAppAccount {
   allowPlaintext: boolean;
   /** The provider's limit on connections per account, when it has one. */
   maxConnections?: number;
+  /** The provider's largest message on upload, when it has one. */
+  uploadLimit?: { bytes: number; provider: string };
 }
 
 /**
@@ -148,6 +150,6 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
     folders: entry.folders ?? flags.folders ?? [],
     exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
-    ...(preset ? { maxConnections: preset.maxConnections } : {}),
+    ...(preset ? { maxConnections: preset.maxConnections, uploadLimit: uploadLimitOf(preset)! } : {}),
   };
 }

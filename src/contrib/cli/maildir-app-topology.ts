@@ -25,7 +25,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext, timeoutMs: run.timeoutMs } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
-    engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun } },
+    engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
     backends: { engines: run.backend },
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),

@@ -5,6 +5,8 @@ export type PresetName = 'gmail' | 'outlook';
 /** What imapfw knows of a big provider: where its IMAP server is, and its limits. */
 export interface ProviderPreset {
   name: PresetName;
+  /** How messages name it. */
+  label: string;
   /** IMAP over TLS on port 993. */
   host: string;
   /** Hosts that mean this provider when given in a URL. */
@@ -25,6 +27,7 @@ export interface ProviderPreset {
 export const PRESETS: Readonly<Record<PresetName, ProviderPreset>> = {
   gmail: {
     name: 'gmail',
+    label: 'Gmail',
     host: 'imap.gmail.com',
     hosts: ['imap.gmail.com', 'imap.googlemail.com'],
     oauth2Provider: 'google',
@@ -34,6 +37,7 @@ export const PRESETS: Readonly<Record<PresetName, ProviderPreset>> = {
   },
   outlook: {
     name: 'outlook',
+    label: 'Microsoft 365',
     host: 'outlook.office365.com',
     hosts: ['outlook.office365.com', 'outlook.office.com', 'imap-mail.outlook.com', 'imap.outlook.com'],
     oauth2Provider: 'microsoft',
@@ -62,6 +66,11 @@ export function presetUrl(preset: ProviderPreset | undefined, url: string | unde
   if (!preset || (url !== undefined && url.includes('://'))) return url;
   const user = url ?? address;
   return user === undefined ? undefined : `imaps://${encodeURIComponent(user)}@${preset.host}`;
+}
+
+/** The engine's upload limit for a server of this preset. */
+export function uploadLimitOf(preset: ProviderPreset | undefined): { bytes: number; provider: string } | undefined {
+  return preset ? { bytes: preset.maxUploadBytes, provider: preset.label } : undefined;
 }
 
 function hostOf(url: string): string | undefined {
