@@ -43,6 +43,59 @@ export class FolderNotFoundError extends ImapfwError {
   }
 }
 
+/**
+ * A request named ids under a uidValidity the folder no longer has: the
+ * store renumbered it since it was listed (an IMAP server after a reconnect,
+ * a Maildir whose uidValidity file was replaced). Nothing was done; the
+ * folder fails for this run and the next run pairs its messages again by
+ * identity. Never retried: the ids mean other messages now.
+ */
+export class UidValidityChangedError extends ImapfwError {
+  constructor(readonly folder: string, readonly expected: string, readonly actual: string) {
+    super(
+      'EUIDVALIDITY',
+      `folder "${folder}" was renumbered since it was listed (UIDVALIDITY ${expected || 'unknown'}, now ${actual || 'none'}): ` +
+        'nothing was done with the old ids; the next run pairs its messages again by identity',
+    );
+  }
+}
+
+/** The server's SELECT gave no UIDVALIDITY: no id of the folder can be trusted. */
+export class NoUidValidityError extends ImapfwError {
+  constructor(readonly folder: string) {
+    super('ENOUIDVALIDITY', `folder "${folder}": the server gave no UIDVALIDITY when it was opened, so its UIDs cannot be trusted; the folder is left out`);
+  }
+}
+
+/**
+ * A listing does not account for the folder: fewer rows than the server's
+ * own count (EXISTS), rows it could not parse. Nothing is inferred from it;
+ * the folder fails for this run.
+ */
+export class IncompleteListingError extends ImapfwError {
+  constructor(readonly folder: string, detail: string) {
+    super('ELISTING', `folder "${folder}": the server's listing is incomplete (${detail}); nothing was deleted because of it, run again`, { retryable: false });
+  }
+}
+
+/**
+ * Messages that exist but whose body the store did not give (NIL, empty, or
+ * shorter than its size): an error for each of them, never taken as deleted.
+ */
+export class MessagesUnavailableError extends ImapfwError {
+  constructor(readonly folder: string, readonly failures: { id: string; reason: string }[]) {
+    super(
+      'EUNAVAILABLE',
+      `folder "${folder}": ${failures.length} message(s) could not be read: ` +
+        failures
+          .slice(0, 5)
+          .map((failure) => `${failure.id} (${failure.reason})`)
+          .join(', ') +
+        (failures.length > 5 ? ', ...' : ''),
+    );
+  }
+}
+
 /** A write was asked of a repository opened read-only. */
 export class ReadOnlyError extends ImapfwError {
   constructor(operation: string) {

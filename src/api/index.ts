@@ -6,6 +6,7 @@ export { defineApp, lazy, type ActorClass, type ActorContext, type AppDefinition
 export * from './errors.js';
 export { ExitCode, exitCodeFor } from './exit-codes.js';
 export type * from './types.js';
+export { folderRef } from './folder-ref.js';
 
 export { ImapRepository, type ImapRepositoryOptions, type PasswordSource } from './repositories/imap.js';
 export { MaildirRepository } from './repositories/maildir.js';

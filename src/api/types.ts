@@ -14,6 +14,20 @@
 
 export type MessageId = string;
 
+/**
+ * A folder as a scan saw it: its name and the uidValidity its ids were listed
+ * under. Ids mean something only under that uidValidity (an IMAP server may
+ * renumber a folder at any time, e.g. between a dropped connection and the
+ * reconnect), so every request that acts on ids names it: the repository
+ * compares it with the folder's uidValidity now, after any (re)SELECT, and
+ * refuses the request with UidValidityChangedError when they differ. Build
+ * one from a scan with `folderRef(name, scan)`.
+ */
+export interface FolderRef {
+  name: string;
+  uidValidity: string;
+}
+
 export interface FolderInfo {
   /** Canonical name ('INBOX', 'Archive/2024'). */
   name: string;
@@ -66,6 +80,19 @@ export interface ScanResult {
   kind: 'full' | 'changes' | 'unchanged';
   messages: MessageMeta[];
   vanished: MessageId[];
+  /**
+   * Messages the store lists but that cannot be used this run (a UID given
+   * twice or out of range, ...), each with the reason. When present, the
+   * listing does not account for every message by its id: the engine infers
+   * nothing from absence on this side (no deletion, no pair dropped).
+   */
+  skipped?: SkippedMessage[];
+}
+
+/** A message a scan or a fetch could not use: its id as the store gave it (when it gave one) and why. */
+export interface SkippedMessage {
+  id?: MessageId;
+  reason: string;
 }
 
 /**
@@ -118,7 +145,12 @@ export interface Repository {
   createFolder(name: string): Promise<void>;
   deleteFolder(name: string): Promise<void>;
   scan(folder: string, checkpoint?: string): Promise<ScanResult>;
-  identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]>;
+  /*
+   * Every request below that acts on ids takes the folder as a FolderRef and
+   * must refuse (UidValidityChangedError, nothing done) when the folder's
+   * uidValidity is no longer `folder.uidValidity`.
+   */
+  identify(folder: FolderRef, ids: MessageId[]): Promise<IdentifiedMessage[]>;
   /**
    * Bodies of `ids`, in their order; a message that no longer exists is left
    * out. With `maxBytes`, the repository may stop early once the bodies it
@@ -126,10 +158,10 @@ export interface Repository {
    * then more than `maxBytes` come back, at least one message, and the ones
    * left out may simply not have been fetched: ask for them again.
    */
-  fetch(folder: string, ids: MessageId[], options?: FetchOptions): Promise<FetchedMessage[]>;
+  fetch(folder: FolderRef, ids: MessageId[], options?: FetchOptions): Promise<FetchedMessage[]>;
   /** Stores messages durably; returns their new ids, in order. */
   store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
-  setFlags(folder: string, deltas: FlagDelta[]): Promise<void>;
+  setFlags(folder: FolderRef, deltas: FlagDelta[]): Promise<void>;
   /**
    * Makes room in the folder for as many of `flags` as it can, in the order
    * given (most wanted first: where room runs short, the first ones get it),
@@ -138,13 +170,13 @@ export interface Repository {
    * cannot hold is never sent there, nor taken as removed there.
    */
   reserveFlags(folder: string, flags: string[]): Promise<RefusedFlag[]>;
-  delete(folder: string, ids: MessageId[]): Promise<void>;
+  delete(folder: FolderRef, ids: MessageId[]): Promise<void>;
   /**
    * Moves messages to another folder of the same store; returns their new
    * ids, in the order of `ids`. Optional: a store without a native move
    * leaves it out and the engine copies and deletes instead.
    */
-  move?(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]>;
+  move?(fromFolder: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]>;
   close(): Promise<void>;
 }
 

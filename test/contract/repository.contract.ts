@@ -19,11 +19,15 @@
  * - a scan with a checkpoint right after no change is 'unchanged' or an empty
  *   'changes' (the suite first waits 2.1 s so that coarse directory mtimes settle);
  * - a folder name a store cannot hold is refused with an ImapfwError, never
- *   silently changed.
+ *   silently changed;
+ * - every request on ids (identify, fetch, setFlags, delete, move) is refused
+ *   with UidValidityChangedError, nothing done, when the folder's uidValidity
+ *   is no longer the one the request names.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderNotFoundError, ImapfwError } from '../../src/api/errors.js';
+import { FolderNotFoundError, ImapfwError, UidValidityChangedError } from '../../src/api/errors.js';
 import type { MessageMeta, NewMessage, Repository, ScanResult } from '../../src/api/types.js';
+import { folderAt } from '../support/folder-at.js';
 
 export interface ContractSubject {
   repo: Repository;
@@ -132,7 +136,7 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
       for (const folder of added) {
         try {
           const scan = await repo.scan(folder);
-          if (scan.messages.length > 0) await repo.delete(folder, scan.messages.map((m) => m.id));
+          if (scan.messages.length > 0) await repo.delete(await folderAt(repo, folder), scan.messages.map((m) => m.id));
           await repo.deleteFolder(folder);
         } catch {
           // Best effort: a folder refused or already gone is the store's own business.
@@ -176,11 +180,11 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
     it('refuses every operation on an unknown folder with FolderNotFoundError', async () => {
       const missing = uniqueFolder();
       await expectFolderNotFound(repo.scan(missing));
-      await expectFolderNotFound(repo.identify(missing, ['1']));
-      await expectFolderNotFound(repo.fetch(missing, ['1']));
+      await expectFolderNotFound(repo.identify({ name: missing, uidValidity: '1' }, ['1']));
+      await expectFolderNotFound(repo.fetch({ name: missing, uidValidity: '1' }, ['1']));
       await expectFolderNotFound(repo.store(missing, [{ body: mail('lost'), flags: [], internalDate: T0 }]));
-      await expectFolderNotFound(repo.setFlags(missing, [{ id: '1', add: ['\\Seen'], remove: [] }]));
-      await expectFolderNotFound(repo.delete(missing, ['1']));
+      await expectFolderNotFound(repo.setFlags({ name: missing, uidValidity: '1' }, [{ id: '1', add: ['\\Seen'], remove: [] }]));
+      await expectFolderNotFound(repo.delete({ name: missing, uidValidity: '1' }, ['1']));
       await expectFolderNotFound(repo.deleteFolder(missing));
       expect((await repo.listFolders()).map((f) => f.name)).not.toContain(missing);
     });
@@ -210,7 +214,7 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
         expect(meta.internalDate).toBe(sent.internalDate);
       });
 
-      const fetched = new Map((await repo.fetch(folder, ids)).map((m) => [m.id, m]));
+      const fetched = new Map((await repo.fetch(await folderAt(repo, folder), ids)).map((m) => [m.id, m]));
       ids.forEach((id, i) => {
         const got = fetched.get(id)!;
         const sent = messages[i]!;
@@ -226,16 +230,16 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
     it('applies flag deltas: add and remove, idempotently', async () => {
       const folder = await freshFolder();
       const [id] = await repo.store(folder, [{ body: mail('deltas'), flags: ['\\Flagged', 'work'], internalDate: T0 }]);
-      await repo.setFlags(folder, [{ id: id!, add: ['\\Seen', 'todo'], remove: ['\\Flagged', 'work'] }]);
+      await repo.setFlags(await folderAt(repo, folder), [{ id: id!, add: ['\\Seen', 'todo'], remove: ['\\Flagged', 'work'] }]);
       let meta = (await repo.scan(folder)).messages.find((m) => m.id === id);
       expect(sorted(meta!.flags)).toEqual(['\\Seen', 'todo']);
 
       // Adding a present flag and removing an absent one change nothing.
-      await repo.setFlags(folder, [{ id: id!, add: ['\\Seen'], remove: ['\\Draft', 'absent'] }]);
+      await repo.setFlags(await folderAt(repo, folder), [{ id: id!, add: ['\\Seen'], remove: ['\\Draft', 'absent'] }]);
       meta = (await repo.scan(folder)).messages.find((m) => m.id === id);
       expect(sorted(meta!.flags)).toEqual(['\\Seen', 'todo']);
 
-      const [fetched] = await repo.fetch(folder, [id!]);
+      const [fetched] = await repo.fetch(await folderAt(repo, folder), [id!]);
       expect(sorted(fetched!.flags)).toEqual(['\\Seen', 'todo']);
       expect(fetched!.internalDate).toBe(T0);
     });
@@ -246,11 +250,59 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
         { body: mail('gone'), flags: [], internalDate: T0 },
         { body: mail('kept'), flags: ['\\Seen'], internalDate: T0 },
       ]);
-      await repo.delete(folder, [gone!]);
+      await repo.delete(await folderAt(repo, folder), [gone!]);
       expect((await repo.scan(folder)).messages.map((m) => m.id)).toEqual([kept]);
-      await repo.delete(folder, [gone!]);
-      expect((await repo.fetch(folder, [gone!, kept!])).map((m) => m.id)).toEqual([kept]);
-      expect((await repo.identify(folder, [gone!, kept!])).map((m) => m.id)).toEqual([kept]);
+      await repo.delete(await folderAt(repo, folder), [gone!]);
+      expect((await repo.fetch(await folderAt(repo, folder), [gone!, kept!])).map((m) => m.id)).toEqual([kept]);
+      expect((await repo.identify(await folderAt(repo, folder), [gone!, kept!])).map((m) => m.id)).toEqual([kept]);
+    });
+
+    it('refuses every request on ids under a uidValidity the folder no longer has, and changes nothing', async () => {
+      const folder = await freshFolder();
+      const ids = await repo.store(folder, [
+        { body: mail('stale one'), flags: ['\\Flagged'], internalDate: T0 },
+        { body: mail('stale two'), flags: [], internalDate: T0 },
+      ]);
+      const before = await repo.scan(folder);
+      const now = before.status.uidValidity;
+      const stale = { name: folder, uidValidity: /^\d+$/.test(now) ? String(BigInt(now) + 1n) : `${now}x` };
+      const requests: [string, () => Promise<unknown>][] = [
+        ['identify', () => repo.identify(stale, ids)],
+        ['fetch', () => repo.fetch(stale, ids)],
+        ['setFlags', () => repo.setFlags(stale, [{ id: ids[0]!, add: ['\\Seen'], remove: ['\\Flagged'] }])],
+        ['delete', () => repo.delete(stale, ids)],
+      ];
+      if (repo.move) {
+        const target = await freshFolder();
+        requests.push(['move', () => repo.move!(stale, target, ids)]);
+      }
+      for (const [operation, request] of requests) {
+        const error = await request().then(() => undefined, (e: unknown) => e);
+        expect(error, operation).toBeInstanceOf(UidValidityChangedError);
+        expect((error as ImapfwError).code, operation).toBe('EUIDVALIDITY');
+        expect((error as Error).message, operation).toContain(folder);
+      }
+      const after = await repo.scan(folder);
+      expect(after.status.uidValidity).toBe(now);
+      expect(flagsById(after.messages)).toEqual(flagsById(before.messages));
+    });
+
+    it('refuses ids listed before the folder was renumbered (deleted and created again), even ids that exist again', async () => {
+      const folder = await freshFolder();
+      const [oldId] = await repo.store(folder, [{ body: mail('before renumbering'), flags: [], internalDate: T0 }]);
+      const old = await folderAt(repo, folder);
+      await repo.delete(old, [oldId!]);
+      await repo.deleteFolder(folder);
+      await repo.createFolder(folder);
+      const [newId] = await repo.store(folder, [{ body: mail('after renumbering'), flags: [], internalDate: T0 }]);
+      const renumbered = await repo.scan(folder);
+      expect(renumbered.status.uidValidity).not.toBe(old.uidValidity);
+      // An IMAP server numbers the new folder from 1 again: the old UID now names the new message.
+      for (const id of new Set([oldId!, newId!])) {
+        await expect(repo.delete(old, [id])).rejects.toBeInstanceOf(UidValidityChangedError);
+        await expect(repo.setFlags(old, [{ id, add: ['\\Seen'], remove: [] }])).rejects.toBeInstanceOf(UidValidityChangedError);
+      }
+      expect(flagsById((await repo.scan(folder)).messages)).toEqual({ [newId!]: [] });
     });
 
     it('identifies the same message stored twice alike, and different messages apart', async () => {
@@ -265,7 +317,7 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
       );
       expect(new Set(ids).size).toBe(6);
 
-      const found = await repo.identify(folder, ids);
+      const found = await repo.identify(await folderAt(repo, folder), ids);
       const identity = new Map(found.map((m) => [m.id, m.identity]));
       const [a1, a2, b, c1, c2, d] = ids.map((id) => identity.get(id));
       expect(a1).toBeDefined();
@@ -295,11 +347,11 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
       known = applyScan(known, second);
 
       const [m4] = await repo.store(folder, [{ body: mail('four'), flags: ['\\Seen'], internalDate: T0 }]);
-      await repo.setFlags(folder, [
+      await repo.setFlags(await folderAt(repo, folder), [
         { id: m1!, add: ['\\Seen', 'later'], remove: [] },
         { id: m3!, add: [], remove: ['\\Flagged'] },
       ]);
-      await repo.delete(folder, [m2!]);
+      await repo.delete(await folderAt(repo, folder), [m2!]);
 
       const third = await repo.scan(folder, second.checkpoint);
       expect(third.kind).not.toBe('unchanged');
@@ -328,7 +380,7 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
         expect(names, JSON.stringify(unsafe)).toContain(unsafe);
         const body = mail(`in ${JSON.stringify(unsafe)}`);
         const [id] = await repo.store(unsafe, [{ body, flags: ['\\Seen'], internalDate: T0 }]);
-        const [fetched] = await repo.fetch(unsafe, [id!]);
+        const [fetched] = await repo.fetch(await folderAt(repo, unsafe), [id!]);
         expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
       }
     });

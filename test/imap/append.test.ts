@@ -4,6 +4,7 @@ import type { NewMessage } from '../../src/api/types.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { makeMessage } from '../support/messages.js';
 import { capabilitiesWithout, repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 
@@ -20,7 +21,7 @@ function batch(): NewMessage[] {
 
 async function expectIdsPointAtTheirMessages(repo: ImapRepository, folder: string, sent: NewMessage[], ids: string[]): Promise<void> {
   expect(new Set(ids).size).toBe(sent.length);
-  const fetched = await repo.fetch(folder, ids);
+  const fetched = await repo.fetch(await folderAt(repo, folder), ids);
   expect(fetched.map((m) => m.id)).toEqual(ids);
   fetched.forEach((got, i) => {
     expect(Buffer.from(got.body).equals(Buffer.from(sent[i]!.body))).toBe(true);
@@ -53,7 +54,7 @@ describe('store with UIDPLUS', () => {
     await repo.createFolder('Moved');
     const sent = batch();
     const ids = await repo.store('Target', sent);
-    const moved = await repo.move('Target', 'Moved', [ids[2]!, ids[0]!]);
+    const moved = await repo.move(await folderAt(repo, 'Target'), 'Moved', [ids[2]!, ids[0]!]);
     await expectIdsPointAtTheirMessages(repo, 'Moved', [sent[2]!, sent[0]!], moved);
     const left = (await repo.scan('Target')).messages.map((m) => m.id);
     expect(left).not.toContain(ids[0]);
@@ -87,7 +88,7 @@ describe('store without UIDPLUS (and without MOVE)', () => {
     await repo.createFolder('Moved');
     const sent = batch();
     const ids = await repo.store('Target', sent);
-    const moved = await repo.move('Target', 'Moved', [ids[3]!, ids[1]!, ids[2]!]);
+    const moved = await repo.move(await folderAt(repo, 'Target'), 'Moved', [ids[3]!, ids[1]!, ids[2]!]);
     await expectIdsPointAtTheirMessages(repo, 'Moved', [sent[3]!, sent[1]!, sent[2]!], moved);
     const commands = await server.commandsSeen();
     expect(commands.some((c) => /^(UID )?MOVE /i.test(c))).toBe(false);
@@ -100,11 +101,11 @@ describe('store without UIDPLUS (and without MOVE)', () => {
       { body: makeMessage({ subject: 'marked elsewhere' }), flags: ['\\Deleted'], internalDate: T0 },
       { body: makeMessage({ subject: 'to delete' }), flags: [], internalDate: T0 },
     ]);
-    await expect(repo.delete('Expunge', [drop!])).rejects.toThrow(/no UIDPLUS.*1 other message\(s\) already marked \\Deleted/);
+    await expect(repo.delete(await folderAt(repo, 'Expunge'), [drop!])).rejects.toThrow(/no UIDPLUS.*1 other message\(s\) already marked \\Deleted/);
     expect((await repo.scan('Expunge')).messages.map((m) => m.id)).toEqual([keep, drop]);
 
-    await repo.setFlags('Expunge', [{ id: keep!, add: [], remove: ['\\Deleted'] }]);
-    await repo.delete('Expunge', [drop!]);
+    await repo.setFlags(await folderAt(repo, 'Expunge'), [{ id: keep!, add: [], remove: ['\\Deleted'] }]);
+    await repo.delete(await folderAt(repo, 'Expunge'), [drop!]);
     expect((await repo.scan('Expunge')).messages.map((m) => m.id)).toEqual([keep]);
     expect((await server.commandsSeen()).some((c) => /^UID EXPUNGE/i.test(c))).toBe(false);
   });

@@ -5,6 +5,7 @@ import { identityFromBody } from '../../src/core/identity.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { makeMessage } from '../support/messages.js';
 import { repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 
@@ -58,7 +59,7 @@ describe('awkward messages', () => {
   for (const [name, body] of Object.entries(samples)) {
     it(`${name}: stored and fetched byte-identical (bare LF as CRLF), same identity as the local copy`, async () => {
       const [id] = await repo.store('Bad', [{ body, flags: ['\\Seen'], internalDate: T0 }]);
-      const [fetched] = await repo.fetch('Bad', [id!]);
+      const [fetched] = await repo.fetch(await folderAt(repo, 'Bad'), [id!]);
       // IMAP serves CRLF: Dovecot returns a bare LF as CRLF, every other byte as sent.
       const expected = toCrlf(body);
       expect(fetched!.body.byteLength).toBe(expected.length);
@@ -66,7 +67,7 @@ describe('awkward messages', () => {
       // RFC822.SIZE counts line ends as CRLF, exactly as a Maildir copy of the same bytes would.
       const local = identityFromBody(body);
       const meta = (await repo.scan('Bad')).messages.find((m) => m.id === id)!;
-      const [identified] = await repo.identify('Bad', [id!]);
+      const [identified] = await repo.identify(await folderAt(repo, 'Bad'), [id!]);
       expect(identified!.identity).toBe(local.identity);
       if (local.identity.startsWith('mid:')) expect(local.identity.endsWith(`:${meta.size}`)).toBe(true);
     });
@@ -81,7 +82,7 @@ describe('awkward messages', () => {
   it('a NUL byte comes back as 0x80: Dovecot replaces it, BODY[] cannot carry NUL (known limitation)', async () => {
     const body = Buffer.from('Subject: nul\r\nMessage-ID: <nul@bad.test>\r\n\r\na\0b\r\n', 'latin1');
     const [id] = await repo.store('Bad', [{ body, flags: [], internalDate: T0 }]);
-    const [fetched] = await repo.fetch('Bad', [id!]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'Bad'), [id!]);
     expect(Buffer.from(fetched!.body).toString('latin1')).toBe('Subject: nul\r\nMessage-ID: <nul@bad.test>\r\n\r\na\x80b\r\n');
   });
 });

@@ -8,6 +8,7 @@ import { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, makeMessage } from '../support/messages.js';
 import { repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const run = promisify(execFile);
 
@@ -44,10 +45,10 @@ describe('errors', () => {
     const repo = repositoryOn(server);
     await repo.createFolder('Source');
     const [id] = await repo.store('Source', [{ body: makeMessage({ subject: 'mover' }), flags: [], internalDate: 0 }]);
-    const noTarget = await repo.move('Source', 'Nowhere', [id!]).catch((e: unknown) => e);
+    const noTarget = await repo.move(await folderAt(repo, 'Source'), 'Nowhere', [id!]).catch((e: unknown) => e);
     expect(noTarget).toBeInstanceOf(FolderNotFoundError);
     expect((noTarget as FolderNotFoundError).folder).toBe('Nowhere');
-    const noSource = await repo.move('Gone', 'Source', [id!]).catch((e: unknown) => e);
+    const noSource = await repo.move(await folderAt(repo, 'Gone'), 'Source', [id!]).catch((e: unknown) => e);
     expect(noSource).toBeInstanceOf(FolderNotFoundError);
     expect((noSource as FolderNotFoundError).folder).toBe('Gone');
     expect((await repo.scan('Source')).messages.map((m) => m.id)).toEqual([id]);
@@ -83,7 +84,7 @@ describe('errors', () => {
     const ids = (await repo.scan('Big')).messages.map((m) => m.id);
     expect(ids).toHaveLength(40);
 
-    const fetching = repo.fetch('Big', ids);
+    const fetching = repo.fetch(await folderAt(repo, 'Big'), ids);
     const outcome = fetching.catch((e: unknown) => e);
     // Kill once the FETCH has reached the server (its 120 MB answer takes far longer to stream).
     const fetchSent = async () => (await server.commandsSeen()).some((c) => /^UID FETCH .*BODY\.PEEK\[\]/i.test(c));
@@ -93,7 +94,7 @@ describe('errors', () => {
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).retryable).toBe(true);
 
-    const again = await repo.fetch('Big', ids.slice(0, 3));
+    const again = await repo.fetch(await folderAt(repo, 'Big'), ids.slice(0, 3));
     // The first FETCH reached the server before the kill, the second is the retry.
     expect((await server.commandsSeen()).filter((c) => /^UID FETCH .*BODY\.PEEK\[\]/i.test(c))).toHaveLength(2);
     expect(again.map((m) => m.id)).toEqual(ids.slice(0, 3));

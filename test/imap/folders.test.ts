@@ -4,6 +4,7 @@ import { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { makeMessage } from '../support/messages.js';
 import { repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 for (const separator of ['/', '.'] as const) {
   describe(`folder names on a server with separator "${separator}"`, () => {
@@ -25,7 +26,7 @@ for (const separator of ['/', '.'] as const) {
       const body = makeMessage({ subject: 'été' });
       const [id] = await repo.store('Été/Août', [{ body, flags: [], internalDate: 0 }]);
       expect((await repo.scan('Été/Août')).messages.map((m) => m.id)).toEqual([id]);
-      expect(Buffer.from((await repo.fetch('Été/Août', [id!]))[0]!.body).equals(body)).toBe(true);
+      expect(Buffer.from((await repo.fetch(await folderAt(repo, 'Été/Août'), [id!]))[0]!.body).equals(body)).toBe(true);
 
       // What the server stored: mUTF-7 names ("&AMk-t&AOk-" is "Été"), nested with its own layout.
       const root = server.maildirOf('alice');
@@ -74,7 +75,7 @@ describe('folderFilter / nameTrans / nameTransBack', () => {
     await repo.createFolder('Trash');
     expect((await repo.listFolders()).map((f) => f.name).sort()).toEqual(['inbox', 'old', 'old/2024']);
     const [id] = await repo.store('old/2024', [{ body: makeMessage({ subject: 'archived' }), flags: [], internalDate: 0 }]);
-    const moved = await repo.move('old/2024', 'inbox', [id!]);
+    const moved = await repo.move(await folderAt(repo, 'old/2024'), 'inbox', [id!]);
     expect((await repo.scan('inbox')).messages.map((m) => m.id)).toEqual(moved);
     await repo.close();
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { encoder } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const PASSWORD = 'Pa55-w0rd-that-must-never-be-logged';
 
@@ -32,7 +33,7 @@ describe('logging', () => {
     const repo = new ImapRepository({ url: server.url('alice'), password: { value: PASSWORD }, logger });
     await repo.createFolder('Logged');
     const [id] = await repo.store('Logged', [{ body: encoder.encode('Subject: hi\r\n\r\nhello\r\n'), flags: ['\\Seen'], internalDate: 0 }]);
-    await repo.fetch('Logged', [id!]);
+    await repo.fetch(await folderAt(repo, 'Logged'), [id!]);
     await repo.close();
 
     const wrong = `${PASSWORD}-but-wrong`;

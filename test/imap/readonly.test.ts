@@ -4,6 +4,7 @@ import type { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
 import { encoder, repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 describe('readOnly', () => {
   let server: DovecotServer;
@@ -22,13 +23,15 @@ describe('readOnly', () => {
   it('refuses every write before sending anything, and reaches the server only with EXAMINE and reads', async () => {
     const ids = uids.map(String);
     const commandsBefore = (await server.commandsSeen()).length;
+    // Refused before any request: the folder's uidValidity is never asked for.
+    const archive = { name: 'Archive', uidValidity: '1' };
     const writes: [string, () => Promise<unknown>][] = [
       ['createFolder', () => repo.createFolder('New')],
       ['deleteFolder', () => repo.deleteFolder('Archive')],
       ['store', () => repo.store('Archive', [{ body: encoder.encode('Subject: x\r\n\r\nx\r\n'), flags: [], internalDate: 0 }])],
-      ['setFlags', () => repo.setFlags('Archive', [{ id: ids[0]!, add: ['\\Seen'], remove: [] }])],
-      ['delete', () => repo.delete('Archive', ids)],
-      ['move', () => repo.move('Archive', 'INBOX', ids)],
+      ['setFlags', () => repo.setFlags(archive, [{ id: ids[0]!, add: ['\\Seen'], remove: [] }])],
+      ['delete', () => repo.delete(archive, ids)],
+      ['move', () => repo.move(archive, 'INBOX', ids)],
     ];
     for (const [operation, write] of writes) {
       await expect(write(), operation).rejects.toBeInstanceOf(ReadOnlyError);
@@ -39,8 +42,8 @@ describe('readOnly', () => {
     expect((await repo.listFolders()).map((f) => f.name)).toContain('Archive');
     const scan = await repo.scan('Archive');
     expect(scan.messages.map((m) => m.id)).toEqual(ids);
-    expect(await repo.identify('Archive', ids)).toHaveLength(2);
-    const fetched = await repo.fetch('Archive', ids);
+    expect(await repo.identify(await folderAt(repo, 'Archive'), ids)).toHaveLength(2);
+    const fetched = await repo.fetch(await folderAt(repo, 'Archive'), ids);
     expect(fetched).toHaveLength(2);
     expect((await repo.scan('Archive', scan.checkpoint)).kind).toBe('unchanged');
     // BODY.PEEK: fetching set no \Seen.

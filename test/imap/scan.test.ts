@@ -3,6 +3,7 @@ import type { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, makeMessage } from '../support/messages.js';
 import { capabilitiesWithout, encoder, repositoryOn } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 const mail = (subject: string) => ({ body: encoder.encode(`Subject: ${subject}\r\nMessage-ID: <${subject}@scan.test>\r\n\r\n${subject}\r\n`), flags: [], internalDate: T0 });
@@ -34,8 +35,8 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     expect((await server.commandsSeen()).filter((c) => /FETCH/i.test(c)).length).toBe(fetchesBefore);
 
     const [d] = await repo.store('Incremental', [mail('d')]);
-    await repo.setFlags('Incremental', [{ id: a!, add: ['\\Seen'], remove: [] }]);
-    await repo.delete('Incremental', [b!]);
+    await repo.setFlags(await folderAt(repo, 'Incremental'), [{ id: a!, add: ['\\Seen'], remove: [] }]);
+    await repo.delete(await folderAt(repo, 'Incremental'), [b!]);
     const third = await repo.scan('Incremental', second.checkpoint);
     expect(third.kind).toBe('changes');
     expect(third.vanished).toEqual([b]);
@@ -81,7 +82,7 @@ describe('scan without CONDSTORE/QRESYNC', () => {
     expect(second).toMatchObject({ kind: 'unchanged', messages: [], vanished: [] });
 
     // A flag change moves neither UIDNEXT nor EXISTS: it must still be seen.
-    await repo.setFlags('Plain', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    await repo.setFlags(await folderAt(repo, 'Plain'), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
     const third = await repo.scan('Plain', second.checkpoint);
     expect(third.kind).toBe('full');
     expect(third.messages.map((m) => [m.id, m.flags])).toEqual([
@@ -130,12 +131,12 @@ describe('scan speed', () => {
 
     const ids = full.messages.slice(0, 1000).map((m) => m.id);
     started = performance.now();
-    const bodies = await repo.fetch('Bulk', ids);
+    const bodies = await repo.fetch(await folderAt(repo, 'Bulk'), ids);
     const fetchMs = performance.now() - started;
     const bytes = bodies.reduce((sum, m) => sum + m.body.byteLength, 0);
 
     started = performance.now();
-    const identified = await repo.identify('Bulk', full.messages.map((m) => m.id));
+    const identified = await repo.identify(await folderAt(repo, 'Bulk'), full.messages.map((m) => m.id));
     const identifyMs = performance.now() - started;
     expect(identified).toHaveLength(count);
 
@@ -145,7 +146,7 @@ describe('scan speed', () => {
     started = performance.now();
     let largeBytes = 0;
     for (let i = 0; i < largeIds.length; i += 20) {
-      for (const m of await repo.fetch('Large', largeIds.slice(i, i + 20))) largeBytes += m.body.byteLength;
+      for (const m of await repo.fetch(await folderAt(repo, 'Large'), largeIds.slice(i, i + 20))) largeBytes += m.body.byteLength;
     }
     const largeMs = performance.now() - started;
 

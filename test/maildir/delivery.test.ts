@@ -7,6 +7,7 @@ import { removeStaleTmpFiles, STALE_TMP_MS } from '../../src/core/maildir/tmp-cl
 import { sanitizeHost, uniqueName } from '../../src/core/maildir/unique-name.js';
 import { mail } from '../contract/repository.contract.js';
 import { crlf, tempMaildir, type TempMaildir } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 let maildir: TempMaildir | undefined;
 afterEach(async () => {
@@ -74,9 +75,9 @@ describe('delivery', () => {
     const [id] = await repo.store('INBOX', [{ body, flags: ['\\Seen'], internalDate: T }]);
     const [meta] = (await repo.scan('INBOX')).messages;
     expect(meta).toEqual({ id, flags: ['\\Seen'], size: crlfSize(body), internalDate: T });
-    const [fetched] = await repo.fetch('INBOX', [id!]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id!]);
     expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
-    const [identified] = await repo.identify('INBOX', [id!]);
+    const [identified] = await repo.identify(await folderAt(repo, 'INBOX'), [id!]);
     expect(identified).toEqual({ id, ...identityFromBody(body) });
   });
 
@@ -88,7 +89,7 @@ describe('delivery', () => {
     const ids = await repo.store('INBOX', [lf, crlfBody].map((body) => ({ body, flags: [], internalDate: T })));
     const sizes = (await repo.scan('INBOX')).messages.map((m) => m.size);
     expect(sizes).toEqual([crlfBody.length, crlfBody.length]);
-    const [a, b] = await repo.identify('INBOX', ids);
+    const [a, b] = await repo.identify(await folderAt(repo, 'INBOX'), ids);
     expect(a!.identity).toBe(b!.identity);
   });
 
@@ -99,9 +100,9 @@ describe('delivery', () => {
     const line = Buffer.from(`${'x'.repeat(76)}\r\n`);
     const body = Buffer.concat([header, Buffer.alloc(30 * 1024 * 1024, line)]);
     const [id] = await repo.store('INBOX', [{ body, flags: [], internalDate: T }]);
-    const [identified] = await repo.identify('INBOX', [id!]);
+    const [identified] = await repo.identify(await folderAt(repo, 'INBOX'), [id!]);
     expect(identified!.identity).toBe(`mid:<big@x>:${body.length}`);
-    const [fetched] = await repo.fetch('INBOX', [id!]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id!]);
     expect(fetched!.body.byteLength).toBe(body.length);
     expect(fetched!.body.buffer.byteLength).toBe(body.length); // owns its buffer: safe to transfer
     expect(Buffer.from(fetched!.body).equals(body)).toBe(true);

@@ -12,6 +12,7 @@ import { identityFromBody } from '../../src/core/identity.js';
 import { crlfSize } from '../../src/core/maildir/deliver.js';
 import { mail } from '../contract/repository.contract.js';
 import { LAYOUTS, tempMaildir, type TempMaildir } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 let maildir: TempMaildir | undefined;
 let server: DovecotServer | undefined;
@@ -69,10 +70,10 @@ describe.each(LAYOUTS)('Dovecot and MaildirRepository share a Maildir (%s)', (la
     const delivered = scan.messages.find((m) => !ids.includes(m.id))!;
     expect(delivered).toMatchObject({ size: raw.length, internalDate: DATE });
     expect(delivered.flags.sort()).toEqual(['\\Draft', 'from-dovecot']);
-    const [fetched] = await repo.fetch('Work/Sub', [delivered.id]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'Work/Sub'), [delivered.id]);
     // Dovecot saves with LF line ends (mail_save_crlf = no): same message, same size and identity.
     expect(Buffer.from(fetched!.body).toString()).toBe(raw.toString().replace(/\r\n/g, '\n'));
-    expect((await repo.identify('Work/Sub', [delivered.id]))[0]!.identity).toBe(identityFromBody(raw).identity);
+    expect((await repo.identify(await folderAt(repo, 'Work/Sub'), [delivered.id]))[0]!.identity).toBe(identityFromBody(raw).identity);
     // Dovecot's own files are tolerated and reported, never removed.
     expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Work', 'Work/Sub']);
     expect(repo.takeWarnings().map((w) => w.path)).toEqual(expect.arrayContaining([expect.stringMatching(/dovecot-uidlist$/)]));

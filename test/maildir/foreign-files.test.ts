@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/api/errors.js';
 import { mail } from '../contract/repository.contract.js';
 import { LAYOUTS, listTree, tempMaildir, type TempMaildir } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 let maildir: TempMaildir | undefined;
 afterEach(async () => {
@@ -40,7 +41,7 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
     expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Work']);
     const scan = await repo.scan('INBOX');
     expect(scan.messages.map((m) => [m.id, m.flags])).toEqual([['1700000001.M2P2.mda', []]]);
-    expect(await repo.fetch('INBOX', ['1700000000.M1P1.evil'])).toEqual([]);
+    expect(await repo.fetch(await folderAt(repo, 'INBOX'), ['1700000000.M1P1.evil'])).toEqual([]);
     await repo.scan('Work');
 
     const warned = repo.takeWarnings();
@@ -62,8 +63,8 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
 
     // Every operation leaves them alone; the MDA's message moves to cur/ once flagged.
     const [stored] = await repo.store('INBOX', [{ body: mail('ours'), flags: [], internalDate: 0 }]);
-    await repo.setFlags('INBOX', [{ id: '1700000001.M2P2.mda', add: ['\\Seen'], remove: [] }]);
-    await repo.delete('INBOX', [stored!]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: '1700000001.M2P2.mda', add: ['\\Seen'], remove: [] }]);
+    await repo.delete(await folderAt(repo, 'INBOX'), [stored!]);
     await repo.deleteFolder('Work');
     for (const [path, content] of Object.entries(foreign)) expect(await readFile(join(root, path), 'utf8')).toBe(content);
     expect(await readFile(join(work, 'stray.txt'), 'utf8')).toBe('notes');

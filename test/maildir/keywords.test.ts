@@ -5,6 +5,7 @@ import { ensureKeywords, KeywordTable } from '../../src/core/maildir/keywords.js
 import { DryRunMaildir } from '../../src/contrib/cli/dry-run-maildir.js';
 import { mail } from '../contract/repository.contract.js';
 import { tempMaildir, type TempMaildir } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 let maildir: TempMaildir | undefined;
 afterEach(async () => {
@@ -32,7 +33,7 @@ describe('dovecot-keywords', () => {
     const [meta] = (await repo.scan('INBOX')).messages;
     expect(meta!.flags.sort()).toEqual(['NonJunk', '\\Seen']);
 
-    await repo.setFlags('INBOX', [{ id: meta!.id, add: ['$Label1'], remove: ['NonJunk'] }]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: meta!.id, add: ['$Label1'], remove: ['NonJunk'] }]);
     expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe('0 Junk\n1 $Label1\n3 NonJunk\n');
     expect(await curFiles(root)).toEqual(['1700000000.M1P1.host,S=10:2,Sb']);
   });
@@ -67,7 +68,7 @@ describe('dovecot-keywords', () => {
     await writeFile(join(root, 'cur', '1700000000.M1P1.host:2,PSz'), mail('mutt'));
     const [meta] = (await repo.scan('INBOX')).messages;
     expect(meta!.flags).toEqual(['\\Seen']);
-    await repo.setFlags('INBOX', [{ id: meta!.id, add: ['\\Flagged'], remove: ['\\Seen'] }]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: meta!.id, add: ['\\Flagged'], remove: ['\\Seen'] }]);
     expect(await curFiles(root)).toEqual(['1700000000.M1P1.host:2,FPz']);
   });
 

@@ -6,6 +6,7 @@ import { listMessageFiles } from '../../src/core/maildir/list-messages.js';
 import { MaildirRepository } from '../../src/api/repositories/maildir.js';
 import { mail } from '../contract/repository.contract.js';
 import { tempMaildir, type TempMaildir } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 let maildir: TempMaildir | undefined;
 afterEach(async () => {
@@ -34,7 +35,7 @@ describe('scan checkpoints', () => {
     expect(skipped).toMatchObject({ kind: 'unchanged', messages: [], vanished: [], status: { uidValidity: first.status.uidValidity } });
 
     // Any real change moves the mtime.
-    await repo.setFlags('INBOX', [{ id: id!, add: ['\\Seen'], remove: [] }]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: id!, add: ['\\Seen'], remove: [] }]);
     const listed = await repo.scan('INBOX', skipped.checkpoint);
     expect(listed.kind).toBe('full');
     expect(listed.messages.map((m) => m.id).sort()).toEqual([id, '1700000000.M1P1.sneaky'].sort());
@@ -78,11 +79,11 @@ describe('scan checkpoints', () => {
     expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).toContain('1700000002.M1P1.mda');
 
     checkpoint = await settledScan();
-    await repo.setFlags('INBOX', [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
     expect((await repo.scan('INBOX', checkpoint)).messages.find((m) => m.id === a)!.flags).toEqual(['\\Flagged']);
 
     checkpoint = await settledScan();
-    await repo.delete('INBOX', [b!]);
+    await repo.delete(await folderAt(repo, 'INBOX'), [b!]);
     expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).not.toContain(b);
   });
 
@@ -142,16 +143,16 @@ describe('scan', () => {
     await repo.scan('INBOX');
     // mutt marks it seen and flagged.
     await rename(join(root, 'cur', `${id}:2,`), join(root, 'cur', `${id}:2,FS`));
-    const [fetched] = await repo.fetch('INBOX', [id!]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id!]);
     expect(fetched!.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
-    expect((await repo.identify('INBOX', [id!])).map((m) => m.id)).toEqual([id]);
+    expect((await repo.identify(await folderAt(repo, 'INBOX'), [id!])).map((m) => m.id)).toEqual([id]);
 
     await rename(join(root, 'cur', `${id}:2,FS`), join(root, 'cur', `${id}:2,S`));
-    await repo.setFlags('INBOX', [{ id: id!, add: ['\\Answered'], remove: ['\\Seen'] }]);
+    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: id!, add: ['\\Answered'], remove: ['\\Seen'] }]);
     expect((await repo.scan('INBOX')).messages[0]!.flags).toEqual(['\\Answered']);
 
     await rename(join(root, 'cur', `${id}:2,R`), join(root, 'cur', `${id}:2,RT`));
-    await repo.delete('INBOX', [id!]);
+    await repo.delete(await folderAt(repo, 'INBOX'), [id!]);
     expect((await repo.scan('INBOX')).messages).toEqual([]);
   });
 });
@@ -165,7 +166,7 @@ describe('a folder removed by another client', () => {
     const { checkpoint } = await repo.scan('Gone');
     await rm(join(root, '.Gone'), { recursive: true });
     await expect(repo.scan('Gone', checkpoint)).rejects.toBeInstanceOf(FolderNotFoundError);
-    await expect(repo.fetch('Gone', [id!])).rejects.toBeInstanceOf(FolderNotFoundError);
+    await expect(repo.fetch(await folderAt(repo, 'Gone'), [id!])).rejects.toBeInstanceOf(FolderNotFoundError);
     // Mid-listing, a missing cur/ is an error, while a missing new/ is just empty.
     await expect(listMessageFiles(join(root, '.Gone'))).rejects.toMatchObject({ code: 'ENOENT' });
     await rm(join(root, 'new'), { recursive: true });

@@ -6,6 +6,7 @@ import { FolderNameError, StoreError } from '../../src/api/errors.js';
 import { MaildirRepository } from '../../src/api/repositories/maildir.js';
 import { UNSAFE_FOLDER_NAMES, mail } from '../contract/repository.contract.js';
 import { LAYOUTS, listTree } from './helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const NAMES = [
   ...UNSAFE_FOLDER_NAMES,
@@ -52,7 +53,7 @@ describe.each(LAYOUTS)('unsafe folder names (%s)', (layout) => {
       await repo.createFolder(name);
       const body = mail(`folder ${JSON.stringify(name)}`);
       const [id] = await repo.store(name, [{ body, flags: ['\\Seen'], internalDate: 1_700_000_000_000 }]);
-      const [fetched] = await repo.fetch(name, [id!]);
+      const [fetched] = await repo.fetch(await folderAt(repo, name), [id!]);
       expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
     }
     const listed = (await repo.listFolders()).map((f) => f.name);

@@ -12,10 +12,11 @@ import type { MessagePair, StateStore } from '../../src/api/state/types.js';
 import type { MessageMeta, Repository, Side } from '../../src/api/types.js';
 import { makeMessage } from '../support/messages.js';
 import { tempMaildir, type TempMaildir } from '../maildir/helpers.js';
+import { folderAt } from '../support/folder-at.js';
 
 const meta = (id: string, flags: string[] = []): MessageMeta => ({ id, flags, size: 100, internalDate: 0 });
 const pair = (left: string, right: string, identity = `id-${right}`): MessagePair => ({ left, right, flags: [], identity });
-const view = (name: string, saved: MessagePair[], current: MoveFolderView['current']): MoveFolderView => ({ left: name, right: name, folderPairId: name.charCodeAt(0), saved, current });
+const view = (name: string, saved: MessagePair[], current: MoveFolderView['current']): MoveFolderView => ({ left: name, right: name, folderPairId: name.charCodeAt(0), saved, current, uidValidity: { left: '1', right: '1' } });
 const byRightId = (side: Side) => [(message: MessageMeta) => message.id, (saved: MessagePair) => saved[side]] as const;
 
 describe('detectMoves', () => {
@@ -63,7 +64,7 @@ describe('followMoves with two Maildirs', () => {
       const bodies = Array.from({ length: count }, (_, i) => ({ body: makeMessage({ subject: `${folder} ${i}` }), flags: ['\\Seen'], internalDate: Date.UTC(2025, 0, 1) }));
       for (const temp of [left, right]) await temp.repo.createFolder(folder);
       const [leftIds, rightIds] = [await left.repo.store(folder, bodies), await right.repo.store(folder, bodies)];
-      const identities = new Map((await right.repo.identify(folder, rightIds)).map((m) => [m.id, m.identity]));
+      const identities = new Map((await right.repo.identify(await folderAt(right.repo, folder), rightIds)).map((m) => [m.id, m.identity]));
       const record = await state.ensureFolderPair(folder, folder);
       await state.commit(record.id, { upsertPairs: leftIds.map((id, i) => ({ left: id, right: rightIds[i]!, flags: ['\\Seen'], identity: identities.get(rightIds[i]!)! })) });
       records.push(record);
@@ -122,7 +123,7 @@ describe('followMoves with two Maildirs', () => {
     const s = await synced({ A: 2, B: 0 });
     const moved = (await s.state.pairs(s.records[0]!.id))[0]!;
     renameSync(join(s.right.root, '.A', 'cur', `${moved.right}:2,S`), join(s.right.root, '.B', 'cur', `${moved.right}:2,S`));
-    await s.left.repo.delete('A', [moved.left!]);
+    await s.left.repo.delete(await folderAt(s.left.repo, 'A'), [moved.left!]);
 
     const outcome = await followMoves({ sides: { right: true }, pairs: [{ left: 'A', right: 'A' }, { left: 'B', right: 'B' }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
     expect(outcome.moved).toBe(0);
@@ -135,7 +136,7 @@ describe('followMoves with two Maildirs', () => {
     const saved = await s.state.pairs(s.records[0]!.id);
     // The left side renames Old to New: the messages arrive with the same bytes (here even the same names).
     await s.left.repo.createFolder('New');
-    await s.left.repo.move('Old', 'New', saved.map((p) => p.left!));
+    await s.left.repo.move(await folderAt(s.left.repo, 'Old'), 'New', saved.map((p) => p.left!));
     await s.left.repo.deleteFolder('Old');
     await s.right.repo.createFolder('New');
 

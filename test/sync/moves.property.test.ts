@@ -96,7 +96,7 @@ interface AccountSync {
  * folder.
  */
 function syncAccount(account: Account): AccountSync {
-  const views: MoveFolderView[] = account.folders.map((world, i) => ({ left: FOLDERS[i]!, right: FOLDERS[i]!, folderPairId: i, saved: world.saved, current: world.right.list() }));
+  const views: MoveFolderView[] = account.folders.map((world, i) => ({ left: FOLDERS[i]!, right: FOLDERS[i]!, folderPairId: i, saved: world.saved, current: world.right.list(), uidValidity: { left: '1', right: '1' } }));
   const moves = detectMoves(
     'right',
     views,

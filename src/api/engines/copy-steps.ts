@@ -1,6 +1,6 @@
 import type { Remote } from '../app.js';
 import type { StateStore } from '../state/types.js';
-import type { FetchedMessage, Repository, Side } from '../types.js';
+import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { identityFromBody } from '../../core/identity.js';
 import { retrying } from './retrying.js';
@@ -9,7 +9,8 @@ export interface CopyJob {
   /** Steps that each copy one message from `from` to the other side. */
   steps: PlanStep[];
   from: Side;
-  folders: Record<Side, string>;
+  /** The source folder under the uidValidity its ids were listed with, and the target folder. */
+  folders: { from: FolderRef; to: string };
   folderPairId: number;
   /** Sizes of the source's messages, to cut batches by bytes. */
   sizes: ReadonlyMap<string, number>;
@@ -61,7 +62,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
     const batch = nextBatch(pending, job, limit);
     const ids = batch.map((step) => step.copy!.id);
     if (job.throttle) await job.throttle(ids.length, ids.reduce((sum, id) => sum + (job.sizes.get(id) ?? 0), 0));
-    const fetched = await retrying(() => job.source.fetch(job.folders[job.from], ids, { maxBytes: job.batchBytes })).catch(fail);
+    const fetched = await retrying(() => job.source.fetch(job.folders.from, ids, { maxBytes: job.batchBytes })).catch(fail);
     await storing;
     if (failed || !fetched) break;
     // Past maxBytes the source stops keeping bodies (the server sent more than it claimed): what it did
@@ -92,7 +93,7 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
   });
   // The bodies are transferred to the target's thread: not usable here afterwards.
   const newIds = await job.target.store(
-    job.folders[to],
+    job.folders.to,
     present.map((step, i) => ({ body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate })),
   );
   await job.state.commit(job.folderPairId, {

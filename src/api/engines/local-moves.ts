@@ -23,9 +23,10 @@
  */
 import type { Remote } from '../app.js';
 import type { FolderPairRecord, MessagePair, StateStore } from '../state/types.js';
-import type { Identity, MessageId, MessageMeta, Repository, ScanResult, Side } from '../types.js';
+import type { FolderRef, Identity, MessageId, MessageMeta, Repository, ScanResult, Side } from '../types.js';
 import { endsAccount, reportError, type ReportedError } from './folder-report.js';
 import { checkpointOf } from './checkpoints.js';
+import { folderRef } from '../folder-ref.js';
 import { identifyAll } from './identify-all.js';
 import { retrying } from './retrying.js';
 import type { FolderPairNames } from './sync-folder.js';
@@ -45,6 +46,11 @@ export interface MoveFolderView {
    * nothing new).
    */
   current: readonly MessageMeta[] | 'missing' | 'unchanged';
+  /**
+   * Per side, the uidValidity its ids (in `saved` and `current`) are under:
+   * a move acts on them only under it. Unknown: no move from or to here.
+   */
+  uidValidity: Partial<Record<Side, string>>;
 }
 
 export interface PlannedMove {
@@ -165,9 +171,12 @@ export async function executeMoves(job: MoveJob): Promise<MoveOutcome> {
 async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcome): Promise<void> {
   const { side, from, to } = group[0]!;
   const there = other(side);
+  const source = folderAt(from, there);
+  // Ids saved under a UIDVALIDITY no longer known are left to the folder syncs, which re-pair by identity.
+  if (!source) return;
   // The message on the other side must still be the pair's: same identity.
   const expected = await expectedIdentities(job, group);
-  const found = await identities(job.target, from[there], group.map((move) => move.pair[there]!));
+  const found = await identities(job.target, source, group.map((move) => move.pair[there]!));
   const moves = group.filter((move) => {
     const identity = expected.get(move);
     return identity !== undefined && found.get(move.pair[there]!) === identity;
@@ -183,7 +192,7 @@ async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcom
     return;
   }
   // Remote<> types an optional method as never; both shipped repositories have `move`.
-  const newIds = await (job.target as unknown as Remote<Required<Repository>>).move(from[there], to[there], ids);
+  const newIds = await (job.target as unknown as Remote<Required<Repository>>).move(source, to[there], ids);
   const target = to.folderPairId !== undefined ? to.folderPairId : (await job.state.ensureFolderPair(to.left, to.right)).id;
   await job.state.commit(target, {
     upsertPairs: moves.map((move, i) => ({
@@ -204,7 +213,9 @@ async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcom
 async function expectedIdentities(job: MoveJob, group: PlannedMove[]): Promise<Map<PlannedMove, Identity>> {
   const result = new Map<PlannedMove, Identity>();
   const unknown = group.filter((move) => move.pair.identity === undefined);
-  const computed = unknown.length ? await identities(job.source, group[0]!.to[group[0]!.side], unknown.map((move) => move.message.id)) : new Map<MessageId, Identity>();
+  const { side, to } = group[0]!;
+  const folder = folderAt(to, side);
+  const computed = unknown.length && folder ? await identities(job.source, folder, unknown.map((move) => move.message.id)) : new Map<MessageId, Identity>();
   for (const move of group) {
     const identity = move.pair.identity ?? computed.get(move.message.id);
     if (identity !== undefined) result.set(move, identity);
@@ -212,8 +223,14 @@ async function expectedIdentities(job: MoveJob, group: PlannedMove[]): Promise<M
   return result;
 }
 
-function identities(repository: Remote<Repository>, folder: string, ids: readonly MessageId[]): Promise<Map<MessageId, Identity>> {
+function identities(repository: Remote<Repository>, folder: FolderRef, ids: readonly MessageId[]): Promise<Map<MessageId, Identity>> {
   return identifyAll(repository, folder, ids);
+}
+
+/** The view's folder on `side` under the uidValidity its ids are from; undefined when that is not known. */
+function folderAt(view: MoveFolderView, side: Side): FolderRef | undefined {
+  const uidValidity = view.uidValidity[side];
+  return uidValidity === undefined ? undefined : { name: view[side], uidValidity };
 }
 
 function addSkip(outcome: MoveOutcome, folder: MoveFolderView, side: Side, ids: MessageId[]): void {
@@ -286,23 +303,38 @@ async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
     const record = recordOf(input.records, pair);
     const listed = await unlessFolderFails(async () => {
       const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
+      const listing = await fullListing(repository, pair.right, scan);
+      const uidValidity = listing === 'unchanged' ? scan.status.uidValidity : listing.status.uidValidity;
       // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
-      if (record?.rightUidValidity !== undefined && record.rightUidValidity !== scan.status.uidValidity) return undefined;
-      return fullListing(repository, pair.right, scan);
+      if (record?.rightUidValidity !== undefined && record.rightUidValidity !== uidValidity) return undefined;
+      return { current: listing === 'unchanged' ? listing : listing.messages, uidValidity };
     });
     if (listed === undefined) continue;
     views.push({
       left: pair.left,
       right: pair.right,
       ...(record ? { folderPairId: record.id } : {}),
-      saved: record && listed !== 'unchanged' ? await input.state.pairs(record.id) : [],
-      current: listed,
+      saved: record && listed.current !== 'unchanged' ? await input.state.pairs(record.id) : [],
+      current: listed.current,
+      uidValidity: {
+        right: listed.uidValidity,
+        ...(record?.leftUidValidity !== undefined ? { left: record.leftUidValidity } : {}),
+      },
     });
   }
   for (const { name, missing } of input.gone) {
     if (missing !== 'right') continue;
     const record = input.records.find((candidate) => candidate.left === name);
-    if (record) views.push({ left: record.left, right: record.right, folderPairId: record.id, saved: await input.state.pairs(record.id), current: 'missing' });
+    if (record) {
+      views.push({
+        left: record.left,
+        right: record.right,
+        folderPairId: record.id,
+        saved: await input.state.pairs(record.id),
+        current: 'missing',
+        uidValidity: record.leftUidValidity !== undefined ? { left: record.leftUidValidity } : {},
+      });
+    }
   }
   return detectMoves(
     'right',
@@ -321,15 +353,22 @@ async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
   const views: MoveFolderView[] = [];
   const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
   for (const record of sources) {
-    views.push({ left: record.left, right: record.right, folderPairId: record.id, saved: await input.state.pairs(record.id), current: 'missing' });
+    views.push({
+      left: record.left,
+      right: record.right,
+      folderPairId: record.id,
+      saved: await input.state.pairs(record.id),
+      current: 'missing',
+      uidValidity: record.rightUidValidity !== undefined ? { right: record.rightUidValidity } : {},
+    });
   }
   for (const pair of targets) {
     const listed = await unlessFolderFails(async () => {
       const scan = await retrying(() => repository.scan(pair.left));
-      return { messages: scan.messages, identities: await identifyAll(repository, pair.left, scan.messages.map((message) => message.id)) };
+      return { scan, identities: await identifyAll(repository, folderRef(pair.left, scan), scan.messages.map((message) => message.id)) };
     });
     if (listed === undefined) continue;
-    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: listed.messages };
+    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: listed.scan.messages, uidValidity: { left: listed.scan.status.uidValidity } };
     identities.set(view, listed.identities);
     views.push(view);
   }
@@ -355,9 +394,9 @@ async function unlessFolderFails<T>(work: () => Promise<T>): Promise<T | undefin
   }
 }
 
-/** The folder's every message, or 'unchanged' when the scan says nothing changed since the checkpoint. */
-async function fullListing(repository: Remote<Repository>, folder: string, scan: ScanResult): Promise<readonly MessageMeta[] | 'unchanged'> {
+/** The folder listed in full, or 'unchanged' when the scan says nothing changed since the checkpoint. */
+async function fullListing(repository: Remote<Repository>, folder: string, scan: ScanResult): Promise<ScanResult | 'unchanged'> {
   if (scan.kind === 'unchanged') return 'unchanged';
-  if (scan.kind === 'full') return scan.messages;
-  return (await retrying(() => repository.scan(folder))).messages;
+  if (scan.kind === 'full') return scan;
+  return retrying(() => repository.scan(folder));
 }

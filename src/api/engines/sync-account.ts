@@ -4,6 +4,7 @@ import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, Repository, Side } from '../types.js';
 import { StoreError } from '../errors.js';
 import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderReport, type ReportedError, type SkippedItem } from './folder-report.js';
+import { folderRef } from '../folder-ref.js';
 import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
@@ -215,7 +216,7 @@ export class SyncAccount {
     if (!this.options.dryRun) {
       try {
         const scan = await repository.scan(name);
-        if (scan.messages.length) await repository.delete(name, scan.messages.map((message) => message.id));
+        if (scan.messages.length) await repository.delete(folderRef(name, scan), scan.messages.map((message) => message.id));
         await repository.deleteFolder(name);
       } catch (error) {
         if (endsAccount(error)) throw error;

@@ -1,6 +1,7 @@
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
-import type { MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
+import { folderRef } from '../folder-ref.js';
+import type { FolderRef, MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
@@ -131,10 +132,12 @@ export class SyncFolder {
     const view = { left: currentView('left', scans.left, saved), right: currentView('right', scans.right, saved) };
     for (const side of SIDES) if (skip[side].size) view[side] = view[side].filter((message) => !skip[side].has(message.id));
     if (isSelective(this.options.select)) view.left = selectedView(view.left, saved, this.options.select);
+    // Every request on ids from here on names the UIDVALIDITY they were listed under.
+    const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
     const wanted = needIdentities(saved, view.left, view.right);
     const identities = {
-      left: await identifyAll(this.repository('left'), names.left, wanted.left),
-      right: await identifyAll(this.repository('right'), names.right, wanted.right),
+      left: await identifyAll(this.repository('left'), folders.left, wanted.left),
+      right: await identifyAll(this.repository('right'), folders.right, wanted.right),
     };
     const cannotHold = await this.flagsNotHeld(names, view, report);
     const plan = planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold });
@@ -143,7 +146,10 @@ export class SyncFolder {
       countPlan(plan, report);
       return;
     }
-    const expected = await this.execute(names, record.id, plan, view, report);
+    // Pairs committed from now on hold ids of these UIDVALIDITYs: record them first, so that a run that
+    // fails half-way never leaves pairs whose ids a later renumbering would make mean other messages.
+    await this.state.commit(record.id, { checkpoints: { leftUidValidity: folders.left.uidValidity, rightUidValidity: folders.right.uidValidity } });
+    const expected = await this.execute(folders, record.id, plan, view, report);
     const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
     const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
     await this.state.commit(record.id, {
@@ -210,14 +216,14 @@ export class SyncFolder {
   }
 
   /** The copies from `side` the other side's upload limit lets through; the others are reported skipped. */
-  private withinUploadLimit(steps: PlanStep[], side: Side, sizes: ReadonlyMap<string, number>, names: FolderPairNames, report: FolderReport): PlanStep[] {
+  private withinUploadLimit(steps: PlanStep[], side: Side, sizes: ReadonlyMap<string, number>, folders: Record<Side, FolderRef>, report: FolderReport): PlanStep[] {
     const limit = this.options.uploadLimit?.[side === 'left' ? 'right' : 'left'];
     if (!limit) return steps;
     return steps.filter((step) => {
       const size = sizes.get(step.copy!.id) ?? 0;
       if (size <= limit.bytes) return true;
       const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-      report.skipped.push({ folder: names[side], id: step.copy!.id, reason: `${mb(size)}, over ${limit.provider}'s upload limit of ${mb(limit.bytes)}: not copied` });
+      report.skipped.push({ folder: folders[side].name, id: step.copy!.id, reason: `${mb(size)}, over ${limit.provider}'s upload limit of ${mb(limit.bytes)}: not copied` });
       return false;
     });
   }
@@ -226,12 +232,12 @@ export class SyncFolder {
    * Executes the plan; returns what each side should hold afterwards (ids and
    * flags), to check a fresh checkpoint against.
    */
-  private async execute(names: FolderPairNames, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
+  private async execute(folders: Record<Side, FolderRef>, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
     const expected = { left: flagIndex(view.left), right: flagIndex(view.right) };
     const updates = plan.steps.filter((step) => !step.copy);
     for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
-      await this.applyUpdates(names, folderPairId, batch, report);
+      await this.applyUpdates(folders, folderPairId, batch, report);
       for (const step of batch) {
         for (const change of step.setFlags) {
           const flags = new Set(expected[change.side].get(change.id) ?? []);
@@ -244,15 +250,15 @@ export class SyncFolder {
     }
     const copies = plan.steps.filter((step) => step.copy);
     if (copies.length === 0) return expected;
-    this.current = { folder: names.left, total: copies.length, done: 0, bytes: 0 };
+    this.current = { folder: folders.left.name, total: copies.length, done: 0, bytes: 0 };
     const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
     for (const side of SIDES) {
-      const outgoing = this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], names, report);
+      const outgoing = this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], folders, report);
       if (outgoing.length === 0) continue;
       await copySteps({
         steps: outgoing,
         from: side,
-        folders: names,
+        folders: { from: folders[side], to: folders[side === 'left' ? 'right' : 'left'].name },
         folderPairId,
         sizes: sizes[side],
         source: this.repository(side),
@@ -271,12 +277,12 @@ export class SyncFolder {
           }
         },
         onSkipped: (ids) => {
-          for (const id of ids) report.skipped.push({ folder: names[side], id, reason: NOT_FETCHED });
-          this.context.logger.warn({ folder: names[side], ids }, 'messages not copied: the source returned no body for them');
+          for (const id of ids) report.skipped.push({ folder: folders[side].name, id, reason: NOT_FETCHED });
+          this.context.logger.warn({ folder: folders[side].name, ids }, 'messages not copied: the source returned no body for them');
         },
         onError: (error) => {
-          report.errors.push(reportError(error, names[side]));
-          this.context.logger.error({ err: error, folder: names[side] }, 'copy failed');
+          report.errors.push(reportError(error, folders[side].name));
+          this.context.logger.error({ err: error, folder: folders[side].name }, 'copy failed');
         },
       });
     }
@@ -305,16 +311,16 @@ export class SyncFolder {
   }
 
   /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
-  private async applyUpdates(names: FolderPairNames, folderPairId: number, steps: PlanStep[], report: FolderReport): Promise<void> {
+  private async applyUpdates(folders: Record<Side, FolderRef>, folderPairId: number, steps: PlanStep[], report: FolderReport): Promise<void> {
     for (const side of SIDES) {
       const flagChanges = steps.flatMap((step) => step.setFlags.filter((change) => change.side === side));
       if (flagChanges.length) {
-        await retrying(() => this.repository(side).setFlags(names[side], flagChanges.map(({ id, add, remove }) => ({ id, add, remove }))));
+        await retrying(() => this.repository(side).setFlags(folders[side], flagChanges.map(({ id, add, remove }) => ({ id, add, remove }))));
         report.flagsChanged[side] += flagChanges.length;
       }
       const deletions = steps.flatMap((step) => step.delete.filter((ref) => ref.side === side)).map((ref) => ref.id);
       if (deletions.length) {
-        await retrying(() => this.repository(side).delete(names[side], deletions));
+        await retrying(() => this.repository(side).delete(folders[side], deletions));
         report.deleted[side] += deletions.length;
       }
     }

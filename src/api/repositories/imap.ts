@@ -1,12 +1,13 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ActorContext } from '../app.js';
-import { AuthError, NetworkError, ReadOnlyError, StallError, StoreError } from '../errors.js';
+import { AuthError, NetworkError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FetchOptions,
   FlagDelta,
   FolderInfo,
+  FolderRef,
   IdentifiedMessage,
   MessageId,
   NewMessage,
@@ -157,9 +158,9 @@ export class ImapRepository implements Repository {
   }
 
   /** Messages that no longer exist are left out. */
-  identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]> {
+  identify(folder: FolderRef, ids: MessageId[]): Promise<IdentifiedMessage[]> {
     const uids = ids.map(toUid);
-    return this.run('identify', folder, async (client) => {
+    return this.run('identify', folder.name, async (client) => {
       await this.open(client, folder);
       const identities = await identifyUids(client, uids);
       return uids.flatMap((uid) => {
@@ -177,10 +178,10 @@ export class ImapRepository implements Repository {
    * rest of the answer is read and dropped, one row at a time): memory is
    * bounded by what arrives, whatever sizes the server claimed.
    */
-  fetch(folder: string, ids: MessageId[], options: FetchOptions = {}): Promise<FetchedMessage[]> {
+  fetch(folder: FolderRef, ids: MessageId[], options: FetchOptions = {}): Promise<FetchedMessage[]> {
     const uids = ids.map(toUid);
     const maxBytes = options.maxBytes ?? Infinity;
-    return this.run('fetch', folder, async (client) => {
+    return this.run('fetch', folder.name, async (client) => {
       await this.open(client, folder);
       const byUid = new Map<number, FetchedMessage>();
       let received = 0;
@@ -218,7 +219,7 @@ export class ImapRepository implements Repository {
   async reserveFlags(folder: string, flags: string[]): Promise<RefusedFlag[]> {
     if (this.readOnly || flags.length === 0) return [];
     return this.run('reserve flags', folder, async (client) => {
-      await this.open(client, folder);
+      await this.select(client, folder);
       const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
       if (!permanent || permanent.has('\\*')) return [];
       const allowed = new Set([...permanent].map((flag) => flag.toLowerCase()));
@@ -228,7 +229,7 @@ export class ImapRepository implements Repository {
   }
 
   /** Deltas with the same add and remove sets share one `UID STORE +FLAGS.SILENT` / `-FLAGS.SILENT` per UID set. */
-  async setFlags(folder: string, deltas: FlagDelta[]): Promise<void> {
+  async setFlags(folder: FolderRef, deltas: FlagDelta[]): Promise<void> {
     this.refuseIfReadOnly('setFlags');
     const groups = new Map<string, { add: string[]; remove: string[]; uids: number[] }>();
     for (const delta of deltas) {
@@ -241,12 +242,12 @@ export class ImapRepository implements Repository {
       groups.set(key, group);
     }
     if (groups.size === 0) return;
-    await this.run('set flags', folder, async (client) => {
+    await this.run('set flags', folder.name, async (client) => {
       await this.open(client, folder);
       for (const { add, remove, uids } of groups.values()) {
         for (const set of uidSets(uids)) {
-          if (add.length) this.expectDone(client, await client.messageFlagsAdd(set, add, { uid: true, silent: true }), `adding ${add.join(' ')}`, folder);
-          if (remove.length) this.expectDone(client, await client.messageFlagsRemove(set, remove, { uid: true, silent: true }), `removing ${remove.join(' ')}`, folder);
+          if (add.length) this.expectDone(client, await client.messageFlagsAdd(set, add, { uid: true, silent: true }), `adding ${add.join(' ')}`, folder.name);
+          if (remove.length) this.expectDone(client, await client.messageFlagsRemove(set, remove, { uid: true, silent: true }), `removing ${remove.join(' ')}`, folder.name);
         }
       }
     });
@@ -257,13 +258,13 @@ export class ImapRepository implements Repository {
    * which removes every \Deleted message of the folder: it is used only when
    * no other message is marked \Deleted, and refused otherwise.
    */
-  async delete(folder: string, ids: MessageId[]): Promise<void> {
+  async delete(folder: FolderRef, ids: MessageId[]): Promise<void> {
     this.refuseIfReadOnly('delete');
     const uids = ids.map(toUid);
     if (uids.length === 0) return;
-    await this.run('delete', folder, async (client) => {
+    await this.run('delete', folder.name, async (client) => {
       await this.open(client, folder);
-      await this.expungeUids(client, uids, folder);
+      await this.expungeUids(client, uids, folder.name);
     });
   }
 
@@ -271,15 +272,16 @@ export class ImapRepository implements Repository {
    * `UID MOVE` when offered, else `UID COPY` then delete as above. New ids come
    * from COPYUID; without UIDPLUS they are found in the target by identity.
    */
-  async move(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
+  async move(from: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
     this.refuseIfReadOnly('move');
+    const fromFolder = from.name;
     const uids = ids.map(toUid);
     if (uids.length === 0) return [];
     return this.run('move', fromFolder, async (client) => {
       const target = this.serverPath(client, toFolder);
       // Also proves that the target exists: imapflow reports a refused MOVE/COPY as a bare `false`.
       const targetUidNext = await this.uidNext(client, target, toFolder);
-      await this.open(client, fromFolder);
+      await this.open(client, from);
       const uidPlus = client.capabilities.has('UIDPLUS');
       const native = client.capabilities.has('MOVE');
       if (!native && !uidPlus) await this.refuseUnsafeExpunge(client, uids, fromFolder);
@@ -352,11 +354,21 @@ export class ImapRepository implements Repository {
     });
   }
 
-  /** Selects `folder` (EXAMINE when read-only) unless it is the selected one. */
-  protected async open(client: ImapFlow, folder: string): Promise<void> {
+  /**
+   * Selects `folder` (EXAMINE when read-only) unless it is the selected one,
+   * then refuses to go on when its UIDVALIDITY is not the one its ids came
+   * from (a reconnect is a new SELECT: the server may have renumbered).
+   */
+  protected async open(client: ImapFlow, folder: FolderRef): Promise<void> {
+    await this.select(client, folder.name);
+    const now = client.mailbox ? (client.mailbox.uidValidity?.toString() ?? '') : '';
+    if (now === '' || now !== folder.uidValidity) throw new UidValidityChangedError(folder.name, folder.uidValidity, now);
+  }
+
+  /** Selects `folder` (EXAMINE when read-only) unless it is the selected one: for requests that use no ids. */
+  protected async select(client: ImapFlow, folder: string): Promise<void> {
     const path = this.serverPath(client, folder);
-    if (client.mailbox && client.mailbox.path === path) return;
-    await client.mailboxOpen(path, { readOnly: this.readOnly });
+    if (!client.mailbox || client.mailbox.path !== path) await client.mailboxOpen(path, { readOnly: this.readOnly });
   }
 
   protected serverPath(client: ImapFlow, folder: string): string {

@@ -19,11 +19,12 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
-import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, StoreError } from '../errors.js';
+import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
   FolderInfo,
+  FolderRef,
   IdentifiedMessage,
   MessageId,
   MessageMeta,
@@ -220,10 +221,10 @@ export class MaildirRepository implements Repository {
   }
 
   /** Identities of the messages, each file streamed; ids no longer in the folder are left out. */
-  async identify(folder: string, ids: MessageId[]): Promise<IdentifiedMessage[]> {
-    return this.run('identify', folder, async () => {
-      const dir = await this.folderDir(folder);
-      const finder = this.finder(dir, folder);
+  async identify(folder: FolderRef, ids: MessageId[]): Promise<IdentifiedMessage[]> {
+    return this.run('identify', folder.name, async () => {
+      const dir = await this.folderDirUnder(folder);
+      const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
           const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
@@ -241,11 +242,11 @@ export class MaildirRepository implements Repository {
   }
 
   /** Bodies (each its own ArrayBuffer, ready to transfer), flags and INTERNALDATE; ids no longer in the folder are left out. */
-  async fetch(folder: string, ids: MessageId[]): Promise<FetchedMessage[]> {
-    return this.run('fetch', folder, async () => {
-      const dir = await this.folderDir(folder);
+  async fetch(folder: FolderRef, ids: MessageId[]): Promise<FetchedMessage[]> {
+    return this.run('fetch', folder.name, async () => {
+      const dir = await this.folderDirUnder(folder);
       const keywords = await readKeywords(dir);
-      const finder = this.finder(dir, folder);
+      const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
           const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
@@ -305,11 +306,11 @@ export class MaildirRepository implements Repository {
   }
 
   /** Applies +add/-remove deltas by renaming files (a message in new/ moves to cur/); a message gone meanwhile is skipped. */
-  async setFlags(folder: string, deltas: FlagDelta[]): Promise<void> {
-    return this.run('set flags', folder, async () => {
-      const dir = await this.folderDir(folder);
-      const keywords = await this.keywordsFor(folder, dir, deltas.flatMap((d) => d.add));
-      const finder = this.finder(dir, folder);
+  async setFlags(folder: FolderRef, deltas: FlagDelta[]): Promise<void> {
+    return this.run('set flags', folder.name, async () => {
+      const dir = await this.folderDirUnder(folder);
+      const keywords = await this.keywordsFor(folder.name, dir, deltas.flatMap((d) => d.add));
+      const finder = this.finder(dir, folder.name);
       const touched = new Set<string>();
       await mapLimit(deltas, FILE_PARALLELISM, (delta) =>
         finder.withFile(delta.id, async (file) => {
@@ -344,10 +345,10 @@ export class MaildirRepository implements Repository {
   }
 
   /** Unlinks the messages; one already gone is not an error. */
-  async delete(folder: string, ids: MessageId[]): Promise<void> {
-    return this.run('delete', folder, async () => {
-      const dir = await this.folderDir(folder);
-      const finder = this.finder(dir, folder);
+  async delete(folder: FolderRef, ids: MessageId[]): Promise<void> {
+    return this.run('delete', folder.name, async () => {
+      const dir = await this.folderDirUnder(folder);
+      const finder = this.finder(dir, folder.name);
       const touched = new Set<string>();
       await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
@@ -367,9 +368,10 @@ export class MaildirRepository implements Repository {
    * ids in the order of `ids`; a message missing from the source is a
    * StoreError once the others are moved, as ImapRepository.move does.
    */
-  async move(fromFolder: string, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
+  async move(source: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
+    const fromFolder = source.name;
     return this.run('move', fromFolder, async () => {
-      const from = await this.folderDir(fromFolder);
+      const from = await this.folderDirUnder(source);
       const to = await this.folderDir(toFolder);
       if (from === to) return [...ids];
       const sourceKeywords = await readKeywords(from);
@@ -413,6 +415,14 @@ export class MaildirRepository implements Repository {
     const dir = this.dirOf(this.nameTransBack(name));
     if (!(await hasCur(dir))) throw new FolderNotFoundError(name);
     await this.assertReallyInside(dir);
+    return dir;
+  }
+
+  /** The folder's directory, once its uidValidity is proved to be the one `folder`'s ids were listed under. */
+  private async folderDirUnder(folder: FolderRef): Promise<string> {
+    const dir = await this.folderDir(folder.name);
+    const now = await readOrCreateUidValidity(dir, { fsync: false, create: false });
+    if (now !== folder.uidValidity) throw new UidValidityChangedError(folder.name, folder.uidValidity, now);
     return dir;
   }
 

@@ -1,5 +1,6 @@
 import {
   emptyFolderReport,
+  folderRef,
   identifyAll,
   reportError,
   retrying,
@@ -7,6 +8,7 @@ import {
   SyncFolder,
   type ActorContext,
   type FolderPairNames,
+  type FolderRef,
   type FolderReport,
   type SyncFolderOptions,
 } from '../../api/index.js';
@@ -48,7 +50,7 @@ export class MigrateFolder extends SyncFolder {
     const report: MigrateFolderReport = await super.run(names);
     if (this.options.dryRun) return report;
     try {
-      const { verification, verified } = await this.verify(names);
+      const { verification, verified, source } = await this.verify(names);
       report.verification = verification;
       if (verification.missing > 0) {
         report.errors.push({ folder: names.left, message: `${verification.missing} source message(s) not found on the target "${names.right}": run again` });
@@ -56,7 +58,8 @@ export class MigrateFolder extends SyncFolder {
       if (this.migrate.deleteSource && verified.length > 0) {
         for (let i = 0; i < verified.length; i += DELETE_BATCH) {
           const batch = verified.slice(i, i + DELETE_BATCH);
-          await retrying(() => this.repository('left').delete(names.left, batch));
+          // Under the UIDVALIDITY the verification listed: after a renumbering, the repository refuses.
+          await retrying(() => this.repository('left').delete(source, batch));
           report.deleted.left += batch.length;
         }
       }
@@ -69,7 +72,7 @@ export class MigrateFolder extends SyncFolder {
   }
 
   /** Lists both sides in full and compares the selected source messages with the target by identity. */
-  private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[] }> {
+  private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[]; source: FolderRef }> {
     const [source, target] = await Promise.all([
       retrying(() => this.repository('left').scan(names.left)),
       retrying(() => this.repository('right').scan(names.right)),
@@ -78,10 +81,10 @@ export class MigrateFolder extends SyncFolder {
     const now = select?.now ?? Date.now();
     const selected = source.messages.filter((message) => selects(select, message, now));
     const [sourceIdentities, targetIdentities] = await Promise.all([
-      identifyAll(this.repository('left'), names.left, selected.map((message) => message.id)),
-      identifyAll(this.repository('right'), names.right, target.messages.map((message) => message.id)),
+      identifyAll(this.repository('left'), folderRef(names.left, source), selected.map((message) => message.id)),
+      identifyAll(this.repository('right'), folderRef(names.right, target), target.messages.map((message) => message.id)),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
-    return { verification: { ...verification, notSelected: source.messages.length - selected.length }, verified };
+    return { verification: { ...verification, notSelected: source.messages.length - selected.length }, verified, source: folderRef(names.left, source) };
   }
 }
