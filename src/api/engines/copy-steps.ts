@@ -3,6 +3,7 @@ import type { StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { identityFromBody } from '../../core/identity.js';
+import type { MessagesUnavailableError } from '../errors.js';
 import { retrying } from './retrying.js';
 
 export interface CopyJob {
@@ -21,8 +22,8 @@ export interface CopyJob {
   batchBytes: number;
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
-  /** Messages asked for and not returned by the source (no body, or expunged meanwhile): not copied this run. */
-  onSkipped(ids: string[]): void;
+  /** Messages the source lists but could not give (MessagesUnavailableError): not copied this run, the rest of their batch is. */
+  onSkipped(failures: { id: string; reason: string }[]): void;
   onError(error: unknown): void;
   /** Awaited before each batch is fetched, with its message count and bytes (rate limits). */
   throttle?: ((messages: number, bytes: number) => Promise<void>) | undefined;
@@ -62,7 +63,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
     const batch = nextBatch(pending, job, limit);
     const ids = batch.map((step) => step.copy!.id);
     if (job.throttle) await job.throttle(ids.length, ids.reduce((sum, id) => sum + (job.sizes.get(id) ?? 0), 0));
-    const fetched = await retrying(() => job.source.fetch(job.folders.from, ids, { maxBytes: job.batchBytes })).catch(fail);
+    const fetched = await fetchAvailable(job, ids).catch(fail);
     await storing;
     if (failed || !fetched) break;
     // Past maxBytes the source stops keeping bodies (the server sent more than it claimed): what it did
@@ -77,12 +78,28 @@ export async function copySteps(job: CopyJob): Promise<void> {
   await storing;
 }
 
+/** The batch's bodies; a message the source lists but cannot give is reported skipped, and the others are fetched again. */
+async function fetchAvailable(job: CopyJob, ids: string[]): Promise<FetchedMessage[]> {
+  let wanted = ids;
+  for (;;) {
+    try {
+      return await retrying(() => job.source.fetch(job.folders.from, wanted, { maxBytes: job.batchBytes }));
+    } catch (error) {
+      const failures = (error as Partial<MessagesUnavailableError>).failures;
+      const failed = new Set(failures?.map((failure) => failure.id));
+      const rest = wanted.filter((id) => !failed.has(id));
+      if ((error as { code?: unknown }).code !== 'EUNAVAILABLE' || !failures || rest.length === wanted.length) throw error;
+      job.onSkipped(failures);
+      if (rest.length === 0) return [];
+      wanted = rest;
+    }
+  }
+}
+
 async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
   const bodies = new Map(fetched.map((message) => [message.id, message]));
-  // A message expunged between the scan and the fetch, or whose body the server did not send, is not copied:
-  // the run says so, and the next one tries again (or finds it gone).
+  // A message expunged between the scan and the fetch (the source checked it is gone) is simply not copied.
   const present = batch.filter((step) => bodies.has(step.copy!.id));
-  if (present.length < batch.length) job.onSkipped(batch.filter((step) => !bodies.has(step.copy!.id)).map((step) => step.copy!.id));
   if (present.length === 0) return;
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
   const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);

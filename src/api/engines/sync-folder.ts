@@ -55,8 +55,6 @@ export interface FolderPairNames {
 const SIDES: readonly Side[] = ['left', 'right'];
 /** Flag changes and deletions are sent and committed this many at a time. */
 const UPDATE_BATCH = 500;
-/** Why a message the source did not return was not copied. */
-const NOT_FETCHED = 'not copied: the source returned no body for it (the server sent NIL, or the message was expunged meanwhile); the next run tries again';
 
 /**
  * The SyncFolder engine (DESIGN §4): syncs one folder pair. Scans both
@@ -118,6 +116,17 @@ export class SyncFolder {
     if (SIDES.some((side) => scans[side].kind === 'unchanged')) scans = await this.scanBoth(names, record, (side) => scans[side].kind === 'unchanged' || forceFull(side));
 
     let saved: MessagePair[] = record.id > 0 ? await this.state.pairs(record.id) : [];
+    // A 'changes' listing is believed only when, applied to the saved pairs, it accounts for the server's count.
+    for (const side of SIDES) {
+      const scan = scans[side];
+      if (scan.kind === 'changes' && scan.status.exists !== undefined && currentView(side, scan, saved).length !== scan.status.exists) {
+        this.context.logger.warn({ folder: names[side], side }, 'the changes since the last run do not account for the folder: listing it in full');
+        scans[side] = await retrying(() => this.repository(side).scan(names[side]));
+      }
+    }
+    for (const side of SIDES) {
+      for (const message of scans[side].skipped ?? []) report.skipped.push({ folder: names[side], ...(message.id === undefined ? {} : { id: message.id }), reason: message.reason });
+    }
     for (const side of SIDES) {
       const savedValidity = side === 'left' ? record.leftUidValidity : record.rightUidValidity;
       if (savedValidity !== undefined && savedValidity !== scans[side].status.uidValidity) {
@@ -157,7 +166,7 @@ export class SyncFolder {
       checkpoints: {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
-        // After a failure or a skip, both sides are listed in full next time.
+        // After a failure or a skipped message, both sides are listed in full next time.
         ...(report.errors.length === 0 && report.skipped.length === 0
           ? {
               leftCheckpoint: isSelective(this.options.select) ? '' : checkpointToSave(this.options.policy, await checkpoint('left')),
@@ -276,9 +285,9 @@ export class SyncFolder {
             this.current.bytes += bytes;
           }
         },
-        onSkipped: (ids) => {
-          for (const id of ids) report.skipped.push({ folder: folders[side].name, id, reason: NOT_FETCHED });
-          this.context.logger.warn({ folder: folders[side].name, ids }, 'messages not copied: the source returned no body for them');
+        onSkipped: (failures) => {
+          for (const { id, reason } of failures) report.skipped.push({ folder: folders[side].name, id, reason });
+          this.context.logger.warn({ folder: folders[side].name, ids: failures.map((failure) => failure.id) }, 'messages not copied: the source did not give their bodies');
         },
         onError: (error) => {
           report.errors.push(reportError(error, folders[side].name));
@@ -332,9 +341,14 @@ export class SyncFolder {
   }
 }
 
-/** Every message of a side as it is now, from a full scan or from the saved pairs and a scan's changes. */
+/**
+ * Every message of a side as it is now, from a full scan or from the saved
+ * pairs and a scan's changes. A listing with skipped rows proves no absence
+ * (a skipped row may be any message): every saved message it does not list
+ * is taken as still there, unchanged.
+ */
 function currentView(side: Side, scan: ScanResult, saved: readonly MessagePair[]): MessageMeta[] {
-  if (scan.kind === 'full') return scan.messages;
+  if (scan.kind === 'full' && !scan.skipped?.length) return scan.messages;
   const messages = new Map<string, MessageMeta>();
   for (const pair of saved) {
     const id = pair[side];

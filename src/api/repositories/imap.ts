@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ActorContext } from '../app.js';
-import { AuthError, NetworkError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
+import { AuthError, MessagesUnavailableError, NetworkError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FetchOptions,
@@ -153,7 +153,7 @@ export class ImapRepository implements Repository {
 
   scan(folder: string, checkpoint?: string): Promise<ScanResult> {
     return this.run('scan', folder, (client) =>
-      scanMailbox(client, this.serverPath(client, folder), { readOnly: this.readOnly, ...(checkpoint ? { checkpoint } : {}) }),
+      scanMailbox(client, this.serverPath(client, folder), { folder, readOnly: this.readOnly, ...(checkpoint ? { checkpoint } : {}) }),
     );
   }
 
@@ -177,24 +177,40 @@ export class ImapRepository implements Repository {
    * `maxBytes`, rows stop being kept once the bodies received pass it (the
    * rest of the answer is read and dropped, one row at a time): memory is
    * bounded by what arrives, whatever sizes the server claimed.
+   * A message without its body in a full answer is left out only when
+   * `UID SEARCH` confirms it is gone; a body that came back NIL, empty or
+   * shorter than the message's RFC822.SIZE, or missing for a message still
+   * there, is a MessagesUnavailableError naming each one.
    */
   fetch(folder: FolderRef, ids: MessageId[], options: FetchOptions = {}): Promise<FetchedMessage[]> {
     const uids = ids.map(toUid);
     const maxBytes = options.maxBytes ?? Infinity;
     return this.run('fetch', folder.name, async (client) => {
       await this.open(client, folder);
+      const wanted = new Set(uids);
       const byUid = new Map<number, FetchedMessage>();
+      const failures = new Map<number, string>();
       let received = 0;
       for (const set of uidSets(uids)) {
         // No other command may run inside this loop (imapflow deadlocks): rows are only collected.
-        for await (const row of client.fetch(set, { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-          if (!row.source) continue;
-          byUid.set(row.uid, { id: String(row.uid), body: ownBuffer(row.source), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
-          received += row.source.length;
+        for await (const row of client.fetch(set, { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })) {
+          if (!wanted.has(row.uid) || byUid.has(row.uid)) continue;
+          const problem = bodyProblem(row.source, row.size);
+          if (problem) {
+            failures.set(row.uid, problem);
+            continue;
+          }
+          byUid.set(row.uid, { id: String(row.uid), body: ownBuffer(row.source!), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
+          received += row.source!.length;
           if (received > maxBytes) break;
         }
         if (received > maxBytes) break;
       }
+      for (const uid of failures.keys()) if (byUid.has(uid)) failures.delete(uid);
+      // Stopped at maxBytes: the rest was not asked for, not refused.
+      const unanswered = received > maxBytes ? [] : uids.filter((uid) => !byUid.has(uid) && !failures.has(uid));
+      for (const uid of await this.stillThere(client, unanswered)) failures.set(uid, 'the server listed it but sent no body for it');
+      if (failures.size) throw new MessagesUnavailableError(folder.name, [...failures].map(([uid, reason]) => ({ id: String(uid), reason })));
       return uids.flatMap((uid) => byUid.get(uid) ?? []);
     });
   }
@@ -425,6 +441,18 @@ export class ImapRepository implements Repository {
     throw new StoreError(`${what} in "${folder}" on ${this.account} was refused by the server (see the imapflow log for its answer)`);
   }
 
+  /** Those of `uids` that still exist in the selected folder (`UID SEARCH UID set`). */
+  private async stillThere(client: ImapFlow, uids: number[]): Promise<number[]> {
+    const asked = new Set(uids);
+    const found: number[] = [];
+    for (const set of uidSets(uids)) {
+      const answer = await client.search({ uid: set }, { uid: true });
+      if (!Array.isArray(answer)) throw new StoreError(`UID SEARCH in "${client.mailbox ? client.mailbox.path : ''}" on ${this.account} was refused`);
+      found.push(...answer.filter((uid) => asked.has(uid)));
+    }
+    return found;
+  }
+
   private async uidNext(client: ImapFlow, path: string, folder: string): Promise<number> {
     const status = await client.status(path, { uidNext: true }).catch((error: unknown) => {
       throw toImapfwError(error, { account: this.account, operation: 'status', folder, connectionLost: !client.usable });
@@ -454,6 +482,14 @@ export class ImapRepository implements Repository {
       );
     }
   }
+}
+
+/** Why a FETCH answer's body cannot be used, or undefined when it can. */
+function bodyProblem(source: Buffer | undefined, size: number | undefined): string | undefined {
+  if (!source) return 'the server sent no body (NIL)';
+  if (source.byteLength === 0) return 'the server sent an empty body';
+  if (size !== undefined && source.byteLength < size) return `the server sent ${source.byteLength} of its ${size} bytes (RFC822.SIZE)`;
+  return undefined;
 }
 
 function folderLayout(client: ImapFlow): FolderLayout {

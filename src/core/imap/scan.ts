@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { ExpungeEvent, FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { ExpungeEvent, ImapFlow, MailboxObject } from 'imapflow';
+import { IncompleteListingError, NoUidValidityError } from '../../api/errors.js';
 import type { FolderStatus, MessageMeta, ScanResult } from '../../api/types.js';
 import { decodeCheckpoint, encodeCheckpoint, type ImapCheckpoint } from './checkpoint.js';
-import { flagList, toMillis } from './fields.js';
+import { listedMessages, unlistedCount, type Listing } from './listing.js';
+import { MAX_UID } from './uid-set.js';
 
 const METADATA = { uid: true, flags: true, size: true, internalDate: true } as const;
+/** A full listing that does not account for EXISTS is fetched again (after a NOOP) this many times in all. */
+const LISTING_ATTEMPTS = 3;
 
 /**
  * Scans the folder at `path` (SELECT, or EXAMINE when `readOnly`):
@@ -21,22 +25,29 @@ const METADATA = { uid: true, flags: true, size: true, internalDate: true } as c
  *   checkpoint keeps a digest of that list, so an identical list is reported
  *   as 'unchanged' and the engine has nothing to plan. The FETCH costs about
  *   0.5 s per 10k messages on loopback.
+ *
+ * Nothing is taken on the server's word (DESIGN §5a): a SELECT without
+ * UIDVALIDITY fails the folder (NoUidValidityError); a full listing must
+ * answer for every message the server counts (EXISTS), or it is fetched
+ * again and then fails the folder (IncompleteListingError); a row whose UID
+ * is missing, out of range or given to two messages is skipped with its
+ * reason (`skipped`), never guessed.
  */
 export async function scanMailbox(
   client: ImapFlow,
   path: string,
-  options: { readOnly: boolean; checkpoint?: string },
+  options: { readOnly: boolean; checkpoint?: string; folder: string },
 ): Promise<ScanResult> {
   const vanished = new Set<number>();
   // With QRESYNC enabled, expunges arrive as VANISHED at any time, the SELECT
   // included: listen before it.
   const onExpunge = (event: ExpungeEvent): void => {
-    if (event.vanished && event.uid) vanished.add(event.uid);
+    if (event.vanished && event.uid && event.uid <= MAX_UID) vanished.add(event.uid);
   };
   client.on('expunge', onExpunge);
   try {
     const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
-    const status = folderStatus(mailbox);
+    const status = folderStatus(mailbox, options.folder);
     const base: ImapCheckpoint = {
       uidValidity: status.uidValidity,
       uidNext: status.uidNext ?? 0,
@@ -51,24 +62,50 @@ export async function scanMailbox(
       const since = sameValidity && saved?.highestModseq ? BigInt(saved.highestModseq) : undefined;
       if (since === BigInt(modseq)) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
       if (since !== undefined && since < BigInt(modseq)) {
-        const rows = await client.fetchAll('1:4294967295', METADATA, { uid: true, changedSince: since });
-        return { status, checkpoint, kind: 'changes', messages: toMetas(rows), vanished: [...vanished].sort((a, b) => a - b).map(String) };
+        const rows = await client.fetchAll(`1:${MAX_UID}`, METADATA, { uid: true, changedSince: since });
+        return { status, checkpoint, kind: 'changes', ...withSkipped(listedMessages(rows)), vanished: [...vanished].sort((a, b) => a - b).map(String) };
       }
-      return { status, checkpoint, kind: 'full', messages: await listAll(client, mailbox), vanished: [] };
+      return { status, checkpoint, kind: 'full', ...withSkipped(await listAll(client, options.folder)), vanished: [] };
     }
 
-    const messages = await listAll(client, mailbox);
-    const listDigest = digestOf(messages);
+    const listing = await listAll(client, options.folder);
+    const listDigest = digestOf(listing.messages);
     const checkpoint = encodeCheckpoint({ ...base, listDigest });
-    if (sameValidity && saved?.listDigest === listDigest) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
-    return { status, checkpoint, kind: 'full', messages, vanished: [] };
+    if (sameValidity && saved?.listDigest === listDigest && listing.skipped.length === 0) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
+    return { status, checkpoint, kind: 'full', ...withSkipped(listing), vanished: [] };
   } finally {
     client.off('expunge', onExpunge);
   }
 }
 
-async function listAll(client: ImapFlow, mailbox: MailboxObject): Promise<MessageMeta[]> {
-  return mailbox.exists > 0 ? toMetas(await client.fetchAll('1:*', METADATA, { uid: true })) : [];
+/**
+ * Every message of the selected folder. The rows must answer for each of
+ * the EXISTS messages: imapflow leaves out a row it cannot parse, and a
+ * server may send fewer. A short listing is fetched again after a NOOP (the
+ * folder may have changed under the FETCH: EXISTS and EXPUNGE responses
+ * move the count), and fails the folder when it stays short.
+ */
+async function listAll(client: ImapFlow, folder: string): Promise<Listing> {
+  for (let attempt = 1; ; attempt++) {
+    if (currentExists(client) === 0) return { messages: [], skipped: [] };
+    const rows = await client.fetchAll('1:*', METADATA, { uid: true });
+    const exists = currentExists(client);
+    const unlisted = unlistedCount(rows, exists);
+    if (unlisted === 0) return listedMessages(rows);
+    if (attempt === LISTING_ATTEMPTS) {
+      throw new IncompleteListingError(folder, `${exists - unlisted} of the ${exists} messages the server counts (EXISTS) came back listed, ${LISTING_ATTEMPTS} times`);
+    }
+    await client.noop();
+  }
+}
+
+function currentExists(client: ImapFlow): number {
+  return client.mailbox ? client.mailbox.exists : 0;
+}
+
+/** The listing's messages, and its skipped rows only when there are some. */
+function withSkipped(listing: Listing): Pick<ScanResult, 'messages' | 'skipped'> {
+  return listing.skipped.length ? listing : { messages: listing.messages };
 }
 
 /** Digest of every UID with its flags: equal digests, same list (size and date never change for a UID). */
@@ -78,7 +115,9 @@ function digestOf(messages: MessageMeta[]): string {
   return hash.digest('base64url');
 }
 
-function folderStatus(mailbox: MailboxObject): FolderStatus {
+function folderStatus(mailbox: MailboxObject, folder: string): FolderStatus {
+  // imapflow leaves it undefined (or false) when the SELECT answer carried none; 0 is not a valid one either.
+  if (!mailbox.uidValidity) throw new NoUidValidityError(folder);
   const condstore = mailbox.highestModseq !== undefined && !mailbox.noModseq;
   return {
     uidValidity: mailbox.uidValidity.toString(),
@@ -86,11 +125,4 @@ function folderStatus(mailbox: MailboxObject): FolderStatus {
     ...(condstore ? { highestModseq: mailbox.highestModseq!.toString() } : {}),
     exists: mailbox.exists,
   };
-}
-
-function toMetas(rows: FetchMessageObject[]): MessageMeta[] {
-  return rows
-    .filter((row) => row.uid > 0)
-    .map((row) => ({ id: String(row.uid), flags: flagList(row.flags), size: row.size ?? 0, internalDate: toMillis(row.internalDate) }))
-    .sort((a, b) => Number(a.id) - Number(b.id));
 }

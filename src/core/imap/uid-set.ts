@@ -1,7 +1,8 @@
 import type { MessageId } from '../../api/types.js';
 import { StoreError } from '../../api/errors.js';
 
-const MAX_UID = 4294967295;
+/** The largest UID (RFC 3501: a 32-bit nz-number). */
+export const MAX_UID = 4294967295;
 
 /** The UID of a message id; throws StoreError for anything that is not one. */
 export function toUid(id: MessageId): number {
