@@ -48,7 +48,7 @@ describe('errors', () => {
     const noTarget = await repo.move(await folderAt(repo, 'Source'), 'Nowhere', [id!]).catch((e: unknown) => e);
     expect(noTarget).toBeInstanceOf(FolderNotFoundError);
     expect((noTarget as FolderNotFoundError).folder).toBe('Nowhere');
-    const noSource = await repo.move(await folderAt(repo, 'Gone'), 'Source', [id!]).catch((e: unknown) => e);
+    const noSource = await repo.move({ name: 'Gone', uidValidity: '1' }, 'Source', [id!]).catch((e: unknown) => e);
     expect(noSource).toBeInstanceOf(FolderNotFoundError);
     expect((noSource as FolderNotFoundError).folder).toBe('Gone');
     expect((await repo.scan('Source')).messages.map((m) => m.id)).toEqual([id]);

@@ -4,6 +4,7 @@ import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, makeMessage } from '../support/messages.js';
 import { capabilitiesWithout, encoder, repositoryOn } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
+import { folderRef } from '../../src/api/folder-ref.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 const mail = (subject: string) => ({ body: encoder.encode(`Subject: ${subject}\r\nMessage-ID: <${subject}@scan.test>\r\n\r\n${subject}\r\n`), flags: [], internalDate: T0 });
@@ -82,7 +83,7 @@ describe('scan without CONDSTORE/QRESYNC', () => {
     expect(second).toMatchObject({ kind: 'unchanged', messages: [], vanished: [] });
 
     // A flag change moves neither UIDNEXT nor EXISTS: it must still be seen.
-    await repo.setFlags(await folderAt(repo, 'Plain'), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    await repo.setFlags(folderRef('Plain', first), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
     const third = await repo.scan('Plain', second.checkpoint);
     expect(third.kind).toBe('full');
     expect(third.messages.map((m) => [m.id, m.flags])).toEqual([

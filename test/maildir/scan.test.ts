@@ -7,6 +7,7 @@ import { MaildirRepository } from '../../src/api/repositories/maildir.js';
 import { mail } from '../contract/repository.contract.js';
 import { tempMaildir, type TempMaildir } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
+import { folderRef } from '../../src/api/folder-ref.js';
 
 let maildir: TempMaildir | undefined;
 afterEach(async () => {
@@ -35,7 +36,7 @@ describe('scan checkpoints', () => {
     expect(skipped).toMatchObject({ kind: 'unchanged', messages: [], vanished: [], status: { uidValidity: first.status.uidValidity } });
 
     // Any real change moves the mtime.
-    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: id!, add: ['\\Seen'], remove: [] }]);
+    await repo.setFlags(folderRef('INBOX', first), [{ id: id!, add: ['\\Seen'], remove: [] }]);
     const listed = await repo.scan('INBOX', skipped.checkpoint);
     expect(listed.kind).toBe('full');
     expect(listed.messages.map((m) => m.id).sort()).toEqual([id, '1700000000.M1P1.sneaky'].sort());
@@ -74,16 +75,17 @@ describe('scan checkpoints', () => {
       return (await repo.scan('INBOX')).checkpoint;
     };
 
+    const inbox = await folderAt(repo, 'INBOX');
     let checkpoint = await settledScan();
     await writeFile(join(root, 'new', '1700000002.M1P1.mda'), mail('delivered'));
     expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).toContain('1700000002.M1P1.mda');
 
     checkpoint = await settledScan();
-    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    await repo.setFlags(inbox, [{ id: a!, add: ['\\Flagged'], remove: [] }]);
     expect((await repo.scan('INBOX', checkpoint)).messages.find((m) => m.id === a)!.flags).toEqual(['\\Flagged']);
 
     checkpoint = await settledScan();
-    await repo.delete(await folderAt(repo, 'INBOX'), [b!]);
+    await repo.delete(inbox, [b!]);
     expect((await repo.scan('INBOX', checkpoint)).messages.map((m) => m.id)).not.toContain(b);
   });
 
@@ -140,19 +142,19 @@ describe('scan', () => {
     maildir = await tempMaildir();
     const { root, repo } = maildir;
     const [id] = await repo.store('INBOX', [{ body: mail('moving'), flags: [], internalDate: 1_000 }]);
-    await repo.scan('INBOX');
+    const inbox = folderRef('INBOX', await repo.scan('INBOX'));
     // mutt marks it seen and flagged.
     await rename(join(root, 'cur', `${id}:2,`), join(root, 'cur', `${id}:2,FS`));
-    const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id!]);
+    const [fetched] = await repo.fetch(inbox, [id!]);
     expect(fetched!.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
-    expect((await repo.identify(await folderAt(repo, 'INBOX'), [id!])).map((m) => m.id)).toEqual([id]);
+    expect((await repo.identify(inbox, [id!])).map((m) => m.id)).toEqual([id]);
 
     await rename(join(root, 'cur', `${id}:2,FS`), join(root, 'cur', `${id}:2,S`));
-    await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: id!, add: ['\\Answered'], remove: ['\\Seen'] }]);
+    await repo.setFlags(inbox, [{ id: id!, add: ['\\Answered'], remove: ['\\Seen'] }]);
     expect((await repo.scan('INBOX')).messages[0]!.flags).toEqual(['\\Answered']);
 
     await rename(join(root, 'cur', `${id}:2,R`), join(root, 'cur', `${id}:2,RT`));
-    await repo.delete(await folderAt(repo, 'INBOX'), [id!]);
+    await repo.delete(inbox, [id!]);
     expect((await repo.scan('INBOX')).messages).toEqual([]);
   });
 });
@@ -163,10 +165,11 @@ describe('a folder removed by another client', () => {
     const { root, repo } = maildir;
     await repo.createFolder('Gone');
     const [id] = await repo.store('Gone', [{ body: mail('g'), flags: [], internalDate: 0 }]);
-    const { checkpoint } = await repo.scan('Gone');
+    const listed = await repo.scan('Gone');
+    const { checkpoint } = listed;
     await rm(join(root, '.Gone'), { recursive: true });
     await expect(repo.scan('Gone', checkpoint)).rejects.toBeInstanceOf(FolderNotFoundError);
-    await expect(repo.fetch(await folderAt(repo, 'Gone'), [id!])).rejects.toBeInstanceOf(FolderNotFoundError);
+    await expect(repo.fetch(folderRef('Gone', listed), [id!])).rejects.toBeInstanceOf(FolderNotFoundError);
     // Mid-listing, a missing cur/ is an error, while a missing new/ is just empty.
     await expect(listMessageFiles(join(root, '.Gone'))).rejects.toMatchObject({ code: 'ENOENT' });
     await rm(join(root, 'new'), { recursive: true });
