@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkError, StallError } from '../../src/api/errors.js';
 import { retrying } from '../../src/api/engines/retrying.js';
 import { ImapRepository } from '../../src/api/repositories/imap.js';
+import { folderRef } from '../../src/api/folder-ref.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { makeMessage } from '../support/messages.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
@@ -110,21 +111,25 @@ describe('deadline of a call: a real server behind a proxy that misbehaves', () 
 
   it('stalls in the middle of a literal: FETCH, the folder and the bytes so far are named; healed, the same call gives the message whole', async () => {
     const repository = await setUp();
-    const [{ id }] = (await repository.scan('INBOX')).messages as unknown as [{ id: string }];
+    const scan = await repository.scan('INBOX');
+    const [{ id }] = scan.messages as unknown as [{ id: string }];
+    const inbox = folderRef('INBOX', scan);
     proxy.arm(/UID FETCH [^\r\n]*BODY/i, { kind: 'stall', after: 100_000 });
-    const error = await failure(repository.fetch('INBOX', [id]));
+    const error = await failure(repository.fetch(inbox, [id]));
     expect(error).toBeInstanceOf(StallError);
     expect(error.message).toMatch(/fetch in "INBOX" on alice@127\.0\.0\.1:\d+ stalled, UID FETCH: no data for 2 s \(\d{2,3},\d{3} bytes received/);
     proxy.heal();
-    const [fetched] = await repository.fetch('INBOX', [id]);
+    const [fetched] = await repository.fetch(inbox, [id]);
     expect(Buffer.from(fetched!.body).equals(big)).toBe(true);
   });
 
   it('dribbles in the middle of a literal: given up', async () => {
     const repository = await setUp();
-    const [{ id }] = (await repository.scan('INBOX')).messages as unknown as [{ id: string }];
+    const scan = await repository.scan('INBOX');
+    const [{ id }] = scan.messages as unknown as [{ id: string }];
+    const inbox = folderRef('INBOX', scan);
     proxy.arm(/UID FETCH [^\r\n]*BODY/i, { kind: 'dribble', after: 100_000, everyMs: 50 });
-    const error = await failure(repository.fetch('INBOX', [id]));
+    const error = await failure(repository.fetch(inbox, [id]));
     expect(error).toBeInstanceOf(StallError);
     expect(error.message).toMatch(/FETCH: only \d+ byte\(s\) in the last 2 s/);
   });
