@@ -168,7 +168,7 @@ describe('no silent gaps', { timeout: 600_000 }, () => {
       ctx.mapUntagged((data) => (/^\* LIST .*"?INBOX"?\r\n$/.test(data.toString('latin1')) ? [data, Buffer.from(data.toString('latin1').replace(/"?INBOX"?\r\n$/, 'Inbox\r\n'), 'latin1')] : data));
       return next();
     });
-    server.script.on('UID FETCH', nilBody((_row, i) => i === 0), { when: (ctx) => ctx.session.selected?.folder.name === 'Work' });
+    server.script.on('UID FETCH', nilBody((row) => row.seq === 1), { when: (ctx) => ctx.session.selected?.folder.name === 'Work' });
     const d = dirs();
 
     const first = await run('mirror', d, ['--json']);
