@@ -27,7 +27,7 @@ describe('fetch with maxBytes', () => {
     let rounds = 0;
     while (ids.length > 0) {
       rounds++;
-      const fetched = await repository.fetch('Big', ids, { maxBytes: 500_000 });
+      const fetched = await repository.fetch({ name: 'Big', uidValidity: scan.status.uidValidity }, ids, { maxBytes: 500_000 });
       const received = fetched.reduce((sum, message) => sum + message.body.byteLength, 0);
       // About the bound plus at most one message, never the whole folder.
       expect(received).toBeLessThanOrEqual(500_000 + 210_000);
