@@ -134,7 +134,8 @@ describe('without CONDSTORE/QRESYNC/UIDPLUS/MOVE', () => {
     expect(serverIds(to)).toEqual(sourceIds);
   });
 
-  // Product bug (owner: bind, IMAP writes): without UIDPLUS the move's EXPUNGE is refused while another message is \\Deleted (rightly), but the copy stays: after two runs the moved message is held in INBOX and in Archive on the server.
+  // Product gap (owner: bind, IMAP writes): without UIDPLUS the move's EXPUNGE is refused while another message is \\Deleted
+  // (rightly, exit 1 with a message saying what to do), but every run ends the same: the moved message is held in INBOX (\\Deleted) and in Archive.
   it.fails('sync: a local move becomes COPY + EXPUNGE without expunging a message another client marked \\Deleted, and leaves no copy behind', { timeout: SCENARIO_TIMEOUT }, async () => {
     const marked = mail('marked-by-another-client');
     const moved = mail('moved-locally');
