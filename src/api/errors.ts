@@ -125,6 +125,29 @@ export class StateCorruptError extends ImapfwError {
   }
 }
 
+/** One pair a state commit wanted to save, and the saved pairs that hold one of its ids with another partner. */
+export interface PairConflict {
+  pair: { left?: string; right?: string; flags: string[]; identity?: string };
+  holders: { left?: string; right?: string; flags: string[]; identity?: string }[];
+}
+
+/**
+ * A state commit would have made a pair that takes an id another pair holds
+ * with another partner. Nothing of the commit was applied: the caller
+ * decides which claim is true (by identity) and removes the other pair
+ * explicitly.
+ */
+export class StateConflictError extends ImapfwError {
+  constructor(readonly conflicts: PairConflict[]) {
+    const first = conflicts[0]!;
+    const describe = (pair: PairConflict['pair']) => `(${pair.left ?? '-'}, ${pair.right ?? '-'})`;
+    super(
+      'ESTATECONFLICT',
+      `state: ${conflicts.length} pair(s) would replace another pair, e.g. ${describe(first.pair)} against ${first.holders.map(describe).join(', ')}; nothing was saved`,
+    );
+  }
+}
+
 /** An error raised by the runtime: channels, workers, supervisor. */
 export class RuntimeError extends ImapfwError {
   constructor(message: string, options: { cause?: unknown } = {}) {
