@@ -107,6 +107,21 @@ export class FolderNameError extends ImapfwError {
   }
 }
 
+/**
+ * A store kept some messages of a batch and not others. `stored` has the new
+ * id of each message of the batch, in order, or null for one not stored;
+ * `failures` says why, by the message's place in the batch.
+ */
+export class PartialStoreError extends StoreError {
+  constructor(
+    readonly folder: string,
+    readonly stored: (string | null)[],
+    readonly failures: { index: number; reason: string }[],
+  ) {
+    super(`"${folder}": ${failures.length} of ${stored.length} message(s) not stored (first: ${failures[0]?.reason ?? 'unknown'})`);
+  }
+}
+
 /** Another run holds the account's state. */
 export class StateLockedError extends ImapfwError {
   constructor(readonly path: string, readonly holder: string) {

@@ -261,6 +261,7 @@ export class SyncFolder {
         batchMessages: this.options.batchMessages ?? 200,
         batchBytes: this.options.batchBytes ?? 2 << 20,
         throttle: throttleFor(this.options.rateLimit),
+        log: this.context.logger,
         onBatch: (stored, bytes) => {
           report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
           report.bytes += bytes;
