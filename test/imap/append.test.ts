@@ -188,7 +188,7 @@ describe('store: what the server is sent and what it answers', () => {
       const before = await folderBefore(client, 'Claims', 'Claims');
       const sent = [makeMessage({ subject: 'a' }), makeMessage({ subject: 'b', messageId: null }), makeMessage({ subject: 'c' }), makeMessage({ subject: 'd' }), makeMessage({ subject: 'e' })];
       const uids: number[] = [];
-      for (const body of sent) uids.push((await client.append('Claims', body))!.uid!);
+      for (const body of sent) uids.push(((await client.append('Claims', body)) as { uid: number }).uid);
       const identity = (i: number) => identityFromBody(sent[i]!).identity;
       const located = await locateStored(client, 'Claims', before, [
         { identity: identity(0), claim: { uid: uids[0]!, uidValidity: before.uidValidity } }, // right, but claimed twice (see the last)

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Remote } from '../app.js';
-import { PartialStoreError, StateConflictError, StoreError } from '../errors.js';
+import type { SkippedItem } from './folder-report.js';
+import { PartialStoreError, StateConflictError } from '../errors.js';
 import type { StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
@@ -23,8 +24,12 @@ export interface CopyJob {
   batchBytes: number;
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
-  /** Messages asked for and not returned by the source (no body, or expunged meanwhile): not copied this run. */
-  onSkipped(ids: string[]): void;
+  /**
+   * Messages not copied this run, with why: not returned by the source (no
+   * body, or expunged meanwhile), refused by the target, or not found there
+   * after it said OK. The rest goes on; the next run tries them again.
+   */
+  onSkipped(items: SkippedItem[]): void;
   onError(error: unknown): void;
   /** Where to say that saved pairs were dissolved. */
   log?: Pick<Logger, 'warn'> | undefined;
@@ -45,8 +50,8 @@ export interface CopyJob {
  * intents in one transaction. A crash between the two commits leaves open
  * intents: the next run lists the target in full and pairs what arrived by
  * identity. A message the target refuses, or cannot find after it said OK,
- * fails alone, by name (PartialStoreError): the rest of its batch is paired
- * and the copy goes on. A store that fails as a whole is not retried here
+ * fails alone (PartialStoreError) and is reported skipped, by name: the rest
+ * of its batch is paired and the copy goes on. A store that fails as a whole is not retried here
  * (part of it may have landed): the folder reports the error and the next
  * run pairs what landed.
  */
@@ -84,12 +89,17 @@ export async function copySteps(job: CopyJob): Promise<void> {
   await storing;
 }
 
+/** Why a message the source did not return was not copied. */
+const NOT_FETCHED = 'not copied: the source returned no body for it (the server sent NIL, or the message was expunged meanwhile); the next run tries again';
+
 async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
   const bodies = new Map(fetched.map((message) => [message.id, message]));
   // A message expunged between the scan and the fetch, or whose body the server did not send, is not copied:
   // the run says so, and the next one tries again (or finds it gone).
   const present = batch.filter((step) => bodies.has(step.copy!.id));
-  if (present.length < batch.length) job.onSkipped(batch.filter((step) => !bodies.has(step.copy!.id)).map((step) => step.copy!.id));
+  if (present.length < batch.length) {
+    job.onSkipped(batch.filter((step) => !bodies.has(step.copy!.id)).map((step) => ({ folder: job.folders[job.from], id: step.copy!.id, reason: NOT_FETCHED })));
+  }
   if (present.length === 0) return;
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
   const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);
@@ -125,11 +135,16 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     kept.map(({ step, id }) => ({ id, flags: step.copy!.flags })),
     kept.reduce((sum, { i }) => sum + sizes[i]!, 0),
   );
-  const name = (i: number) => `message ${present[i]!.copy!.id}${labels[i] ? ` (${labels[i]})` : ''} of "${job.folders[job.from]}"`;
-  for (const { index, reason } of failures) job.onError(new StoreError(`${name(index)} not stored in "${job.folders[to]}": ${reason}`));
-  for (const { i, id } of stored) {
-    if (refuted.has(id)) job.onError(new StoreError(`${name(i)}: "${job.folders[to]}" says it is ${id}, which holds another message; it is looked for again on the next run`));
-  }
+  const skipped = (i: number, why: string): SkippedItem => ({
+    folder: job.folders[job.from],
+    id: present[i]!.copy!.id,
+    reason: `${labels[i] ? `${labels[i]}: ` : ''}not copied to "${job.folders[to]}": ${why}; the next run tries again`,
+  });
+  const notStored = [
+    ...failures.map(({ index, reason }) => skipped(index, reason)),
+    ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
+  ];
+  if (notStored.length) job.onSkipped(notStored);
 }
 
 /**

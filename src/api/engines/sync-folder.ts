@@ -54,8 +54,6 @@ export interface FolderPairNames {
 const SIDES: readonly Side[] = ['left', 'right'];
 /** Flag changes and deletions are sent and committed this many at a time. */
 const UPDATE_BATCH = 500;
-/** Why a message the source did not return was not copied. */
-const NOT_FETCHED = 'not copied: the source returned no body for it (the server sent NIL, or the message was expunged meanwhile); the next run tries again';
 
 /**
  * The SyncFolder engine (DESIGN §4): syncs one folder pair. Scans both
@@ -271,9 +269,9 @@ export class SyncFolder {
             this.current.bytes += bytes;
           }
         },
-        onSkipped: (ids) => {
-          for (const id of ids) report.skipped.push({ folder: names[side], id, reason: NOT_FETCHED });
-          this.context.logger.warn({ folder: names[side], ids }, 'messages not copied: the source returned no body for them');
+        onSkipped: (items) => {
+          report.skipped.push(...items);
+          this.context.logger.warn({ folder: names[side], skipped: items }, 'messages not copied');
         },
         onError: (error) => {
           report.errors.push(reportError(error, names[side]));
