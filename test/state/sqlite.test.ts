@@ -201,7 +201,7 @@ describe('SqliteStateStore: damaged database', () => {
     expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }]);
     await migrated.close();
     const check = new Database(join(dir, 'me.sqlite'));
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 
@@ -215,7 +215,7 @@ describe('SqliteStateStore: damaged database', () => {
     expect(() => openIn(dir)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ message: expect.stringMatching(/schema version is 99/) }) }));
   });
 
-  it('upgrades a version 1 database: Message-ID identities lose their size, body hashes are dropped', async () => {
+  it('upgrades a version 2 database: Message-ID identities lose their size, body hashes are dropped', async () => {
     const dir = newDir();
     const store = openIn(dir);
     const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
@@ -229,7 +229,7 @@ describe('SqliteStateStore: damaged database', () => {
     });
     await store.close();
     const db = new Database(join(dir, 'me.sqlite'));
-    db.pragma('user_version = 1');
+    db.pragma('user_version = 2');
     db.close();
     const upgraded = openIn(dir);
     expect(await upgraded.pairs(folder)).toEqual(
@@ -242,7 +242,7 @@ describe('SqliteStateStore: damaged database', () => {
     expect((await upgraded.intents(folder)).map((intent) => intent.identity)).toEqual(['mid:<4@x>', undefined]);
     await upgraded.close();
     const check = new Database(join(dir, 'me.sqlite'), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 
