@@ -160,6 +160,21 @@ export class FolderNameError extends ImapfwError {
   }
 }
 
+/**
+ * A store kept some messages of a batch and not others. `stored` has the new
+ * id of each message of the batch, in order, or null for one not stored;
+ * `failures` says why, by the message's place in the batch.
+ */
+export class PartialStoreError extends StoreError {
+  constructor(
+    readonly folder: string,
+    readonly stored: (string | null)[],
+    readonly failures: { index: number; reason: string }[],
+  ) {
+    super(`"${folder}": ${failures.length} of ${stored.length} message(s) not stored (first: ${failures[0]?.reason ?? 'unknown'})`);
+  }
+}
+
 /** Another run holds the account's state. */
 export class StateLockedError extends ImapfwError {
   constructor(readonly path: string, readonly holder: string) {
@@ -174,6 +189,29 @@ export class StateCorruptError extends ImapfwError {
       'ESTATECORRUPT',
       `state database ${path} is unreadable; run again with --rebuild-state to rebuild it by pairing messages on identity`,
       options,
+    );
+  }
+}
+
+/** One pair a state commit wanted to save, and the saved pairs that hold one of its ids with another partner. */
+export interface PairConflict {
+  pair: { left?: string; right?: string; flags: string[]; identity?: string };
+  holders: { left?: string; right?: string; flags: string[]; identity?: string }[];
+}
+
+/**
+ * A state commit would have made a pair that takes an id another pair holds
+ * with another partner. Nothing of the commit was applied: the caller
+ * decides which claim is true (by identity) and removes the other pair
+ * explicitly.
+ */
+export class StateConflictError extends ImapfwError {
+  constructor(readonly conflicts: PairConflict[]) {
+    const first = conflicts[0]!;
+    const describe = (pair: PairConflict['pair']) => `(${pair.left ?? '-'}, ${pair.right ?? '-'})`;
+    super(
+      'ESTATECONFLICT',
+      `state: ${conflicts.length} pair(s) would replace another pair, e.g. ${describe(first.pair)} against ${first.holders.map(describe).join(', ')}; nothing was saved`,
     );
   }
 }

@@ -97,8 +97,9 @@ export interface SkippedMessage {
 
 /**
  * The identity of a message: the same mail in two stores has the same
- * identity. 'mid:<Message-ID>:<size>' or, without a Message-ID,
- * 'sha256:<hex of the body with CRLF line ends>'.
+ * identity, however each store keeps it. 'mid:<Message-ID>' or, without a
+ * Message-ID, 'sha256:<hex>' of the message normalised as core/identity.ts
+ * says (README, "What imapfw checks").
  */
 export type Identity = string;
 

@@ -4,12 +4,22 @@ import type { Identity } from '../api/types.js';
 const CR = 13;
 const LF = 10;
 const CRLF = new Uint8Array([CR, LF]);
-/** A header larger than this is not a header we trust for a Message-ID. */
+const CR_ONLY = new Uint8Array([CR]);
+/** A header larger than this is not a header we trust for a Message-ID: the whole message is then hashed as a body. */
 const MAX_HEADER = 1 << 20;
+/**
+ * Header fields that go into the hash of a message without a Message-ID
+ * (with its body): fields servers keep, unlike trace fields they may add.
+ */
+const HASHED_FIELDS = new Set(['date', 'from', 'to', 'cc', 'subject', 'in-reply-to', 'references']);
 
-/** Identity of a message known by its Message-ID and its CRLF size. */
-export function identityFromMessageId(messageId: string, size: number): Identity {
-  return `mid:${normalizeMessageId(messageId)}:${size}`;
+/**
+ * Identity of a message known by its Message-ID. The size is not part of it:
+ * servers store messages a little differently than they were sent (a final
+ * line break added, 8-bit header bytes rewritten), which changes the size.
+ */
+export function identityFromMessageId(messageId: string): Identity {
+  return `mid:${normalizeMessageId(messageId)}`;
 }
 
 /** '<abc@example>' and ' <abc@example> (comment)' name the same message: keep the angle-bracketed part. */
@@ -21,79 +31,135 @@ export function normalizeMessageId(raw: string): string {
 
 /**
  * Computes an identity from a message's bytes, fed in chunks so that large
- * messages never need to be held whole. Line ends are counted as CRLF
- * whatever the store keeps (a Maildir file may use bare LF). The body is
- * hashed only when the header has no Message-ID: a message with one costs a
- * scan for line ends, not a SHA-256.
+ * messages never need to be held whole.
+ *
+ * With a Message-ID the identity is 'mid:<Message-ID>' and nothing is hashed.
+ * Without one it is the SHA-256 of the message normalised so that what
+ * servers change when they store it does not count (README, "What imapfw
+ * checks"):
+ * - the header fields Date, From, To, Cc, Subject, In-Reply-To, References,
+ *   unfolded, runs of white space made one space, each field left out when
+ *   it holds a byte >= 0x80 or a '?' (a raw 8-bit field, or one a server
+ *   rewrote to '?' or to MIME encoded-words); every other header field is
+ *   left out (servers add trace fields);
+ * - the body with every line end counted as CRLF (bare LF, CRLF alike) and
+ *   the line breaks at its end left out (a server may add a final CRLF).
  */
 export class IdentityBuilder {
-  private crlfSize = 0;
-  private previous = -1;
   private readonly hash: Hash = createHash('sha256');
   private headerChunks: Buffer[] = [];
   private headerBytes = 0;
   /** undefined while the header is being read; then the Message-ID, or null when there is none. */
   private messageId: string | null | undefined;
+  /** Line breaks seen in the body and not hashed yet: hashed only once more content follows. */
+  private pendingBreaks = 0;
+  /** A CR ended the last chunk: part of a CRLF, or content. */
+  private heldCr = false;
 
   update(chunk: Uint8Array): void {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.messageId === undefined) this.readHeader(bytes);
-    // Hash until the header shows a Message-ID; without one, the hash is the identity.
-    const hashing = typeof this.messageId !== 'string';
-    let start = 0;
-    for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, lf + 1)) {
-      const before = lf > 0 ? bytes[lf - 1] : this.previous;
-      if (before === CR) continue;
-      // A bare LF counts, and hashes, as CRLF.
-      this.crlfSize += 1;
-      if (hashing) {
-        this.hash.update(bytes.subarray(start, lf));
-        this.hash.update(CRLF);
-      }
-      start = lf + 1;
+    if (this.messageId === undefined) {
+      const body = this.readHeader(bytes);
+      if (body && this.messageId === null) this.hashBody(body);
+    } else if (this.messageId === null) {
+      this.hashBody(bytes);
     }
-    if (hashing) this.hash.update(bytes.subarray(start));
-    this.crlfSize += bytes.length;
-    if (bytes.length > 0) this.previous = bytes[bytes.length - 1]!;
   }
 
   /** The identity, and the Message-ID when the header has one. */
   digest(): { identity: Identity; messageId?: string } {
-    if (this.messageId === undefined) this.finishHeader();
-    if (this.messageId) return { identity: identityFromMessageId(this.messageId, this.crlfSize), messageId: this.messageId };
+    if (this.messageId === undefined) this.finishHeader(Buffer.concat(this.headerChunks), undefined);
+    if (this.messageId) return { identity: identityFromMessageId(this.messageId), messageId: this.messageId };
+    // Line breaks (and a lone CR) at the very end are left out.
     return { identity: `sha256:${this.hash.digest('hex')}` };
   }
 
   /**
    * Collects the header (its first MiB at most) until the blank line that
-   * ends it, then looks for the Message-ID. Only the header is decoded: a
-   * whole message given at once is searched as bytes, not turned into text.
+   * ends it, then looks for the Message-ID. Returns the bytes of `bytes`
+   * after the header, once it has ended. Only the header is decoded.
    */
-  private readHeader(bytes: Buffer): void {
-    const part = bytes.subarray(0, Math.max(0, MAX_HEADER - this.headerBytes));
-    this.headerChunks.push(part);
-    this.headerBytes += part.length;
-    const header = this.headerChunks.length === 1 ? part : Buffer.concat(this.headerChunks);
-    const end = headerEnd(header);
-    if (end !== -1) this.finishHeader(header.toString('latin1', 0, end));
-    else if (this.headerBytes >= MAX_HEADER) this.finishHeader('');
+  private readHeader(bytes: Buffer): Buffer | undefined {
+    const room = Math.max(0, MAX_HEADER - this.headerBytes);
+    this.headerChunks.push(bytes.subarray(0, room));
+    this.headerBytes += Math.min(room, bytes.length);
+    const header = this.headerChunks.length === 1 ? this.headerChunks[0]! : Buffer.concat(this.headerChunks);
+    const bounds = headerBounds(header);
+    if (bounds) {
+      this.finishHeader(header.subarray(0, bounds.end), header.subarray(bounds.bodyStart));
+      return bytes.subarray(room);
+    }
+    if (this.headerBytes >= MAX_HEADER) {
+      // No header we trust: the whole message counts as body.
+      this.finishHeader(Buffer.alloc(0), header);
+      return bytes.subarray(room);
+    }
+    return undefined;
   }
 
-  /** A message that ends without a blank line is all header. */
-  private finishHeader(text = Buffer.concat(this.headerChunks).toString('latin1')): void {
+  /** `body`: what was read past the header; undefined when the message is all header. */
+  private finishHeader(header: Buffer, body: Buffer | undefined): void {
+    const text = header.toString('latin1');
     this.messageId = findMessageId(text) ?? null;
     this.headerChunks = [];
+    if (this.messageId !== null) return;
+    this.hash.update(hashedHeader(text), 'latin1');
+    this.hash.update(CRLF);
+    if (body) this.hashBody(body);
+  }
+
+  /** Hashes body bytes with CRLF line ends, holding back line breaks until content follows them. */
+  private hashBody(bytes: Buffer): void {
+    let start = 0;
+    for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, start)) {
+      const line = bytes.subarray(start, lf);
+      // A CR right before the LF (in this chunk, or held from the last one) is part of the line break.
+      if (line.length > 0) this.content(this.heldCr, line[line.length - 1] === CR ? line.subarray(0, -1) : line);
+      this.heldCr = false;
+      this.pendingBreaks += 1;
+      start = lf + 1;
+    }
+    const tail = bytes.subarray(start);
+    if (tail.length === 0) return;
+    const endsWithCr = tail[tail.length - 1] === CR;
+    this.content(this.heldCr, endsWithCr ? tail.subarray(0, -1) : tail);
+    this.heldCr = endsWithCr;
+  }
+
+  private content(leadingCr: boolean, bytes: Uint8Array): void {
+    if (!leadingCr && bytes.length === 0) return;
+    for (; this.pendingBreaks > 0; this.pendingBreaks--) this.hash.update(CRLF);
+    if (leadingCr) this.hash.update(CR_ONLY);
+    this.hash.update(bytes);
   }
 }
 
-/** Where the header ends (before the line end of its last line), -1 before the blank line: /^\r?\n|\r?\n\r?\n/ on bytes. */
-function headerEnd(bytes: Buffer): number {
-  if (bytes[0] === LF || (bytes[0] === CR && bytes[1] === LF)) return 0;
+/**
+ * Where the header ends (before the line end of its last line) and the body
+ * starts (after the blank line), or undefined before the blank line.
+ */
+function headerBounds(bytes: Buffer): { end: number; bodyStart: number } | undefined {
+  if (bytes[0] === LF) return { end: 0, bodyStart: 1 };
+  if (bytes[0] === CR && bytes[1] === LF) return { end: 0, bodyStart: 2 };
   const bare = bytes.indexOf('\n\n', 0, 'latin1');
   const crlf = bytes.indexOf('\n\r\n', 0, 'latin1');
   const lf = bare === -1 ? crlf : crlf === -1 ? bare : Math.min(bare, crlf);
-  if (lf === -1) return -1;
-  return lf > 0 && bytes[lf - 1] === CR ? lf - 1 : lf;
+  if (lf === -1) return undefined;
+  const end = lf > 0 && bytes[lf - 1] === CR ? lf - 1 : lf;
+  return { end, bodyStart: lf === crlf ? lf + 3 : lf + 2 };
+}
+
+/** The header fields that count for a message without a Message-ID, normalised (see IdentityBuilder). */
+function hashedHeader(header: string): string {
+  const fields: string[] = [];
+  for (const field of header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = field.indexOf(':');
+    if (colon <= 0) continue;
+    const name = field.slice(0, colon).trim().toLowerCase();
+    const value = field.slice(colon + 1).replace(/[ \t\r]+/g, ' ').trim();
+    if (HASHED_FIELDS.has(name) && !/[?\x80-\xff]/.test(value)) fields.push(`${name}:${value}`);
+  }
+  return fields.join('\r\n');
 }
 
 export function identityFromBody(body: Uint8Array): { identity: Identity; messageId?: string } {
@@ -108,4 +174,15 @@ export function findMessageId(header: string): string | undefined {
   const match = /^message-id:[ \t]*(.*?)\r?$/im.exec(unfolded);
   const value = match?.[1]?.trim();
   return value ? normalizeMessageId(value) : undefined;
+}
+
+/**
+ * The identity an old state database saved ('mid:<id>:<size>', or a hash
+ * computed another way), as this version computes it: the Message-ID one
+ * without its size; undefined for a hash, which cannot be recomputed without
+ * the message (the engine asks the stores again when it needs it).
+ */
+export function upgradeSavedIdentity(saved: string): Identity | undefined {
+  const match = /^(mid:.*):\d+$/s.exec(saved);
+  return match ? match[1] : undefined;
 }

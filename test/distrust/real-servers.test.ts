@@ -59,8 +59,7 @@ describe('behaviours of real servers', () => {
     expectEachOnce(serverIds(imap), 'server');
   });
 
-  // Product bug (owner: append): the swapped APPENDUID (a UID far above UIDNEXT, a foreign UIDVALIDITY) is believed; the next sync duplicates the message locally.
-  it.fails('DavMail: APPENDUID with UID and UIDVALIDITY swapped is not believed', { timeout: SCENARIO_TIMEOUT }, async () => {
+  it('DavMail: APPENDUID with UID and UIDVALIDITY swapped is not believed', { timeout: SCENARIO_TIMEOUT }, async () => {
     const imap = await server({ folders: [{ name: 'INBOX', messages: [{ body: mail('d1') }] }] });
     dirs = scenarioDirs();
     expectRun(await runLocalApp('sync', imap, dirs), dirs, ExitCode.OK);

@@ -1,8 +1,15 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PartialStoreError } from '../../src/api/errors.js';
 import type { ImapRepository } from '../../src/api/repositories/imap.js';
 import type { NewMessage } from '../../src/api/types.js';
+import { locateStored, folderBefore } from '../../src/core/imap/append.js';
+import { toCrlf } from '../../src/core/crlf.js';
+import { identityFromBody } from '../../src/core/identity.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { makeMessage } from '../support/messages.js';
+import { imapClient, makeMessage } from '../support/messages.js';
 import { capabilitiesWithout, repositoryOn } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
 
@@ -108,5 +115,93 @@ describe('store without UIDPLUS (and without MOVE)', () => {
     await repo.delete(await folderAt(repo, 'Expunge'), [drop!]);
     expect((await repo.scan('Expunge')).messages.map((m) => m.id)).toEqual([keep]);
     expect((await server.commandsSeen()).some((c) => /^UID EXPUNGE/i.test(c))).toBe(false);
+  });
+});
+
+/** Lines the clients sent (rawlog .in files, literal bodies included) that end in a bare LF. */
+async function bareLfLinesSent(server: DovecotServer): Promise<string[]> {
+  const dir = path.join(server.dir, 'rawlog');
+  const lines: string[] = [];
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.in'))) {
+    const raw = (await readFile(path.join(dir, file))).toString('latin1');
+    // Dovecot ends each logged line where the client's line ended: at its LF.
+    lines.push(...raw.split(/(?<=\n)/).filter((line) => line.endsWith('\n') && !line.endsWith('\r\n')));
+  }
+  return lines;
+}
+
+describe('line ends', () => {
+  it('makes every bare LF a CRLF, leaves CRLF and lone CR alone, and keeps a CRLF message as it is', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '\n', '\r', '\r\n', '\u00e9'), maxLength: 60 }), (text) => {
+        const body = Buffer.from(text, 'latin1');
+        const out = Buffer.from(toCrlf(body)).toString('latin1');
+        expect(out).toBe(text.replace(/\r?\n/g, (eol) => (eol === '\n' ? '\r\n' : eol)));
+      }),
+    );
+    const crlf = makeMessage();
+    expect(toCrlf(crlf)).toBe(crlf);
+  });
+});
+
+describe('store: what the server is sent and what it answers', () => {
+  let server: DovecotServer;
+  let repo: ImapRepository;
+  beforeAll(async () => {
+    server = await startDovecot({ rawlog: true });
+    repo = repositoryOn(server);
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await server?.stop();
+  });
+
+  it('sends a bare-LF message with CRLF line ends, and finds it again by identity', async () => {
+    await repo.createFolder('LF');
+    const body = makeMessage({ subject: 'written by mutt', lineEnd: '\n', body: 'line one\nline two\n' });
+    const ids = await repo.store('LF', [{ body, flags: [], internalDate: T0 }]);
+    expect(await bareLfLinesSent(server)).toEqual([]);
+    const [stored] = await repo.fetch(await folderAt(repo, 'LF'), ids);
+    expect(Buffer.from(stored!.body).toString('latin1')).toBe(body.toString('latin1').replace(/\n/g, '\r\n'));
+    expect((await repo.identify(await folderAt(repo, 'LF'), ids))[0]!.identity).toBe(identityFromBody(body).identity);
+  });
+
+  it('stores the rest of a batch when the server refuses one message, and names the one refused', async () => {
+    await repo.createFolder('Refusals');
+    const sent = batch();
+    // Dovecot refuses to save a zero-byte message (NO).
+    const withRefused = [sent[0]!, { body: Buffer.alloc(0), flags: [], internalDate: T0 }, sent[1]!, sent[2]!];
+    const error = await repo.store('Refusals', withRefused).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialStoreError);
+    const partial = error as PartialStoreError;
+    expect(partial.failures).toEqual([{ index: 1, reason: expect.stringMatching(/append in "Refusals".*zero byte/i) }]);
+    expect(partial.stored[1]).toBeNull();
+    const ids = partial.stored.filter((id): id is string => id !== null);
+    await expectIdsPointAtTheirMessages(repo, 'Refusals', [sent[0]!, sent[1]!, sent[2]!], ids);
+    expect((await repo.scan('Refusals')).messages).toHaveLength(3);
+  });
+
+  it('believes an APPENDUID only when it is plausible and the message there has the identity sent', async () => {
+    await repo.createFolder('Claims');
+    const [old] = await repo.store('Claims', [{ body: makeMessage({ subject: 'already there' }), flags: [], internalDate: T0 }]);
+    const client = await imapClient(server, 'alice');
+    try {
+      const before = await folderBefore(client, 'Claims', 'Claims');
+      const sent = [makeMessage({ subject: 'a' }), makeMessage({ subject: 'b', messageId: null }), makeMessage({ subject: 'c' }), makeMessage({ subject: 'd' }), makeMessage({ subject: 'e' })];
+      const uids: number[] = [];
+      for (const body of sent) uids.push(((await client.append('Claims', body)) as { uid: number }).uid);
+      const identity = (i: number) => identityFromBody(sent[i]!).identity;
+      const located = await locateStored(client, 'Claims', before, [
+        { identity: identity(0), claim: { uid: uids[0]!, uidValidity: before.uidValidity } }, // right, but claimed twice (see the last)
+        { identity: identity(1), claim: { uid: Number(old), uidValidity: before.uidValidity } }, // below UIDNEXT: another message
+        { identity: identity(2), claim: { uid: uids[2]!, uidValidity: before.uidValidity + 1n } }, // another UIDVALIDITY
+        { identity: identity(3), claim: { uid: uids[4]!, uidValidity: before.uidValidity } }, // e's UID
+        { identity: identity(4), claim: { uid: uids[3]!, uidValidity: before.uidValidity } }, // d's UID
+        { identity: identityFromBody(makeMessage({ subject: 'never sent' })).identity, claim: { uid: uids[0]!, uidValidity: before.uidValidity } }, // OK but nothing landed
+      ]);
+      expect(located).toEqual([uids[0], uids[1], uids[2], uids[3], uids[4], undefined]);
+    } finally {
+      await client.logout();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAppRun } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { appendMessages, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
+import { appendMessages, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
 import { folderDifferences, readFolder, runMigrate, serverFolders, tempDir, type Side } from './support.js';
 
 const FLAGS: string[][] = [[], ['\\Seen'], ['\\Seen', '\\Flagged', 'project-x'], ['\\Answered', '$Label1'], ['\\Draft'], ['\\Seen', 'NonJunk']];
@@ -62,7 +62,7 @@ async function expectSameMail(from: Side, to: Side, names: Record<string, string
 const identity = Object.fromEntries(Object.keys(FOLDERS).map((name) => [name, name]));
 
 beforeAll(async () => {
-  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'jack', 'kate'].map((user) => [user, `${user}-pw`]));
+  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'jack', 'kate', 'lena'].map((user) => [user, `${user}-pw`]));
   [server, dotServer] = await Promise.all([startDovecot({ users }), startDovecot({ users: { hank: 'hank-pw', ivan: 'ivan-pw' }, separator: '.' })]);
   await seed(alice(), FOLDERS);
 });
@@ -130,6 +130,25 @@ describe('migrate', () => {
     expect(await readFolder(side('dave'), 'INBOX')).toEqual([]);
     expect(await Promise.all(Object.keys(FOLDERS).map((folder) => listServerMessages(server, 'alice', folder)))).toEqual(sourceBefore);
     expect(existsSync(state) ? readdirSync(state).filter((name) => name.endsWith('.sqlite')) : []).toEqual([]);
+  });
+
+  it('copies again the messages whose copy vanished from the target since: the next run ends COMPLETE, without duplicates', async () => {
+    const lena = side('lena');
+    const state = stateDir();
+    const first = await runMigrate(alice(), lena, state, ['--folders', 'Sent Items']);
+    expect(first.code, describeAppRun(first)).toBe(0);
+    // Two copies vanish from the target: a server that dropped them after its OK, or someone deleting them.
+    const client = await imapClient(server, 'lena');
+    try {
+      await client.mailboxOpen('Sent Items');
+      expect(await client.messageDelete('1:2', { uid: true })).toBe(true);
+    } finally {
+      await client.logout();
+    }
+    const second = await runMigrate(alice(), lena, state, ['--folders', 'Sent Items']);
+    expect(second.code, describeAppRun(second)).toBe(0);
+    expect(second.summary).toMatchObject({ complete: true, transferred: 2, verified: { missing: 0 } });
+    await expectSameMail(alice(), lena, { 'Sent Items': 'Sent Items' });
   });
 
   it('--delete-source deletes exactly the messages found on the target; what was not selected stays', async () => {

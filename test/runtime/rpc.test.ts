@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { PartialStoreError } from '../../src/api/errors.js';
 import type { Runtime } from '../../src/core/runtime/runtime.js';
 import type { Caller, Echo } from './fixtures/echo-app.js';
 import { startEcho } from './support.js';
@@ -32,6 +33,13 @@ describe.each(['thread', 'inline', 'pool'] as const)('requests on the %s backend
     const failure = await runtime.client<Echo>('echo').throwTyped().catch((e: unknown) => e);
     expect(failure).toMatchObject({ name: 'ImapfwError', code: 'EEXAMPLE', retryable: true, message: 'typed failure' });
     expect((failure as Error).constructor.name).toBe('ImapfwError');
+  });
+
+  it('keeps the plain data a typed error carries (what a partial store did)', async () => {
+    runtime = await startEcho({ backend });
+    const failure = await runtime.client<Echo>('echo').throwPartial().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PartialStoreError);
+    expect(failure).toMatchObject({ code: 'ESTORE', folder: 'INBOX', stored: ['7', null], failures: [{ index: 1, reason: 'refused' }] });
   });
 });
 

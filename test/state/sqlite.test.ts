@@ -201,7 +201,7 @@ describe('SqliteStateStore: damaged database', () => {
     expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }]);
     await migrated.close();
     const check = new Database(join(dir, 'me.sqlite'));
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 
@@ -213,6 +213,37 @@ describe('SqliteStateStore: damaged database', () => {
     db.close();
     expect(() => openIn(dir)).toThrow(StateCorruptError);
     expect(() => openIn(dir)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ message: expect.stringMatching(/schema version is 99/) }) }));
+  });
+
+  it('upgrades a version 2 database: Message-ID identities lose their size, body hashes are dropped', async () => {
+    const dir = newDir();
+    const store = openIn(dir);
+    const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
+    await store.commit(folder, {
+      upsertPairs: [
+        { left: '1', right: 'a', flags: ['\\Seen'], identity: 'mid:<1:2@x>:1234' },
+        { left: '2', right: 'b', flags: [], identity: `sha256:${'ab'.repeat(32)}` },
+        { left: '3', right: 'c', flags: [] },
+      ],
+      openIntents: [{ from: 'left', sourceId: '4', identity: 'mid:<4@x>:99' }, { from: 'right', sourceId: 'd', identity: `sha256:${'cd'.repeat(32)}` }],
+    });
+    await store.close();
+    const db = new Database(join(dir, 'me.sqlite'));
+    db.pragma('user_version = 2');
+    db.close();
+    const upgraded = openIn(dir);
+    expect(await upgraded.pairs(folder)).toEqual(
+      expect.arrayContaining([
+        { left: '1', right: 'a', flags: ['\\Seen'], identity: 'mid:<1:2@x>' },
+        { left: '2', right: 'b', flags: [] },
+        { left: '3', right: 'c', flags: [] },
+      ]),
+    );
+    expect((await upgraded.intents(folder)).map((intent) => intent.identity)).toEqual(['mid:<4@x>', undefined]);
+    await upgraded.close();
+    const check = new Database(join(dir, 'me.sqlite'), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    check.close();
   });
 
   it('refuses an SQLite database that is not ours', () => {

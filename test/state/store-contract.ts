@@ -98,23 +98,40 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
         expect(await store.pairs(folder)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen'] }]);
       });
 
-      it('replaces every pair holding either id, so side ids stay unique', async () => {
-        await store.commit(folder, {
-          upsertPairs: [
-            { left: '1', right: 'a', flags: [] },
-            { left: '2', right: 'b', flags: [] },
-            { left: '3', right: 'c', flags: [] },
-          ],
-        });
-        await store.commit(folder, { upsertPairs: [{ left: '1', right: 'b', flags: ['\\Flagged'] }] });
-        expect(sortPairs(await store.pairs(folder))).toStrictEqual([
-          { left: '1', right: 'b', flags: ['\\Flagged'] },
+      it('never lets a pair silently replace another: a conflicting commit is refused whole and names the pairs', async () => {
+        const three = [
+          { left: '1', right: 'a', flags: [] },
+          { left: '2', right: 'b', flags: [] },
           { left: '3', right: 'c', flags: [] },
-        ]);
+        ];
+        await store.commit(folder, { upsertPairs: three, checkpoints: { leftCheckpoint: 'c1' } });
+        const attempts = [
+          [{ left: '1', right: 'b', flags: ['\\Flagged'] }], // holds 1 (with a) and b (with 2)
+          [{ left: '9', right: 'a', flags: [] }], // a is 1's
+          [{ left: '2', flags: [] }], // would drop 2's partner
+          [{ left: '7', right: 'x', flags: [] }, { left: '7', right: 'y', flags: [] }], // a later pair against an earlier one
+        ];
+        for (const upsertPairs of attempts) {
+          const refused = store.commit(folder, { upsertPairs, openIntents: [{ from: 'left', sourceId: '5' }], checkpoints: { leftCheckpoint: 'c2' } });
+          await expect(refused).rejects.toMatchObject({ name: 'StateConflictError', code: 'ESTATECONFLICT', conflicts: [expect.objectContaining({ holders: expect.any(Array) })] });
+        }
+        await expect(store.commit(folder, { upsertPairs: attempts[0] })).rejects.toMatchObject({
+          conflicts: [{ pair: attempts[0]![0], holders: expect.arrayContaining([three[0], three[1]]) }],
+        });
+        expect(sortPairs(await store.pairs(folder))).toStrictEqual(three);
+        expect(await store.intents(folder)).toStrictEqual([]);
+        expect((await store.folderPairs())[0]!.leftCheckpoint).toBe('c1');
       });
 
-      it('applies the upserts of one commit in order', async () => {
-        await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }, { left: '1', right: 'b', flags: ['\\Seen'] }] });
+      it('takes an id from another pair when the commit removes that pair first', async () => {
+        await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }, { left: '2', right: 'b', flags: [] }] });
+        await store.commit(folder, { removePairs: [{ left: '1' }, { right: 'b' }], upsertPairs: [{ left: '1', right: 'b', flags: ['\\Flagged'] }] });
+        expect(await store.pairs(folder)).toStrictEqual([{ left: '1', right: 'b', flags: ['\\Flagged'] }]);
+      });
+
+      it('merges a half pair into the pair that completes it', async () => {
+        await store.commit(folder, { upsertPairs: [{ left: '1', flags: [] }, { right: 'b', flags: ['\\Seen'] }] });
+        await store.commit(folder, { upsertPairs: [{ left: '1', right: 'b', flags: ['\\Seen'] }] });
         expect(await store.pairs(folder)).toStrictEqual([{ left: '1', right: 'b', flags: ['\\Seen'] }]);
       });
 

@@ -1,9 +1,12 @@
+import type { Logger } from 'pino';
 import type { Remote } from '../app.js';
-import type { StateStore } from '../state/types.js';
+import type { SkippedItem } from './folder-report.js';
+import { PartialStoreError, StateConflictError, type MessagesUnavailableError } from '../errors.js';
+import type { StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { identityFromBody } from '../../core/identity.js';
-import type { MessagesUnavailableError } from '../errors.js';
+import { messageLabel } from '../../core/message-label.js';
 import { retrying } from './retrying.js';
 
 export interface CopyJob {
@@ -11,7 +14,7 @@ export interface CopyJob {
   steps: PlanStep[];
   from: Side;
   /** The source folder under the uidValidity its ids were listed with, and the target folder. */
-  folders: { from: FolderRef; to: string };
+  folders: { from: FolderRef; to: FolderRef };
   folderPairId: number;
   /** Sizes of the source's messages, to cut batches by bytes. */
   sizes: ReadonlyMap<string, number>;
@@ -22,9 +25,15 @@ export interface CopyJob {
   batchBytes: number;
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
-  /** Messages the source lists but could not give (MessagesUnavailableError): not copied this run, the rest of their batch is. */
-  onSkipped(failures: { id: string; reason: string }[]): void;
+  /**
+   * Messages not copied this run, with why: not returned by the source (no
+   * body, or expunged meanwhile), refused by the target, or not found there
+   * after it said OK. The rest goes on; the next run tries them again.
+   */
+  onSkipped(items: SkippedItem[]): void;
   onError(error: unknown): void;
+  /** Where to say that saved pairs were dissolved. */
+  log?: Pick<Logger, 'warn'> | undefined;
   /** Awaited before each batch is fetched, with its message count and bytes (rate limits). */
   throttle?: ((messages: number, bytes: number) => Promise<void>) | undefined;
 }
@@ -41,8 +50,11 @@ export interface CopyJob {
  * target (durable when it returns), then commit the pairs and close the
  * intents in one transaction. A crash between the two commits leaves open
  * intents: the next run lists the target in full and pairs what arrived by
- * identity. A failed store is not retried here (part of it may have landed):
- * the folder reports the error and the next run pairs what landed.
+ * identity. A message the target refuses, or cannot find after it said OK,
+ * fails alone (PartialStoreError) and is reported skipped, by name: the rest
+ * of its batch is paired and the copy goes on. A store that fails as a whole is not retried here
+ * (part of it may have landed): the folder reports the error and the next
+ * run pairs what landed.
  */
 const FIRST_BATCH_MESSAGES = 16;
 
@@ -89,7 +101,7 @@ async function fetchAvailable(job: CopyJob, ids: string[]): Promise<FetchedMessa
       const failed = new Set(failures?.map((failure) => failure.id));
       const rest = wanted.filter((id) => !failed.has(id));
       if ((error as { code?: unknown }).code !== 'EUNAVAILABLE' || !failures || rest.length === wanted.length) throw error;
-      job.onSkipped(failures);
+      job.onSkipped(failures.map(({ id, reason }) => ({ folder: job.folders.from.name, id, reason })));
       if (rest.length === 0) return [];
       wanted = rest;
     }
@@ -103,26 +115,78 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
   if (present.length === 0) return;
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
   const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);
-  const bytes = messages.reduce((sum, message) => sum + message.body.byteLength, 0);
+  const sizes = messages.map((message) => message.body.byteLength);
+  // Read now: the bodies are transferred to the target's thread by store.
+  const labels = messages.map((message) => messageLabel(message.body));
 
   const { intentIds } = await job.state.commit(job.folderPairId, {
     openIntents: present.map((step, i) => ({ from: job.from, sourceId: step.copy!.id, identity: identities[i]! })),
   });
-  // The bodies are transferred to the target's thread: not usable here afterwards.
-  const newIds = await job.target.store(
-    job.folders.to,
-    present.map((step, i) => ({ body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate })),
-  );
-  await job.state.commit(job.folderPairId, {
-    removePairs: present.flatMap((step) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
-    upsertPairs: present.map((step, i) => ({
-      ...step.becomes!,
-      [to]: newIds[i]!,
-      identity: identities[i]!,
-    })),
-    closeIntents: intentIds,
+  let newIds: (string | null)[];
+  let failures: { index: number; reason: string }[] = [];
+  try {
+    newIds = await job.target.store(
+      job.folders.to.name,
+      present.map((step, i) => ({ body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate })),
+    );
+  } catch (error) {
+    // One message refused, or not found after the server said OK: the others are stored all the same.
+    if (!(error instanceof PartialStoreError)) throw error;
+    newIds = error.stored;
+    failures = error.failures;
+  }
+  // A message not stored keeps its intent open: the next run lists the target in full and looks for it by identity first.
+  const stored = present.flatMap((step, i) => (newIds[i] ? [{ step, i, id: newIds[i] }] : []));
+  const refuted = await commitPairs(job, to, {
+    removePairs: stored.flatMap(({ step }) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
+    upsertPairs: stored.map(({ step, i, id }) => ({ ...step.becomes!, [to]: id, identity: identities[i]! })),
+    closeIntents: stored.map(({ i }) => intentIds[i]!),
   });
-  job.onBatch(present.map((step, i) => ({ id: newIds[i]!, flags: step.copy!.flags })), bytes);
+  const kept = stored.filter(({ id }) => !refuted.has(id));
+  job.onBatch(
+    kept.map(({ step, id }) => ({ id, flags: step.copy!.flags })),
+    kept.reduce((sum, { i }) => sum + sizes[i]!, 0),
+  );
+  const skipped = (i: number, why: string): SkippedItem => ({
+    folder: job.folders.from.name,
+    id: present[i]!.copy!.id,
+    reason: `${labels[i] ? `${labels[i]}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
+  });
+  const notStored = [
+    ...failures.map(({ index, reason }) => skipped(index, reason)),
+    ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
+  ];
+  if (notStored.length) job.onSkipped(notStored);
+}
+
+/**
+ * Commits the pairs of a stored batch. When a new pair takes an id another
+ * saved pair holds (StateConflictError), the new claim is checked by
+ * identity on the target: confirmed, the old pair is stale and dissolved (its
+ * other message is re-paired by identity or copied on the next run); refuted,
+ * the new pair is not saved and its intent stays open. Returns the target
+ * ids refuted.
+ */
+async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>>): Promise<Set<string>> {
+  try {
+    await job.state.commit(job.folderPairId, change);
+    return new Set();
+  } catch (error) {
+    if (!(error instanceof StateConflictError)) throw error;
+    const contested = error.conflicts.map((conflict) => conflict.pair[to]!);
+    const found = new Map((await job.target.identify(job.folders.to, contested)).map((message) => [message.id, message.identity]));
+    const confirmed = error.conflicts.filter((conflict) => found.get(conflict.pair[to]!) === conflict.pair.identity);
+    const refuted = new Set(error.conflicts.filter((conflict) => !confirmed.includes(conflict)).map((conflict) => conflict.pair[to]!));
+    const dissolved = confirmed.flatMap((conflict) => conflict.holders.map((holder) => (holder.left !== undefined ? { left: holder.left } : { right: holder.right! })));
+    job.log?.warn({ folder: job.folders.to.name, dissolved, refuted: [...refuted] }, 'a new pair took ids saved pairs held: the ones confirmed by identity replace them');
+    const keep = change.upsertPairs.map((pair) => !refuted.has(pair[to]!));
+    await job.state.commit(job.folderPairId, {
+      removePairs: [...change.removePairs, ...dissolved],
+      upsertPairs: change.upsertPairs.filter((_, i) => keep[i]),
+      closeIntents: change.closeIntents.filter((_, i) => keep[i]),
+    });
+    return refuted;
+  }
 }
 
 /** Takes the next batch off `pending`: at most `limit` messages and about `batchBytes` bytes by their claimed sizes. */

@@ -267,7 +267,7 @@ export class SyncFolder {
       await copySteps({
         steps: outgoing,
         from: side,
-        folders: { from: folders[side], to: folders[side === 'left' ? 'right' : 'left'].name },
+        folders: { from: folders[side], to: folders[side === 'left' ? 'right' : 'left'] },
         folderPairId,
         sizes: sizes[side],
         source: this.repository(side),
@@ -276,6 +276,7 @@ export class SyncFolder {
         batchMessages: this.options.batchMessages ?? 200,
         batchBytes: this.options.batchBytes ?? 2 << 20,
         throttle: throttleFor(this.options.rateLimit),
+        log: this.context.logger,
         onBatch: (stored, bytes) => {
           report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
           report.bytes += bytes;
@@ -285,9 +286,9 @@ export class SyncFolder {
             this.current.bytes += bytes;
           }
         },
-        onSkipped: (failures) => {
-          for (const { id, reason } of failures) report.skipped.push({ folder: folders[side].name, id, reason });
-          this.context.logger.warn({ folder: folders[side].name, ids: failures.map((failure) => failure.id) }, 'messages not copied: the source did not give their bodies');
+        onSkipped: (items) => {
+          report.skipped.push(...items);
+          this.context.logger.warn({ folder: folders[side].name, skipped: items }, 'messages not copied');
         },
         onError: (error) => {
           report.errors.push(reportError(error, folders[side].name));

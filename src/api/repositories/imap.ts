@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ActorContext } from '../app.js';
-import { AuthError, MessagesUnavailableError, NetworkError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
+import { AuthError, MessagesUnavailableError, NetworkError, PartialStoreError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FetchOptions,
@@ -15,7 +15,7 @@ import type {
   Repository,
   ScanResult,
 } from '../types.js';
-import { appendMessages, findNewUids } from '../../core/imap/append.js';
+import { appendMessages, folderBefore, locateStored, type UidClaim } from '../../core/imap/append.js';
 import { connectImap } from '../../core/imap/connect.js';
 import { CallDeadline, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_TIMEOUT_MS, describeStall, type DeadlineOptions, type Stall } from '../../core/imap/deadline.js';
 import { toImapfwError } from '../../core/imap/errors.js';
@@ -219,8 +219,10 @@ export class ImapRepository implements Repository {
     this.refuseIfReadOnly('store');
     if (messages.length === 0) return [];
     return this.run('store', folder, async (client) => {
-      const uids = await appendMessages(client, this.serverPath(client, folder), messages, folder);
-      return uids.map(String);
+      const { uids, failures } = await appendMessages(client, this.serverPath(client, folder), messages, folder, this.account);
+      const ids = uids.map((uid) => (uid === undefined ? null : String(uid)));
+      if (failures.length) throw new PartialStoreError(folder, ids, failures);
+      return ids as string[];
     });
   }
 
@@ -285,8 +287,12 @@ export class ImapRepository implements Repository {
   }
 
   /**
-   * `UID MOVE` when offered, else `UID COPY` then delete as above. New ids come
-   * from COPYUID; without UIDPLUS they are found in the target by identity.
+   * `UID MOVE` when offered, else `UID COPY` then delete as above. The new
+   * ids are found as for store (core/imap/append.ts locateStored): a
+   * COPYUID is believed once plausible and confirmed by identity, else the
+   * message is looked for by identity. With COPY, only the messages found in
+   * the target are deleted from the source. A message not found in the
+   * target fails the call with PartialStoreError (null in its place).
    */
   async move(from: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]> {
     this.refuseIfReadOnly('move');
@@ -296,29 +302,34 @@ export class ImapRepository implements Repository {
     return this.run('move', fromFolder, async (client) => {
       const target = this.serverPath(client, toFolder);
       // Also proves that the target exists: imapflow reports a refused MOVE/COPY as a bare `false`.
-      const targetUidNext = await this.uidNext(client, target, toFolder);
+      const before = await folderBefore(client, target, toFolder);
       await this.open(client, from);
-      const uidPlus = client.capabilities.has('UIDPLUS');
       const native = client.capabilities.has('MOVE');
-      if (!native && !uidPlus) await this.refuseUnsafeExpunge(client, uids, fromFolder);
-      // Without UIDPLUS there is no COPYUID: remember what to look for in the target.
-      const identities = uidPlus ? undefined : await identifyUids(client, uids);
-      const moved = new Map<number, number>();
+      if (!native && !client.capabilities.has('UIDPLUS')) await this.refuseUnsafeExpunge(client, uids, fromFolder);
+      // What each message must be in the target, to confirm (or find) its new UID.
+      const identities = await identifyUids(client, uids);
+      const claims = new Map<number, UidClaim>();
       for (const set of uidSets(uids)) {
         const answer = native ? await client.messageMove(set, target, { uid: true }) : await client.messageCopy(set, target, { uid: true });
         this.expectDone(client, answer, native ? 'MOVE' : 'COPY', fromFolder);
-        if (answer && answer.uidMap) for (const [from, to] of answer.uidMap) moved.set(from, to);
+        const uidValidity = answer ? answer.uidValidity : undefined;
+        if (answer && answer.uidMap) for (const [from, to] of answer.uidMap) claims.set(from, { uid: to, ...(uidValidity !== undefined ? { uidValidity: BigInt(uidValidity) } : {}) });
       }
-      if (!native) await this.expungeUids(client, uids, fromFolder);
-      if (identities) {
-        // COPY keeps the source UID order, so twins pair up in that order.
-        const present = uids.filter((uid) => identities.has(uid)).sort((a, b) => a - b);
-        const found = await findNewUids(client, target, targetUidNext, present.map((uid) => identities.get(uid)!.identity), toFolder);
-        present.forEach((uid, index) => moved.set(uid, found[index]!));
+      // COPY keeps the source UID order, so twins pair up in that order.
+      const present = uids.filter((uid) => identities.has(uid)).sort((a, b) => a - b);
+      const located = await locateStored(client, target, before, present.map((uid) => ({ identity: identities.get(uid)!.identity, ...(claims.has(uid) ? { claim: claims.get(uid)! } : {}) })));
+      const moved = new Map<number, number>();
+      present.forEach((uid, index) => located[index] !== undefined && moved.set(uid, located[index]));
+      if (!native && moved.size > 0) {
+        await this.open(client, from);
+        await this.expungeUids(client, [...moved.keys()], fromFolder);
       }
-      const missing = uids.filter((uid) => !moved.has(uid));
-      if (missing.length) throw new StoreError(`move from "${fromFolder}": ${missing.length} message(s) no longer existed (UIDs ${uidSets(missing).join(',')})`);
-      return uids.map((uid) => String(moved.get(uid)));
+      const newIds = uids.map((uid) => (moved.has(uid) ? String(moved.get(uid)) : null));
+      const failures = uids.flatMap((uid, index) =>
+        moved.has(uid) ? [] : [{ index, reason: identities.has(uid) ? `UID ${uid} was not found in "${toFolder}" after the ${native ? 'MOVE' : 'COPY'}` : `UID ${uid} no longer existed in "${fromFolder}"` }],
+      );
+      if (failures.length) throw new PartialStoreError(toFolder, newIds, failures);
+      return newIds as string[];
     });
   }
 
@@ -451,14 +462,6 @@ export class ImapRepository implements Repository {
       found.push(...answer.filter((uid) => asked.has(uid)));
     }
     return found;
-  }
-
-  private async uidNext(client: ImapFlow, path: string, folder: string): Promise<number> {
-    const status = await client.status(path, { uidNext: true }).catch((error: unknown) => {
-      throw toImapfwError(error, { account: this.account, operation: 'status', folder, connectionLost: !client.usable });
-    });
-    if (!status || !status.uidNext) throw new StoreError(`STATUS of "${folder}" on ${this.account} gave no UIDNEXT`);
-    return status.uidNext;
   }
 
   /** Marks `uids` \Deleted and expunges them, in the selected folder. */

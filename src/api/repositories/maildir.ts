@@ -19,7 +19,7 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
-import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, StoreError, UidValidityChangedError } from '../errors.js';
+import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
@@ -286,22 +286,16 @@ export class MaildirRepository implements Repository {
       });
       // Whatever failed, what was delivered is made durable.
       if (this.options.fsync) await fsyncDir(join(dir, 'cur'));
-      const failed = outcomes.filter((o) => 'error' in o);
-      if (failed.length > 0) {
-        const delivered = outcomes.length - failed.length;
-        throw new StoreError(
-          `stored ${delivered} of ${outcomes.length} messages in folder "${folder}", then failed: ${describeError(failed[0]!.error)}`,
-          { cause: failed[0]!.error },
-        );
-      }
       const listing = this.listings.get(dir);
-      const ids: MessageId[] = [];
-      for (const outcome of outcomes) {
-        const file = cachedFile(outcome.name!);
+      const ids = outcomes.map((outcome) => {
+        if (outcome.name === undefined) return null;
+        const file = cachedFile(outcome.name);
         listing?.set(file.id, file);
-        ids.push(file.id);
-      }
-      return ids;
+        return file.id;
+      });
+      const failures = outcomes.flatMap((outcome, index) => ('error' in outcome ? [{ index, reason: describeError(outcome.error) }] : []));
+      if (failures.length > 0) throw new PartialStoreError(folder, ids, failures);
+      return ids as MessageId[];
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
-import { checkCommit, notHeldToStore, unknownFolderPair } from './validate.js';
+import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
 
 const CHECKPOINT_FIELDS = ['leftUidValidity', 'rightUidValidity', 'leftCheckpoint', 'rightCheckpoint'] as const;
 
@@ -47,6 +47,7 @@ export class MemoryStateStore implements StateStore {
     const folder = this.folder(folderPairId);
     // Everything that can throw is checked first, so a refused commit changes nothing.
     checkCommit(change);
+    checkPairConflicts(change, (side, id) => (side === 'left' ? folder.byLeft : folder.byRight).get(id));
     for (const key of change.removePairs ?? []) removeHolders(folder, key);
     for (const pair of change.upsertPairs ?? []) {
       removeHolders(folder, pair);

@@ -1,18 +1,24 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
 import { accountFileName, defaultStateDir } from '../../core/state/paths.js';
 import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
-import { checkCommit, notHeldToStore, unknownFolderPair } from './validate.js';
+import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
-/** How a database of an older version is brought to this one (version 1 -> 2: the pairs' `not_held`). */
-const MIGRATIONS: Readonly<Record<number, string>> = {
-  1: 'ALTER TABLE pairs ADD COLUMN not_held TEXT;',
+/**
+ * How a database of an older version is brought to the next one: version
+ * 1 -> 2 adds the pairs' `not_held`; 2 -> 3 recomputes saved identities (see
+ * upgradeIdentities).
+ */
+const MIGRATIONS: Readonly<Record<number, (db: Database.Database) => void>> = {
+  1: (db) => db.exec('ALTER TABLE pairs ADD COLUMN not_held TEXT;'),
+  2: upgradeIdentities,
 };
 
 /** Pair ids are unique per side within a folder pair; NULL (a forgotten side) may repeat. */
@@ -143,14 +149,7 @@ export class SqliteStateStore implements StateStore {
   async pairs(folderPairId: number): Promise<MessagePair[]> {
     return this.guard(() => {
       this.checkFolderPair(folderPairId);
-      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(([left, right, flags, identity, notHeld]) => {
-        const pair: MessagePair = { flags: JSON.parse(flags) as string[] };
-        if (left !== null) pair.left = left;
-        if (right !== null) pair.right = right;
-        if (identity !== null) pair.identity = identity;
-        if (notHeld !== null) pair.notHeld = JSON.parse(notHeld) as MessagePair['notHeld'];
-        return pair;
-      });
+      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(pairFromRow);
     });
   }
 
@@ -185,12 +184,16 @@ export class SqliteStateStore implements StateStore {
   private apply(folderPairId: number, change: StateCommit): number[] {
     this.checkFolderPair(folderPairId);
     checkCommit(change);
+    checkPairConflicts(change, (side, id) => {
+      const row = (side === 'left' ? this.sql.pairByLeft : this.sql.pairByRight).get(folderPairId, id) as PairRow | undefined;
+      return row && pairFromRow(row);
+    });
     for (const { left, right } of change.removePairs ?? []) {
       if (left !== undefined) this.sql.removePairByLeft.run(folderPairId, left);
       if (right !== undefined) this.sql.removePairByRight.run(folderPairId, right);
     }
     for (const pair of change.upsertPairs ?? []) {
-      // OR REPLACE deletes every row conflicting on either unique index: the pairs holding either id.
+      // OR REPLACE deletes the rows holding either id: checkPairConflicts made sure they are this pair's own, or half pairs.
       const notHeld = notHeldToStore(pair);
       this.sql.upsertPair.run(folderPairId, pair.left ?? null, pair.right ?? null, JSON.stringify(pair.flags), pair.identity ?? null, notHeld ? JSON.stringify(notHeld) : null);
     }
@@ -247,7 +250,7 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
       db.transaction(() => db.exec(SCHEMA))();
     } else if (version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined) {
       db.transaction(() => {
-        for (let from = version; from < SCHEMA_VERSION; from++) db.exec(MIGRATIONS[from]!);
+        for (let from = version; from < SCHEMA_VERSION; from++) MIGRATIONS[from]!(db);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
     } else if (version !== SCHEMA_VERSION) {
@@ -261,6 +264,20 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
   } catch (error) {
     db.close();
     throw isCorruption(error) ? new StateCorruptError(path, { cause: error }) : error;
+  }
+}
+
+/**
+ * Versions 1 and 2 saved identities as 'mid:<id>:<size>' and hashed whole
+ * messages: the Message-ID ones lose their size, the hashes are dropped (the
+ * engine identifies those messages again when it needs to).
+ */
+function upgradeIdentities(db: Database.Database): void {
+  for (const table of ['pairs', 'intents']) {
+    const update = db.prepare(`UPDATE ${table} SET identity = ? WHERE rowid = ?`);
+    for (const [rowid, identity] of db.prepare(`SELECT rowid, identity FROM ${table} WHERE identity IS NOT NULL`).raw().all() as [number, string][]) {
+      update.run(upgradeSavedIdentity(identity) ?? null, rowid);
+    }
   }
 }
 
@@ -287,6 +304,8 @@ function prepare(db: Database.Database) {
     insertFolderPair: db.prepare('INSERT OR IGNORE INTO folder_pairs (left_name, right_name) VALUES (?, ?)'),
     deleteFolderPair: db.prepare('DELETE FROM folder_pairs WHERE id = ?'),
     pairs: raw('SELECT left_id, right_id, flags, identity, not_held FROM pairs WHERE folder_pair_id = ?'),
+    pairByLeft: raw('SELECT left_id, right_id, flags, identity, not_held FROM pairs WHERE folder_pair_id = ? AND left_id = ?'),
+    pairByRight: raw('SELECT left_id, right_id, flags, identity, not_held FROM pairs WHERE folder_pair_id = ? AND right_id = ?'),
     removePairByLeft: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND left_id = ?'),
     removePairByRight: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND right_id = ?'),
     upsertPair: db.prepare('INSERT OR REPLACE INTO pairs (folder_pair_id, left_id, right_id, flags, identity, not_held) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -299,6 +318,15 @@ function prepare(db: Database.Database) {
       WHERE id = ?`),
     forget: { left: forget('left'), right: forget('right') },
   };
+}
+
+function pairFromRow([left, right, flags, identity, notHeld]: PairRow): MessagePair {
+  const pair: MessagePair = { flags: JSON.parse(flags) as string[] };
+  if (left !== null) pair.left = left;
+  if (right !== null) pair.right = right;
+  if (identity !== null) pair.identity = identity;
+  if (notHeld !== null) pair.notHeld = JSON.parse(notHeld) as MessagePair['notHeld'];
+  return pair;
 }
 
 function folderPairFromRow([id, left, right, leftUidValidity, rightUidValidity, leftCheckpoint, rightCheckpoint]: FolderPairRow): FolderPairRecord {

@@ -86,11 +86,14 @@ export interface StateCommit {
    */
   removePairs?: PairKey[];
   /**
-   * Writes each pair as a whole record, replacing every pair that holds its
-   * left id or its right id (so a re-paired half pair is merged, and side ids
-   * stay unique). Pass the identity again on updates: it is not kept from
-   * the replaced record. A pair with neither id is refused (TypeError).
-   * Applied in order: a later pair wins over an earlier one.
+   * Writes each pair as a whole record, replacing the saved pair with the
+   * same ids, or a half pair holding one of them (so a re-paired half pair
+   * is merged). A pair never silently replaces another: when an id is held
+   * by a pair with another partner (not removed by `removePairs` first),
+   * the whole commit is refused with StateConflictError, which names the
+   * pairs, and the caller decides. Pass the identity again on updates: it
+   * is not kept from the replaced record. A pair with neither id is refused
+   * (TypeError). Applied in order.
    */
   upsertPairs?: MessagePair[];
   /** Ids of intents to close. Ids of intents already closed are ignored. */

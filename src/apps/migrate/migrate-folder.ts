@@ -50,7 +50,13 @@ export class MigrateFolder extends SyncFolder {
     const report: MigrateFolderReport = await super.run(names);
     if (this.options.dryRun) return report;
     try {
-      const { verification, verified, source } = await this.verify(names);
+      let checked = await this.verify(names);
+      // Copies gone from the target (dropped by the server after its OK, or deleted since): copy them again now, then check again.
+      if (checked.verification.missing > 0 && (await this.dissolveVanishedCopies(names, checked.missing, checked.targetIds)) > 0) {
+        addReport(report, await super.run(names));
+        checked = await this.verify(names);
+      }
+      const { verification, verified, source } = checked;
       report.verification = verification;
       if (verification.missing > 0) {
         report.errors.push({ folder: names.left, message: `${verification.missing} source message(s) not found on the target "${names.right}": run again` });
@@ -71,8 +77,25 @@ export class MigrateFolder extends SyncFolder {
     return report;
   }
 
+  /**
+   * A source message whose pair names a target message that is no longer
+   * there (the server said OK and dropped it, or it was deleted since) would
+   * never be copied again: its pair is dissolved, so the next pass pairs it
+   * by identity or copies it. A pair whose target message is still there but
+   * does not match by identity is kept: copying again would only add a
+   * duplicate. Returns how many pairs were dissolved.
+   */
+  private async dissolveVanishedCopies(names: FolderPairNames, missing: string[], targetIds: ReadonlySet<string>): Promise<number> {
+    const record = await this.state.ensureFolderPair(names.left, names.right);
+    const missingIds = new Set(missing);
+    const vanished = (await this.state.pairs(record.id)).filter((pair) => pair.left !== undefined && missingIds.has(pair.left) && (pair.right === undefined || !targetIds.has(pair.right)));
+    // Without checkpoints both sides are listed in full next time: the messages of the dissolved pairs are seen as new.
+    if (vanished.length) await this.state.commit(record.id, { removePairs: vanished.map((pair) => ({ left: pair.left! })), checkpoints: { leftCheckpoint: '', rightCheckpoint: '' } });
+    return vanished.length;
+  }
+
   /** Lists both sides in full and compares the selected source messages with the target by identity. */
-  private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[]; source: FolderRef }> {
+  private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[]; missing: string[]; targetIds: Set<string>; source: FolderRef }> {
     const [source, target] = await Promise.all([
       retrying(() => this.repository('left').scan(names.left)),
       retrying(() => this.repository('right').scan(names.right)),
@@ -85,6 +108,27 @@ export class MigrateFolder extends SyncFolder {
       identifyAll(this.repository('right'), folderRef(names.right, target), target.messages.map((message) => message.id)),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
-    return { verification: { ...verification, notSelected: source.messages.length - selected.length }, verified, source: folderRef(names.left, source) };
+    const found = new Set(verified);
+    return {
+      verification: { ...verification, notSelected: source.messages.length - selected.length },
+      verified,
+      missing: [...sourceIdentities.keys()].filter((id) => !found.has(id)),
+      targetIds: new Set(target.messages.map((message) => message.id)),
+      source: folderRef(names.left, source),
+    };
   }
+}
+
+/** Adds what a second pass over a folder did to the first pass's report. */
+function addReport(report: FolderReport, again: FolderReport): void {
+  for (const side of ['left', 'right'] as const) {
+    report.copied[side] += again.copied[side];
+    report.deleted[side] += again.deleted[side];
+    report.flagsChanged[side] += again.flagsChanged[side];
+  }
+  report.paired += again.paired;
+  report.bytes += again.bytes;
+  report.errors.push(...again.errors);
+  report.skipped.push(...again.skipped);
+  report.seconds += again.seconds;
 }

@@ -1,59 +1,119 @@
 import type { ImapFlow } from 'imapflow';
+import { StoreError, TooBigError } from '../../api/errors.js';
 import type { Identity, NewMessage } from '../../api/types.js';
-import { StoreError } from '../../api/errors.js';
 import { identityFromBody } from '../identity.js';
-import { identifyUids } from './identify.js';
+import { toCrlf } from '../crlf.js';
+import { toImapfwError } from './errors.js';
 import { flagList } from './fields.js';
+import { identifyUids } from './identify.js';
 
-/**
- * APPENDs `messages` to the folder at `path` (with their flags and
- * INTERNALDATE) and returns their UIDs, in order.
- *
- * With UIDPLUS each UID comes from the APPENDUID answer. Without it, the UIDs
- * are found afterwards among the messages at or above the UIDNEXT seen before
- * the first APPEND, by identity (Message-ID + size, or the body hash when
- * there is no Message-ID): see findNewUids.
- */
-export async function appendMessages(client: ImapFlow, path: string, messages: NewMessage[], folder: string): Promise<number[]> {
-  const uidPlus = client.capabilities.has('UIDPLUS');
-  const before = uidPlus ? undefined : await client.status(path, { uidNext: true });
-  const uids: number[] = [];
-  for (const [index, message] of messages.entries()) {
-    const answer = await client.append(path, message.body, flagList(message.flags), new Date(message.internalDate));
-    if (!answer) throw new StoreError(`APPEND of message ${index + 1} to "${folder}" was refused`);
-    if (uidPlus) {
-      if (!answer.uid) throw new StoreError(`APPEND to "${folder}" gave no APPENDUID although the server announces UIDPLUS`);
-      uids.push(answer.uid);
-    }
-  }
-  if (uidPlus) return uids;
-  if (!before || !before.uidNext) throw new StoreError(`STATUS of "${folder}" gave no UIDNEXT; cannot find the appended messages`);
-  return findNewUids(client, path, before.uidNext, messages.map((message) => identityFromBody(message.body).identity), folder);
+/** What a folder looked like before messages were written to it. */
+export interface FolderBefore {
+  uidNext: number;
+  uidValidity: bigint;
+}
+
+/** A UID the server said a message got (APPENDUID, COPYUID), with the UIDVALIDITY it came with. */
+export interface UidClaim {
+  uid: number;
+  uidValidity?: bigint;
+}
+
+/** What became of a batch: each message's UID, or why it is not stored (by its place in the batch). */
+export interface AppendOutcome {
+  uids: (number | undefined)[];
+  failures: { index: number; reason: string }[];
 }
 
 /**
- * Finds, among the messages with UID >= `fromUid` in the folder at `path`,
- * one per identity, in order: the lowest UID with that identity not taken by
- * an earlier one (so twins appended in one batch get their UIDs in order).
- * Selects the folder. Used where the server does not say which UIDs it gave
- * (no UIDPLUS: APPEND, COPY).
+ * APPENDs `messages` to the folder at `path` (with their flags and
+ * INTERNALDATE, line ends sent as CRLF) and finds out where each one landed.
+ *
+ * A message the server refuses (NO, BAD) fails alone: the others are still
+ * sent. A UID the server gives (APPENDUID) is not taken on its word: see
+ * locateStored. A message answered OK that cannot be found afterwards is
+ * reported as not stored. A lost connection throws (NetworkError): what was
+ * sent before is found by identity on the next run.
  */
-export async function findNewUids(client: ImapFlow, path: string, fromUid: number, identities: Identity[], folder: string): Promise<number[]> {
-  await client.mailboxOpen(path);
+export async function appendMessages(client: ImapFlow, path: string, messages: NewMessage[], folder: string, account: string): Promise<AppendOutcome> {
+  const before = await folderBefore(client, path, folder);
+  const failures: AppendOutcome['failures'] = [];
+  const claims: (UidClaim | undefined)[] = [];
+  const sent: number[] = [];
+  for (const [index, message] of messages.entries()) {
+    try {
+      const answer = await client.append(path, toCrlf(message.body), flagList(message.flags), new Date(message.internalDate));
+      if (!answer) throw new StoreError('APPEND was refused');
+      sent.push(index);
+      // imapflow guesses a UID from EXISTS when there is no APPENDUID: only a UID with its UIDVALIDITY is the server's claim.
+      claims[index] = answer.uid && answer.uidValidity !== undefined ? { uid: answer.uid, uidValidity: answer.uidValidity } : undefined;
+    } catch (error) {
+      const mapped = toImapfwError(error, { account, operation: 'append', folder, connectionLost: !client.usable });
+      // Only a refusal of this message (NO, BAD, too large) fails it alone; a lost connection, a missing folder, throttling or a spent daily limit end the batch.
+      if (!(mapped instanceof StoreError || mapped instanceof TooBigError) || mapped.retryable) throw mapped;
+      failures.push({ index, reason: mapped.message });
+    }
+  }
+  const uids: (number | undefined)[] = new Array(messages.length).fill(undefined);
+  if (sent.length === 0) return { uids, failures };
+  const located = await locateStored(
+    client,
+    path,
+    before,
+    sent.map((index) => ({ identity: identityFromBody(messages[index]!.body).identity, ...(claims[index] ? { claim: claims[index] } : {}) })),
+  );
+  sent.forEach((index, i) => {
+    if (located[i] !== undefined) uids[index] = located[i];
+    else failures.push({ index, reason: `the server answered OK but the message is not in "${folder}": no new message there has its identity` });
+  });
+  failures.sort((a, b) => a.index - b.index);
+  return { uids, failures };
+}
+
+/** UIDNEXT and UIDVALIDITY of the folder at `path`, by STATUS. */
+export async function folderBefore(client: ImapFlow, path: string, folder: string): Promise<FolderBefore> {
+  const status = await client.status(path, { uidNext: true, uidValidity: true });
+  if (!status || !status.uidNext || status.uidValidity === undefined) {
+    throw new StoreError(`STATUS of "${folder}" gave no UIDNEXT or UIDVALIDITY; cannot tell where written messages land`);
+  }
+  return { uidNext: status.uidNext, uidValidity: BigInt(status.uidValidity) };
+}
+
+/**
+ * Where each of `expected` (messages just written to the folder at `path`)
+ * is now, in order; undefined for one that cannot be found. Selects the folder.
+ *
+ * A UID the server claimed is believed when it is plausible (the folder's
+ * UIDVALIDITY, at or above the UIDNEXT seen before the write, claimed once)
+ * and the message there has the expected identity. Every other message is
+ * looked for by identity among the UIDs at or above that UIDNEXT not taken
+ * yet, lowest first, in order: twins written in one batch get their UIDs in
+ * order, and a message delivered meanwhile by someone else is taken only if
+ * it is the same mail.
+ */
+export async function locateStored(client: ImapFlow, path: string, before: FolderBefore, expected: { identity: Identity; claim?: UidClaim }[]): Promise<(number | undefined)[]> {
+  const mailbox = await client.mailboxOpen(path);
+  // The folder was recreated meanwhile: no UID from before means anything, look everywhere.
+  const renumbered = BigInt(mailbox.uidValidity) !== before.uidValidity;
+  const fromUid = renumbered ? 1 : before.uidNext;
+  const claimed = new Map<number, number>();
+  for (const { claim } of expected) if (claim) claimed.set(claim.uid, (claimed.get(claim.uid) ?? 0) + 1);
+  const plausible = (claim: UidClaim | undefined): claim is UidClaim =>
+    claim !== undefined && !renumbered && claim.uidValidity === before.uidValidity && claim.uid >= fromUid && claimed.get(claim.uid) === 1;
+
+  const claimedIdentities = await identifyUids(client, expected.flatMap(({ claim }) => (plausible(claim) ? [claim.uid] : [])));
+  const located = expected.map(({ identity, claim }) => (plausible(claim) && claimedIdentities.get(claim.uid)?.identity === identity ? claim.uid : undefined));
+  if (located.every((uid) => uid !== undefined)) return located;
+
+  const taken = new Set(located.filter((uid): uid is number => uid !== undefined));
   // `UID n:*` also matches the highest UID when it is below n: filter.
   const found = await client.search({ uid: `${fromUid}:*` }, { uid: true });
-  const candidates = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid).sort((a, b) => a - b);
-  const byUid = await identifyUids(client, candidates);
-  const taken = new Set<number>();
-  return identities.map((identity, index) => {
-    const uid = candidates.find((candidate) => !taken.has(candidate) && byUid.get(candidate)?.identity === identity);
-    if (uid === undefined) {
-      throw new StoreError(
-        `message ${index + 1} was stored in "${folder}" but could not be found there again (the server has no UIDPLUS ` +
-          `and no new message has its identity ${identity}); the next scan will pair it by identity`,
-      );
-    }
-    taken.add(uid);
-    return uid;
+  const candidates = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid && !taken.has(uid)).sort((a, b) => a - b);
+  const identities = await identifyUids(client, candidates);
+  return located.map((uid, index) => {
+    if (uid !== undefined) return uid;
+    const match = candidates.find((candidate) => !taken.has(candidate) && identities.get(candidate)?.identity === expected[index]!.identity);
+    if (match !== undefined) taken.add(match);
+    return match;
   });
 }

@@ -13,21 +13,21 @@ const BODIES_PER_FETCH = 20;
 
 /**
  * Identities of messages in the selected mailbox, by UID. One
- * `UID FETCH set (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])` gives
- * 'mid:<id>:<size>'; only messages without a Message-ID have their body
- * fetched and hashed. UIDs that no longer exist are absent from the map.
+ * `UID FETCH set (BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])` gives
+ * 'mid:<id>'; only messages without a Message-ID have their body fetched
+ * and hashed. UIDs that no longer exist are absent from the map.
  */
 export async function identifyUids(client: ImapFlow, uids: number[]): Promise<Map<number, UidIdentity>> {
   const identities = new Map<number, UidIdentity>();
   const withoutMessageId: number[] = [];
   const wanted = new Set(uids);
   for (const set of uidSets(uids)) {
-    const rows = await client.fetchAll(set, { uid: true, size: true, headers: ['message-id'] }, { uid: true });
+    const rows = await client.fetchAll(set, { uid: true, headers: ['message-id'] }, { uid: true });
     for (const row of rows) {
       if (!wanted.has(row.uid)) continue;
       const messageId = row.headers ? findMessageId(row.headers.toString('latin1')) : undefined;
       if (messageId) {
-        identities.set(row.uid, { identity: identityFromMessageId(messageId, row.size ?? 0), messageId: normalizeMessageId(messageId) });
+        identities.set(row.uid, { identity: identityFromMessageId(messageId), messageId: normalizeMessageId(messageId) });
       } else {
         withoutMessageId.push(row.uid);
       }

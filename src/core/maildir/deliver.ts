@@ -1,5 +1,6 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bareLfPositions } from '../crlf.js';
 import { formatFileName } from './file-name.js';
 import { uniqueName } from './unique-name.js';
 
@@ -43,9 +44,5 @@ export async function deliver(folderDir: string, message: Delivery, options: { f
 
 /** The size the message has with every bare LF counted as CRLF (IMAP RFC822.SIZE). */
 export function crlfSize(body: Uint8Array): number {
-  let bareLf = 0;
-  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) {
-    if (i === 0 || body[i - 1] !== 13) bareLf++;
-  }
-  return body.byteLength + bareLf;
+  return body.byteLength + bareLfPositions(body).length;
 }

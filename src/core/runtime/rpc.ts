@@ -18,7 +18,7 @@ Comlink.transferHandlers.set('throw', {
     typeof value === 'object' && value !== null && Object.getOwnPropertySymbols(value).some((s) => s.description === 'Comlink.thrown'),
   serialize({ value }: { value: unknown }) {
     const error = value instanceof Error ? value : new Error(String(value));
-    const extra = Object.fromEntries(Object.entries(error).filter(([, v]) => isPlainData(v)).map(([k, v]) => [k, redacted(v)]));
+    const extra = Object.fromEntries(Object.entries(error).flatMap(([k, v]) => (isPlainData(v, 4) ? [[k, redactedData(v)]] : [])));
     return [{ name: error.name, message: withoutSecrets(error.message), stack: error.stack === undefined ? undefined : withoutSecrets(error.stack), extra }, []];
   },
   deserialize(serialized: { name: string; message: string; stack?: string; extra: Record<string, unknown> }) {
@@ -26,19 +26,19 @@ Comlink.transferHandlers.set('throw', {
   },
 } as Comlink.TransferHandler<{ value: unknown }, unknown>);
 
-/** Primitives, and arrays and plain objects of them (an error's list of failed messages): what an error may carry across. */
-function isPlainData(value: unknown, depth = 0): boolean {
+/** Primitives, and arrays and plain objects of them `depth` levels down (e.g. PartialStoreError's lists): what an error may carry across. */
+function isPlainData(value: unknown, depth: number): boolean {
   if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
-  if (depth > 2 || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.every((item) => isPlainData(item, depth + 1));
-  return Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every((item) => isPlainData(item, depth + 1));
+  if (depth === 0 || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.every((item) => isPlainData(item, depth - 1));
+  return Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every((item) => isPlainData(item, depth - 1));
 }
 
-/** Plain data with every string redacted of secrets. */
-function redacted(value: unknown): unknown {
+/** A copy of plain data (see isPlainData) with secrets removed from its strings. */
+function redactedData(value: unknown): unknown {
   if (typeof value === 'string') return withoutSecrets(value);
-  if (Array.isArray(value)) return value.map(redacted);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v)]));
+  if (Array.isArray(value)) return value.map(redactedData);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactedData(v)]));
   return value;
 }
 
