@@ -54,8 +54,7 @@ describe('without CONDSTORE/QRESYNC/UIDPLUS/MOVE', () => {
     expectEachOnce(maildirIds(dirs.maildir), 'Maildir');
   });
 
-  // Product bug, item 2 (owner: bind): the full listing (the only one without CONDSTORE) is believed when short.
-  it.fails('mirror: a short full listing (EXISTS 3, two rows) deletes nothing and fails INBOX for the run', { timeout: SCENARIO_TIMEOUT }, async () => {
+  it('mirror: a short full listing (EXISTS 3, two rows) deletes nothing and fails INBOX for the run', { timeout: SCENARIO_TIMEOUT }, async () => {
     const server = await bareServer([{ name: 'INBOX', messages: [mail('in1'), mail('in2'), mail('in3')].map((body) => ({ body })) }]);
     dirs = scenarioDirs();
     expectRun(await runLocalApp('mirror', server, dirs), dirs, ExitCode.OK);

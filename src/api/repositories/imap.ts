@@ -302,7 +302,9 @@ export class ImapRepository implements Repository {
     return this.run('move', fromFolder, async (client) => {
       const target = this.serverPath(client, toFolder);
       // Also proves that the target exists: imapflow reports a refused MOVE/COPY as a bare `false`.
-      const before = await folderBefore(client, target, toFolder);
+      const before = await folderBefore(client, target, toFolder).catch((error: unknown) => {
+        throw toImapfwError(error, { account: this.account, operation: 'status', folder: toFolder, connectionLost: !client.usable });
+      });
       await this.open(client, from);
       const native = client.capabilities.has('MOVE');
       if (!native && !client.capabilities.has('UIDPLUS')) await this.refuseUnsafeExpunge(client, uids, fromFolder);
