@@ -66,8 +66,13 @@ describe('followMoves with two Maildirs', () => {
       const [leftIds, rightIds] = [await left.repo.store(folder, bodies), await right.repo.store(folder, bodies)];
       const identities = new Map((await right.repo.identify(await folderAt(right.repo, folder), rightIds)).map((m) => [m.id, m.identity]));
       const record = await state.ensureFolderPair(folder, folder);
-      await state.commit(record.id, { upsertPairs: leftIds.map((id, i) => ({ left: id, right: rightIds[i]!, flags: ['\\Seen'], identity: identities.get(rightIds[i]!)! })) });
-      records.push(record);
+      // As a sync leaves it: the pairs, under the UIDVALIDITY each side's ids are from.
+      const uidValidity = async (temp: TempMaildir) => (await temp.repo.scan(folder)).status.uidValidity;
+      await state.commit(record.id, {
+        upsertPairs: leftIds.map((id, i) => ({ left: id, right: rightIds[i]!, flags: ['\\Seen'], identity: identities.get(rightIds[i]!)! })),
+        checkpoints: { leftUidValidity: await uidValidity(left), rightUidValidity: await uidValidity(right) },
+      });
+      records.push((await state.folderPairs()).find((known) => known.id === record.id)!);
     }
     const repositories = { left: left.repo as unknown as Remote<Repository>, right: right.repo as unknown as Remote<Repository> };
     return { left, right, state, records, repositories, remoteState: state as unknown as Remote<StateStore> };
