@@ -325,16 +325,7 @@ async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
   for (const { name, missing } of input.gone) {
     if (missing !== 'right') continue;
     const record = input.records.find((candidate) => candidate.left === name);
-    if (record) {
-      views.push({
-        left: record.left,
-        right: record.right,
-        folderPairId: record.id,
-        saved: await input.state.pairs(record.id),
-        current: 'missing',
-        uidValidity: record.leftUidValidity !== undefined ? { left: record.leftUidValidity } : {},
-      });
-    }
+    if (record) views.push(await missingFolderView(input, record, 'left'));
   }
   return detectMoves(
     'right',
@@ -353,14 +344,7 @@ async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
   const views: MoveFolderView[] = [];
   const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
   for (const record of sources) {
-    views.push({
-      left: record.left,
-      right: record.right,
-      folderPairId: record.id,
-      saved: await input.state.pairs(record.id),
-      current: 'missing',
-      uidValidity: record.rightUidValidity !== undefined ? { right: record.rightUidValidity } : {},
-    });
+    views.push(await missingFolderView(input, record, 'right'));
   }
   for (const pair of targets) {
     const listed = await unlessFolderFails(async () => {
@@ -399,4 +383,17 @@ async function fullListing(repository: Remote<Repository>, folder: string, scan:
   if (scan.kind === 'unchanged') return 'unchanged';
   if (scan.kind === 'full') return scan;
   return retrying(() => repository.scan(folder));
+}
+
+/** The view of a synced folder pair whose folder is gone on the side other than `kept`: its saved pairs, under `kept`'s saved UIDVALIDITY. */
+async function missingFolderView(input: FollowMovesInput, record: FolderPairRecord, kept: Side): Promise<MoveFolderView> {
+  const uidValidity = kept === 'left' ? record.leftUidValidity : record.rightUidValidity;
+  return {
+    left: record.left,
+    right: record.right,
+    folderPairId: record.id,
+    saved: await input.state.pairs(record.id),
+    current: 'missing',
+    uidValidity: uidValidity !== undefined ? { [kept]: uidValidity } : {},
+  };
 }
