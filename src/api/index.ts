@@ -21,6 +21,8 @@ export { retrying } from './engines/retrying.js';
 export { selects, isSelective, type MessageSelection } from './engines/message-selection.js';
 export type { FolderMapSpec, FolderMapRule } from './engines/folder-map.js';
 export type { RateLimit } from './engines/rate-limit.js';
+export { summarize, skippedItems, exitCodeOf, type RunSummary } from './summary.js';
+export type * from './watch/types.js';
 export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
