@@ -216,6 +216,30 @@ export class StateConflictError extends ImapfwError {
   }
 }
 
+/** `imapfw ctl` (or a one-shot run handing its pass over) found no daemon for the state directory. */
+export class NoDaemonError extends ImapfwError {
+  constructor(readonly socket: string, reason: string) {
+    super(
+      'ENODAEMON',
+      `no imapfw daemon runs for this state directory (${reason} at ${socket}); start one with \`imapfw sync --watch\` or \`imapfw mirror --watch\` (a change made meanwhile is found by its first pass)`,
+    );
+  }
+}
+
+/** A daemon already serves this state directory's control socket. */
+export class DaemonRunningError extends ImapfwError {
+  constructor(readonly socket: string, holder: string) {
+    super('EDAEMONRUNNING', `an imapfw daemon already serves ${socket} (${holder}); serve every account from one daemon (--config with several accounts) or give this one its own --state-dir`);
+  }
+}
+
+/** A daemon refused a control request, or the pass it ran for it failed: its code and message, as the daemon gave them. */
+export class ControlError extends ImapfwError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
 /** An error raised by the runtime: channels, workers, supervisor. */
 export class RuntimeError extends ImapfwError {
   constructor(message: string, options: { cause?: unknown } = {}) {

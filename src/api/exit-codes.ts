@@ -12,6 +12,8 @@ export const ExitCode = {
   NETWORK: 4,
   /** The state store is locked by another run or is unreadable. */
   STATE: 5,
+  /** `imapfw ctl`: no daemon runs for this state directory. */
+  NO_DAEMON: 6,
   /** A worker crashed: a bug. */
   INTERNAL: 70,
   /** Stopped by SIGINT (Ctrl-C). */
@@ -32,7 +34,12 @@ export function exitCodeFor(error: unknown): number {
       return ExitCode.USAGE;
     case 'ESTATELOCKED':
     case 'ESTATECORRUPT':
+    case 'EDAEMONRUNNING':
       return ExitCode.STATE;
+    case 'ENODAEMON':
+      return ExitCode.NO_DAEMON;
+    case 'ENOTSERVED':
+      return ExitCode.USAGE;
     default:
       return ExitCode.INTERNAL;
   }

@@ -23,6 +23,8 @@ export type { FolderMapSpec, FolderMapRule } from './engines/folder-map.js';
 export type { RateLimit } from './engines/rate-limit.js';
 export { summarize, skippedItems, exitCodeOf, type RunSummary } from './summary.js';
 export type * from './watch/types.js';
+export { MAX_REQUEST_BYTES, type ControlRequest, type ControlReply, type ControlResults, type ControlStatus, type ControlOp, type RequestId } from './watch/control-protocol.js';
+export { DaemonClient } from './watch/control-client.js';
 export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
@@ -38,3 +40,5 @@ export { Runtime } from '../core/runtime/runtime.js';
 export { RepositoryManager, EngineManager, LoggerManager, type ManagerOptions } from '../core/runtime/managers.js';
 export type { Backend } from '../core/runtime/topology.js';
 export type { SupervisorPolicy } from '../core/runtime/supervisor.js';
+// A daemon's control socket: the --watch path calls serveControl(watchControl, { stateDir }).
+export { ControlServer, serveControl, type ControlServerOptions, type ControlLogger } from '../core/control/control-server.js';
