@@ -102,19 +102,22 @@ describe('store without UIDPLUS (and without MOVE)', () => {
     expect(commands.some((c) => /^UID COPY /i.test(c))).toBe(true);
   });
 
-  it('refuses to delete while other messages are marked \\Deleted (a plain EXPUNGE would take them too)', async () => {
+  it('deletes only its own messages while others are marked \\Deleted: they are undeleted around the plain EXPUNGE and marked again', async () => {
     await repo.createFolder('Expunge');
-    const [keep, drop] = await repo.store('Expunge', [
+    const [keep, drop, alsoKept] = await repo.store('Expunge', [
       { body: makeMessage({ subject: 'marked elsewhere' }), flags: ['\\Deleted'], internalDate: T0 },
       { body: makeMessage({ subject: 'to delete' }), flags: [], internalDate: T0 },
+      { body: makeMessage({ subject: 'marked elsewhere too' }), flags: ['\\Seen', '\\Deleted'], internalDate: T0 },
     ]);
-    await expect(repo.delete(await folderAt(repo, 'Expunge'), [drop!])).rejects.toThrow(/no UIDPLUS.*1 other message\(s\) already marked \\Deleted/);
-    expect((await repo.scan('Expunge')).messages.map((m) => m.id)).toEqual([keep, drop]);
-
-    await repo.setFlags(await folderAt(repo, 'Expunge'), [{ id: keep!, add: [], remove: ['\\Deleted'] }]);
     await repo.delete(await folderAt(repo, 'Expunge'), [drop!]);
-    expect((await repo.scan('Expunge')).messages.map((m) => m.id)).toEqual([keep]);
-    expect((await server.commandsSeen()).some((c) => /^UID EXPUNGE/i.test(c))).toBe(false);
+    const after = (await repo.scan('Expunge')).messages;
+    expect(after.map((m) => [m.id, [...m.flags].sort()])).toEqual([
+      [keep, ['\\Deleted']],
+      [alsoKept, ['\\Deleted', '\\Seen']],
+    ]);
+    const commands = await server.commandsSeen();
+    expect(commands.some((c) => /^UID EXPUNGE/i.test(c))).toBe(false);
+    expect(commands.some((c) => /^EXPUNGE/i.test(c))).toBe(true);
   });
 });
 

@@ -31,6 +31,9 @@ import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/u
 import type { PasswordSource } from '../../core/imap/password.js';
 export type { PasswordSource } from '../../core/imap/password.js';
 
+/** Without UIDPLUS, how often messages other clients mark \\Deleted meanwhile are undeleted before a delete gives up. */
+const UNDELETE_ROUNDS = 3;
+
 export interface ImapRepositoryOptions {
   /** `imaps://USER@HOST[:PORT]` (TLS, port 993) or `imap://USER@HOST[:PORT]` (STARTTLS, port 143). */
   url: string;
@@ -273,8 +276,7 @@ export class ImapRepository implements Repository {
 
   /**
    * `\Deleted` + `UID EXPUNGE`. Without UIDPLUS only a plain EXPUNGE exists,
-   * which removes every \Deleted message of the folder: it is used only when
-   * no other message is marked \Deleted, and refused otherwise.
+   * which removes every \Deleted message of the folder: see expungeUids.
    */
   async delete(folder: FolderRef, ids: MessageId[]): Promise<void> {
     this.refuseIfReadOnly('delete');
@@ -307,7 +309,6 @@ export class ImapRepository implements Repository {
       });
       await this.open(client, from);
       const native = client.capabilities.has('MOVE');
-      if (!native && !client.capabilities.has('UIDPLUS')) await this.refuseUnsafeExpunge(client, uids, fromFolder);
       // What each message must be in the target, to confirm (or find) its new UID.
       const identities = await identifyUids(client, uids);
       const claims = new Map<number, UidClaim>();
@@ -466,26 +467,63 @@ export class ImapRepository implements Repository {
     return found;
   }
 
-  /** Marks `uids` \Deleted and expunges them, in the selected folder. */
+  /**
+   * Marks `uids` \Deleted and expunges them, in the selected folder.
+   *
+   * Without UIDPLUS there is only a plain EXPUNGE, which removes every
+   * \Deleted message of the folder, also those another client marked and
+   * means to keep until it expunges (or undeletes) them. mbsync sends it
+   * anyway ("inherently racy"); refusing instead left a moved message in
+   * both folders on every run. So, as RFC 4315 suggests: the others are
+   * undeleted for the EXPUNGE and marked again right after it. A message
+   * another client marks in between is expunged with ours (the window is
+   * the EXPUNGE itself: the folder is searched again just before it); a
+   * run that dies in between leaves the others undeleted, shown again but
+   * never lost.
+   */
   private async expungeUids(client: ImapFlow, uids: number[], folder: string): Promise<void> {
-    if (!client.capabilities.has('UIDPLUS')) await this.refuseUnsafeExpunge(client, uids, folder);
-    for (const set of uidSets(uids)) {
-      this.expectDone(client, await client.messageDelete(set, { uid: true }), 'deleting', folder);
+    if (!client.capabilities.has('UIDPLUS')) return this.expungeAlone(client, uids, folder);
+    for (const set of uidSets(uids)) this.expectDone(client, await client.messageDelete(set, { uid: true }), 'deleting', folder);
+  }
+
+  /** expungeUids without UIDPLUS: the others marked \Deleted are undeleted around a plain EXPUNGE. */
+  private async expungeAlone(client: ImapFlow, uids: number[], folder: string): Promise<void> {
+    const ours = new Set(uids);
+    await this.changeDeleted(client, 'add', uids, 'marking \\Deleted', folder);
+    const undeleted = new Set<number>();
+    try {
+      for (let round = 0; ; round++) {
+        const others = (await this.markedDeleted(client, folder)).filter((uid) => !ours.has(uid));
+        if (others.length === 0) break;
+        if (round === UNDELETE_ROUNDS) {
+          throw new StoreError(
+            `cannot delete from "${folder}" on ${this.account}: the server has no UIDPLUS, so only a plain EXPUNGE is possible, ` +
+              `and other clients keep marking messages \\Deleted there (UIDs ${uidSets(others).join(',')}), which it would remove too. Run again later.`,
+          );
+        }
+        await this.changeDeleted(client, 'remove', others, 'undeleting other messages for the EXPUNGE', folder);
+        for (const uid of others) undeleted.add(uid);
+      }
+      // \Deleted is already set: imapflow sets it again and sends a plain EXPUNGE.
+      this.expectDone(client, await client.messageDelete(uidSets(uids)[0]!, { uid: true }), 'expunging', folder);
+    } finally {
+      // One expunged meanwhile by another client is skipped by the STORE.
+      if (undeleted.size && client.usable) await this.changeDeleted(client, 'add', [...undeleted], 'marking other messages \\Deleted again', folder);
     }
   }
 
-  /** Without UIDPLUS, EXPUNGE takes every \Deleted message: refuse when others than `uids` have it. */
-  private async refuseUnsafeExpunge(client: ImapFlow, uids: number[], folder: string): Promise<void> {
-    const marked = await client.search({ deleted: true }, { uid: true });
-    const wanted = new Set(uids);
-    const others = (Array.isArray(marked) ? marked : []).filter((uid) => !wanted.has(uid));
-    if (others.length) {
-      throw new StoreError(
-        `cannot delete from "${folder}" on ${this.account}: the server has no UIDPLUS, so only a plain EXPUNGE is possible, ` +
-          `and it would also remove ${others.length} other message(s) already marked \\Deleted (UIDs ${uidSets(others).join(',')}). ` +
-          'Expunge or undelete those first.',
-      );
+  private async changeDeleted(client: ImapFlow, change: 'add' | 'remove', uids: number[], what: string, folder: string): Promise<void> {
+    for (const set of uidSets(uids)) {
+      const answer = change === 'add' ? await client.messageFlagsAdd(set, ['\\Deleted'], { uid: true, silent: true }) : await client.messageFlagsRemove(set, ['\\Deleted'], { uid: true, silent: true });
+      this.expectDone(client, answer, what, folder);
     }
+  }
+
+  /** The UIDs marked \Deleted in the selected folder. */
+  private async markedDeleted(client: ImapFlow, folder: string): Promise<number[]> {
+    const marked = await client.search({ deleted: true }, { uid: true });
+    if (!Array.isArray(marked)) throw new StoreError(`UID SEARCH DELETED in "${folder}" on ${this.account} was refused`);
+    return marked;
   }
 }
 
