@@ -44,6 +44,13 @@ export interface AppDefinition<Args = string[]> {
   actors: Record<string, ActorClass | LazyActorClass>;
   /** Turns command-line arguments into the app's arguments (throw ConfigError on bad input). */
   parseArgs?(argv: string[]): Args | Promise<Args>;
+  /**
+   * Called before anything is built or started: a chance to have the work
+   * done elsewhere (a one-shot run handing its pass to a running daemon, see
+   * contrib's handOffToDaemon). A number is the run's exit code and nothing
+   * starts; undefined runs the app as usual.
+   */
+  handOff?(args: Args): Promise<number | undefined>;
   /** Declares managers, actors and channels, before anything starts. Also used by `imapfw graph`. */
   build(runtime: Runtime, args: Args): void | Promise<void>;
   /** Does the work once every worker is ready; returns the process exit code. */

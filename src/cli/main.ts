@@ -19,11 +19,13 @@ usage:
   imapfw login --provider google|microsoft|oidc --user ADDRESS --client-id ID [--device]
                                    sign in with OAuth2; then give the apps --oauth2 ADDRESS
   imapfw logout --user ADDRESS     forget that login
+  imapfw ctl status|sync [FOLDER...]|pause|resume|stop [--state-dir DIR] [--json]
+                                   steer the daemon (sync|mirror --watch) of a state directory
   imapfw run MODULE [args...]      run your own app (a module whose default export is defineApp(...))
   imapfw graph APP|MODULE [args]   print an app's workers and channels without starting it
   imapfw APP --help                options of an app
 
-exit codes: 0 ok, 1 partial, 2 usage, 3 auth, 4 network, 5 state, 70 internal, 130 SIGINT, 143 SIGTERM`;
+exit codes: 0 ok, 1 partial, 2 usage, 3 auth, 4 network, 5 state, 6 no daemon (ctl), 70 internal, 130 SIGINT, 143 SIGTERM`;
 
 /** A shipped app's name or a path to the user's app module, as a module URL. */
 function appModuleUrl(nameOrPath: string): string {
@@ -75,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       return command === 'graph' ? await graph(target, args) : await runApp(appModuleUrl(target), args);
     }
+    if (command === 'ctl') return await (await import('./ctl.js')).ctl(rest);
     if (command === 'login' || command === 'logout') {
       const { login, logout } = await import('./login.js');
       return await (command === 'login' ? login(rest) : logout(rest));

@@ -13,6 +13,7 @@ export { jsonLine } from './cli/json-line.js';
 export {
   accountOptions,
   maildirAppAccount,
+  accountName,
   runOptions,
   runSettings,
   requireAccountFlags,
@@ -23,3 +24,5 @@ export {
 } from './cli/maildir-app-options.js';
 export { declareMaildirAccount, type MaildirAppAccountSpec } from './cli/maildir-app-topology.js';
 export { runAccounts, type RunAccountsOptions } from './cli/run-accounts.js';
+export { handOffToDaemon, type HandOffRun, type SummaryText } from './cli/hand-off.js';
+export { formatWatchStatus } from './cli/watch-status.js';

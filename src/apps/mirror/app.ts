@@ -41,14 +41,26 @@ export default defineApp<MirrorArgs>({
     );
   },
 
+  async handOff(args) {
+    const { handOffToDaemon } = await import('../../contrib/cli/hand-off.js');
+    return handOffToDaemon('mirror', args, summaryText(args));
+  },
+
   async run(runtime, args) {
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
       remotes: args.accounts.map((account) => account.remote),
       json: args.json,
       dryRun: args.dryRun,
-      title: `imapfw mirror: ${args.accounts.map((a) => `${a.remote} -> ${a.maildir}`).join(', ')}`,
-      outcome: { complete: 'complete: the Maildir mirrors the server', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+      ...summaryText(args),
     });
   },
 });
+
+/** The summary's first and last lines. */
+function summaryText(args: MirrorArgs) {
+  return {
+    title: `imapfw mirror: ${args.accounts.map((a) => `${a.remote} -> ${a.maildir}`).join(', ')}`,
+    outcome: { complete: 'complete: the Maildir mirrors the server', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+  };
+}

@@ -46,18 +46,30 @@ export default defineApp<SyncArgs>({
     );
   },
 
+  async handOff(args) {
+    const { handOffToDaemon } = await import('../../contrib/cli/hand-off.js');
+    return handOffToDaemon('sync', args, summaryText(args));
+  },
+
   async run(runtime, args) {
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
       remotes: args.accounts.map((account) => account.remote),
       json: args.json,
       dryRun: args.dryRun,
-      // The plan's words: 'left' is the server, 'right' the Maildir.
-      title: `imapfw sync: ${args.accounts.map((a) => `${a.remote} (left) <-> ${a.maildir} (right), sync ${a.sync.join(' ')}`).join('; ')}`,
-      outcome: { complete: 'complete: both sides are in step', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+      ...summaryText(args),
     });
   },
 });
+
+/** The summary's first and last lines. */
+function summaryText(args: SyncArgs) {
+  return {
+    // The plan's words: 'left' is the server, 'right' the Maildir.
+    title: `imapfw sync: ${args.accounts.map((a) => `${a.remote} (left) <-> ${a.maildir} (right), sync ${a.sync.join(' ')}`).join('; ')}`,
+    outcome: { complete: 'complete: both sides are in step', incomplete: 'INCOMPLETE: run again to finish (nothing is lost or duplicated)' },
+  };
+}
 
 /** A message moved between folders on one side is moved on the other only if both its arrival and its departure propagate. */
 function followsMoves(operations: SyncPolicy['toLeft']): boolean {

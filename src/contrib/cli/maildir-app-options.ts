@@ -138,11 +138,8 @@ export interface MaildirAppAccount {
 export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, flags: MaildirAppFlags): MaildirAppAccount {
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
-  // One state per app, server account and Maildir: two runs of one account into two Maildirs never share it.
-  const digest = createHash('sha256').update(`${entry.remote}\n${maildir}`).digest('hex').slice(0, 10);
-  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
   return {
-    name: entry.name ?? `${app}-${user}-${digest}`,
+    name: accountName(app, entry),
     remote: entry.remote,
     password: withStateDir(entry.password, flags.stateDir === undefined ? undefined : resolve(flags.stateDir)),
     maildir,
@@ -152,4 +149,13 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
     ...(preset ? { maxConnections: preset.maxConnections, uploadLimit: uploadLimitOf(preset)! } : {}),
   };
+}
+
+/** The account's name (it names the state database): the entry's, else `APP-USER-DIGEST`. */
+export function accountName(app: string, entry: Pick<MaildirAppAccountEntry, 'name' | 'remote' | 'maildir'>): string {
+  if (entry.name !== undefined) return entry.name;
+  // One state per app, server account and Maildir: two runs of one account into two Maildirs never share it.
+  const digest = createHash('sha256').update(`${entry.remote}\n${resolve(entry.maildir)}`).digest('hex').slice(0, 10);
+  const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
+  return `${app}-${user}-${digest}`;
 }

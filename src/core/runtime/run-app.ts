@@ -33,6 +33,8 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   let args: unknown;
   try {
     args = app.parseArgs ? await app.parseArgs(argv) : argv;
+    const handedOff = await app.handOff?.(args);
+    if (handedOff !== undefined) return handedOff;
   } catch (error) {
     process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
