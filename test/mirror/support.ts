@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/core/state/open-sqlite.js';
 import { describeAppRun, startApp, type AppRun, type RunningApp } from '../support/cli-run.js';
 import type { DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
@@ -313,7 +313,7 @@ export interface StateSummary {
 export function readState(stateDir: string): StateSummary {
   const file = readdirSync(stateDir).find((name) => name.endsWith('.sqlite'));
   if (!file) throw new Error(`no state database in ${stateDir}`);
-  const db = new Database(path.join(stateDir, file), { readonly: true, fileMustExist: true });
+  const db = openSqlite(path.join(stateDir, file), { readonly: true, fileMustExist: true });
   try {
     const rows = db
       .prepare('SELECT f.left_name, count(p.rowid) FROM folder_pairs f LEFT JOIN pairs p ON p.folder_pair_id = f.id AND p.left_id IS NOT NULL AND p.right_id IS NOT NULL GROUP BY f.id')

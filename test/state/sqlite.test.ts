@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/core/state/open-sqlite.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -30,7 +30,7 @@ describe('SqliteStateStore: database', () => {
     const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
     await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: [] }], openIntents: [{ from: 'left', sourceId: '2' }] });
     await store.removeFolderPair(folder);
-    const db = new Database(store.path, { readonly: true });
+    const db = openSqlite(store.path, { readonly: true });
     expect(db.prepare('SELECT (SELECT count(*) FROM pairs) + (SELECT count(*) FROM intents)').pluck().get()).toBe(0);
     db.close();
     await store.close();
@@ -190,7 +190,7 @@ describe('SqliteStateStore: damaged database', () => {
     const folder = await store.ensureFolderPair('INBOX', 'INBOX');
     await store.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen'] }] });
     await store.close();
-    const db = new Database(join(dir, 'me.sqlite'));
+    const db = openSqlite(join(dir, 'me.sqlite'));
     db.exec('ALTER TABLE pairs DROP COLUMN not_held');
     db.pragma('user_version = 1');
     db.close();
@@ -200,7 +200,7 @@ describe('SqliteStateStore: damaged database', () => {
     await migrated.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }] });
     expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }]);
     await migrated.close();
-    const check = new Database(join(dir, 'me.sqlite'));
+    const check = openSqlite(join(dir, 'me.sqlite'));
     expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
@@ -208,7 +208,7 @@ describe('SqliteStateStore: damaged database', () => {
   it('refuses a schema version from the future', async () => {
     const dir = newDir();
     await openIn(dir).close();
-    const db = new Database(join(dir, 'me.sqlite'));
+    const db = openSqlite(join(dir, 'me.sqlite'));
     db.pragma('user_version = 99');
     db.close();
     expect(() => openIn(dir)).toThrow(StateCorruptError);
@@ -228,7 +228,7 @@ describe('SqliteStateStore: damaged database', () => {
       openIntents: [{ from: 'left', sourceId: '4', identity: 'mid:<4@x>:99' }, { from: 'right', sourceId: 'd', identity: `sha256:${'cd'.repeat(32)}` }],
     });
     await store.close();
-    const db = new Database(join(dir, 'me.sqlite'));
+    const db = openSqlite(join(dir, 'me.sqlite'));
     db.pragma('user_version = 2');
     db.close();
     const upgraded = openIn(dir);
@@ -241,14 +241,14 @@ describe('SqliteStateStore: damaged database', () => {
     );
     expect((await upgraded.intents(folder)).map((intent) => intent.identity)).toEqual(['mid:<4@x>', undefined]);
     await upgraded.close();
-    const check = new Database(join(dir, 'me.sqlite'), { readonly: true });
+    const check = openSqlite(join(dir, 'me.sqlite'), { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 
   it('refuses an SQLite database that is not ours', () => {
     const dir = newDir();
-    const db = new Database(join(dir, 'me.sqlite'));
+    const db = openSqlite(join(dir, 'me.sqlite'));
     db.exec('CREATE TABLE contacts (name TEXT)');
     db.close();
     expect(() => openIn(dir)).toThrow(StateCorruptError);

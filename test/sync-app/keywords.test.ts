@@ -4,7 +4,7 @@
 // the folder unchanged; `mirror`'s state records what the Maildir holds.
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/core/state/open-sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, listServerMessages, makeMessage } from '../support/messages.js';
@@ -102,7 +102,7 @@ describe('keywords the Maildir cannot hold', () => {
     expect(first.summary!.warnings?.[0]?.message).toContain(KEYWORDS.slice(26).join(' '));
 
     const [database] = readdirSync(mirror.state).filter((name) => name.endsWith('.sqlite'));
-    const db = new Database(join(mirror.state, database!), { readonly: true });
+    const db = openSqlite(join(mirror.state, database!), { readonly: true });
     try {
       const rows = db.prepare('SELECT flags, not_held FROM pairs').all() as { flags: string; not_held: string | null }[];
       const all = rows.find((row) => JSON.parse(row.flags).length === 33)!;

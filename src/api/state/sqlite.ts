@@ -3,6 +3,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
+import { openSqlite } from '../../core/state/open-sqlite.js';
 import { accountFileName, defaultStateDir } from '../../core/state/paths.js';
 import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
@@ -239,7 +240,7 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
   // SQLite creates -wal and -shm files with the mode of the database file.
   closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
-  const db = new Database(path);
+  const db = openSqlite(path);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
