@@ -27,13 +27,10 @@ export { MAX_REQUEST_BYTES, type ControlRequest, type ControlReply, type Control
 export { DaemonClient } from './watch/control-client.js';
 export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
-export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from '../core/sync/policy.js';
+export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from './policy.js';
 export { identityFromBody, identityFromMessageId } from '../core/identity.js';
 export { registerKnownPasswords } from '../core/imap/password.js';
-// What reaches a user: secrets redacted from every output, server text escaped before a terminal.
-export { registerSecret, withoutSecrets, REDACTED } from '../core/output/secrets.js';
-export { printable } from '../core/output/printable.js';
-export { forTerminal } from '../core/output/for-terminal.js';
+export { registerSecret, withoutSecrets, REDACTED, printable, forTerminal } from './output.js';
 
 // The runtime is used as it is, never subclassed.
 export { Runtime } from '../core/runtime/runtime.js';

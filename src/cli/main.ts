@@ -3,9 +3,7 @@ import { extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ExitCode, exitCodeFor } from '../api/exit-codes.js';
 import { forTerminal } from '../core/output/for-terminal.js';
-import { describeTopology } from '../core/runtime/graph.js';
 import { loadApp, runApp } from '../core/runtime/run-app.js';
-import { Runtime } from '../core/runtime/runtime.js';
 
 const here = fileURLToPath(import.meta.url);
 const shippedApps = ['mirror', 'sync', 'migrate'] as const;
@@ -48,6 +46,7 @@ function version(): string {
 }
 
 async function graph(target: string, argv: string[]): Promise<number> {
+  const [{ describeTopology }, { Runtime }] = await Promise.all([import('../core/runtime/graph.js'), import('../core/runtime/runtime.js')]);
   const moduleUrl = appModuleUrl(target);
   const app = await loadApp(moduleUrl);
   const args = app.parseArgs ? await app.parseArgs(argv) : argv;

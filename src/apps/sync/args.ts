@@ -1,4 +1,5 @@
-import { ConfigError, parseSyncPolicy, type SyncPolicy } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
+import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
 import {
   accountOptions,

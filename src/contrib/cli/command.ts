@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
 
 /**
  * A commander program for an app's options: `--help` prints and exits 0;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
 
 /**
  * The accounts of a `--config` module: its default export, one account or a

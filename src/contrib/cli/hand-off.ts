@@ -1,4 +1,6 @@
-import { ControlError, DaemonClient, NoDaemonError } from '../../api/index.js';
+// Not the whole API: this runs before a one-shot run starts anything, and the hand-off should cost little.
+import { ControlError, NoDaemonError } from '../../api/errors.js';
+import { DaemonClient } from '../../api/watch/control-client.js';
 import { jsonLine } from './json-line.js';
 import { formatSummary } from './summary.js';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, type Backend, type MaildirLayout, type PasswordSource } from '../../api/index.js';
+import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
-import { ConfigError, type PasswordSource } from '../../api/index.js';
+import type { PasswordSource } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
 
 /** The credential flags of one server, as commander parses them (`--password-env`, `--oauth2`, ...). */
 export interface PasswordFlags {

@@ -1,5 +1,5 @@
 import type { ReportedError, SkippedItem } from '../../api/index.js';
-import { forTerminal } from '../../api/index.js';
+import { forTerminal } from '../../api/output.js';
 import type { RunSummary } from '../../api/summary.js';
 
 // The summary's data is the API's (a running daemon hands it over too); its text for people is here.

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
 
 export type PresetName = 'gmail' | 'outlook';
 

@@ -2,7 +2,6 @@ import type { AppDefinition } from '../../api/app.js';
 import { exitCodeFor, ExitCode } from '../../api/exit-codes.js';
 import { ConfigError } from '../../api/errors.js';
 import { forTerminal } from '../output/for-terminal.js';
-import { Runtime } from './runtime.js';
 import type { SupervisorPolicy } from './supervisor.js';
 
 /** Lets the compiled CLI import a user's TypeScript app or config module. */
@@ -39,6 +38,8 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
     process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
   }
+  // Loaded only now: a run handed off above never pays for the runtime's modules.
+  const { Runtime } = await import('./runtime.js');
   const runtime = new Runtime({ appModule: moduleUrl, ...(policy ? { policy } : {}) });
   let signalled: number | undefined;
   let interrupt: (code: number) => void = () => {};
