@@ -125,6 +125,22 @@ describe('control socket', () => {
     expect((await syncing).summary.copied).toBe(2);
   });
 
+  it('answers a client that sent its request and closed its side at once, then closes', async () => {
+    const dir = stateDir();
+    const daemon = new FakeDaemon();
+    const server = await serve(daemon, dir);
+    const oneShot = await raw(server.path);
+    oneShot.socket.end('{"id":1,"op":"sync"}\n{"id":2,"op":"status"}\n');
+    await expect.poll(() => daemon.passesRunning).toBe(1);
+    daemon.endPass(1);
+    const replies = await oneShot.next(2);
+    expect(replies.map((reply) => [reply.id, reply.ok])).toEqual([
+      [2, true],
+      [1, true],
+    ]);
+    await oneShot.closed;
+  });
+
   it('closes a connection that sends a line longer than the limit, after saying why', async () => {
     const dir = stateDir();
     const server = await serve(new FakeDaemon(), dir);

@@ -50,7 +50,10 @@ export interface ControlServerOptions {
 }
 
 export class ControlServer {
+  /** Each connection and its requests in progress. */
   private readonly busy = new Map<Socket, number>();
+  /** Connections whose client has sent everything: ended once their last reply is written. */
+  private readonly finished = new WeakSet<Socket>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -75,7 +78,8 @@ export class ControlServer {
     }
     try {
       await replaceIfStale(place.path);
-      const server = createServer();
+      // Half-open: a client may send its request and close its side at once (`printf ... | socat`); it still gets its replies.
+      const server = createServer({ allowHalfOpen: true });
       server.maxConnections = MAX_CONNECTIONS;
       const inode = await bindPrivately(server, place.path);
       const instance = new ControlServer(control, server, place.path, inode, lock);
@@ -131,6 +135,10 @@ export class ControlServer {
     });
     socket.on('error', () => {}); // A client gone mid-reply is its own business.
     socket.on('close', () => this.busy.delete(socket));
+    socket.on('end', () => {
+      this.finished.add(socket);
+      if (this.busy.get(socket) === 0) socket.end();
+    });
     readLines(
       socket,
       MAX_REQUEST_BYTES,
@@ -155,7 +163,7 @@ export class ControlServer {
     } finally {
       const left = (this.busy.get(socket) ?? 1) - 1;
       if (this.busy.has(socket)) this.busy.set(socket, left);
-      if (left === 0 && this.closing) socket.end();
+      if (left === 0 && (this.closing || this.finished.has(socket))) socket.end();
     }
   }
 
