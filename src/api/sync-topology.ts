@@ -37,6 +37,12 @@ export interface SyncTopologySpec {
   engineThreads?: number;
   /** Prefix of every actor name, to declare several accounts in one app ('work/'). */
   prefix?: string;
+  /**
+   * A daemon's actors (`--watch`): `server`, an ImapWatch (its own
+   * connection, for IDLE or NOTIFY); `local`, the main thread also hears the
+   * right side's changes (a shared MaildirRepository).
+   */
+  watch?: { server?: ActorSpec; local?: boolean };
 }
 
 export interface SyncTopology {
@@ -44,6 +50,8 @@ export interface SyncTopology {
   account: string;
   /** The SyncFolder actors: the main thread polls their `progress()`. */
   engines: string[];
+  /** A daemon's actors the main thread calls (see SyncTopologySpec.watch). */
+  watch?: { server?: string; local?: string };
 }
 
 /**
@@ -92,5 +100,15 @@ export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): S
   engines.add(account, spec.account.key, { ...spec.account.options, left: `${p}left-0`, right: `${p}right-0`, state, engines: engineNames });
   for (const peer of [`${p}left-0`, `${p}right-0`, state, ...engineNames]) runtime.topology.connect(account, peer);
   runtime.connectMain(account);
-  return { account, engines: engineNames };
+  const watch: SyncTopology['watch'] = {};
+  if (spec.watch?.server) {
+    watch.server = `${p}watch`;
+    repositories.add(watch.server, spec.watch.server.key, spec.watch.server.options);
+    runtime.connectMain(watch.server);
+  }
+  if (spec.watch?.local) {
+    watch.local = sideActor('right', 0);
+    runtime.connectMain(watch.local);
+  }
+  return { account, engines: engineNames, ...(spec.watch ? { watch } : {}) };
 }

@@ -84,10 +84,16 @@ export class SyncAccount {
     this.context = context;
   }
 
-  async run(): Promise<AccountReport> {
+  /**
+   * One pass over the account; with `only` (folder names, the left side's
+   * under a folder map), over those folders alone: a daemon syncs only the
+   * folders it heard changed. A folder of `only` missing on one side is
+   * created or removed there as in a full pass.
+   */
+  async run(only?: string[]): Promise<AccountReport> {
     const started = performance.now();
     const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0 };
-    const wanted = this.matcher();
+    const wanted = this.matcher(only);
     const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders) =>
       usable(folders, wanted, report),
     ) as [FolderInfo[], FolderInfo[]];
@@ -264,10 +270,11 @@ export class SyncAccount {
     report.folders.sort((a, b) => a.left.localeCompare(b.left));
   }
 
-  private matcher(): (name: string) => boolean {
+  private matcher(only?: string[]): (name: string) => boolean {
     const include = this.options.include?.length ? picomatch(this.options.include) : () => true;
     const exclude = this.options.exclude?.length ? picomatch(this.options.exclude) : () => false;
-    return (name) => include(name) && !exclude(name);
+    const asked = only ? new Set(only) : undefined;
+    return (name) => (asked === undefined || asked.has(name)) && include(name) && !exclude(name);
   }
 }
 

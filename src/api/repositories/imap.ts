@@ -1,4 +1,4 @@
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, StatusObject, StatusQuery } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ActorContext } from '../app.js';
 import { AuthError, MessagesUnavailableError, NetworkError, PartialStoreError, ReadOnlyError, StallError, StoreError, UidValidityChangedError } from '../errors.js';
@@ -56,6 +56,11 @@ export interface ImapRepositoryOptions {
   timeoutMs?: number;
   /** Default 512 bytes/s: a server dribbling a byte every few seconds never ends a call otherwise. */
   minBytesPerSecond?: number;
+  /**
+   * A refused login is final for the instance (default), or tried again on a
+   * call this long after the refusal (a daemon: the password may be fixed meanwhile).
+   */
+  retryRefusedLoginAfterMs?: number;
 }
 
 /**
@@ -83,7 +88,7 @@ export class ImapRepository implements Repository {
   private session: ImapFlow | undefined;
   private credentials: Credentials | undefined;
   /** A refused login is final for this instance: no second attempt with the same password. */
-  private authFailure: AuthError | undefined;
+  private authFailure: { error: AuthError; at: number } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly deadline: DeadlineOptions;
 
@@ -113,31 +118,35 @@ export class ImapRepository implements Repository {
   }
 
   listFolders(): Promise<FolderInfo[]> {
-    return this.run('list folders', undefined, async (client) => {
-      const layout = folderLayout(client);
-      const folders: FolderInfo[] = [];
-      const listed = await client.list();
-      const inboxes = listed.filter((entry) => entry.path === 'INBOX');
-      const inbox = inboxes.find((entry) => entry.pathAsListed === 'INBOX') ?? inboxes[0];
-      for (const entry of listed) {
-        const unusable = unusableFolder(entry, layout, inbox);
-        if (unusable === 'elsewhere') continue;
-        if (unusable !== undefined) {
-          // Reported, never synced: the name a user would recognise, as listed (decoded), with the reason.
-          const shown = entry.delimiter && entry.pathAsListed.startsWith(entry.delimiter) ? `${entry.delimiter}${entry.path}` : entry.path === 'INBOX' ? entry.pathAsListed : entry.path;
-          this.log?.warn({ path: shown, reason: unusable }, 'folder skipped');
-          folders.push({ name: shown, skipped: unusable });
-          continue;
-        }
-        const name = canonicalFolderName(entry.path, layout)!;
-        if (!this.folderFilter(name)) continue;
-        const noSelect = entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent');
-        // imapflow also guesses special use from names ("Sent Items"); report only what the server declares.
-        const specialUse = entry.specialUseSource === 'extension' ? entry.specialUse : undefined;
-        folders.push({ name: this.nameTrans(name), ...(specialUse ? { specialUse } : {}), ...(noSelect ? { noSelect } : {}) });
+    return this.run('list folders', undefined, async (client) => (await this.listedFolders(client)).map((entry) => entry.folder));
+  }
+
+  /** The server's folders as listFolders reports them, each with what `statusQuery` asked of it (LIST-STATUS, else one STATUS each). */
+  protected async listedFolders(client: ImapFlow, statusQuery?: StatusQuery): Promise<{ folder: FolderInfo; status?: StatusObject }[]> {
+    const layout = folderLayout(client);
+    const folders: { folder: FolderInfo; status?: StatusObject }[] = [];
+    const listed = await client.list(statusQuery ? { statusQuery } : undefined);
+    const inboxes = listed.filter((entry) => entry.path === 'INBOX');
+    const inbox = inboxes.find((entry) => entry.pathAsListed === 'INBOX') ?? inboxes[0];
+    for (const entry of listed) {
+      const unusable = unusableFolder(entry, layout, inbox);
+      if (unusable === 'elsewhere') continue;
+      if (unusable !== undefined) {
+        // Reported, never synced: the name a user would recognise, as listed (decoded), with the reason.
+        const shown = entry.delimiter && entry.pathAsListed.startsWith(entry.delimiter) ? `${entry.delimiter}${entry.path}` : entry.path === 'INBOX' ? entry.pathAsListed : entry.path;
+        this.log?.warn({ path: shown, reason: unusable }, 'folder skipped');
+        folders.push({ folder: { name: shown, skipped: unusable } });
+        continue;
       }
-      return folders;
-    });
+      const name = canonicalFolderName(entry.path, layout)!;
+      if (!this.folderFilter(name)) continue;
+      const noSelect = entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent');
+      // imapflow also guesses special use from names ("Sent Items"); report only what the server declares.
+      const specialUse = entry.specialUseSource === 'extension' ? entry.specialUse : undefined;
+      const folder = { name: this.nameTrans(name), ...(specialUse ? { specialUse } : {}), ...(noSelect ? { noSelect } : {}) };
+      folders.push({ folder, ...(entry.status ? { status: entry.status } : {}) });
+    }
+    return folders;
   }
 
   async createFolder(name: string): Promise<void> {
@@ -348,7 +357,8 @@ export class ImapRepository implements Repository {
 
   /** The connection, opened (or reopened after a drop) on demand; `deadline` watches the greeting and login. */
   protected async connection(deadline?: CallDeadline): Promise<ImapFlow> {
-    if (this.authFailure) throw this.authFailure;
+    if (this.authFailure && performance.now() - this.authFailure.at < (this.options.retryRefusedLoginAfterMs ?? Infinity)) throw this.authFailure.error;
+    this.authFailure = undefined;
     if (this.session?.usable) return this.session;
     this.session?.close();
     this.session = undefined;
@@ -364,8 +374,8 @@ export class ImapRepository implements Repository {
         this.session = await this.connect(await this.credentials.login(login.accessToken), deadline);
       }
     } catch (error) {
-      if (error instanceof AuthError) this.authFailure = refusedLogin(error, this.credentials);
-      throw this.authFailure ?? error;
+      if (error instanceof AuthError) this.authFailure = { error: refusedLogin(error, this.credentials), at: performance.now() };
+      throw this.authFailure?.error ?? error;
     }
     return this.session;
   }
@@ -408,15 +418,18 @@ export class ImapRepository implements Repository {
   /**
    * Runs `work` after the calls before it, on a live connection, under a
    * deadline (see CallDeadline), with errors typed. A connection that failed
-   * or stalled is closed: the next call opens a new one.
+   * or stalled is closed: the next call opens a new one. `quietAllowed`: the
+   * work waits for the server to speak (IDLE), so only the connection and the
+   * login are under the deadline.
    */
-  private run<T>(operation: string, folder: string | undefined, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  protected run<T>(operation: string, folder: string | undefined, work: (client: ImapFlow) => Promise<T>, quietAllowed = false): Promise<T> {
     const result = this.queue.then(async () => {
       const deadline = new CallDeadline(this.deadline, (stall) => this.log?.warn({ operation, folder, ...stall }, 'imap call stalled; closing the connection'));
       let client: ImapFlow | undefined;
       try {
         client = await this.connection(deadline);
-        deadline.attach(client);
+        if (quietAllowed) deadline.stop();
+        else deadline.attach(client);
         return await work(client);
       } catch (error) {
         const context = { account: this.account, operation, ...(folder !== undefined ? { folder } : {}), connectionLost: client !== undefined && !client.usable };

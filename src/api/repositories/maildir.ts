@@ -5,6 +5,7 @@ import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameSt
 import { deliver } from '../../core/maildir/deliver.js';
 import { formatFileName, parseFileName, sortLetters } from '../../core/maildir/file-name.js';
 import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
+import { FolderChanges } from '../../core/maildir/folder-changes.js';
 import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/folder-names.js';
 import { fsyncDir } from '../../core/maildir/fsync-dir.js';
 import type { ForeignEntry } from '../../core/maildir/foreign-entry.js';
@@ -79,6 +80,7 @@ export class MaildirRepository implements Repository {
   private readonly tmpCleaned = new Set<string>();
   private readonly reportedPaths = new Set<string>();
   private warnings: MaildirWarning[] = [];
+  private folderChanges: FolderChanges | undefined;
 
   constructor(options: MaildirOptions) {
     this.options = resolveMaildirOptions(options);
@@ -396,7 +398,26 @@ export class MaildirRepository implements Repository {
     });
   }
 
+  /**
+   * For a daemon: the folders whose messages changed here since the last
+   * call (names as listFolders reports them), heard from the kernel (see
+   * FolderChanges); waits up to `waitMs` for the first change.
+   */
+  async changes(waitMs: number): Promise<string[]> {
+    await this.ensureRoot();
+    this.folderChanges ??= new FolderChanges(this.options.root, this.options.layout);
+    const folders = await this.folderChanges.next(waitMs);
+    return folders.filter((folder) => this.folderFilter(folder)).map((folder) => this.nameTrans(folder));
+  }
+
+  /** Ends a `changes` wait in progress at once. */
+  async interruptChanges(): Promise<void> {
+    this.folderChanges?.wake();
+  }
+
   async close(): Promise<void> {
+    this.folderChanges?.close();
+    this.folderChanges = undefined;
     this.listings.clear();
     this.stamps.clear();
   }

@@ -20,6 +20,7 @@ export default defineApp<MirrorArgs>({
     state: lazy(async () => (await import('../../api/state/state-repository.js')).StateRepository),
     engine: lazy(async () => (await import('../../api/engines/sync-folder.js')).SyncFolder),
     account: lazy(async () => (await import('../../api/engines/sync-account.js')).SyncAccount),
+    watch: lazy(async () => (await import('../../api/repositories/imap-watch.js')).ImapWatch),
   },
 
   async parseArgs(argv) {
@@ -47,6 +48,10 @@ export default defineApp<MirrorArgs>({
   },
 
   async run(runtime, args) {
+    if (args.watch) {
+      const { runWatch } = await import('../../contrib/cli/run-watch.js');
+      return runWatch(runtime, declared, { app: 'mirror', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}) });
+    }
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
       remotes: args.accounts.map((account) => account.remote),

@@ -21,6 +21,7 @@ export default defineApp<SyncArgs>({
     state: lazy(async () => (await import('../../api/state/state-repository.js')).StateRepository),
     engine: lazy(async () => (await import('../../api/engines/sync-folder.js')).SyncFolder),
     account: lazy(async () => (await import('../../api/engines/sync-account.js')).SyncAccount),
+    watch: lazy(async () => (await import('../../api/repositories/imap-watch.js')).ImapWatch),
   },
 
   async parseArgs(argv) {
@@ -41,6 +42,7 @@ export default defineApp<SyncArgs>({
             keepNonEmpty: true,
             moves: { right: followsMoves(account.policy.toLeft), left: followsMoves(account.policy.toRight) },
           },
+          watchLocal: account.policy.toLeft.size > 0,
         }),
       ),
     );
@@ -52,6 +54,10 @@ export default defineApp<SyncArgs>({
   },
 
   async run(runtime, args) {
+    if (args.watch) {
+      const { runWatch } = await import('../../contrib/cli/run-watch.js');
+      return runWatch(runtime, declared, { app: 'sync', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}) });
+    }
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
       remotes: args.accounts.map((account) => account.remote),

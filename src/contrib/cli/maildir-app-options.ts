@@ -30,6 +30,10 @@ export interface MaildirAppFlags {
   timeout: number;
   logLevel?: string;
   backend: string;
+  watch?: boolean;
+  idle?: string[];
+  interval: number;
+  onChange?: string;
 }
 
 /** The run-wide settings parsed from them (the accounts are the app's own). */
@@ -44,6 +48,17 @@ export interface MaildirAppRun {
   timeoutMs: number;
   logLevel: string;
   backend: Backend;
+  /** `--watch`: run as a daemon (see WatchAccount); absent for a one-shot run. */
+  watch?: WatchSettings;
+}
+
+export interface WatchSettings {
+  /** `--idle`: folders IDLEd on when the server has no NOTIFY. */
+  idle: string[];
+  /** `--interval` in ms: how often the folders not pushed are checked. */
+  intervalMs: number;
+  /** `--on-change`: a shell command run after a pass that changed something. */
+  onChange?: string;
 }
 
 /** The server, Maildir, password, state and folder options; `verb` says what the app does to a folder ("mirror", "sync"). */
@@ -72,7 +87,11 @@ export function runOptions(command: Command): Command {
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool')
+    .option('--watch', 'keep running after the first pass: sync what changes as it changes, reconnect when the server comes back (stop with SIGTERM)')
+    .option('--idle <glob...>', 'with --watch, when the server has no NOTIFY: the folder to IDLE on (default INBOX); the others are checked every --interval')
+    .option('--interval <seconds>', 'with --watch: how often folders the server does not push are checked (a pass over every folder runs every 6 intervals)', positiveInteger, 300)
+    .option('--on-change <cmd>', 'with --watch: a shell command run after each pass that changed something (IMAPFW_ACCOUNT, IMAPFW_FOLDERS, IMAPFW_COPIED... in its environment)');
 }
 
 /** Checks the shared flags and returns the run-wide settings. */
@@ -89,7 +108,13 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
     timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
     backend: flags.backend as Backend,
+    ...(flags.watch ? { watch: watchSettings(flags) } : {}),
   };
+}
+
+function watchSettings(flags: MaildirAppFlags): WatchSettings {
+  if (flags.dryRun) throw new ConfigError('--watch and --dry-run do not go together: a dry run changes nothing, so it has nothing to keep current');
+  return { idle: flags.idle ?? ['INBOX'], intervalMs: flags.interval * 1000, ...(flags.onChange ? { onChange: flags.onChange } : {}) };
 }
 
 /** `--remote` (or `--provider` with `--oauth2 ADDRESS`) and `--maildir` are required without `--config`. */

@@ -7,7 +7,12 @@ export interface MaildirAppAccountSpec {
   readOnlyServer: boolean;
   policy: SyncPolicy;
   folders: Pick<SyncAccountOptions, 'create' | 'remove'> & Partial<Pick<SyncAccountOptions, 'keepNonEmpty' | 'moves'>>;
+  /** With --watch: also hear the Maildir's changes (a two-way sync; a mirror only writes there). */
+  watchLocal?: boolean;
 }
+
+/** With --watch, a refused login is tried again (at the daemon's longest backoff) instead of being final. */
+const RETRY_REFUSED_LOGIN_MS = 60_000;
 
 /**
  * Declares the topology of account `index` of such an app (`mirror`,
@@ -19,15 +24,23 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
   const account = run.accounts[index]!;
   const secrets = registerKnownPasswords([account.password]);
   const stateBackend = run.dryRun && !existsSync(stateDatabasePath(account.name, run.stateDir)) ? { backend: 'memory' } : {};
+  const server = {
+    url: account.remote,
+    password: account.password,
+    allowPlaintext: account.allowPlaintext,
+    timeoutMs: run.timeoutMs,
+    ...(run.watch ? { retryRefusedLoginAfterMs: RETRY_REFUSED_LOGIN_MS } : {}),
+  };
   return declareSyncTopology(runtime, {
     prefix: run.accounts.length > 1 ? `${account.name}/` : '',
     connections: Math.min(run.maxConnections, account.maxConnections ?? run.maxConnections),
-    left: { key: 'imap', options: { url: account.remote, password: account.password, readOnly: spec.readOnlyServer, allowPlaintext: account.allowPlaintext, timeoutMs: run.timeoutMs } },
+    left: { key: 'imap', options: { ...server, readOnly: spec.readOnlyServer } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
     backends: { engines: run.backend },
+    ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
   });
 }

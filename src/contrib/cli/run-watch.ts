@@ -1,0 +1,47 @@
+import { watchTopologies, type Runtime, type SyncTopology, type WatchControlServer } from '../../api/index.js';
+import type { MaildirAppAccount, WatchSettings } from './maildir-app-options.js';
+import { onChangeCommand } from './on-change.js';
+
+export interface RunWatchOptions {
+  app: string;
+  /** The accounts, in the order of their topologies. */
+  accounts: readonly MaildirAppAccount[];
+  watch: WatchSettings;
+  stateDir?: string;
+  /** Started once the daemon runs (the control socket), closed when it stops. */
+  controlServer?: WatchControlServer;
+}
+
+/**
+ * `--watch`: runs the daemon over every account's topology until it is
+ * stopped (SIGTERM, SIGINT, or `stop` through the control socket). Only
+ * passes that changed something are logged (info), one line each.
+ */
+export async function runWatch(runtime: Runtime, topologies: readonly SyncTopology[], options: RunWatchOptions): Promise<number> {
+  const logger = runtime.logger;
+  const daemon = watchTopologies(
+    runtime,
+    options.app,
+    topologies.map((topology, i) => ({ topology, account: options.accounts[i]!.name, remote: options.accounts[i]!.remote, maildir: options.accounts[i]!.maildir })),
+    {
+      idle: options.watch.idle,
+      intervalMs: options.watch.intervalMs,
+      logger,
+      ...(options.watch.onChange ? { onPass: onChangeCommand(options.watch.onChange, logger) } : {}),
+    },
+  );
+  const stop = () => void daemon.stop();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  daemon.start();
+  logger.info({ accounts: options.accounts.map((account) => account.name) }, `imapfw ${options.app} --watch: running (pid ${process.pid})`);
+  const control = await options.controlServer?.(daemon, { ...(options.stateDir ? { stateDir: options.stateDir } : {}), accounts: options.accounts.map((account) => account.name) });
+  try {
+    await daemon.stopped;
+  } finally {
+    await control?.close();
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+  return 0;
+}
