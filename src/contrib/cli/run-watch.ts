@@ -1,4 +1,4 @@
-import { watchTopologies, type Runtime, type SyncTopology, type WatchControlServer } from '../../api/index.js';
+import { serveControl, watchTopologies, type Runtime, type SyncTopology, type WatchControlServer } from '../../api/index.js';
 import type { MaildirAppAccount, WatchSettings } from './maildir-app-options.js';
 import { onChangeCommand } from './on-change.js';
 
@@ -8,7 +8,7 @@ export interface RunWatchOptions {
   accounts: readonly MaildirAppAccount[];
   watch: WatchSettings;
   stateDir?: string;
-  /** Started once the daemon runs (the control socket), closed when it stops. */
+  /** Started before the daemon (the control socket: serveControl by default), closed when it stops. */
   controlServer?: WatchControlServer;
 }
 
@@ -30,16 +30,19 @@ export async function runWatch(runtime: Runtime, topologies: readonly SyncTopolo
       ...(options.watch.onChange ? { onPass: onChangeCommand(options.watch.onChange, logger) } : {}),
     },
   );
+  const accounts = options.accounts.map((account) => account.name);
+  // First: a second daemon for the same state directory stops here (DaemonRunningError), before any pass.
+  const serve = options.controlServer ?? ((control, where) => serveControl(control, { ...where, logger }));
+  const control = await serve(daemon, { ...(options.stateDir ? { stateDir: options.stateDir } : {}), accounts });
   const stop = () => void daemon.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   daemon.start();
-  logger.info({ accounts: options.accounts.map((account) => account.name) }, `imapfw ${options.app} --watch: running (pid ${process.pid})`);
-  const control = await options.controlServer?.(daemon, { ...(options.stateDir ? { stateDir: options.stateDir } : {}), accounts: options.accounts.map((account) => account.name) });
+  logger.info({ accounts }, `imapfw ${options.app} --watch: running (pid ${process.pid})`);
   try {
     await daemon.stopped;
   } finally {
-    await control?.close();
+    await control.close();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
