@@ -136,6 +136,7 @@ export class MaildirRepository implements Repository {
       const levels = this.nameTransBack(name).split('/');
       for (let depth = 1; depth <= levels.length; depth++) {
         const localName = levels.slice(0, depth).join('/');
+        this.folderChanges?.ownFolder(localName);
         if (localName !== INBOX) await this.makeFolderDir(this.dirOf(localName));
       }
     });
@@ -281,7 +282,9 @@ export class MaildirRepository implements Repository {
         // A date the file system cannot hold must not block the message forever: it gets the current time.
         const internalDate = Number.isFinite(message.internalDate) ? message.internalDate : Date.now();
         try {
-          return { name: await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate }, { fsync: this.options.fsync }) };
+          const name = await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate }, { fsync: this.options.fsync });
+          this.folderChanges?.ownWrites(this.nameTransBack(folder), [name]);
+          return { name };
         } catch (error) {
           return { error };
         }
@@ -318,6 +321,7 @@ export class MaildirRepository implements Repository {
           }
           if (sortLetters(letters) === sortLetters(file.letters)) return;
           const name = formatFileName(file.id, letters);
+          this.folderChanges?.ownWrites(this.nameTransBack(folder.name), [file.name, name]);
           await rename(join(dir, file.subdir, file.name), join(dir, 'cur', name));
           touched.add(file.subdir).add('cur');
           finder.update(file.id, { id: file.id, subdir: 'cur', name, letters: sortLetters(letters) });
@@ -348,6 +352,7 @@ export class MaildirRepository implements Repository {
       const touched = new Set<string>();
       await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
+          this.folderChanges?.ownWrites(this.nameTransBack(folder.name), [file.name]);
           await unlink(join(dir, file.subdir, file.name));
           touched.add(file.subdir);
           finder.update(id, undefined);
@@ -381,6 +386,8 @@ export class MaildirRepository implements Repository {
           const keywords = await this.keywordsFor(toFolder, to, flags);
           const letters = flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined);
           const name = formatFileName(file.id, letters);
+          this.folderChanges?.ownWrites(this.nameTransBack(fromFolder), [file.name]);
+          this.folderChanges?.ownWrites(this.nameTransBack(toFolder), [name]);
           await rename(join(from, file.subdir, file.name), join(to, 'cur', name));
           touched.add(file.subdir);
           finder.update(id, undefined);

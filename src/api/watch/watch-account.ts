@@ -99,6 +99,8 @@ export class WatchAccount {
   private wakePasses: (() => void) | undefined;
   private wakeOnline: (() => void) | undefined;
   private running: Promise<unknown> | undefined;
+  /** The server watcher was told to drop its connection: the failure that follows is expected, not a sign of being offline. */
+  private reconnecting = false;
 
   constructor(private readonly options: WatchAccountOptions) {
     this.clock = options.clock ?? systemClock;
@@ -171,6 +173,7 @@ export class WatchAccount {
     this.options.logger?.info({ account: this.options.account }, `${why}: reconnecting and syncing every folder`);
     this.everything = true;
     this.retryDue = this.clock.monotonic();
+    this.reconnecting = this.options.server !== undefined;
     void this.options.server?.reconnect().catch(() => undefined);
     this.wakePasses?.();
   }
@@ -239,6 +242,7 @@ export class WatchAccount {
     const errors = [...report.errors, ...report.folders.flatMap((folder) => folder.errors)];
     const failure = report.folders.length === 0 ? report.errors[0] : errors.find((error) => OFFLINE_CODES.has(error.code ?? ''));
     if (errors.length) this.lastError = { ...errors[0]!, at };
+    if (this.stopped) return report;
     if (failure) this.offline(failure, now);
     else this.backOnline(now);
     if (!only) this.fullPassDue = now + this.fullPassMs;
@@ -316,6 +320,7 @@ export class WatchAccount {
       }
       const waitMs = Math.min(this.intervalMs, LONGEST_WAIT_MS);
       const askedAt = this.clock.wall();
+      this.reconnecting = false;
       try {
         const changes = await server.changes({ idle: this.options.idle ?? ['INBOX'], waitMs, pollMs: this.intervalMs });
         if (this.stopped) break;
@@ -324,6 +329,10 @@ export class WatchAccount {
         if (this.clock.wall() - askedAt > waitMs + RESUME_GAP_MS) this.resumed('a wait for the server came back far past its time (a resume from sleep)');
       } catch (error) {
         if (this.stopped) break;
+        if (this.reconnecting) {
+          this.reconnecting = false;
+          continue;
+        }
         const failure = reportError(error);
         this.lastError = { ...failure, at: new Date(this.clock.wall()).toISOString() };
         if (OFFLINE_CODES.has(failure.code ?? '') || this.connection === 'starting') this.offline(failure, this.clock.monotonic());

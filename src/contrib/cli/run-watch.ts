@@ -26,6 +26,7 @@ export async function runWatch(runtime: Runtime, topologies: readonly SyncTopolo
     {
       idle: options.watch.idle,
       intervalMs: options.watch.intervalMs,
+      ...backoffFromEnvironment(),
       logger,
       ...(options.watch.onChange ? { onPass: onChangeCommand(options.watch.onChange, logger) } : {}),
     },
@@ -47,4 +48,14 @@ export async function runWatch(runtime: Runtime, topologies: readonly SyncTopolo
     process.off('SIGINT', stop);
   }
   return 0;
+}
+
+/**
+ * IMAPFW_WATCH_BACKOFF=INITIAL_MS:MAX_MS shortens (or lengthens) the retry
+ * rule: for tests, and for a user who knows their network. Not a flag: the
+ * default (10 s to 5 min) is what a server operator expects of a client.
+ */
+function backoffFromEnvironment(): { backoff?: { initialMs: number; maxMs: number } } {
+  const match = /^(\d+):(\d+)$/.exec(process.env.IMAPFW_WATCH_BACKOFF ?? '');
+  return match ? { backoff: { initialMs: Number(match[1]), maxMs: Number(match[2]) } } : {};
 }
