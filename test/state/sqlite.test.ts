@@ -191,7 +191,7 @@ describe('SqliteStateStore: damaged database', () => {
     await store.commit(folder.id, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen'] }] });
     await store.close();
     const db = openSqlite(join(dir, 'me.sqlite'));
-    db.exec('ALTER TABLE pairs DROP COLUMN not_held');
+    db.exec('ALTER TABLE pairs DROP COLUMN not_held; ALTER TABLE intents DROP COLUMN unfound_at');
     db.pragma('user_version = 1');
     db.close();
 
@@ -201,7 +201,7 @@ describe('SqliteStateStore: damaged database', () => {
     expect(await migrated.pairs(folder.id)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen', '$x'], notHeld: { right: ['$x'] } }]);
     await migrated.close();
     const check = openSqlite(join(dir, 'me.sqlite'));
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
   });
 
@@ -229,6 +229,7 @@ describe('SqliteStateStore: damaged database', () => {
     });
     await store.close();
     const db = openSqlite(join(dir, 'me.sqlite'));
+    db.exec('ALTER TABLE intents DROP COLUMN unfound_at');
     db.pragma('user_version = 2');
     db.close();
     const upgraded = openIn(dir);
@@ -242,7 +243,27 @@ describe('SqliteStateStore: damaged database', () => {
     expect((await upgraded.intents(folder)).map((intent) => intent.identity)).toEqual(['mid:<4@x>', undefined]);
     await upgraded.close();
     const check = openSqlite(join(dir, 'me.sqlite'), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    check.close();
+  });
+
+  it('upgrades a version 3 database: its open intents are kept, none marked unfound, and can be marked', async () => {
+    const dir = newDir();
+    const store = openIn(dir);
+    const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
+    const { intentIds } = await store.commit(folder, { openIntents: [{ from: 'right', sourceId: '7', identity: 'mid:<7@x>' }] });
+    await store.close();
+    const db = openSqlite(join(dir, 'me.sqlite'));
+    db.exec('ALTER TABLE intents DROP COLUMN unfound_at');
+    db.pragma('user_version = 3');
+    db.close();
+    const upgraded = openIn(dir);
+    expect(await upgraded.intents(folder)).toStrictEqual([{ id: intentIds[0], folderPairId: folder, from: 'right', sourceId: '7', identity: 'mid:<7@x>', createdAt: expect.any(Number) }]);
+    await upgraded.commit(folder, { markUnfound: intentIds });
+    expect((await upgraded.intents(folder))[0]!.unfoundAt).toEqual(expect.any(Number));
+    await upgraded.close();
+    const check = openSqlite(join(dir, 'me.sqlite'), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
   });
 

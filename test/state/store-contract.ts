@@ -196,6 +196,30 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('intents marked unfound', () => {
+      it('keeps a marked intent open with the time of the first mark, ignores closed and other folder pairs\' ids, and closes it like any other', async () => {
+        const other = (await store.ensureFolderPair('Sent', 'Sent')).id;
+        const before = Date.now();
+        const { intentIds: [marked, plain] } = await store.commit(folder, { openIntents: [{ from: 'left', sourceId: '1', identity: 'mid:<1@x>' }, { from: 'left', sourceId: '2' }] });
+        const { intentIds: [theirs] } = await store.commit(other, { openIntents: [{ from: 'left', sourceId: '1' }] });
+        const { intentIds: [closed] } = await store.commit(folder, { openIntents: [{ from: 'right', sourceId: 'c' }] });
+        await store.commit(folder, { closeIntents: [closed!] });
+        await store.commit(folder, { markUnfound: [marked!, theirs!, closed!] });
+        const intents = await store.intents(folder);
+        expect(intents.map((intent) => intent.id)).toStrictEqual([marked, plain]);
+        expect(intents[0]!.unfoundAt).toBeGreaterThanOrEqual(before);
+        expect(intents[1]).not.toHaveProperty('unfoundAt');
+        expect(await store.intents(other)).toStrictEqual([expect.not.objectContaining({ unfoundAt: expect.anything() })]);
+
+        const first = intents[0]!.unfoundAt!;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await store.commit(folder, { markUnfound: [marked!] });
+        expect((await store.intents(folder))[0]!.unfoundAt).toBe(first);
+        await store.commit(folder, { closeIntents: [marked!] });
+        expect((await store.intents(folder)).map((intent) => intent.id)).toStrictEqual([plain]);
+      });
+    });
+
     describe('checkpoints', () => {
       it('sets the fields given and keeps the others', async () => {
         await store.commit(folder, { checkpoints: { leftUidValidity: '1700000000', leftCheckpoint: 'modseq:5', rightUidValidity: '1', rightCheckpoint: 'r1' } });

@@ -63,6 +63,10 @@ export class MemoryStateStore implements StateStore {
       folder.intents.set(id, { id, folderPairId, from: intent.from, sourceId: intent.sourceId, ...optional('identity', intent.identity), createdAt });
       return id;
     });
+    for (const id of change.markUnfound ?? []) {
+      const intent = folder.intents.get(id);
+      if (intent && intent.unfoundAt === undefined) intent.unfoundAt = createdAt;
+    }
     for (const field of CHECKPOINT_FIELDS) {
       const value = change.checkpoints?.[field];
       if (value !== undefined) folder.record[field] = value;

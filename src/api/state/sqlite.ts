@@ -10,16 +10,17 @@ import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
 import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * How a database of an older version is brought to the next one: version
  * 1 -> 2 adds the pairs' `not_held`; 2 -> 3 recomputes saved identities (see
- * upgradeIdentities).
+ * upgradeIdentities); 3 -> 4 adds the intents' `unfound_at`.
  */
 const MIGRATIONS: Readonly<Record<number, (db: Database.Database) => void>> = {
   1: (db) => db.exec('ALTER TABLE pairs ADD COLUMN not_held TEXT;'),
   2: upgradeIdentities,
+  3: (db) => db.exec('ALTER TABLE intents ADD COLUMN unfound_at INTEGER;'),
 };
 
 /** Pair ids are unique per side within a folder pair; NULL (a forgotten side) may repeat. */
@@ -51,7 +52,8 @@ CREATE TABLE intents (
   from_side TEXT NOT NULL CHECK (from_side IN ('left', 'right')),
   source_id TEXT NOT NULL,
   identity TEXT,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  unfound_at INTEGER
 );
 CREATE INDEX intents_by_folder_pair ON intents (folder_pair_id);
 PRAGMA user_version = ${SCHEMA_VERSION};
@@ -61,7 +63,7 @@ const FOLDER_PAIR_COLUMNS = 'id, left_name, right_name, left_uid_validity, right
 
 type FolderPairRow = [number, string, string, string | null, string | null, string | null, string | null];
 type PairRow = [string | null, string | null, string, string | null, string | null];
-type IntentRow = [number, Side, string, string | null, number];
+type IntentRow = [number, Side, string, string | null, number, number | null];
 
 export interface SqliteStateStoreOptions {
   /** The account whose state this is; names the database file. */
@@ -157,13 +159,14 @@ export class SqliteStateStore implements StateStore {
   async intents(folderPairId: number): Promise<Intent[]> {
     return this.guard(() => {
       this.checkFolderPair(folderPairId);
-      return (this.sql.intents.all(folderPairId) as IntentRow[]).map(([id, from, sourceId, identity, createdAt]) => ({
+      return (this.sql.intents.all(folderPairId) as IntentRow[]).map(([id, from, sourceId, identity, createdAt, unfoundAt]) => ({
         id,
         folderPairId,
         from,
         sourceId,
         ...(identity === null ? {} : { identity }),
         createdAt,
+        ...(unfoundAt === null ? {} : { unfoundAt }),
       }));
     });
   }
@@ -203,6 +206,7 @@ export class SqliteStateStore implements StateStore {
     const intentIds = (change.openIntents ?? []).map(
       (intent) => Number(this.sql.openIntent.run(folderPairId, intent.from, intent.sourceId, intent.identity ?? null, createdAt).lastInsertRowid),
     );
+    for (const id of change.markUnfound ?? []) this.sql.markUnfound.run(createdAt, id, folderPairId);
     const checkpoints = change.checkpoints;
     if (checkpoints) {
       this.sql.setCheckpoints.run(
@@ -310,9 +314,10 @@ function prepare(db: Database.Database) {
     removePairByLeft: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND left_id = ?'),
     removePairByRight: db.prepare('DELETE FROM pairs WHERE folder_pair_id = ? AND right_id = ?'),
     upsertPair: db.prepare('INSERT OR REPLACE INTO pairs (folder_pair_id, left_id, right_id, flags, identity, not_held) VALUES (?, ?, ?, ?, ?, ?)'),
-    intents: raw('SELECT id, from_side, source_id, identity, created_at FROM intents WHERE folder_pair_id = ? ORDER BY id'),
+    intents: raw('SELECT id, from_side, source_id, identity, created_at, unfound_at FROM intents WHERE folder_pair_id = ? ORDER BY id'),
     openIntent: db.prepare('INSERT INTO intents (folder_pair_id, from_side, source_id, identity, created_at) VALUES (?, ?, ?, ?, ?)'),
     closeIntent: db.prepare('DELETE FROM intents WHERE id = ? AND folder_pair_id = ?'),
+    markUnfound: db.prepare('UPDATE intents SET unfound_at = coalesce(unfound_at, ?) WHERE id = ? AND folder_pair_id = ?'),
     setCheckpoints: db.prepare(`UPDATE folder_pairs SET
       left_uid_validity = coalesce(?, left_uid_validity), right_uid_validity = coalesce(?, right_uid_validity),
       left_checkpoint = coalesce(?, left_checkpoint), right_checkpoint = coalesce(?, right_checkpoint)

@@ -57,9 +57,17 @@ export interface Intent {
   identity?: Identity;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /**
+   * Set when the copy was sent and the target said it stored it, but no
+   * message there has its identity while one it did not have before matches
+   * nothing sent (the server changed the message beyond recognition): when,
+   * in milliseconds since the epoch. Not the trace of a crash: the engine does
+   * not copy the message again blindly, it reports it on every run.
+   */
+  unfoundAt?: number;
 }
 
-export type NewIntent = Omit<Intent, 'id' | 'folderPairId' | 'createdAt'>;
+export type NewIntent = Omit<Intent, 'id' | 'folderPairId' | 'createdAt' | 'unfoundAt'>;
 
 /** The ids naming a pair to remove: the pair holding this left id or this right id. */
 export interface PairKey {
@@ -77,7 +85,7 @@ export interface Checkpoints {
 /**
  * A batch of changes to one folder pair, applied in one transaction: all of
  * it or, if anything throws, none of it. Parts are applied in this order:
- * removePairs, upsertPairs, closeIntents, openIntents, checkpoints.
+ * removePairs, upsertPairs, closeIntents, openIntents, markUnfound, checkpoints.
  */
 export interface StateCommit {
   /**
@@ -100,6 +108,8 @@ export interface StateCommit {
   closeIntents?: number[];
   /** Intents to open; `commit` returns their ids, in order. */
   openIntents?: NewIntent[];
+  /** Ids of open intents to mark `unfoundAt` (now); ids of intents closed are ignored, a mark already set is kept. */
+  markUnfound?: number[];
   /** Fields present are set; fields absent are kept. */
   checkpoints?: Checkpoints;
 }
