@@ -165,11 +165,23 @@ export class FolderNameError extends ImapfwError {
  * id of each message of the batch, in order, or null for one not stored;
  * `failures` says why, by the message's place in the batch.
  */
+/** A message of a batch that was not stored, by its place in the batch. */
+export interface StoreFailure {
+  index: number;
+  reason: string;
+  /**
+   * The target said it stored the message, and something new that matches
+   * nothing sent is there: most likely the message, changed beyond
+   * recognition. Copying it again would most likely add it again.
+   */
+  unfound?: true;
+}
+
 export class PartialStoreError extends StoreError {
   constructor(
     readonly folder: string,
     readonly stored: (string | null)[],
-    readonly failures: { index: number; reason: string }[],
+    readonly failures: StoreFailure[],
   ) {
     super(`"${folder}": ${failures.length} of ${stored.length} message(s) not stored (first: ${failures[0]?.reason ?? 'unknown'})`);
   }

@@ -22,3 +22,8 @@ function clean(text: string): string {
   const safe = text.trim().replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
   return safe.length > 80 ? `${safe.slice(0, 79)}…` : safe;
 }
+
+/** A short name for a message from its saved identity: its Message-ID, or '' for a body hash. */
+export function identityLabel(identity: string | undefined): string {
+  return identity?.startsWith('mid:') ? `Message-ID ${clean(identity.slice(4))}` : '';
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/api/exit-codes.js';
 import { startScriptedImap, withoutCapabilities, type ScriptedImapServer } from '../support/scripted-imap/index.js';
-import { addFinalCrlf, omitRows, storeDifferently } from '../support/scripted-imap/misbehaviours.js';
+import { addFinalCrlf, addMessageId, omitRows, storeDifferently } from '../support/scripted-imap/misbehaviours.js';
 import { readLocalMaildir } from '../mirror/support.js';
 import { SCENARIO_TIMEOUT, expectEachOnce, expectRun, idOf, mail, maildirIds, runLocalApp, runMigrateScripted, scenarioDirs, serverIds, type ScenarioDirs } from './support.js';
 
@@ -130,6 +130,58 @@ describe('without CONDSTORE/QRESYNC/UIDPLUS/MOVE', () => {
     expect(second.summary).toMatchObject({ transferred: 0, complete: true });
     expect(to.commands('APPEND')).toHaveLength(3);
     expect(serverIds(to)).toEqual(sourceIds);
+  });
+
+  // Issue 10 item 11: a copy that cannot be found again is never copied again blindly.
+  it('migrate to a target without UIDPLUS that adds a Message-ID: the copy it cannot find again is not appended again, and is reported', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const withoutId = Buffer.from('From: Alice <alice@example.org>\r\nSubject: no id\r\nDate: Mon, 15 Jan 2024 10:30:00 +0000\r\n\r\nA message without a Message-ID.\r\n');
+    const from = await bareServer([{ name: 'INBOX', messages: [{ body: mail('plain') }, { body: withoutId }] }]);
+    const to = await bareServer([], '/');
+    to.script.on('APPEND', storeDifferently(addMessageId));
+    dirs = scenarioDirs();
+    const first = await runMigrateScripted(from, to, dirs);
+    expectRun(first, dirs, ExitCode.PARTIAL, /not found there again/);
+    expect(first.summary!.skipped).toEqual([{ folder: 'INBOX', id: expect.any(String), reason: expect.stringMatching(/Subject "no id": copied to "INBOX", but not found there again .*not copied again.*state database/) }]);
+    expect(first.summary!.errors).toEqual([]);
+
+    // The rerun and one on a server well again append nothing: the message is on the target once, still reported.
+    for (const well of [false, true]) {
+      if (well) to.script.clear();
+      const again = await runMigrateScripted(from, to, dirs);
+      expectRun(again, dirs, ExitCode.PARTIAL, /not found there again/);
+      expect(again.summary!.skipped).toEqual([{ folder: 'INBOX', id: first.summary!.skipped[0]!.id, reason: expect.stringMatching(/^copied to "INBOX", but not found there again \(no message there has its identity since/) }]);
+      expect(again.summary!.transferred).toBe(0);
+    }
+    expect(to.commands('APPEND')).toHaveLength(2);
+    expect(to.account.get('INBOX').messages.map((m) => m.body.toString('latin1')).filter((body) => body.includes('without a Message-ID'))).toHaveLength(1);
+    expectEachOnce(serverIds(to), 'target');
+
+    // Gone from the source, the message is no longer reported: the run is complete.
+    from.account.expunge('INBOX', [from.account.get('INBOX').messages.find((m) => m.body.equals(withoutId))!.uid]);
+    const settled = await runMigrateScripted(from, to, dirs);
+    expectRun(settled, dirs, ExitCode.OK);
+    expect(settled.summary!.skipped).toEqual([]);
+  });
+
+  it('sync to a server without UIDPLUS that adds a Message-ID: the upload it cannot find again is not made again', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const server = await bareServer([{ name: 'INBOX', messages: [] }], '/');
+    server.script.on('APPEND', storeDifferently(addMessageId));
+    dirs = scenarioDirs();
+    const local = Buffer.from('From: Alice <alice@example.org>\r\nSubject: local, no id\r\n\r\nWritten by a local tool.\r\n');
+    mkdirSync(path.join(dirs.maildir, 'new'), { recursive: true });
+    mkdirSync(path.join(dirs.maildir, 'cur'), { recursive: true });
+    mkdirSync(path.join(dirs.maildir, 'tmp'), { recursive: true });
+    writeFileSync(path.join(dirs.maildir, 'new', '1700000000.unfound.host'), local);
+    const first = await runLocalApp('sync', server, dirs);
+    expectRun(first, dirs, ExitCode.PARTIAL, /Subject \\"local, no id\\": copied to \\"INBOX\\", but not found there again/);
+    const second = await runLocalApp('sync', server, dirs);
+    expectRun(second, dirs, ExitCode.PARTIAL, /not found there again \(no message there has its identity since/);
+    expect(server.commands('APPEND')).toHaveLength(1);
+    expect(server.account.get('INBOX').messages).toHaveLength(1);
+    // The server's version is a message of its own to sync: it comes down once, next to the original.
+    expectEachOnce(maildirIds(dirs.maildir), 'Maildir');
+    expect(maildirIds(dirs.maildir).INBOX).toHaveLength(2);
+    expect(maildirIds(dirs.maildir).INBOX).toEqual(expect.arrayContaining(serverIds(server).INBOX!));
   });
 
   // Without UIDPLUS only a plain EXPUNGE exists: the other client's \Deleted message is undeleted around it and marked again.

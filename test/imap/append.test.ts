@@ -202,7 +202,7 @@ describe('store: what the server is sent and what it answers', () => {
         { identity: identity(4), claim: { uid: uids[3]!, uidValidity: before.uidValidity } }, // d's UID
         { identity: identityFromBody(makeMessage({ subject: 'never sent' })).identity, claim: { uid: uids[0]!, uidValidity: before.uidValidity } }, // OK but nothing landed
       ]);
-      expect(located).toEqual([uids[0], uids[1], uids[2], uids[3], uids[4], undefined]);
+      expect(located).toEqual({ uids: [uids[0], uids[1], uids[2], uids[3], uids[4], undefined], strangers: [] });
     } finally {
       await client.logout();
     }

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Remote } from '../app.js';
 import type { SkippedItem } from './folder-report.js';
-import { PartialStoreError, StateConflictError, type MessagesUnavailableError } from '../errors.js';
+import { PartialStoreError, StateConflictError, type MessagesUnavailableError, type StoreFailure } from '../errors.js';
 import type { StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { identityFromBody } from '../../core/identity.js';
 import { messageLabel } from '../../core/message-label.js';
+import { unfoundItem } from './unfound.js';
 import { retrying } from './retrying.js';
 
 export interface CopyJob {
@@ -123,7 +124,7 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     openIntents: present.map((step, i) => ({ from: job.from, sourceId: step.copy!.id, identity: identities[i]! })),
   });
   let newIds: (string | null)[];
-  let failures: { index: number; reason: string }[] = [];
+  let failures: StoreFailure[] = [];
   try {
     newIds = await job.target.store(
       job.folders.to.name,
@@ -136,11 +137,14 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     failures = error.failures;
   }
   // A message not stored keeps its intent open: the next run lists the target in full and looks for it by identity first.
+  // One that most likely landed changed beyond recognition has its intent marked: it is not copied again (see SyncFolder).
   const stored = present.flatMap((step, i) => (newIds[i] ? [{ step, i, id: newIds[i] }] : []));
+  const unfound = failures.filter((failure) => failure.unfound);
   const refuted = await commitPairs(job, to, {
     removePairs: stored.flatMap(({ step }) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
     upsertPairs: stored.map(({ step, i, id }) => ({ ...step.becomes!, [to]: id, identity: identities[i]! })),
     closeIntents: stored.map(({ i }) => intentIds[i]!),
+    ...(unfound.length ? { markUnfound: unfound.map(({ index }) => intentIds[index]!) } : {}),
   });
   const kept = stored.filter(({ id }) => !refuted.has(id));
   job.onBatch(
@@ -153,7 +157,7 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     reason: `${labels[i] ? `${labels[i]}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
   });
   const notStored = [
-    ...failures.map(({ index, reason }) => skipped(index, reason)),
+    ...failures.map(({ index, reason, unfound }) => (unfound ? unfoundItem(job.folders.from.name, present[index]!.copy!.id, labels[index], job.folders.to.name, reason) : skipped(index, reason))),
     ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
   ];
   if (notStored.length) job.onSkipped(notStored);
@@ -167,7 +171,7 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
  * the new pair is not saved and its intent stays open. Returns the target
  * ids refuted.
  */
-async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>>): Promise<Set<string>> {
+async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>> & Pick<StateCommit, 'markUnfound'>): Promise<Set<string>> {
   try {
     await job.state.commit(job.folderPairId, change);
     return new Set();
@@ -181,6 +185,7 @@ async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCo
     job.log?.warn({ folder: job.folders.to.name, dissolved, refuted: [...refuted] }, 'a new pair took ids saved pairs held: the ones confirmed by identity replace them');
     const keep = change.upsertPairs.map((pair) => !refuted.has(pair[to]!));
     await job.state.commit(job.folderPairId, {
+      ...change,
       removePairs: [...change.removePairs, ...dissolved],
       upsertPairs: change.upsertPairs.filter((_, i) => keep[i]),
       closeIntents: change.closeIntents.filter((_, i) => keep[i]),

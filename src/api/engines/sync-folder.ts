@@ -10,6 +10,7 @@ import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type 
 import { identifyAll } from './identify-all.js';
 import { isSelective, selects, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
+import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
 
 export interface SyncFolderOptions {
@@ -104,12 +105,16 @@ export class SyncFolder {
 
   private async sync(names: FolderPairNames, report: FolderReport): Promise<void> {
     const record = await this.folderPair(names);
-    const intents = record.id > 0 ? await this.state.intents(record.id) : [];
+    const open = record.id > 0 ? await this.state.intents(record.id) : [];
     // An open intent means a crash in the middle of a copy: list the target in full to find what arrived.
+    // One marked unfound is not: its copy landed changed beyond recognition, and is not made again (see unfound.ts).
+    const intents = open.filter((intent) => intent.unfoundAt === undefined);
+    let marks = open.filter((intent) => intent.unfoundAt !== undefined);
     const forceFull = (side: Side) => intents.some((intent) => intent.from !== side) || (side === 'left' && isSelective(this.options.select));
     let scans = await this.scanBoth(names, record, forceFull);
     if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
       report.unchanged = true;
+      report.skipped.push(...marks.map((mark) => reportMark(mark, names)));
       return;
     }
     // One side changed: an unchanged side must be listed too, so the planner sees it as it is.
@@ -133,6 +138,9 @@ export class SyncFolder {
         this.context.logger.warn({ folder: names[side], side }, 'UIDVALIDITY changed: re-pairing the messages by identity');
         if (!this.options.dryRun) await this.state.forgetSide(record.id, side);
         saved = saved.map((pair) => withoutSide(pair, side)).filter((pair) => pair.left !== undefined || pair.right !== undefined);
+        // The marks' source ids from that side name other messages now: dropped (the messages are paired by identity, or copied once more).
+        intents.push(...marks.filter((mark) => mark.from === side));
+        marks = marks.filter((mark) => mark.from !== side);
       }
     }
 
@@ -149,7 +157,9 @@ export class SyncFolder {
       right: await identifyAll(this.repository('right'), folders.right, wanted.right),
     };
     const cannotHold = await this.flagsNotHeld(names, view, report);
-    const plan = planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold });
+    const unfound = holdBackUnfound(planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold }), marks, names);
+    const plan = unfound.plan;
+    report.skipped.push(...unfound.held);
     if (this.options.dryRun) {
       report.planned = describePlan(plan);
       countPlan(plan, report);
@@ -162,12 +172,12 @@ export class SyncFolder {
     const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
     const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
     await this.state.commit(record.id, {
-      closeIntents: intents.map((intent: Intent) => intent.id),
+      closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
       checkpoints: {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
-        // After a failure or a skipped message, both sides are listed in full next time.
-        ...(report.errors.length === 0 && report.skipped.length === 0
+        // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no listing).
+        ...(report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
           ? {
               leftCheckpoint: isSelective(this.options.select) ? '' : checkpointToSave(this.options.policy, await checkpoint('left')),
               rightCheckpoint: checkpointToSave(this.options.policy, await checkpoint('right')),

@@ -331,7 +331,7 @@ export class ImapRepository implements Repository {
       const present = uids.filter((uid) => identities.has(uid)).sort((a, b) => a - b);
       const located = await locateStored(client, target, before, present.map((uid) => ({ identity: identities.get(uid)!.identity, ...(claims.has(uid) ? { claim: claims.get(uid)! } : {}) })));
       const moved = new Map<number, number>();
-      present.forEach((uid, index) => located[index] !== undefined && moved.set(uid, located[index]));
+      present.forEach((uid, index) => located.uids[index] !== undefined && moved.set(uid, located.uids[index]));
       if (!native && moved.size > 0) {
         await this.open(client, from);
         await this.expungeUids(client, [...moved.keys()], fromFolder);

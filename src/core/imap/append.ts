@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { StoreError, TooBigError } from '../../api/errors.js';
+import { StoreError, TooBigError, type StoreFailure } from '../../api/errors.js';
 import type { Identity, NewMessage } from '../../api/types.js';
 import { identityFromBody } from '../identity.js';
 import { toCrlf } from '../crlf.js';
@@ -22,7 +22,15 @@ export interface UidClaim {
 /** What became of a batch: each message's UID, or why it is not stored (by its place in the batch). */
 export interface AppendOutcome {
   uids: (number | undefined)[];
-  failures: { index: number; reason: string }[];
+  failures: StoreFailure[];
+}
+
+/** Where written messages are now (see locateStored). */
+export interface Located {
+  /** Each message's UID, in order; undefined for one that cannot be found. */
+  uids: (number | undefined)[];
+  /** New UIDs (at or above the UIDNEXT seen before) whose message matches none written. */
+  strangers: number[];
 }
 
 /**
@@ -63,8 +71,10 @@ export async function appendMessages(client: ImapFlow, path: string, messages: N
     sent.map((index) => ({ identity: identityFromBody(messages[index]!.body).identity, ...(claims[index] ? { claim: claims[index] } : {}) })),
   );
   sent.forEach((index, i) => {
-    if (located[i] !== undefined) uids[index] = located[i];
-    else failures.push({ index, reason: `the server answered OK but the message is not in "${folder}": no new message there has its identity` });
+    if (located.uids[i] !== undefined) uids[index] = located.uids[i];
+    else if (located.strangers.length === 0) failures.push({ index, reason: `the server answered OK but the message is not in "${folder}": no new message there has its identity` });
+    // Something new landed that matches nothing sent: most likely this message, changed by the server beyond recognition.
+    else failures.push({ index, unfound: true, reason: `the server answered OK, but no message in "${folder}" has its identity, while ${located.strangers.length} new one(s) there (UIDs ${located.strangers.join(',')}) match nothing sent: it is probably there, changed by the server` });
   });
   failures.sort((a, b) => a.index - b.index);
   return { uids, failures };
@@ -81,7 +91,8 @@ export async function folderBefore(client: ImapFlow, path: string, folder: strin
 
 /**
  * Where each of `expected` (messages just written to the folder at `path`)
- * is now, in order; undefined for one that cannot be found. Selects the folder.
+ * is now, in order; undefined for one that cannot be found; and, when one
+ * cannot, the new messages that match none of them. Selects the folder.
  *
  * A UID the server claimed is believed when it is plausible (the folder's
  * UIDVALIDITY, at or above the UIDNEXT seen before the write, claimed once)
@@ -91,7 +102,7 @@ export async function folderBefore(client: ImapFlow, path: string, folder: strin
  * order, and a message delivered meanwhile by someone else is taken only if
  * it is the same mail.
  */
-export async function locateStored(client: ImapFlow, path: string, before: FolderBefore, expected: { identity: Identity; claim?: UidClaim }[]): Promise<(number | undefined)[]> {
+export async function locateStored(client: ImapFlow, path: string, before: FolderBefore, expected: { identity: Identity; claim?: UidClaim }[]): Promise<Located> {
   const mailbox = await client.mailboxOpen(path);
   // The folder was recreated meanwhile: no UID from before means anything, look everywhere.
   const renumbered = BigInt(mailbox.uidValidity) !== before.uidValidity;
@@ -103,17 +114,19 @@ export async function locateStored(client: ImapFlow, path: string, before: Folde
 
   const claimedIdentities = await identifyUids(client, expected.flatMap(({ claim }) => (plausible(claim) ? [claim.uid] : [])));
   const located = expected.map(({ identity, claim }) => (plausible(claim) && claimedIdentities.get(claim.uid)?.identity === identity ? claim.uid : undefined));
-  if (located.every((uid) => uid !== undefined)) return located;
+  if (located.every((uid) => uid !== undefined)) return { uids: located, strangers: [] };
 
   const taken = new Set(located.filter((uid): uid is number => uid !== undefined));
   // `UID n:*` also matches the highest UID when it is below n: filter.
   const found = await client.search({ uid: `${fromUid}:*` }, { uid: true });
   const candidates = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid && !taken.has(uid)).sort((a, b) => a - b);
   const identities = await identifyUids(client, candidates);
-  return located.map((uid, index) => {
+  const uids = located.map((uid, index) => {
     if (uid !== undefined) return uid;
     const match = candidates.find((candidate) => !taken.has(candidate) && identities.get(candidate)?.identity === expected[index]!.identity);
     if (match !== undefined) taken.add(match);
     return match;
   });
+  const sought = new Set(expected.map(({ identity }) => identity));
+  return { uids, strangers: candidates.filter((uid) => !taken.has(uid) && !sought.has(identities.get(uid)?.identity ?? '')) };
 }

@@ -204,6 +204,11 @@ export const storeDifferently =
 /** A final CRLF added to a message whose last line has none. */
 export const addFinalCrlf = (body: Buffer): Buffer => (body.subarray(-2).toString('latin1') === '\r\n' ? body : Buffer.concat([body, Buffer.from('\r\n')]));
 
+let addedIds = 0;
+/** A Message-ID of the server's own put on a message that has none (as Exchange and Gmail do): its identity changes beyond what imapfw normalises. */
+export const addMessageId = (body: Buffer): Buffer =>
+  /^message-id:/im.test(body.subarray(0, Math.max(0, body.indexOf('\r\n\r\n'))).toString('latin1')) ? body : Buffer.concat([Buffer.from(`Message-ID: <added.${++addedIds}@scripted.server>\r\n`), body]);
+
 /** Raw 8-bit bytes in the header replaced by '?' (as some servers "sanitize" them). */
 export const rewrite8bitHeaders = (body: Buffer): Buffer => {
   const end = body.indexOf('\r\n\r\n');
