@@ -126,6 +126,13 @@ export interface NewMessage {
   body: Uint8Array;
   flags: string[];
   internalDate: number;
+  /**
+   * The message's size with CRLF line ends as its source reported it (IMAP
+   * RFC822.SIZE), when known. A store that needs that size (a Maildir's W=)
+   * may take it when it equals the body's byte count, which leaves no bare
+   * LF to count, and counts otherwise.
+   */
+  size?: number;
 }
 
 export interface FlagDelta {

@@ -30,3 +30,33 @@ export function toCrlf(body: Uint8Array): Uint8Array {
   out.set(body.subarray(from), to);
   return out;
 }
+
+/**
+ * A message's size with every bare LF counted as CRLF (IMAP RFC822.SIZE),
+ * counted chunk by chunk so that a large message need not be held whole.
+ */
+export class CrlfSizeCounter {
+  private bytes = 0;
+  private bareLfs = 0;
+  /** The last byte of the previous chunk was a CR. */
+  private afterCr = false;
+
+  update(chunk: Uint8Array): void {
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
+      if (!(lf === 0 ? this.afterCr : chunk[lf - 1] === CR)) this.bareLfs++;
+    }
+    if (chunk.byteLength > 0) this.afterCr = chunk[chunk.byteLength - 1] === CR;
+    this.bytes += chunk.byteLength;
+  }
+
+  get size(): number {
+    return this.bytes + this.bareLfs;
+  }
+}
+
+/** The size `body` has with every bare LF counted as CRLF (IMAP RFC822.SIZE). */
+export function crlfSize(body: Uint8Array): number {
+  const counter = new CrlfSizeCounter();
+  counter.update(body);
+  return counter.size;
+}

@@ -136,17 +136,18 @@ export class IdentityBuilder {
 
 /**
  * Where the header ends (before the line end of its last line) and the body
- * starts (after the blank line), or undefined before the blank line.
+ * starts (after the blank line), or undefined before the blank line. One
+ * pass over the header's line ends, stopping at the blank line: CRLF and
+ * bare-LF mail alike never cost a scan past the header.
  */
-function headerBounds(bytes: Buffer): { end: number; bodyStart: number } | undefined {
+export function headerBounds(bytes: Buffer): { end: number; bodyStart: number } | undefined {
   if (bytes[0] === LF) return { end: 0, bodyStart: 1 };
   if (bytes[0] === CR && bytes[1] === LF) return { end: 0, bodyStart: 2 };
-  const bare = bytes.indexOf('\n\n', 0, 'latin1');
-  const crlf = bytes.indexOf('\n\r\n', 0, 'latin1');
-  const lf = bare === -1 ? crlf : crlf === -1 ? bare : Math.min(bare, crlf);
-  if (lf === -1) return undefined;
-  const end = lf > 0 && bytes[lf - 1] === CR ? lf - 1 : lf;
-  return { end, bodyStart: lf === crlf ? lf + 3 : lf + 2 };
+  for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, lf + 1)) {
+    const blankLine = bytes[lf + 1] === LF ? 1 : bytes[lf + 1] === CR && bytes[lf + 2] === LF ? 2 : 0;
+    if (blankLine) return { end: bytes[lf - 1] === CR ? lf - 1 : lf, bodyStart: lf + 1 + blankLine };
+  }
+  return undefined;
 }
 
 /** The header fields that count for a message without a Message-ID, normalised (see IdentityBuilder). */

@@ -1,4 +1,4 @@
-import { findMessageId } from './identity.js';
+import { findMessageId, headerBounds } from './identity.js';
 
 /** How much of a message is read to name it. */
 const HEAD = 16 * 1024;
@@ -9,9 +9,9 @@ const HEAD = 16 * 1024;
  * cut: this text comes from the message, not from us.
  */
 export function messageLabel(body: Uint8Array): string {
-  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, HEAD)).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const header = end === -1 ? head : head.slice(0, end);
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, HEAD));
+  // Only the header is decoded: a label is taken for every message copied.
+  const header = head.subarray(0, headerBounds(head)?.end ?? head.length).toString('latin1');
   const messageId = findMessageId(header);
   if (messageId) return `Message-ID ${clean(messageId)}`;
   const subject = /^subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(header)?.[1];

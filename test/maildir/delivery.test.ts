@@ -2,7 +2,7 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityFromBody } from '../../src/core/identity.js';
-import { crlfSize } from '../../src/core/maildir/deliver.js';
+import { crlfSize } from '../../src/core/crlf.js';
 import { removeStaleTmpFiles, STALE_TMP_MS } from '../../src/core/maildir/tmp-cleanup.js';
 import { sanitizeHost, uniqueName } from '../../src/core/maildir/unique-name.js';
 import { mail } from '../contract/repository.contract.js';
@@ -91,6 +91,21 @@ describe('delivery', () => {
     expect(sizes).toEqual([crlfBody.length, crlfBody.length]);
     const [a, b] = await repo.identify(await folderAt(repo, 'INBOX'), ids);
     expect(a!.identity).toBe(b!.identity);
+  });
+
+  it("takes the source's size for W= only when it is the byte count, and counts bare LFs otherwise", async () => {
+    maildir = await tempMaildir();
+    const { repo } = maildir;
+    const lf = new TextEncoder().encode('Subject: s\nMessage-ID: <lf@x>\n\nbody\n');
+    const crlfBody = new TextEncoder().encode('Subject: s\r\nMessage-ID: <crlf@x>\r\n\r\nbody\r\n');
+    // The bare-LF body's size as a server reports it (its CRLF form) is not its byte count: its bare LFs are counted.
+    await repo.store('INBOX', [
+      { body: lf, flags: [], internalDate: T, size: crlfSize(lf) },
+      { body: crlfBody, flags: [], internalDate: T, size: crlfBody.length },
+    ]);
+    const sizes = (await repo.scan('INBOX')).messages.map((m) => m.size).sort();
+    expect(sizes).toEqual([crlfSize(lf), crlfBody.length].sort());
+    expect(crlfSize(lf)).toBeGreaterThan(lf.length);
   });
 
   it('stores, identifies (streamed) and fetches a 30 MB message', async () => {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, imapClient, listServerMessages, makeMessage } from '../support/messages.js';
 import { identityFromBody } from '../../src/core/identity.js';
-import { crlfSize } from '../../src/core/maildir/deliver.js';
+import { crlfSize } from '../../src/core/crlf.js';
 import { mail } from '../contract/repository.contract.js';
 import { LAYOUTS, tempMaildir, type TempMaildir } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';

@@ -128,7 +128,10 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
   try {
     newIds = await job.target.store(
       job.folders.to.name,
-      present.map((step, i) => ({ body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate })),
+      present.map((step, i) => {
+        const size = job.sizes.get(step.copy!.id);
+        return { body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate, ...(size !== undefined ? { size } : {}) };
+      }),
     );
   } catch (error) {
     // One message refused, or not found after the server said OK: the others are stored all the same.

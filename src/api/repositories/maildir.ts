@@ -282,7 +282,7 @@ export class MaildirRepository implements Repository {
         // A date the file system cannot hold must not block the message forever: it gets the current time.
         const internalDate = Number.isFinite(message.internalDate) ? message.internalDate : Date.now();
         try {
-          const name = await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate }, { fsync: this.options.fsync });
+          const name = await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate, size: message.size }, { fsync: this.options.fsync });
           this.folderChanges?.ownWrites(this.nameTransBack(folder), [name]);
           return { name };
         } catch (error) {

@@ -1,6 +1,6 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bareLfPositions } from '../crlf.js';
+import { crlfSize } from '../crlf.js';
 import { formatFileName } from './file-name.js';
 import { uniqueName } from './unique-name.js';
 
@@ -10,6 +10,8 @@ export interface Delivery {
   letters: string;
   /** INTERNALDATE in ms: becomes the file's mtime. */
   internalDate: number;
+  /** The size with CRLF line ends the source reported (NewMessage.size), when known. */
+  size?: number | undefined;
 }
 
 /**
@@ -21,7 +23,8 @@ export interface Delivery {
  */
 export async function deliver(folderDir: string, message: Delivery, options: { fsync: boolean }): Promise<string> {
   const { body } = message;
-  const id = `${uniqueName()},S=${body.byteLength},W=${crlfSize(body)}`;
+  // A source's size that is the byte count says there is no bare LF to count (NewMessage.size).
+  const id = `${uniqueName()},S=${body.byteLength},W=${message.size === body.byteLength ? body.byteLength : crlfSize(body)}`;
   const tmpPath = join(folderDir, 'tmp', id);
   const fileName = formatFileName(id, message.letters);
   try {
@@ -42,7 +45,3 @@ export async function deliver(folderDir: string, message: Delivery, options: { f
   return fileName;
 }
 
-/** The size the message has with every bare LF counted as CRLF (IMAP RFC822.SIZE). */
-export function crlfSize(body: Uint8Array): number {
-  return body.byteLength + bareLfPositions(body).length;
-}
