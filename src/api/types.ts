@@ -111,16 +111,31 @@ export interface IdentifiedMessage {
 
 export interface FetchedMessage {
   id: MessageId;
-  /** The raw RFC 5322 message. Crosses threads as a transferred buffer. */
+  /** The raw RFC 5322 message (its start only when `partial`). Crosses threads as a transferred buffer. */
   body: Uint8Array;
   flags: string[];
   internalDate: number;
+  /**
+   * Set when `body` is only the first `FetchOptions.partBytes` bytes of a
+   * larger message: the size the store gives for all of it (RFC822.SIZE).
+   * The rest is read with `fetchPart`, from `body.byteLength` on.
+   */
+  partial?: { size: number };
 }
 
 export interface FetchOptions {
   /** Stop once the bodies received pass this many bytes (see Repository.fetch). */
   maxBytes?: number;
+  /**
+   * A message larger than this comes back as its first `partBytes` bytes,
+   * marked `partial`, so that no message is ever held whole: the caller
+   * reads the rest with `fetchPart`. A repository may ignore it.
+   */
+  partBytes?: number;
 }
+
+/** A message to store, without its body: what `beginStore` takes (the body follows in parts). */
+export type NewMessageMeta = Omit<NewMessage, 'body'>;
 
 export interface NewMessage {
   body: Uint8Array;
@@ -167,8 +182,26 @@ export interface Repository {
    * left out may simply not have been fetched: ask for them again.
    */
   fetch(folder: FolderRef, ids: MessageId[], options?: FetchOptions): Promise<FetchedMessage[]>;
+  /**
+   * Up to `length` bytes of a message's body from `offset` (fewer at its
+   * end, none past it): the rest of a `partial` fetched message. A message
+   * gone meanwhile fails with MessagesUnavailableError.
+   */
+  fetchPart(folder: FolderRef, id: MessageId, offset: number, length: number): Promise<Uint8Array>;
   /** Stores messages durably; returns their new ids, in order. */
   store(folder: string, messages: NewMessage[]): Promise<MessageId[]>;
+  /**
+   * Stores one message whose body comes in parts (a large one, never held
+   * whole by the caller): `beginStore` returns a draft, `storePart` adds the
+   * next bytes to it, `finishStore` makes it durable and returns its id as
+   * `store` would; `abandonStore` drops it. No draft is visible in the folder
+   * before `finishStore`, and a draft left by a crash is cleaned up like any
+   * unfinished delivery.
+   */
+  beginStore(folder: string, message: NewMessageMeta): Promise<string>;
+  storePart(draft: string, part: Uint8Array): Promise<void>;
+  finishStore(draft: string): Promise<MessageId>;
+  abandonStore(draft: string): Promise<void>;
   setFlags(folder: FolderRef, deltas: FlagDelta[]): Promise<void>;
   /**
    * Makes room in the folder for as many of `flags` as it can, in the order

@@ -38,4 +38,31 @@ describe('fetch with maxBytes', () => {
     expect(rounds).toBeGreaterThan(1);
     expect(scan.messages.map((message) => Buffer.from(got.get(message.id)!).equals(bodies[Number(message.id) - 1]!))).toEqual(bodies.map(() => true));
   });
+
+  it('with partBytes, a message that fills the window comes back as its start, whatever size the server claims; fetchPart gives the rest', async () => {
+    const small = makeMessage({ subject: 'small', size: 3_000 });
+    const big = makeMessage({ subject: 'big', size: 50_000 });
+    const server = await startScriptedImap({ folders: [{ name: 'Parts', messages: [{ body: small }, { body: big }] }] });
+    cleanups.push(() => server.stop());
+    server.script.on('UID FETCH', claimSize(() => 1000));
+    const repository = new ImapRepository({ url: server.url('alice'), password: { value: server.users.alice! } });
+    cleanups.push(() => repository.close());
+
+    const scan = await repository.scan('Parts');
+    const folder = { name: 'Parts', uidValidity: scan.status.uidValidity };
+    const [whole, start] = await repository.fetch(folder, ['1', '2'], { partBytes: 16_384 });
+    expect(whole!.partial).toBeUndefined();
+    expect(Buffer.from(whole!.body).equals(small)).toBe(true);
+    expect(start!.partial).toEqual({ size: 1000 });
+    expect(Buffer.from(start!.body).equals(big.subarray(0, 16_384))).toBe(true);
+    const parts = [Buffer.from(start!.body)];
+    for (let offset = 16_384; ; ) {
+      const part = await repository.fetchPart(folder, '2', offset, 16_384);
+      parts.push(Buffer.from(part));
+      offset += part.byteLength;
+      if (part.byteLength < 16_384) break;
+    }
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
+    await expect(repository.fetchPart(folder, '3', 0, 16_384)).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
+  });
 });

@@ -108,6 +108,30 @@ describe('delivery', () => {
     expect(crlfSize(lf)).toBeGreaterThan(lf.length);
   });
 
+  it('stores a message in parts: nothing in cur/ before finishStore, its CRLF size counted across parts, an abandoned draft leaves nothing', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const body = new TextEncoder().encode('Subject: parts\nMessage-ID: <parts@x>\r\n\r\none\r\ntwo\nthree\r\n');
+    const draft = await repo.beginStore('INBOX', { flags: ['\\Seen'], internalDate: T });
+    // Cut inside a CRLF: its LF is not bare.
+    const cut = body.indexOf(13) + 1;
+    await repo.storePart(draft, body.slice(0, cut));
+    await repo.storePart(draft, body.slice(cut));
+    expect(await readdir(join(root, 'cur'))).toEqual([]);
+    const id = await repo.finishStore(draft);
+    expect((await repo.scan('INBOX')).messages).toEqual([{ id, flags: ['\\Seen'], size: crlfSize(body), internalDate: T }]);
+    const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id]);
+    expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
+    expect(Buffer.from(await repo.fetchPart(await folderAt(repo, 'INBOX'), id, 5, 10)).equals(Buffer.from(body.subarray(5, 15)))).toBe(true);
+
+    const dropped = await repo.beginStore('INBOX', { flags: [], internalDate: T });
+    await repo.storePart(dropped, body);
+    await repo.abandonStore(dropped);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+    expect((await repo.scan('INBOX')).messages.map((m) => m.id)).toEqual([id]);
+    await expect(repo.finishStore(dropped)).rejects.toThrow(/no message is being stored/);
+  });
+
   it('stores, identifies (streamed) and fetches a 30 MB message', async () => {
     maildir = await tempMaildir({ fsync: false });
     const { repo } = maildir;

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../bin/imapfw.mjs', import.meta.url));
+const RSS_MARK = 'imapfw-test-max-rss-kib=';
 
 export interface AppRun<Summary> {
   code: number | null;
@@ -14,6 +15,8 @@ export interface AppRun<Summary> {
   /** Parsed from stdout when the run printed its JSON summary. */
   summary?: Summary;
   ms: number;
+  /** The process's peak resident memory in KiB, with `measureRss` (GNU time's %M). */
+  maxRssKiB?: number;
 }
 
 export interface RunningApp<Summary> {
@@ -27,10 +30,16 @@ export interface RunningApp<Summary> {
  * killed and reported with signal SIGKILL and `timedOut` in its stderr, so
  * that a hang fails the test instead of stalling it.
  */
-export function startApp<Summary>(app: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): RunningApp<Summary> {
+export function startApp<Summary>(
+  app: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; measureRss?: boolean } = {},
+): RunningApp<Summary> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const child = spawn(process.execPath, [CLI, app, ...args], {
+  // GNU time reports the peak RSS of the process it waited for (all its threads) as the last line of stderr.
+  const command = options.measureRss ? ['/usr/bin/time', '-f', `${RSS_MARK}%M`, process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), CLI, app, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -57,9 +66,11 @@ export function startApp<Summary>(app: string, args: string[], options: { env?: 
       } catch {
         summary = undefined;
       }
+      const rss = options.measureRss ? new RegExp(`${RSS_MARK}(\\d+)`).exec(stderr) : null;
       resolve({
         code,
         signal,
+        ...(rss ? { maxRssKiB: Number(rss[1]) } : {}),
         stdout,
         stderr: timedOut ? `${stderr}\n[test] timedOut: killed after ${timeoutMs} ms` : stderr,
         ...(summary ? { summary } : {}),

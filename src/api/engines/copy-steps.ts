@@ -5,7 +5,7 @@ import { PartialStoreError, StateConflictError, type MessagesUnavailableError, t
 import type { StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
-import { identityFromBody } from '../../core/identity.js';
+import { IdentityBuilder, identityFromBody } from '../../core/identity.js';
 import { messageLabel } from '../../core/message-label.js';
 import { unfoundItem } from './unfound.js';
 import { retrying } from './retrying.js';
@@ -24,6 +24,8 @@ export interface CopyJob {
   state: Remote<StateStore>;
   batchMessages: number;
   batchBytes: number;
+  /** A message larger than this is copied in parts of this size, never held whole (see copyInParts). */
+  partBytes: number;
   /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
   onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
   /**
@@ -96,7 +98,7 @@ async function fetchAvailable(job: CopyJob, ids: string[]): Promise<FetchedMessa
   let wanted = ids;
   for (;;) {
     try {
-      return await retrying(() => job.source.fetch(job.folders.from, wanted, { maxBytes: job.batchBytes }));
+      return await retrying(() => job.source.fetch(job.folders.from, wanted, { maxBytes: job.batchBytes, partBytes: job.partBytes }));
     } catch (error) {
       const failures = (error as Partial<MessagesUnavailableError>).failures;
       const failed = new Set(failures?.map((failure) => failure.id));
@@ -113,15 +115,26 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
   const bodies = new Map(fetched.map((message) => [message.id, message]));
   // A message expunged between the scan and the fetch (the source checked it is gone) is simply not copied.
   const present = batch.filter((step) => bodies.has(step.copy!.id));
-  if (present.length === 0) return;
-  const messages = present.map((step) => bodies.get(step.copy!.id)!);
-  const identities = present.map((step, i) => step.becomes?.identity ?? step.copy!.identity ?? identityFromBody(messages[i]!.body).identity);
-  const sizes = messages.map((message) => message.body.byteLength);
-  // Read now: the bodies are transferred to the target's thread by store.
-  const labels = messages.map((message) => messageLabel(message.body));
+  const whole = present.filter((step) => !bodies.get(step.copy!.id)!.partial);
+  if (whole.length > 0) await storeWhole(job, to, whole, bodies);
+  for (const step of present) {
+    const message = bodies.get(step.copy!.id)!;
+    if (message.partial) await copyInParts(job, to, step, message, message.partial.size);
+  }
+}
 
+/** Per batch: intents opened, the messages stored in one call, the pairs committed. */
+async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: Map<string, FetchedMessage>): Promise<void> {
+  const messages = present.map((step) => bodies.get(step.copy!.id)!);
+  const copied = present.map((step, i) => ({
+    step,
+    identity: knownIdentity(step) ?? identityFromBody(messages[i]!.body).identity,
+    bytes: messages[i]!.body.byteLength,
+    // Read now: the bodies are transferred to the target's thread by store.
+    label: messageLabel(messages[i]!.body),
+  }));
   const { intentIds } = await job.state.commit(job.folderPairId, {
-    openIntents: present.map((step, i) => ({ from: job.from, sourceId: step.copy!.id, identity: identities[i]! })),
+    openIntents: copied.map(({ step, identity }) => ({ from: job.from, sourceId: step.copy!.id, identity })),
   });
   let newIds: (string | null)[];
   let failures: StoreFailure[] = [];
@@ -139,28 +152,102 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
     newIds = error.stored;
     failures = error.failures;
   }
-  // A message not stored keeps its intent open: the next run lists the target in full and looks for it by identity first.
+  await recordStored(job, to, copied, intentIds, newIds, failures);
+}
+
+/**
+ * Copies one large message part by part, so that it is never held whole:
+ * each part read from the source (FetchOptions.partBytes) goes to a draft
+ * on the target, its identity computed on the way (from the header alone
+ * when it has a Message-ID). Then, in the order a batch keeps, the intent is
+ * opened, the draft made durable (finishStore), the pair committed. A
+ * message the source cannot give in full is reported skipped, its draft
+ * dropped.
+ */
+async function copyInParts(job: CopyJob, to: Side, step: PlanStep, first: FetchedMessage, claimedSize: number): Promise<void> {
+  const { id, flags } = step.copy!;
+  const builder = knownIdentity(step) === undefined ? new IdentityBuilder() : undefined;
+  const label = messageLabel(first.body);
+  const skip = (reason: string) => job.onSkipped([{ folder: job.folders.from.name, id, reason: `${label ? `${label}: ` : ''}${reason}` }]);
+  const draft = await job.target.beginStore(job.folders.to.name, { flags, internalDate: first.internalDate, size: claimedSize });
+  let bytes = 0;
+  try {
+    for (let part = first.body; ; ) {
+      const length = part.byteLength;
+      builder?.update(part);
+      // After this call the part may be detached (transferred to the target's thread).
+      if (length > 0) await job.target.storePart(draft, part);
+      bytes += length;
+      if (length < job.partBytes) break;
+      part = await retrying(() => job.source.fetchPart(job.folders.from, id, bytes, job.partBytes));
+    }
+  } catch (error) {
+    await job.target.abandonStore(draft).catch(() => undefined);
+    if ((error as { code?: unknown }).code !== 'EUNAVAILABLE') throw error;
+    skip(((error as MessagesUnavailableError).failures ?? [])[0]?.reason ?? (error as Error).message);
+    return;
+  }
+  if (bytes < claimedSize) {
+    await job.target.abandonStore(draft);
+    skip(`the server sent ${bytes} of its ${claimedSize} bytes (RFC822.SIZE)`);
+    return;
+  }
+  const identity = knownIdentity(step) ?? builder!.digest().identity;
+  const { intentIds } = await job.state.commit(job.folderPairId, { openIntents: [{ from: job.from, sourceId: id, identity }] });
+  let newIds: (string | null)[];
+  let failures: StoreFailure[] = [];
+  try {
+    newIds = [await job.target.finishStore(draft)];
+  } catch (error) {
+    if (!(error instanceof PartialStoreError)) throw error;
+    newIds = error.stored;
+    failures = error.failures;
+  }
+  await recordStored(job, to, [{ step, identity, bytes, label }], intentIds, newIds, failures);
+}
+
+/** The identity the plan already knows for a step's message. */
+function knownIdentity(step: PlanStep): string | undefined {
+  return step.becomes?.identity ?? step.copy!.identity;
+}
+
+/**
+ * After a store: the pairs of what was stored committed and their intents
+ * closed, the batch reported, and what was not stored reported skipped. A
+ * message not stored keeps its intent open: the next run lists the target
+ * in full and looks for it by identity first.
+ */
+async function recordStored(
+  job: CopyJob,
+  to: Side,
+  copied: { step: PlanStep; identity: string; bytes: number; label: string }[],
+  intentIds: number[],
+  newIds: (string | null)[],
+  failures: StoreFailure[],
+): Promise<void> {
   // One that most likely landed changed beyond recognition has its intent marked: it is not copied again (see SyncFolder).
-  const stored = present.flatMap((step, i) => (newIds[i] ? [{ step, i, id: newIds[i] }] : []));
+  const stored = copied.flatMap((item, i) => (newIds[i] ? [{ ...item, i, id: newIds[i] }] : []));
   const unfound = failures.filter((failure) => failure.unfound);
   const refuted = await commitPairs(job, to, {
     removePairs: stored.flatMap(({ step }) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
-    upsertPairs: stored.map(({ step, i, id }) => ({ ...step.becomes!, [to]: id, identity: identities[i]! })),
+    upsertPairs: stored.map(({ step, identity, id }) => ({ ...step.becomes!, [to]: id, identity })),
     closeIntents: stored.map(({ i }) => intentIds[i]!),
     ...(unfound.length ? { markUnfound: unfound.map(({ index }) => intentIds[index]!) } : {}),
   });
   const kept = stored.filter(({ id }) => !refuted.has(id));
   job.onBatch(
     kept.map(({ step, id }) => ({ id, flags: step.copy!.flags })),
-    kept.reduce((sum, { i }) => sum + sizes[i]!, 0),
+    kept.reduce((sum, { bytes }) => sum + bytes, 0),
   );
   const skipped = (i: number, why: string): SkippedItem => ({
     folder: job.folders.from.name,
-    id: present[i]!.copy!.id,
-    reason: `${labels[i] ? `${labels[i]}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
+    id: copied[i]!.step.copy!.id,
+    reason: `${copied[i]!.label ? `${copied[i]!.label}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
   });
   const notStored = [
-    ...failures.map(({ index, reason, unfound }) => (unfound ? unfoundItem(job.folders.from.name, present[index]!.copy!.id, labels[index], job.folders.to.name, reason) : skipped(index, reason))),
+    ...failures.map(({ index, reason, unfound }) =>
+      unfound ? unfoundItem(job.folders.from.name, copied[index]!.step.copy!.id, copied[index]!.label, job.folders.to.name, reason) : skipped(index, reason),
+    ),
     ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
   ];
   if (notStored.length) job.onSkipped(notStored);

@@ -25,6 +25,8 @@ export interface SyncFolderOptions {
   batchMessages?: number;
   /** ...and about this many bytes (default 2 MiB). Two batches are in flight at most, per engine. */
   batchBytes?: number;
+  /** A message larger than this (default 4 MiB) is copied in parts of this size, never held whole. */
+  partBytes?: number;
   /**
    * Only the left side's messages this selection keeps (age, size) are
    * planned, unless already paired: a message left out is neither copied nor
@@ -285,6 +287,7 @@ export class SyncFolder {
         state: this.state,
         batchMessages: this.options.batchMessages ?? 200,
         batchBytes: this.options.batchBytes ?? 2 << 20,
+        partBytes: this.options.partBytes ?? 4 << 20,
         throttle: throttleFor(this.options.rateLimit),
         log: this.context.logger,
         onBatch: (stored, bytes) => {

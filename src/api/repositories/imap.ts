@@ -11,6 +11,7 @@ import type {
   IdentifiedMessage,
   MessageId,
   NewMessage,
+  NewMessageMeta,
   RefusedFlag,
   Repository,
   ScanResult,
@@ -90,6 +91,9 @@ export class ImapRepository implements Repository {
   /** A refused login is final for this instance: no second attempt with the same password. */
   private authFailure: { error: AuthError; at: number } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Messages being stored in parts (beginStore), by draft id. */
+  private readonly drafts = new Map<string, { folder: string; message: NewMessageMeta; body: Buffer; length: number }>();
+  private lastDraft = 0;
   private readonly deadline: DeadlineOptions;
 
   /** `context` is given when the repository runs as an actor: its logger is used unless `options.logger` is set. */
@@ -197,6 +201,9 @@ export class ImapRepository implements Repository {
   fetch(folder: FolderRef, ids: MessageId[], options: FetchOptions = {}): Promise<FetchedMessage[]> {
     const uids = ids.map(toUid);
     const maxBytes = options.maxBytes ?? Infinity;
+    const { partBytes } = options;
+    // With partBytes, BODY.PEEK[]<0.partBytes>: a message that fills the window is a part, whatever size the server claims.
+    const source = partBytes ? { start: 0, maxLength: partBytes } : true;
     return this.run('fetch', folder.name, async (client) => {
       await this.open(client, folder);
       const wanted = new Set(uids);
@@ -205,14 +212,17 @@ export class ImapRepository implements Repository {
       let received = 0;
       for (const set of uidSets(uids)) {
         // No other command may run inside this loop (imapflow deadlocks): rows are only collected.
-        for await (const row of client.fetch(set, { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })) {
+        for await (const row of client.fetch(set, { uid: true, flags: true, internalDate: true, size: true, source }, { uid: true })) {
           if (!wanted.has(row.uid) || byUid.has(row.uid)) continue;
-          const problem = bodyProblem(row.source, row.size);
+          const partial = partBytes !== undefined && row.source?.byteLength === partBytes;
+          const problem = bodyProblem(row.source, partial ? undefined : row.size);
           if (problem) {
             failures.set(row.uid, problem);
             continue;
           }
-          byUid.set(row.uid, { id: String(row.uid), body: ownBuffer(row.source!), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) });
+          const message: FetchedMessage = { id: String(row.uid), body: ownBuffer(row.source!), flags: flagList(row.flags), internalDate: toMillis(row.internalDate) };
+          if (partial) message.partial = { size: row.size ?? partBytes };
+          byUid.set(row.uid, message);
           received += row.source!.length;
           if (received > maxBytes) break;
         }
@@ -227,6 +237,30 @@ export class ImapRepository implements Repository {
     });
   }
 
+  /**
+   * `UID FETCH uid BODY.PEEK[]<offset.length>`. A part longer than asked, or
+   * from another offset than asked (a server that ignores the range), is not
+   * taken: a MessagesUnavailableError says so, as for a message gone.
+   */
+  fetchPart(folder: FolderRef, id: MessageId, offset: number, length: number): Promise<Uint8Array> {
+    const uid = toUid(id);
+    return this.run('fetch', folder.name, async (client) => {
+      await this.open(client, folder);
+      const row = await client.fetchOne(String(uid), { uid: true, source: { start: offset, maxLength: length } }, { uid: true });
+      // imapflow records where a partial answer says it starts (`BODY[]<origin>`), untyped.
+      const origin = row ? (row as { partialOrigins?: Map<string, number> }).partialOrigins?.get('') : undefined;
+      const problem = !row || row.uid !== uid
+        ? 'it is no longer in the folder'
+        : !row.source
+          ? 'the server sent no body (NIL)'
+          : row.source.byteLength > length || (origin !== undefined && origin !== offset)
+            ? `the server did not send the bytes asked for (${length} from ${offset}), which this server does not support`
+            : undefined;
+      if (problem || !row || !row.source) throw new MessagesUnavailableError(folder.name, [{ id, reason: problem ?? '' }]);
+      return ownBuffer(row.source);
+    });
+  }
+
   async store(folder: string, messages: NewMessage[]): Promise<MessageId[]> {
     this.refuseIfReadOnly('store');
     if (messages.length === 0) return [];
@@ -236,6 +270,41 @@ export class ImapRepository implements Repository {
       if (failures.length) throw new PartialStoreError(folder, ids, failures);
       return ids as string[];
     });
+  }
+
+  /**
+   * IMAP has no APPEND in parts (and imapflow sends a literal from one
+   * buffer): the parts are gathered into one buffer of the size announced,
+   * so that the message is held once, and appended by finishStore.
+   */
+  async beginStore(folder: string, message: NewMessageMeta): Promise<string> {
+    this.refuseIfReadOnly('store');
+    const draft = String(++this.lastDraft);
+    // The source's size may be wrong: the buffer grows when it falls short; a large claim costs no memory until written.
+    this.drafts.set(draft, { folder, message, body: Buffer.allocUnsafe(Math.min(message.size ?? 0, MAX_DRAFT_PREALLOCATION)), length: 0 });
+    return draft;
+  }
+
+  async storePart(draft: string, part: Uint8Array): Promise<void> {
+    const entry = this.draft(draft);
+    if (entry.length + part.byteLength > entry.body.byteLength) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * entry.body.byteLength, entry.length + part.byteLength));
+      entry.body.copy(grown, 0, 0, entry.length);
+      entry.body = grown;
+    }
+    entry.body.set(part, entry.length);
+    entry.length += part.byteLength;
+  }
+
+  async finishStore(draft: string): Promise<MessageId> {
+    const { folder, message, body, length } = this.draft(draft);
+    this.drafts.delete(draft);
+    const [id] = await this.store(folder, [{ ...message, body: body.subarray(0, length) }]);
+    return id!;
+  }
+
+  async abandonStore(draft: string): Promise<void> {
+    this.drafts.delete(draft);
   }
 
   /**
@@ -457,6 +526,12 @@ export class ImapRepository implements Repository {
     );
   }
 
+  private draft(draft: string): { folder: string; message: NewMessageMeta; body: Buffer; length: number } {
+    const entry = this.drafts.get(draft);
+    if (!entry) throw new StoreError(`no message is being stored as draft ${draft} (finished or abandoned already)`);
+    return entry;
+  }
+
   private refuseIfReadOnly(operation: string): void {
     if (this.readOnly) throw new ReadOnlyError(`${operation} on ${this.account}`);
   }
@@ -539,6 +614,9 @@ export class ImapRepository implements Repository {
     return marked;
   }
 }
+
+/** A draft's buffer is allocated at most this large up front, whatever size its source announced (it grows past it). */
+const MAX_DRAFT_PREALLOCATION = 1 << 30;
 
 /** Why a FETCH answer's body cannot be used, or undefined when it can. */
 function bodyProblem(source: Buffer | undefined, size: number | undefined): string | undefined {

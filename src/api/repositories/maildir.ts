@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
-import { deliver } from '../../core/maildir/deliver.js';
+import { deliver, DraftFile } from '../../core/maildir/deliver.js';
 import { formatFileName, parseFileName, sortLetters } from '../../core/maildir/file-name.js';
 import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
 import { FolderChanges } from '../../core/maildir/folder-changes.js';
@@ -20,7 +20,7 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
-import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
+import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, MessagesUnavailableError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
@@ -30,6 +30,7 @@ import type {
   MessageId,
   MessageMeta,
   NewMessage,
+  NewMessageMeta,
   RefusedFlag,
   Repository,
   ScanResult,
@@ -78,6 +79,9 @@ export class MaildirRepository implements Repository {
    */
   private readonly stamps = new Map<string, Map<string, FileStamp>>();
   private readonly tmpCleaned = new Set<string>();
+  /** Messages being stored in parts (beginStore), by draft id. */
+  private readonly drafts = new Map<string, { folder: string; dir: string; file: DraftFile; letters: string; internalDate: number }>();
+  private lastDraft = 0;
   private readonly reportedPaths = new Set<string>();
   private warnings: MaildirWarning[] = [];
   private folderChanges: FolderChanges | undefined;
@@ -267,6 +271,69 @@ export class MaildirRepository implements Repository {
     });
   }
 
+  /** Up to `length` bytes of a message file from `offset`. */
+  async fetchPart(folder: FolderRef, id: MessageId, offset: number, length: number): Promise<Uint8Array> {
+    return this.run('fetch', folder.name, async () => {
+      const dir = await this.folderDirUnder(folder);
+      const part = await this.finder(dir, folder.name).withFile(id, async (file) => {
+        const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+        try {
+          const buffer = Buffer.allocUnsafe(length);
+          const { bytesRead } = await handle.read(buffer, 0, length, offset);
+          return ownBuffer(buffer.subarray(0, bytesRead));
+        } finally {
+          await handle.close();
+        }
+      });
+      if (!part) throw new MessagesUnavailableError(folder.name, [{ id, reason: 'it is no longer in the folder' }]);
+      return part;
+    });
+  }
+
+  /** A draft in the folder's tmp/ (see Repository.beginStore); flags it cannot hold are left out and reported through warn(). */
+  async beginStore(folder: string, message: NewMessageMeta): Promise<string> {
+    return this.run('store', folder, async () => {
+      const dir = await this.folderDir(folder);
+      await this.prepareTmp(dir);
+      const keywords = await this.keywordsFor(folder, dir, message.flags);
+      const letters = sortLetters(message.flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined));
+      const draft = String(++this.lastDraft);
+      this.drafts.set(draft, { folder, dir, file: await DraftFile.create(dir), letters, internalDate: validDate(message.internalDate) });
+      return draft;
+    });
+  }
+
+  async storePart(draft: string, part: Uint8Array): Promise<void> {
+    const entry = this.draft(draft);
+    await this.run('store', entry.folder, () => entry.file.write(part));
+  }
+
+  /** Renames the draft into cur/, durable when it returns. */
+  async finishStore(draft: string): Promise<MessageId> {
+    const { folder, dir, file, letters, internalDate } = this.draft(draft);
+    this.drafts.delete(draft);
+    return this.run('store', folder, async () => {
+      let name: string;
+      try {
+        name = await file.deliver(letters, internalDate, { fsync: this.options.fsync });
+      } catch (error) {
+        await file.discard();
+        throw error;
+      }
+      this.folderChanges?.ownWrites(this.nameTransBack(folder), [name]);
+      if (this.options.fsync) await fsyncDir(join(dir, 'cur'));
+      const stored = cachedFile(name);
+      this.listings.get(dir)?.set(stored.id, stored);
+      return stored.id;
+    });
+  }
+
+  async abandonStore(draft: string): Promise<void> {
+    const entry = this.drafts.get(draft);
+    this.drafts.delete(draft);
+    await entry?.file.discard();
+  }
+
   /**
    * Delivers the messages (tmp/ -> fsync -> cur/, mtime = INTERNALDATE) and
    * returns their ids once durable. Flags the Maildir cannot hold are left
@@ -279,10 +346,9 @@ export class MaildirRepository implements Repository {
       const keywords = await this.keywordsFor(folder, dir, messages.flatMap((m) => m.flags));
       const outcomes = await mapLimit(messages, FILE_PARALLELISM, async (message) => {
         const letters = message.flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined);
-        // A date the file system cannot hold must not block the message forever: it gets the current time.
-        const internalDate = Number.isFinite(message.internalDate) ? message.internalDate : Date.now();
         try {
-          const name = await deliver(dir, { body: message.body, letters: sortLetters(letters), internalDate, size: message.size }, { fsync: this.options.fsync });
+          const delivery = { body: message.body, letters: sortLetters(letters), internalDate: validDate(message.internalDate), size: message.size };
+          const name = await deliver(dir, delivery, { fsync: this.options.fsync });
           this.folderChanges?.ownWrites(this.nameTransBack(folder), [name]);
           return { name };
         } catch (error) {
@@ -565,6 +631,12 @@ export class MaildirRepository implements Repository {
     }
   }
 
+  private draft(draft: string): { folder: string; dir: string; file: DraftFile; letters: string; internalDate: number } {
+    const entry = this.drafts.get(draft);
+    if (!entry) throw new StoreError(`no message is being stored as draft ${draft} (finished or abandoned already)`);
+    return entry;
+  }
+
   /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
   private async run<T>(operation: string, folder: string | undefined, body: () => Promise<T>): Promise<T> {
     try {
@@ -579,6 +651,11 @@ export class MaildirRepository implements Repository {
       throw new StoreError(`${operation} failed in ${where}: ${describeError(error)}`, { cause: error, retryable: code !== undefined && RETRYABLE_CODES.has(code) });
     }
   }
+}
+
+/** A date the file system cannot hold must not block the message forever: it gets the current time. */
+function validDate(internalDate: number): number {
+  return Number.isFinite(internalDate) ? internalDate : Date.now();
 }
 
 function letterOf(flag: string, keywords: KeywordTable): string | undefined {

@@ -1,6 +1,6 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crlfSize } from '../crlf.js';
+import { crlfSize, CrlfSizeCounter } from '../crlf.js';
 import { formatFileName } from './file-name.js';
 import { uniqueName } from './unique-name.js';
 
@@ -15,33 +15,78 @@ export interface Delivery {
 }
 
 /**
- * Delivers one message the Maildir way: written to tmp/, its mtime set,
- * fsynced, then renamed into cur/ with its flags. A crash leaves at most a
- * file in tmp/, never a partial message in cur/. The caller fsyncs cur/
- * once per batch (see fsyncDir) before reporting the ids as durable.
- * Returns the file name in cur/.
+ * Delivers one message the Maildir way (see DraftFile): written to tmp/,
+ * its mtime set, fsynced, then renamed into cur/ with its flags. Returns the
+ * file name in cur/.
  */
 export async function deliver(folderDir: string, message: Delivery, options: { fsync: boolean }): Promise<string> {
   const { body } = message;
-  // A source's size that is the byte count says there is no bare LF to count (NewMessage.size).
-  const id = `${uniqueName()},S=${body.byteLength},W=${message.size === body.byteLength ? body.byteLength : crlfSize(body)}`;
-  const tmpPath = join(folderDir, 'tmp', id);
-  const fileName = formatFileName(id, message.letters);
+  const draft = await DraftFile.create(folderDir);
   try {
-    const handle = await open(tmpPath, 'wx', 0o600);
-    try {
-      await handle.writeFile(body);
-      // atime = now: tmp/ cleaners (ours, Dovecot's) judge staleness by atime/ctime, never by our INTERNALDATE.
-      await handle.utimes(new Date(), new Date(message.internalDate));
-      if (options.fsync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmpPath, join(folderDir, 'cur', fileName));
+    // A source's size that is the byte count says there is no bare LF to count (NewMessage.size).
+    await draft.write(body, message.size === body.byteLength ? body.byteLength : crlfSize(body));
+    return await draft.deliver(message.letters, message.internalDate, options);
   } catch (error) {
-    await unlink(tmpPath).catch(() => undefined);
+    await draft.discard();
     throw error;
   }
-  return fileName;
 }
 
+/**
+ * A message being written to a folder's tmp/, part by part, its CRLF size
+ * counted as the parts go by. `deliver` sets its mtime, fsyncs it and
+ * renames it into cur/ under its unique name with S= and W=: a crash leaves
+ * at most a file in tmp/ (removed later, see tmp-cleanup), never a partial
+ * message in cur/. The caller fsyncs cur/ (see fsyncDir) before reporting
+ * the id as durable.
+ */
+export class DraftFile {
+  private bytes = 0;
+  private readonly counter = new CrlfSizeCounter();
+  /** The CRLF size when the writer knew it (deliver's one write), else counted. */
+  private knownCrlfSize: number | undefined;
+
+  private constructor(
+    private readonly folderDir: string,
+    private readonly name: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async create(folderDir: string): Promise<DraftFile> {
+    const name = uniqueName();
+    return new DraftFile(folderDir, name, await open(join(folderDir, 'tmp', name), 'wx', 0o600));
+  }
+
+  /** Appends `part`; `crlfSize`, when given, is the size of the whole message with CRLF line ends (one write: nothing to count). */
+  async write(part: Uint8Array, crlfSize?: number): Promise<void> {
+    if (crlfSize !== undefined && this.bytes === 0) this.knownCrlfSize = crlfSize;
+    else this.counter.update(part);
+    await this.handle.writeFile(part);
+    this.bytes += part.byteLength;
+  }
+
+  /** Makes the message a file of cur/ with `letters`; returns its name there. */
+  async deliver(letters: string, internalDate: number, options: { fsync: boolean }): Promise<string> {
+    const id = `${this.name},S=${this.bytes},W=${this.knownCrlfSize ?? this.counter.size}`;
+    try {
+      // atime = now: tmp/ cleaners (ours, Dovecot's) judge staleness by atime/ctime, never by our INTERNALDATE.
+      await this.handle.utimes(new Date(), new Date(internalDate));
+      if (options.fsync) await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+    const fileName = formatFileName(id, letters);
+    await rename(this.tmpPath(), join(this.folderDir, 'cur', fileName));
+    return fileName;
+  }
+
+  /** Drops the draft (its file in tmp/). */
+  async discard(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.tmpPath()).catch(() => undefined);
+  }
+
+  private tmpPath(): string {
+    return join(this.folderDir, 'tmp', this.name);
+  }
+}

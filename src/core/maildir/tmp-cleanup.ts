@@ -5,8 +5,8 @@ import { safeHostname } from './unique-name.js';
 /** The Maildir spec: a tmp/ file untouched for 36 hours is a leftover of a failed delivery. */
 export const STALE_TMP_MS = 36 * 3600 * 1000;
 
-/** A name deliver() gives: `<s>.M<us>P<pid>Q<n>R<hex>.<host>,S=<n>,W=<n>` (see unique-name.ts). */
-const OUR_TMP_NAME = /^\d+\.M\d+P(\d+)Q\d+R[0-9a-f]+\.(.+),S=\d+,W=\d+$/;
+/** A name a draft gets in tmp/: `<s>.M<us>P<pid>Q<n>R<hex>.<host>` (see unique-name.ts), with `,S=<n>,W=<n>` in older versions. */
+const OUR_TMP_NAME = /^\d+\.M\d+P(\d+)Q\d+R[0-9a-f]+\.([^,]+)(?:,S=\d+,W=\d+)?$/;
 
 /**
  * Removes leftovers from a folder's tmp/: a file untouched for 36 hours
