@@ -238,26 +238,24 @@ export class ImapRepository implements Repository {
   }
 
   /**
-   * `UID FETCH uid BODY.PEEK[]<offset.length>`. A part longer than asked, or
-   * from another offset than asked (a server that ignores the range), is not
-   * taken: a MessagesUnavailableError says so, as for a message gone.
+   * `UID FETCH uid BODY.PEEK[]<offset.length>`; past the end, no bytes (NIL
+   * too: the caller checks the total against RFC822.SIZE). A part longer
+   * than asked, or from another offset (a server that ignores the range), is
+   * not taken: a MessagesUnavailableError says so, as for a message gone.
    */
   fetchPart(folder: FolderRef, id: MessageId, offset: number, length: number): Promise<Uint8Array> {
     const uid = toUid(id);
     return this.run('fetch', folder.name, async (client) => {
       await this.open(client, folder);
       const row = await client.fetchOne(String(uid), { uid: true, source: { start: offset, maxLength: length } }, { uid: true });
+      if (!row || row.uid !== uid) throw new MessagesUnavailableError(folder.name, [{ id, reason: 'it is no longer in the folder' }]);
+      const part = row.source ?? Buffer.alloc(0);
       // imapflow records where a partial answer says it starts (`BODY[]<origin>`), untyped.
-      const origin = row ? (row as { partialOrigins?: Map<string, number> }).partialOrigins?.get('') : undefined;
-      const problem = !row || row.uid !== uid
-        ? 'it is no longer in the folder'
-        : !row.source
-          ? 'the server sent no body (NIL)'
-          : row.source.byteLength > length || (origin !== undefined && origin !== offset)
-            ? `the server did not send the bytes asked for (${length} from ${offset}), which this server does not support`
-            : undefined;
-      if (problem || !row || !row.source) throw new MessagesUnavailableError(folder.name, [{ id, reason: problem ?? '' }]);
-      return ownBuffer(row.source);
+      const origin = (row as { partialOrigins?: Map<string, number> }).partialOrigins?.get('');
+      if (part.byteLength > length || (origin !== undefined && origin !== offset)) {
+        throw new MessagesUnavailableError(folder.name, [{ id, reason: `the server did not send the part asked for (${length} bytes from ${offset}): it ignores byte ranges` }]);
+      }
+      return ownBuffer(part);
     });
   }
 
