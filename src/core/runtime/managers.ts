@@ -14,6 +14,18 @@ export interface ManagerOptions {
   poolSize?: number;
   /** Actors one pool thread hosts at once (default 1). Actors that mostly wait on I/O can share a thread. */
   tasksPerThread?: number;
+  /** The worker hosting this manager's actors (default: a worker per actor); see Placement. */
+  host?: string;
+}
+
+/**
+ * Where one actor runs: its backend, and the worker hosting it. Actors with
+ * the same host share one worker and call each other directly; `host: 'main'`
+ * is the main thread (the inline backend).
+ */
+export interface Placement {
+  backend?: Backend;
+  host?: string;
 }
 
 /** Declares, starts, stops and joins a group of workers of one kind. */
@@ -29,33 +41,41 @@ export class WorkerManager {
     runtime.register(this);
   }
 
-  /** Declares an actor: `key` names its class in the app module's `actors`. */
-  add(name: string, key: string, options: unknown = {}, backend: Backend = this.options.backend ?? 'thread'): this {
-    this.runtime.topology.declareActor({ name, key, options, backend, manager: this.kind });
+  /** Declares an actor: `key` names its class in the app module's `actors`; a Backend or a Placement says where it runs. */
+  add(name: string, key: string, options: unknown = {}, where: Backend | Placement = {}): this {
+    const placement = typeof where === 'string' ? { backend: where } : where;
+    const host = placement.host ?? this.options.host;
+    const backend = host === MAIN ? 'inline' : (placement.backend ?? this.options.backend ?? 'thread');
+    this.runtime.topology.declareActor({ name, key, options, backend, manager: this.kind, ...(host ? { host } : {}) });
     this.actors.push(name);
     return this;
   }
 
-  /** Starts every worker of this manager; resolves when all are ready. */
+  /**
+   * Starts the workers hosting this manager's actors (a worker shared with
+   * another manager's actors starts once); resolves when all are ready.
+   */
   async start(): Promise<void> {
-    await Promise.all(
-      this.actors.map((name) => {
-        const declaration = this.runtime.topology.actors.get(name)!;
-        return this.runtime.supervisor.start(declaration, this.starter(declaration.backend));
-      }),
-    );
+    const topology = this.runtime.topology;
+    const workers = new Set(this.actors.map((name) => topology.workerOf(name)));
+    await Promise.all([...workers].map((worker) => this.runtime.supervisor.startWorker(worker, this.starter(topology.actorsOn(worker)[0]!.backend))));
   }
 
-  /** Stops every worker of this manager, letting in-flight work finish. */
+  /** Stops every actor of this manager, letting in-flight work finish; a worker ends when all its actors have. */
   async stop(): Promise<void> {
     await Promise.all(this.actors.map((name) => this.runtime.supervisor.stop(name)));
+  }
+
+  /** Ends the pool once every manager has stopped (its threads may host other managers' actors). */
+  async close(): Promise<void> {
     await this.pool?.close();
   }
 
   private starter(backend: Backend): StartWorker {
     if (backend === 'inline') return startInline;
     if (backend === 'thread') return startThread;
-    const pooled = this.actors.filter((a) => this.runtime.topology.actors.get(a)?.backend === 'pool').length;
+    const topology = this.runtime.topology;
+    const pooled = new Set(this.actors.filter((a) => topology.actors.get(a)?.backend === 'pool').map((a) => topology.workerOf(a))).size;
     const tasksPerThread = this.options.tasksPerThread ?? 1;
     this.pool ??= new PoolBackend(this.options.poolSize ?? Math.ceil(pooled / tasksPerThread), tasksPerThread);
     return this.pool.start;
@@ -85,7 +105,7 @@ export const LOGGER = 'logger';
 export class LoggerManager extends WorkerManager {
   constructor(runtime: Runtime, options: ManagerOptions & LoggerActorOptions) {
     super('logger', runtime, options);
-    const { backend: _backend, poolSize: _poolSize, tasksPerThread: _tasks, ...loggerOptions } = options;
+    const { backend: _backend, poolSize: _poolSize, tasksPerThread: _tasks, host: _host, ...loggerOptions } = options;
     this.add(LOGGER, 'imapfw:logger', loggerOptions);
     runtime.beforeSeal(() => {
       for (const actor of [MAIN, ...runtime.topology.actors.keys()]) {

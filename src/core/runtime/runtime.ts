@@ -96,6 +96,7 @@ export class Runtime {
   async stop(): Promise<void> {
     const ordered = [...this.managers.filter((m) => m.kind !== 'logger').reverse(), ...this.managers.filter((m) => m.kind === 'logger')];
     for (const manager of ordered) await manager.stop();
+    for (const manager of ordered) await manager.close();
     for (const channel of this.topology.channels.values()) {
       if (channel.client === MAIN) (channel.ports.client as MessagePort).close();
     }

@@ -2,7 +2,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { RuntimeError } from '../../api/errors.js';
 import type { StartWorker, WorkerHandle } from './backends/handle.js';
 import { describeRecord, errorRecord, type ErrorRecord, type MainToWorker, type WorkerToMain } from './link.js';
-import type { PortBinding, WorkerInit } from './worker-host.js';
+import type { DirectBinding, PortBinding, WorkerInit } from './worker-host.js';
 import { MAIN, type ActorDeclaration, type Topology } from './topology.js';
 
 /**
@@ -23,19 +23,36 @@ export class WorkerFailedError extends RuntimeError {
   }
 }
 
+/** A running worker: the actors it hosts, each with its own error link. */
 interface Running {
-  declaration: ActorDeclaration;
+  name: string;
+  actors: ActorDeclaration[];
   start: StartWorker;
   handle: WorkerHandle;
-  link: MessagePort;
+  links: Map<string, MessagePort>;
+  /** Resolves when the actor has stopped (or its worker ended). */
+  stopped: Map<string, Promise<void>>;
+  /** Actors asked to stop; once all are, the worker's end is expected. */
+  asked: Set<string>;
   stopping: boolean;
+  /** The records of a failure, one per hosted actor that posted one. */
+  records: ErrorRecord[];
   restarts: number;
 }
 
 const STOP_GRACE_MS = 5_000;
+/** How long a failed worker gets to end after it is terminated, before its records are read. */
+const FAILED_GRACE_MS = 1_000;
 
+/**
+ * Starts, stops and restarts workers. The unit is the worker: a worker hosts
+ * one or more actors (the topology's placement), each with its own error
+ * link; a failure of any of them is the worker's, and the restart policy
+ * restarts the worker with all its actors.
+ */
 export class Supervisor {
   private readonly running = new Map<string, Running>();
+  private readonly starting = new Map<string, Promise<void>>();
   private rejectFailure!: (error: WorkerFailedError) => void;
   private failed: WorkerFailedError | undefined;
   /** Rejects with the first failure the policy does not absorb; never resolves. */
@@ -61,59 +78,105 @@ export class Supervisor {
     return this.failed;
   }
 
-  /** Starts one actor; resolves when it is ready to serve. */
-  async start(declaration: ActorDeclaration, start: StartWorker, restarts = 0): Promise<void> {
+  /** Starts the worker `worker` with every actor it hosts, once however often asked; resolves when all are ready to serve. */
+  startWorker(worker: string, start: StartWorker): Promise<void> {
+    let starting = this.starting.get(worker);
+    if (!starting) {
+      starting = this.launch(worker, this.topology.actorsOn(worker), start);
+      this.starting.set(worker, starting);
+    }
+    return starting;
+  }
+
+  private async launch(worker: string, actors: ActorDeclaration[], start: StartWorker, restarts = 0): Promise<void> {
     if (this.failed) throw this.failed;
-    const { port1: link, port2: workerLink } = new MessageChannel();
-    const ports = this.bindings(declaration.name);
-    const init: WorkerInit = { appModule: this.appModule, actor: declaration, ports, link: workerLink };
-    const handle = start(init, [workerLink, ...ports.map((p) => p.port)]);
-    const entry: Running = { declaration, start, handle, link, stopping: false, restarts };
-    this.running.set(declaration.name, entry);
+    const links = new Map<string, MessagePort>();
+    const inits: WorkerInit[] = [];
+    const transfer: MessagePort[] = [];
+    for (const declaration of actors) {
+      const { port1: link, port2: workerLink } = new MessageChannel();
+      links.set(declaration.name, link);
+      const { ports, direct } = this.bindings(declaration.name);
+      inits.push({ appModule: this.appModule, actor: declaration, ports, direct, link: workerLink });
+      transfer.push(workerLink, ...ports.map((p) => p.port));
+    }
+    const handle = start({ worker, actors: inits }, transfer);
+    const entry: Running = { name: worker, actors, start, handle, links, stopped: new Map(), asked: new Set(), stopping: false, records: [], restarts };
+    this.running.set(worker, entry);
 
     const ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WorkerToMain) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'error') {
+      const waiting = new Set(links.keys());
+      const onMessage = (actor: string, message: WorkerToMain) => {
+        if (message.type === 'ready') {
+          waiting.delete(actor);
+          if (waiting.size === 0) resolve();
+        } else if (message.type === 'error') {
+          if (!entry.records.some((r) => r.worker === actor)) entry.records.push(message.record);
           reject(new WorkerFailedError(message.record));
-          this.report(entry, message.record);
+          this.report(entry);
         }
       };
-      link.on('message', onMessage);
+      for (const [actor, link] of links) {
+        entry.stopped.set(
+          actor,
+          new Promise<void>((stopped) => {
+            link.on('message', (message: WorkerToMain) => {
+              if (message.type === 'stopped') stopped();
+              onMessage(actor, message);
+            });
+            link.once('close', () => stopped());
+          }),
+        );
+      }
       void handle.done.then((exit) => {
-        // The exit event can overtake the record the worker posted just before it went (Node 24 does):
-        // read what is still queued on the link first, so the cause is reported rather than a bare exit.
-        for (let queued = receiveMessageOnPort(link); queued; queued = receiveMessageOnPort(link)) onMessage(queued.message as WorkerToMain);
-        link.close();
+        // The exit event can overtake the records the worker posted just before it went (Node 24 does):
+        // read what is still queued on the links first, so the cause is reported rather than a bare exit.
+        for (const [actor, link] of links) {
+          for (let queued = receiveMessageOnPort(link); queued; queued = receiveMessageOnPort(link)) onMessage(actor, queued.message as WorkerToMain);
+          link.close();
+        }
         if (entry.stopping) return;
-        const record = exit.error
-          ? errorRecord(declaration.name, 'exit', exit.error)
-          : { worker: declaration.name, kind: 'exit' as const, name: 'WorkerExit', message: `exited unexpectedly with code ${exit.code}` };
-        reject(new WorkerFailedError(record));
-        this.report(entry, record);
+        if (entry.records.length === 0) {
+          for (const { name } of actors) {
+            entry.records.push(
+              exit.error
+                ? errorRecord(name, 'exit', exit.error)
+                : { worker: name, kind: 'exit' as const, name: 'WorkerExit', message: `exited unexpectedly with code ${exit.code}` },
+            );
+          }
+        }
+        reject(new WorkerFailedError(entry.records[0]!));
+        this.report(entry);
       });
     });
     await Promise.race([ready, this.failure]);
   }
 
-  /** Asks a worker to stop, waits for it, and ends it if it does not stop in time. */
-  async stop(name: string): Promise<void> {
-    const entry = this.running.get(name);
+  /**
+   * Asks an actor to stop and waits for it. Once every actor of its worker
+   * has stopped, waits for the worker to end, and ends it if it does not in
+   * time (an actor that does not stop in time ends its whole worker).
+   */
+  async stop(actor: string): Promise<void> {
+    const worker = this.topology.workerOf(actor);
+    const entry = this.running.get(worker);
     if (!entry) return;
-    entry.stopping = true;
+    entry.asked.add(actor);
+    if (entry.asked.size === entry.actors.length) entry.stopping = true;
     try {
-      entry.link.postMessage({ type: 'stop' } satisfies MainToWorker);
+      entry.links.get(actor)?.postMessage({ type: 'stop' } satisfies MainToWorker);
     } catch {
       // The link is already closed: the worker is gone.
     }
-    const stopped = await Promise.race([entry.handle.done.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
-    if (!stopped) await entry.handle.terminate();
-    this.running.delete(name);
-  }
-
-  async stopAll(order: string[]): Promise<void> {
-    for (const name of order) await this.stop(name);
-    await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+    const stopped = await Promise.race([entry.stopped.get(actor)!.then(() => true), entry.handle.done.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+    if (stopped && !entry.stopping) return;
+    entry.stopping = true;
+    const ended = stopped && (await Promise.race([entry.handle.done.then(() => true), delay(STOP_GRACE_MS).then(() => false)]));
+    if (!ended) await entry.handle.terminate();
+    if (this.running.get(worker) === entry) {
+      this.running.delete(worker);
+      this.starting.delete(worker);
+    }
   }
 
   /** Names of the workers still running. */
@@ -121,44 +184,73 @@ export class Supervisor {
     return [...this.running.keys()];
   }
 
-  private report(entry: Running, record: ErrorRecord): void {
+  /**
+   * A hosted actor failed, or the worker ended: the worker is ended, every
+   * record its actors posted is reported, then the policy decides.
+   */
+  private report(entry: Running): void {
     if (entry.stopping || this.failed) return;
     entry.stopping = true;
-    this.onRecord(record);
-    const policy = this.policy;
-    if (policy.kind === 'restart' && entry.restarts < policy.maxRestarts) {
-      const wait = Math.min((policy.initialDelayMs ?? 100) * 2 ** entry.restarts, policy.maxDelayMs ?? 30_000);
-      void (async () => {
-        await entry.handle.terminate().catch(() => {});
+    void (async () => {
+      await entry.handle.terminate().catch(() => {});
+      await Promise.race([entry.handle.done, delay(FAILED_GRACE_MS)]);
+      for (const record of entry.records) this.onRecord(record);
+      const record = entry.records[0]!;
+      const policy = this.policy;
+      if (policy.kind === 'restart' && entry.restarts < policy.maxRestarts && !this.failed) {
+        const wait = Math.min((policy.initialDelayMs ?? 100) * 2 ** entry.restarts, policy.maxDelayMs ?? 30_000);
         await delay(wait);
-        if (this.failed) return;
-        this.renewChannels(entry.declaration.name);
-        await this.start(entry.declaration, entry.start, entry.restarts + 1).catch(() => {});
-      })();
-      return;
-    }
-    this.failed = new WorkerFailedError(record);
-    this.rejectFailure(this.failed);
+        // Stopped meanwhile (the app is ending), or failed for another reason.
+        if (this.failed || this.running.get(entry.name) !== entry) return;
+        this.renewChannels(entry.name);
+        await this.launch(entry.name, entry.actors, entry.start, entry.restarts + 1).catch(() => {});
+        return;
+      }
+      if (this.failed) return;
+      this.failed = new WorkerFailedError(record);
+      this.rejectFailure(this.failed);
+    })();
   }
 
-  private bindings(actor: string): PortBinding[] {
-    return this.topology.channelsOf(actor).map((channel) => {
+  /** An actor's ends of its channels over ports, and the channels it calls directly. */
+  private bindings(actor: string): { ports: PortBinding[]; direct: DirectBinding[] } {
+    const ports: PortBinding[] = [];
+    const direct: DirectBinding[] = [];
+    for (const channel of this.topology.channelsOf(actor)) {
       const role = channel.client === actor ? 'client' : 'server';
-      return { channel: channel.name, kind: channel.kind, role, peer: role === 'client' ? channel.server : channel.client, port: channel.ports[role] };
-    });
+      const peer = role === 'client' ? channel.server : channel.client;
+      if (this.topology.isDirect(channel)) {
+        if (role === 'client') direct.push({ channel: channel.name, peer });
+      } else {
+        ports.push({ channel: channel.name, kind: channel.kind, role, peer, port: channel.ports[role] });
+      }
+    }
+    return { ports, direct };
   }
 
-  /** The restarted worker gets fresh channels; each live peer is handed its new end. */
-  private renewChannels(actor: string): void {
-    for (const old of this.topology.channelsOf(actor)) {
-      const channel = this.topology.renew(old.name);
-      const peerRole = channel.client === actor ? 'server' : 'client';
-      const peer = peerRole === 'client' ? channel.client : channel.server;
-      const port = channel.ports[peerRole];
-      if (peer === MAIN) this.onMainRebind(channel.name, port);
-      else {
-        const message: MainToWorker = { type: 'rebind', channel: channel.name, kind: channel.kind, role: peerRole, port };
-        this.running.get(peer)?.link.postMessage(message, [port]);
+  /**
+   * The restarted worker gets fresh channels: both ends of those inside it,
+   * and each live peer outside it is handed its new end. Direct channels
+   * have no ports to renew.
+   */
+  private renewChannels(worker: string): void {
+    const inside = (actor: string) => actor !== MAIN && this.topology.workerOf(actor) === worker;
+    const seen = new Set<string>();
+    for (const hosted of this.topology.actorsOn(worker)) {
+      for (const old of this.topology.channelsOf(hosted.name)) {
+        if (seen.has(old.name) || this.topology.isDirect(old)) continue;
+        seen.add(old.name);
+        const channel = this.topology.renew(old.name);
+        for (const peerRole of ['client', 'server'] as const) {
+          const peer = channel[peerRole];
+          if (inside(peer)) continue;
+          const port = channel.ports[peerRole];
+          if (peer === MAIN) this.onMainRebind(channel.name, port);
+          else {
+            const message: MainToWorker = { type: 'rebind', channel: channel.name, kind: channel.kind, role: peerRole, port };
+            this.running.get(this.topology.workerOf(peer))?.links.get(peer)?.postMessage(message, [port]);
+          }
+        }
       }
     }
   }

@@ -15,6 +15,12 @@ export interface ActorDeclaration {
   backend: Backend;
   /** Which manager owns it ('repository', 'engine', 'logger', ...). */
   manager: string;
+  /**
+   * The worker that hosts it: actors with the same host share one worker (one
+   * thread, or one pool task) and call each other directly. Default: a worker
+   * of its own, named after the actor. Inline actors all live on the main thread.
+   */
+  host?: string;
 }
 
 /**
@@ -64,11 +70,56 @@ export class Topology {
       }
       if (channel.server === MAIN) throw new RuntimeError(`channel "${channel.name}": the main thread cannot serve requests`);
     }
+    for (const [worker, actors] of this.workers) {
+      const backends = new Set(actors.map((actor) => actor.backend));
+      if (backends.size > 1) {
+        throw new RuntimeError(`worker "${worker}" hosts actors on different backends (${[...backends].join(', ')}): ${actors.map((a) => a.name).join(', ')}`);
+      }
+      if (this.actors.has(worker) && this.workerOf(worker) !== worker) {
+        throw new RuntimeError(`worker "${worker}" has the name of actor "${worker}", which another worker hosts; name the worker otherwise`);
+      }
+    }
     this.sealed = true;
   }
 
   get isSealed(): boolean {
     return this.sealed;
+  }
+
+  /** The worker hosting `actor` (the unit the supervisor starts, stops and restarts). */
+  workerOf(actor: string): string {
+    const declaration = this.actors.get(actor);
+    return declaration?.host ?? actor;
+  }
+
+  /** The actors a worker hosts, in declaration order. */
+  actorsOn(worker: string): ActorDeclaration[] {
+    return [...this.actors.values()].filter((actor) => this.workerOf(actor.name) === worker);
+  }
+
+  /** The workers and the actors each hosts, in declaration order. */
+  get workers(): Map<string, ActorDeclaration[]> {
+    const workers = new Map<string, ActorDeclaration[]>();
+    for (const actor of this.actors.values()) {
+      const worker = this.workerOf(actor.name);
+      workers.set(worker, [...(workers.get(worker) ?? []), actor]);
+    }
+    return workers;
+  }
+
+  /** The thread `actor` runs on: the main thread for inline actors, else its worker's. */
+  threadOf(actor: string): string {
+    if (actor === MAIN || this.actors.get(actor)?.backend === 'inline') return MAIN;
+    return this.workerOf(actor);
+  }
+
+  /**
+   * An rpc channel between two actors of one thread is a direct call: the
+   * client awaits the server instance's method (no MessagePort, no clone).
+   * The main thread's own clients always go through their channel.
+   */
+  isDirect(channel: ChannelDeclaration): boolean {
+    return channel.kind === 'rpc' && channel.client !== MAIN && this.threadOf(channel.client) === this.threadOf(channel.server);
   }
 
   channelsOf(actor: string): ChannelDeclaration[] {

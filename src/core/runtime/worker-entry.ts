@@ -1,5 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import { hostActor, type WorkerInit } from './worker-host.js';
+import { hostWorker, type HostInit, type WorkerInit } from './worker-host.js';
 import { errorRecord, type ErrorRecord } from './link.js';
 
 /**
@@ -19,19 +19,19 @@ function report(kind: ErrorRecord['kind'], error: unknown): void {
 process.on('uncaughtException', (error) => report('exception', error));
 process.on('unhandledRejection', (error) => report('rejection', error));
 
-async function host(init: WorkerInit): Promise<void> {
-  hosted.set(init.actor.name, init);
+async function host(init: HostInit): Promise<void> {
+  for (const actor of init.actors) hosted.set(actor.actor.name, actor);
   try {
-    await hostActor(init);
+    await hostWorker(init);
   } finally {
-    hosted.delete(init.actor.name);
+    for (const actor of init.actors) hosted.delete(actor.actor.name);
   }
 }
 
-/** The piscina task: hosts one actor until the main thread stops it. */
+/** The piscina task: hosts a worker's actors until the main thread stops them. */
 export default host;
 
-const boot = (workerData as { imapfw?: { mode: string; init?: WorkerInit } } | null)?.imapfw;
+const boot = (workerData as { imapfw?: { mode: string; init?: HostInit } } | null)?.imapfw;
 if (boot?.mode === 'thread' && boot.init) {
   // Start-up failures were reported on the link; the exit code tells the rest.
   host(boot.init).catch(() => process.exit(1));

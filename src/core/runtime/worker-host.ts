@@ -4,6 +4,7 @@ import type { ActorContext, AppDefinition } from '../../api/app.js';
 import { RuntimeError } from '../../api/errors.js';
 import { builtinActors } from './builtin-actors.js';
 import { errorRecord, type MainToWorker, type WorkerToMain } from './link.js';
+import { expectLocal, localClient, publishLocal, withdrawLocal } from './local-actors.js';
 import { connect, serve, type Remote } from './rpc.js';
 import type { ActorDeclaration } from './topology.js';
 import { workerLogger } from '../logging/worker-logger.js';
@@ -19,12 +20,35 @@ export interface PortBinding {
   port: MessagePort;
 }
 
-/** Everything a worker receives when it starts (structured-cloneable, ports transferred). */
+/** A channel this actor calls directly: its server shares the thread. */
+export interface DirectBinding {
+  channel: string;
+  peer: string;
+}
+
+/** Everything one actor receives when its worker starts (structured-cloneable, ports transferred). */
 export interface WorkerInit {
   appModule: string;
   actor: ActorDeclaration;
   ports: PortBinding[];
+  direct: DirectBinding[];
+  /** This actor's own error link. */
   link: MessagePort;
+}
+
+/** What a worker receives: the actors it hosts. */
+export interface HostInit {
+  worker: string;
+  actors: WorkerInit[];
+}
+
+/**
+ * Runs every actor of a worker. Each is expected in the thread's registry
+ * first, so a co-hosted peer's direct call made during start waits for it.
+ */
+export async function hostWorker(init: HostInit): Promise<void> {
+  for (const actor of init.actors) expectLocal(actor.actor.name);
+  await Promise.all(init.actors.map((actor) => hostActor(actor)));
 }
 
 /** What an actor may implement beyond its public methods. */
@@ -38,7 +62,8 @@ interface Lifecycle {
 
 /**
  * Runs one actor: builds it from the app module, serves its methods on the
- * channels it serves, connects it to the actors it calls, and answers the
+ * channels it serves (and to the actors of its thread, directly), connects it
+ * to the actors it calls, and answers the
  * main thread's link. Resolves once the main thread asked it to stop and it
  * has stopped. The same code runs on every backend.
  */
@@ -71,6 +96,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
         bind({ channel: message.channel, role: message.role, port: message.port, kind: message.kind, peer: peerOf(init, message.channel) });
         return;
       }
+      withdrawLocal(actor.name);
       void (async () => {
         try {
           await (instance?.stop ? instance.stop() : instance?.close?.());
@@ -87,6 +113,11 @@ export async function hostActor(init: WorkerInit): Promise<void> {
 
   try {
     for (const binding of init.ports) if (binding.role === 'client') bind(binding);
+    for (const { channel, peer } of init.direct) {
+      const local = localClient(peer);
+      clients.set(channel, local);
+      clients.set(peer, local);
+    }
     const ActorClass = await loadActorClass(init);
     const context: ActorContext = {
       name: actor.name,
@@ -100,7 +131,9 @@ export async function hostActor(init: WorkerInit): Promise<void> {
     instance = new ActorClass(actor.options, context) as object & Lifecycle;
     await instance.start?.();
     for (const binding of init.ports) if (binding.role === 'server') bind(binding);
+    publishLocal(actor.name, instance);
   } catch (error) {
+    withdrawLocal(actor.name);
     post({ type: 'error', record: errorRecord(actor.name, 'start', error) });
     throw error;
   }

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerInit } from '../worker-host.js';
+import type { HostInit } from '../worker-host.js';
 
 /** How a worker ended: `expected` when the main thread had asked it to stop. */
 export interface WorkerExit {
@@ -7,7 +7,7 @@ export interface WorkerExit {
   error?: unknown;
 }
 
-/** One running actor on some backend. */
+/** One running worker (its actors) on some backend. */
 export interface WorkerHandle {
   /** Resolves when the worker has ended, however it ended. */
   readonly done: Promise<WorkerExit>;
@@ -15,4 +15,4 @@ export interface WorkerHandle {
   terminate(): Promise<void>;
 }
 
-export type StartWorker = (init: WorkerInit, transfer: MessagePort[]) => WorkerHandle;
+export type StartWorker = (init: HostInit, transfer: MessagePort[]) => WorkerHandle;

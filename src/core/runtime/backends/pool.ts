@@ -1,13 +1,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { WorkerInit } from '../worker-host.js';
+import type { HostInit } from '../worker-host.js';
 import { bootSpec, WORKER_RESOURCE_LIMITS } from './boot.js';
 import type { StartWorker, WorkerExit } from './handle.js';
 
 /**
- * A piscina pool hosting actors, one task per actor for the actor's life.
- * Threads times tasks per thread bounds how many run at once; the others
- * queue.
+ * A piscina pool hosting workers, one task per worker (its actors) for its
+ * life. Threads times tasks per thread bounds how many run at once; the
+ * others queue.
  * `atomics: 'disabled'`: piscina's default parks an idle worker in
  * Atomics.wait, which freezes a long-lived task's event loop.
  */
@@ -20,8 +20,8 @@ export class PoolBackend {
     private readonly tasksPerThread = 1,
   ) {}
 
-  readonly start: StartWorker = (init: WorkerInit, transfer: MessagePort[]) => {
-    const { filename, entry, tsx } = bootSpec(init.appModule);
+  readonly start: StartWorker = (init: HostInit, transfer: MessagePort[]) => {
+    const { filename, entry, tsx } = bootSpec(init.actors[0]!.appModule);
     this.pool ??= new Piscina({
       filename,
       workerData: { imapfw: { mode: 'pool', entry, tsx } },

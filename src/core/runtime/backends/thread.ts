@@ -1,13 +1,13 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
-import type { WorkerInit } from '../worker-host.js';
+import type { HostInit } from '../worker-host.js';
 import { bootSpec, WORKER_RESOURCE_LIMITS } from './boot.js';
 import type { WorkerExit, WorkerHandle } from './handle.js';
 
-/** An actor in its own worker_threads.Worker. */
-export function startThread(init: WorkerInit, transfer: MessagePort[]): WorkerHandle {
-  const { filename, entry, tsx } = bootSpec(init.appModule);
+/** A worker_threads.Worker hosting one or more actors. */
+export function startThread(init: HostInit, transfer: MessagePort[]): WorkerHandle {
+  const { filename, entry, tsx } = bootSpec(init.actors[0]!.appModule);
   const worker = new Worker(filename, {
-    name: init.actor.name,
+    name: init.worker,
     workerData: { imapfw: { mode: 'thread', entry, tsx, init } },
     transferList: transfer,
     resourceLimits: WORKER_RESOURCE_LIMITS,
