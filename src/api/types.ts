@@ -162,7 +162,19 @@ export interface RefusedFlag {
   reason: string;
 }
 
-/** The batch API every repository offers (DESIGN §3). */
+/**
+ * The batch API every repository offers (DESIGN §3).
+ *
+ * Arguments and results are values, never shared state: a caller in another
+ * thread gets structured clones (bodies transferred), but a caller placed on
+ * the same worker calls the instance directly and gets the very objects the
+ * method returns, and the method gets the caller's own arrays and buffers.
+ * So a repository never returns an object it keeps (a cache entry, a listing
+ * it will update) without copying it, and never keeps or changes what it was
+ * given; a caller never changes what it passed or what it got back while
+ * the repository may still use it. A body passed to `store` may be detached
+ * (transferred) when the call returns.
+ */
 export interface Repository {
   listFolders(): Promise<FolderInfo[]>;
   createFolder(name: string): Promise<void>;

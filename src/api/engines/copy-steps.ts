@@ -139,6 +139,7 @@ async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: M
   let newIds: (string | null)[];
   let failures: StoreFailure[] = [];
   try {
+    // The bodies are transferred to the target's thread (not usable here afterwards), or handed over as they are on a direct call.
     newIds = await job.target.store(
       job.folders.to.name,
       present.map((step, i) => {

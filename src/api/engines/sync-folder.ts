@@ -65,6 +65,11 @@ const UPDATE_BATCH = 500;
  * then executes: flag changes and deletions, then copies, pipelined. Each
  * step's pair is committed only once its actions are durable, so a crash at
  * any moment loses nothing and the next run finds what was done.
+ *
+ * Its repositories and state may share its worker (direct calls, no
+ * clones): it never changes what it passed to them or what they returned
+ * while they may still use it, and returns its own reports and progress as
+ * fresh objects.
  */
 export class SyncFolder {
   protected readonly options: SyncFolderOptions;
@@ -76,9 +81,13 @@ export class SyncFolder {
     this.context = context;
   }
 
-  /** The folder being synced, for progress bars; undefined between folders. */
+  /**
+   * The folder being synced, for progress bars; undefined between folders.
+   * A copy: the engine keeps counting in its own, and a caller on the same
+   * worker (a direct call) would otherwise see it change under it.
+   */
   progress(): FolderProgress | undefined {
-    return this.current;
+    return this.current && { ...this.current };
   }
 
   async run(names: FolderPairNames): Promise<FolderReport> {

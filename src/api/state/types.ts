@@ -114,6 +114,11 @@ export interface StateCommit {
   checkpoints?: Checkpoints;
 }
 
+/**
+ * Like a Repository (see its comment on direct calls), a state store returns
+ * copies of what it keeps and keeps copies of what it is given: an engine on
+ * the same worker calls it directly, without the clone a channel makes.
+ */
 export interface StateStore {
   /** Every folder pair, by id. */
   folderPairs(): Promise<FolderPairRecord[]>;
