@@ -30,7 +30,7 @@ export { WatchDaemon, watchTopologies, type SharedWatchOptions } from './watch/d
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './watch/backoff.js';
 export { systemClock, ResumeDetector, RESUME_GAP_MS, type Clock } from './watch/clock.js';
 export { ImapWatch, MAX_IDLE_MS, type ServerWatchRequest, type ServerChanges } from './repositories/imap-watch.js';
-export { declareSyncTopology, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
+export { declareSyncTopology, SHIPPED_PLACEMENT, type SyncPlacement, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from './policy.js';
 export { identityFromBody, identityFromMessageId } from '../core/identity.js';

@@ -1,6 +1,6 @@
-import { EngineManager, LoggerManager, RepositoryManager } from '../core/runtime/managers.js';
+import { EngineManager, LoggerManager, RepositoryManager, type ManagerOptions } from '../core/runtime/managers.js';
 import type { Runtime } from '../core/runtime/runtime.js';
-import type { Backend } from '../core/runtime/topology.js';
+import { MAIN, type Backend } from '../core/runtime/topology.js';
 import type { LoggerActorOptions } from '../core/logging/logger-actor.js';
 import type { SyncAccountOptions } from './engines/sync-account.js';
 import type { SyncFolderOptions } from './engines/sync-folder.js';
@@ -22,6 +22,31 @@ export interface RepositorySpec extends ActorSpec {
   threads?: number;
 }
 
+/**
+ * Which worker hosts each part of an account: actors on one worker share a
+ * thread and call each other directly (no MessagePort, no clone); 'main' is
+ * the main thread. Worker names get the account's prefix ('main' and the
+ * logger's do not). A part left out gets the layout of `backends`.
+ */
+export interface SyncPlacement {
+  /** Every connection of the side. */
+  left?: string;
+  right?: string;
+  /** The folder engines and the account engine. */
+  engines?: string;
+  state?: string;
+  logger?: string;
+}
+
+/**
+ * The shipped apps' placement, chosen by measurement (README, "Placement"):
+ * the connections, the Maildir writer and the engines of an account in one
+ * worker, so bodies go from the IMAP connection to the writer without a
+ * clone; the state store in a thread of its own, so its fsyncs do not block
+ * the copy; the logger on the main thread, which mostly waits.
+ */
+export const SHIPPED_PLACEMENT: SyncPlacement = { left: 'io', right: 'io', engines: 'io', state: 'state', logger: 'main' };
+
 export interface SyncTopologySpec {
   /** One repository actor per connection on each side ('left' is the server in shipped apps). */
   left: RepositorySpec;
@@ -32,7 +57,10 @@ export interface SyncTopologySpec {
   /** Folders synced at once: one SyncFolder engine and one connection per side each. */
   connections: number;
   logger?: LoggerActorOptions;
+  /** Where the actors run without a placement (default: repositories in threads, engines in a pool). */
   backends?: { repositories?: Backend; engines?: Backend };
+  /** Which worker hosts each part (see SyncPlacement); default SHIPPED_PLACEMENT unless `backends` is given. */
+  placement?: SyncPlacement;
   /** Threads the engines share (default 1: engines mostly wait on repositories). */
   engineThreads?: number;
   /** Prefix of every actor name, to declare several accounts in one app ('work/'). */
@@ -64,30 +92,38 @@ export interface SyncTopology {
  *
  *   main -> account -> engine-i -> left-i, right-i, state
  *
- * Engines share one pool thread by default: they orchestrate, the
- * repositories do the I/O in their own threads; a side's per-connection
+ * Where they run: `placement` (SHIPPED_PLACEMENT unless `backends` is
+ * given). Without one, engines share one pool thread (they orchestrate, the
+ * repositories do the I/O in their own threads) and a side's per-connection
  * repositories share one thread too (RepositorySpec.threads).
  */
 export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): SyncTopology {
-  if (spec.logger) new LoggerManager(runtime, { backend: 'thread', ...spec.logger });
+  const placement = spec.placement ?? (spec.backends ? {} : SHIPPED_PLACEMENT);
+  const p = spec.prefix ?? '';
+  const placed = (part: keyof SyncPlacement, prefix = p): ManagerOptions | undefined => {
+    const host = placement[part];
+    return host === undefined ? undefined : { host: host === MAIN ? MAIN : `${prefix}${host}` };
+  };
+  if (spec.logger) new LoggerManager(runtime, { ...(placed('logger', '') ?? { backend: 'thread' }), ...spec.logger });
   const backend = spec.backends?.repositories ?? 'thread';
   const repositories = new RepositoryManager(runtime, { backend });
   const count = Math.max(1, spec.connections);
   const sideManager = (side: 'left' | 'right') => {
+    const host = placed(side);
+    if (host) return new RepositoryManager(runtime, host);
     const threads = Math.max(1, Math.min(spec[side].threads ?? 1, count));
     if (backend !== 'thread' || spec[side].shared || threads === count) return repositories;
     return new RepositoryManager(runtime, { backend: 'pool', poolSize: threads, tasksPerThread: Math.ceil(count / threads) });
   };
   const sides = { left: sideManager('left'), right: sideManager('right') };
   const threads = Math.max(1, Math.min(spec.engineThreads ?? 1, count + 1));
-  const engines = new EngineManager(runtime, { backend: spec.backends?.engines ?? 'pool', poolSize: threads, tasksPerThread: Math.ceil((count + 1) / threads) });
-  const p = spec.prefix ?? '';
+  const engines = new EngineManager(runtime, placed('engines') ?? { backend: spec.backends?.engines ?? 'pool', poolSize: threads, tasksPerThread: Math.ceil((count + 1) / threads) });
   const state = `${p}state`;
   const account = `${p}account`;
   const engineNames: string[] = [];
   const sideActor = (side: 'left' | 'right', i: number) => `${p}${side}-${spec[side].shared ? 0 : i}`;
 
-  repositories.add(state, spec.state.key, spec.state.options);
+  repositories.add(state, spec.state.key, spec.state.options, placed('state') ?? {});
   for (let i = 0; i < count; i++) {
     const [left, right, engine] = [sideActor('left', i), sideActor('right', i), `${p}engine-${i}`];
     if (i === 0 || !spec.left.shared) sides.left.add(left, spec.left.key, spec.left.options);

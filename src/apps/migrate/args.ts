@@ -37,7 +37,7 @@ export interface MigrateArgs {
   /** `--timeout` in ms (ImapRepositoryOptions.timeoutMs). */
   timeoutMs: number;
   logLevel: string;
-  backend: Backend;
+  backend?: Backend;
 }
 
 interface Flags {
@@ -77,7 +77,7 @@ interface Flags {
   allowPlaintext?: boolean;
   timeout: number;
   logLevel?: string;
-  backend: string;
+  backend?: string;
 }
 
 export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
@@ -118,11 +118,11 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+    .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (connections, Maildir and engines in one worker)');
   command.parse(argv, { from: 'user' });
   const flags = command.opts<Flags>();
 
-  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
   if (flags.prefix && flags.toPrefix) throw new ConfigError('give --prefix or --to-prefix, not both (they mean the same)');
   if (flags.deleteSource && flags.dryRun) throw new ConfigError('--delete-source and --dry-run exclude each other');
   if (flags.deleteSource && flags.justFolders) throw new ConfigError('--delete-source and --just-folders exclude each other: --just-folders copies no message');
@@ -199,7 +199,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     allowPlaintext: flags.allowPlaintext === true,
     timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY || flags.batch ? 'warn' : 'info'),
-    backend: flags.backend as Backend,
+    ...(flags.backend ? { backend: flags.backend as Backend } : {}),
   };
 }
 

@@ -41,7 +41,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
         dryRun: args.dryRun,
       },
     },
-    backends: { engines: args.backend },
+    ...(args.backend ? { backends: { engines: args.backend } } : {}),
     logger: { pretty: process.stderr.isTTY === true, secrets },
   });
 }

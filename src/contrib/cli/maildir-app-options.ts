@@ -29,7 +29,7 @@ export interface MaildirAppFlags {
   allowPlaintext?: boolean;
   timeout: number;
   logLevel?: string;
-  backend: string;
+  backend?: string;
   watch?: boolean;
   idle?: string[];
   interval: number;
@@ -47,7 +47,7 @@ export interface MaildirAppRun {
   /** `--timeout` in ms: how long a server may stop moving bytes before the call is given up. */
   timeoutMs: number;
   logLevel: string;
-  backend: Backend;
+  backend?: Backend;
   /** `--watch`: run as a daemon (see WatchAccount); absent for a one-shot run. */
   watch?: WatchSettings;
 }
@@ -87,7 +87,7 @@ export function runOptions(command: Command): Command {
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool')
+    .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (connections, Maildir and engines in one worker)')
     .option('--watch', 'keep running after the first pass: sync what changes as it changes, reconnect when the server comes back (stop with SIGTERM)')
     .option('--idle <glob...>', 'with --watch, when the server has no NOTIFY: the folder to IDLE on (default INBOX); the others are checked every --interval')
     .option('--interval <seconds>', 'with --watch: how often folders the server does not push are checked (a pass over every folder runs every 6 intervals)', positiveInteger, 300)
@@ -97,7 +97,7 @@ export function runOptions(command: Command): Command {
 /** Checks the shared flags and returns the run-wide settings. */
 export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
   if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
-  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
   return {
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
     maxConnections: flags.maxConnections,
@@ -107,7 +107,7 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
     rebuildState: flags.rebuildState === true,
     timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
-    backend: flags.backend as Backend,
+    ...(flags.backend ? { backend: flags.backend as Backend } : {}),
     ...(flags.watch ? { watch: watchSettings(flags) } : {}),
   };
 }

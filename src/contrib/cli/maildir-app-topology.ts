@@ -39,7 +39,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
-    backends: { engines: run.backend },
+    ...(run.backend ? { backends: { engines: run.backend } } : {}),
     ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
   });
