@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerFailedError } from '../../src/core/runtime/supervisor.js';
 import type { Caller, Echo } from './fixtures/echo-app.js';
-import { startEcho } from './support.js';
+import { eventually, startEcho } from './support.js';
 
 const failures = [
   ['an uncaught exception', 'crashLater', /boom/],
@@ -27,16 +27,6 @@ describe.each(['thread', 'pool'] as const)('error link on the %s backend', (back
     await expect(runtime.client<Echo>('echo').echo('late')).rejects.toBeInstanceOf(WorkerFailedError);
   });
 });
-
-/** Polls `probe` until it gives a value (a call to a restarting worker fails meanwhile). */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const value = await Promise.resolve(probe()).catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return undefined;
-}
 
 describe('restart policy', () => {
   it('restarts a failing worker with backoff and gives up after the limit', async () => {

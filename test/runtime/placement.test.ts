@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/core/runtime/runtime.js';
 import type { ErrorRecord } from '../../src/core/runtime/link.js';
 import type { Caller, Echo } from './fixtures/echo-app.js';
-import { startEcho } from './support.js';
+import { eventually, startEcho } from './support.js';
 
 let runtime: Runtime | undefined;
 afterEach(async () => {
@@ -13,16 +13,6 @@ afterEach(async () => {
   expect(runtime.supervisor.alive).toEqual([]);
   runtime = undefined;
 });
-
-/** Polls `probe` until it gives a value (a call to a restarting worker fails meanwhile). */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const value = await Promise.resolve(probe()).catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return undefined;
-}
 
 describe.each(['thread', 'pool'] as const)('actors sharing a worker on the %s backend', (backend) => {
   it('run in one thread and call each other directly: a class instance holding a function passes through unchanged', async () => {

@@ -11,3 +11,13 @@ export async function startEcho(args: EchoArgs, policy?: SupervisorPolicy): Prom
   await runtime.start();
   return runtime;
 }
+
+/** Polls `probe` until it gives a value (a call to a restarting worker fails meanwhile). */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const value = await Promise.resolve(probe()).catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
