@@ -37,6 +37,19 @@ it('inline actors call each other directly on the main thread', async () => {
   expect(await runtime.client<Caller>('caller').sameObjectBack()).toBe(true);
 });
 
+it('inline actors of two runtimes on the main thread call only their own runtime’s peers', async () => {
+  const first = await startEcho({ backend: 'inline', password: 'first' });
+  runtime = await startEcho({ backend: 'inline', password: 'second' });
+  try {
+    expect(await first.client<Caller>('caller').echoPassword()).toBe('first');
+    expect(await runtime.client<Caller>('caller').echoPassword()).toBe('second');
+  } finally {
+    await first.stop();
+  }
+  // The first runtime's actors stopped; the second's still answer.
+  expect(await runtime.client<Caller>('caller').echoPassword()).toBe('second');
+});
+
 it('actors on workers of their own talk over the channel', async () => {
   runtime = await startEcho({ backend: 'thread' });
   await expect(runtime.client<Caller>('caller').sameObjectBack()).rejects.toThrow(/could not be cloned/i);

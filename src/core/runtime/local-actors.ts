@@ -2,9 +2,11 @@ import { RuntimeError } from '../../api/errors.js';
 import type { Remote } from './rpc.js';
 
 /**
- * The actors of this thread, by name, for direct calls between actors that
- * share it. A call to an actor still starting waits for it (as a request
- * waits in a channel); a call to an actor that stopped is refused.
+ * The actors of this thread, by runtime and name, for direct calls between
+ * actors that share it (the main thread may run several runtimes' inline
+ * actors: a batch of migrations). A call to an actor still starting waits
+ * for it (as a request waits in a channel); a call to an actor that stopped
+ * is refused.
  */
 interface Entry {
   instance: Promise<object>;
@@ -37,28 +39,35 @@ function pending(): Entry {
   return entry;
 }
 
-/** The entry callers of `name` wait on: the unsettled one, or a new one. */
-function waiting(name: string): Entry {
-  const entry = actors.get(name);
+/** An actor of one runtime: the runtime's scope and the actor's name. */
+export interface LocalActor {
+  scope: string;
+  name: string;
+}
+
+/** The entry callers of `actor` wait on: the unsettled one, or a new one. */
+function waiting({ scope, name }: LocalActor): Entry {
+  const key = `${scope}\0${name}`;
+  const entry = actors.get(key);
   if (entry && !entry.settled) return entry;
   const fresh = pending();
-  actors.set(name, fresh);
+  actors.set(key, fresh);
   return fresh;
 }
 
-/** Called before a worker starts its actors: calls to `name` now wait for it to be ready. */
-export function expectLocal(name: string): void {
-  waiting(name);
+/** Called before a worker starts its actors: calls to `actor` now wait for it to be ready. */
+export function expectLocal(actor: LocalActor): void {
+  waiting(actor);
 }
 
-/** `name` is ready: waiting and later direct calls reach `instance`. */
-export function publishLocal(name: string, instance: object): void {
-  waiting(name).settle({ instance });
+/** `actor` is ready: waiting and later direct calls reach `instance`. */
+export function publishLocal(actor: LocalActor, instance: object): void {
+  waiting(actor).settle({ instance });
 }
 
-/** `name` stopped or failed to start: waiting and later direct calls are refused. */
-export function withdrawLocal(name: string): void {
-  waiting(name).settle({ error: gone() });
+/** `actor` stopped or failed to start: waiting and later direct calls are refused. */
+export function withdrawLocal(actor: LocalActor): void {
+  waiting(actor).settle({ error: gone() });
 }
 
 /**
@@ -66,14 +75,14 @@ export function withdrawLocal(name: string): void {
  * instance's method. Arguments and results are the caller's and the
  * server's own objects, not copies.
  */
-export function localClient<T>(name: string): Remote<T> {
+export function localClient<T>(actor: LocalActor): Remote<T> {
   return new Proxy({} as Remote<T>, {
     get(_, method) {
       if (typeof method !== 'string' || method === 'then') return undefined;
       return async (...args: unknown[]) => {
-        const instance = (await (actors.get(name) ?? waiting(name)).instance) as Record<string, unknown>;
+        const instance = (await waiting(actor).instance) as Record<string, unknown>;
         const member = instance[method];
-        if (typeof member !== 'function') throw new RuntimeError(`actor "${name}" has no method "${method}"`);
+        if (typeof member !== 'function') throw new RuntimeError(`actor "${actor.name}" has no method "${method}"`);
         return (await (member as (...a: unknown[]) => unknown).apply(instance, args)) as unknown;
       };
     },

@@ -41,6 +41,8 @@ interface Running {
 }
 
 const STOP_GRACE_MS = 5_000;
+/** Supervisors made in this process: each runtime's actors get their own scope for direct calls. */
+let supervisors = 0;
 /** How long a failed worker gets to end after it is terminated, before its records are read. */
 const FAILED_GRACE_MS = 1_000;
 
@@ -53,6 +55,7 @@ const FAILED_GRACE_MS = 1_000;
 export class Supervisor {
   private readonly running = new Map<string, Running>();
   private readonly starting = new Map<string, Promise<void>>();
+  private readonly scope = String(++supervisors);
   private rejectFailure!: (error: WorkerFailedError) => void;
   private failed: WorkerFailedError | undefined;
   /** Rejects with the first failure the policy does not absorb; never resolves. */
@@ -97,7 +100,7 @@ export class Supervisor {
       const { port1: link, port2: workerLink } = new MessageChannel();
       links.set(declaration.name, link);
       const { ports, direct } = this.bindings(declaration.name);
-      inits.push({ appModule: this.appModule, actor: declaration, ports, direct, link: workerLink });
+      inits.push({ appModule: this.appModule, actor: declaration, ports, direct, link: workerLink, scope: this.scope });
       transfer.push(workerLink, ...ports.map((p) => p.port));
     }
     const handle = start({ worker, actors: inits }, transfer);

@@ -34,6 +34,8 @@ export interface WorkerInit {
   direct: DirectBinding[];
   /** This actor's own error link. */
   link: MessagePort;
+  /** Its runtime's scope: direct calls reach only actors of the same runtime. */
+  scope: string;
 }
 
 /** What a worker receives: the actors it hosts. */
@@ -47,7 +49,7 @@ export interface HostInit {
  * first, so a co-hosted peer's direct call made during start waits for it.
  */
 export async function hostWorker(init: HostInit): Promise<void> {
-  for (const actor of init.actors) expectLocal(actor.actor.name);
+  for (const actor of init.actors) expectLocal({ scope: actor.scope, name: actor.actor.name });
   await Promise.all(init.actors.map((actor) => hostActor(actor)));
 }
 
@@ -70,6 +72,7 @@ interface Lifecycle {
 export async function hostActor(init: WorkerInit): Promise<void> {
   const { actor, link } = init;
   listenForSecrets();
+  const self = { scope: init.scope, name: actor.name };
   const post = (message: WorkerToMain) => link.postMessage(message);
   const clients = new Map<string, Remote<unknown>>();
   const openPorts = new Set<MessagePort>([link]);
@@ -96,7 +99,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
         bind({ channel: message.channel, role: message.role, port: message.port, kind: message.kind, peer: peerOf(init, message.channel) });
         return;
       }
-      withdrawLocal(actor.name);
+      withdrawLocal(self);
       void (async () => {
         try {
           await (instance?.stop ? instance.stop() : instance?.close?.());
@@ -114,7 +117,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
   try {
     for (const binding of init.ports) if (binding.role === 'client') bind(binding);
     for (const { channel, peer } of init.direct) {
-      const local = localClient(peer);
+      const local = localClient({ scope: init.scope, name: peer });
       clients.set(channel, local);
       clients.set(peer, local);
     }
@@ -131,9 +134,9 @@ export async function hostActor(init: WorkerInit): Promise<void> {
     instance = new ActorClass(actor.options, context) as object & Lifecycle;
     await instance.start?.();
     for (const binding of init.ports) if (binding.role === 'server') bind(binding);
-    publishLocal(actor.name, instance);
+    publishLocal(self, instance);
   } catch (error) {
-    withdrawLocal(actor.name);
+    withdrawLocal(self);
     post({ type: 'error', record: errorRecord(actor.name, 'start', error) });
     throw error;
   }
