@@ -45,9 +45,13 @@ export interface LocalActor {
   name: string;
 }
 
+function keyOf({ scope, name }: LocalActor): string {
+  return `${scope}\0${name}`;
+}
+
 /** The entry callers of `actor` wait on: the unsettled one, or a new one. */
-function waiting({ scope, name }: LocalActor): Entry {
-  const key = `${scope}\0${name}`;
+function waiting(actor: LocalActor): Entry {
+  const key = keyOf(actor);
   const entry = actors.get(key);
   if (entry && !entry.settled) return entry;
   const fresh = pending();
@@ -80,7 +84,7 @@ export function localClient<T>(actor: LocalActor): Remote<T> {
     get(_, method) {
       if (typeof method !== 'string' || method === 'then') return undefined;
       return async (...args: unknown[]) => {
-        const instance = (await waiting(actor).instance) as Record<string, unknown>;
+        const instance = (await (actors.get(keyOf(actor)) ?? waiting(actor)).instance) as Record<string, unknown>;
         const member = instance[method];
         if (typeof member !== 'function') throw new RuntimeError(`actor "${actor.name}" has no method "${method}"`);
         return (await (member as (...a: unknown[]) => unknown).apply(instance, args)) as unknown;
