@@ -77,6 +77,18 @@ it('a crash in a shared worker reports on every hosted actor’s link; the resta
   expect(runtime.supervisor.failedWith).toBeUndefined();
 });
 
+it('a crash whose records take a while to post still reports on every hosted actor’s link (the worker is not ended at the first)', async () => {
+  runtime = await startEcho({ backend: 'thread', host: 'shared' });
+  const records: ErrorRecord[] = [];
+  runtime.supervisor.onRecord = (record) => records.push(record);
+  await runtime.client<Echo>('echo').crashLaterSlowly();
+  await expect(runtime.supervisor.failure).rejects.toThrow(/boom/);
+  expect(records.map((r) => [r.worker, r.kind, r.code, r.message]).sort()).toEqual([
+    ['caller', 'exception', 'ESLOW', 'boom'],
+    ['echo', 'exception', 'ESLOW', 'boom'],
+  ]);
+});
+
 it('a shared worker ends once every actor on it has stopped', async () => {
   runtime = await startEcho({ backend: 'thread', host: 'shared' });
   expect(runtime.supervisor.alive).toEqual(['shared']);

@@ -43,7 +43,11 @@ interface Running {
 const STOP_GRACE_MS = 5_000;
 /** Supervisors made in this process: each runtime's actors get their own scope for direct calls. */
 let supervisors = 0;
-/** How long a failed worker gets to end after it is terminated, before its records are read. */
+/**
+ * How long a failed worker gets to end on its own before it is terminated: a
+ * worker that fails posts a record on each hosted actor's link and then
+ * exits, and terminating it at the first record would cut off the others.
+ */
 const FAILED_GRACE_MS = 1_000;
 
 /**
@@ -188,15 +192,16 @@ export class Supervisor {
   }
 
   /**
-   * A hosted actor failed, or the worker ended: the worker is ended, every
-   * record its actors posted is reported, then the policy decides.
+   * A hosted actor failed, or the worker ended: once the worker has ended
+   * (on its own after posting its records, or terminated after a grace),
+   * every record its actors posted is reported, then the policy decides.
    */
   private report(entry: Running): void {
     if (entry.stopping || this.failed) return;
     entry.stopping = true;
     void (async () => {
-      await entry.handle.terminate().catch(() => {});
-      await Promise.race([entry.handle.done, delay(FAILED_GRACE_MS)]);
+      const ended = await Promise.race([entry.handle.done.then(() => true), delay(FAILED_GRACE_MS).then(() => false)]);
+      if (!ended) await entry.handle.terminate().catch(() => {});
       for (const record of entry.records) this.onRecord(record);
       const record = entry.records[0]!;
       const policy = this.policy;
