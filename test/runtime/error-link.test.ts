@@ -58,4 +58,15 @@ describe('restart policy', () => {
     expect(await eventually(() => runtime.client<Caller>('caller').relay('x'))).toBe('echo:x');
     await runtime.stop();
   });
+
+  it('a main-thread client first used while its actor is down for a restart is refused, not left hanging', async () => {
+    const runtime = await startEcho({ backend: 'thread', host: 'shared' }, { kind: 'restart', maxRestarts: 1, initialDelayMs: 2_000 });
+    const records: string[] = [];
+    runtime.supervisor.onRecord = (record) => records.push(record.kind);
+    await runtime.client<Echo>('echo').crashLater();
+    expect(await eventually(() => (records.length === 2 ? true : undefined))).toBe(true);
+    // The main thread never called caller before: its client is made now, on a channel whose other end is gone.
+    await expect(runtime.client<Caller>('caller').relay('x')).rejects.toThrow(/stopped/);
+    await runtime.stop();
+  });
 });

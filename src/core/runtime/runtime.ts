@@ -55,15 +55,21 @@ export class Runtime {
       get: (_, method) => {
         if (typeof method !== 'string' || method === 'then') return undefined;
         return (...args: unknown[]) => {
-          let remote = this.remotes.get(channel) as Record<string, (...a: unknown[]) => Promise<unknown>> | undefined;
-          if (!remote) {
-            remote = connect(this.topology.channels.get(channel)!.ports.client);
-            this.remotes.set(channel, remote as Remote<unknown>);
-          }
+          const remote = this.remoteOf(channel) as Record<string, (...a: unknown[]) => Promise<unknown>>;
           return this.guard(remote[method]!(...args));
         };
       },
     });
+  }
+
+  /** The main thread's end of `channel`, connected once (a restart replaces it: see onMainRebind). */
+  private remoteOf(channel: string): Remote<unknown> {
+    let remote = this.remotes.get(channel);
+    if (!remote) {
+      remote = connect(this.topology.channels.get(channel)!.ports.client);
+      this.remotes.set(channel, remote);
+    }
+    return remote;
   }
 
   /** The main thread's logger: through the logger worker once started, standard error before. */
@@ -89,6 +95,9 @@ export class Runtime {
   async start(): Promise<void> {
     this.seal();
     this.started = true;
+    // Connected before any actor can fail: a client first used after its actor died (waiting for a restart)
+    // must see its channel closed, which a port connected after the close never does (the call would hang).
+    for (const channel of this.topology.channels.values()) if (channel.client === MAIN && channel.kind === 'rpc') this.remoteOf(channel.name);
     await Promise.all(this.managers.map((manager) => manager.start()));
   }
 
