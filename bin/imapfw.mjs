@@ -2,6 +2,11 @@
 // The imapfw command. Runs the compiled CLI (built by `npm install`); in a
 // source checkout without a build, runs the TypeScript source through tsx.
 import { existsSync } from 'node:fs';
+import nodeModule from 'node:module';
+
+// Node 22+ keeps the compiled code of the modules it loads on disk for the next run (a no-op run is mostly
+// start-up); Node 20 has no compile cache and runs as before.
+nodeModule.enableCompileCache?.();
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
 let cli;

@@ -14,8 +14,8 @@ export type { MaildirOptions, MaildirLayout, MaildirWarning } from './repositori
 export * from './state/index.js';
 
 export { SyncFolder, type SyncFolderOptions, type FolderPairNames } from './engines/sync-folder.js';
-export { SyncAccount, failedAccountReport, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
-export { emptyFolderReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
+export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
+export { emptyFolderReport, failedAccountReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
 export { identifyAll } from './engines/identify-all.js';
 export { retrying } from './engines/retrying.js';
 export { selects, isSelective, type MessageSelection } from './engines/message-selection.js';

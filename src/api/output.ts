@@ -3,3 +3,4 @@
 export { registerSecret, withoutSecrets, REDACTED } from '../core/output/secrets.js';
 export { printable } from '../core/output/printable.js';
 export { forTerminal } from '../core/output/for-terminal.js';
+export { registerKnownPasswords } from '../core/imap/password.js';

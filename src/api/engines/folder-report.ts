@@ -1,4 +1,5 @@
 import type { Side } from '../types.js';
+import type { AccountReport } from './sync-account.js';
 
 /** What the sync of one folder pair did. Plain data: it crosses threads. */
 export interface FolderReport {
@@ -100,4 +101,10 @@ export interface FolderProgress {
   total: number;
   done: number;
   bytes: number;
+}
+
+/** The report of an account that failed as a whole (a refused login, an unreachable server): its one error, `context` in front of its message. */
+export function failedAccountReport(error: unknown, context = ''): AccountReport {
+  const failure = reportError(error);
+  return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [{ ...failure, message: `${context}${failure.message}` }], skipped: [], seconds: 0 };
 }

@@ -63,12 +63,6 @@ export interface AccountReport {
 
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
 
-/** The report of an account that failed as a whole (a refused login, an unreachable server): its one error, `context` in front of its message. */
-export function failedAccountReport(error: unknown, context = ''): AccountReport {
-  const failure = reportError(error);
-  return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [{ ...failure, message: `${context}${failure.message}` }], skipped: [], seconds: 0 };
-}
-
 /**
  * The SyncAccount engine: lists both sides, pairs folders by name (each
  * repository already applied its own filter and name translation), creates

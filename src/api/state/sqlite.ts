@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
 import { openSqlite } from '../../core/state/open-sqlite.js';
-import { accountFileName, defaultStateDir } from '../../core/state/paths.js';
 import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
+import { stateDatabasePath } from './database-path.js';
 import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
 
 const SCHEMA_VERSION = 4;
@@ -232,11 +232,6 @@ export class SqliteStateStore implements StateStore {
       throw isCorruption(error) ? new StateCorruptError(this.path, { cause: error }) : error;
     }
   }
-}
-
-/** `<stateDir>/<account>.sqlite`, the account name made a safe file name. */
-export function stateDatabasePath(account: string, stateDir = defaultStateDir()): string {
-  return join(stateDir, `${accountFileName(account)}.sqlite`);
 }
 
 /** Opens the file (created 0600), checks or creates the schema, prepares the statements. */

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError, type PasswordSource } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
+import type { PasswordSource } from '../../api/index.js';
 import { accountName, type MigrateAccount } from './args.js';
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, basename, join, resolve } from 'node:path';
-import { ConfigError, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
+import { ConfigError } from '../../api/errors.js';
+import type { Backend, FolderMapRule, FolderMapSpec, MessageSelection, PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';

@@ -1,4 +1,5 @@
-import { failedAccountReport, type AccountReport, type Remote, type Runtime, type SyncAccount, type SyncFolder, type SyncTopology } from '../../api/index.js';
+import { failedAccountReport } from '../../api/engines/folder-report.js';
+import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
 import { ProgressBars } from '../../contrib/cli/progress.js';
 import type { MigrateAccount } from './args.js';
 

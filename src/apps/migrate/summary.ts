@@ -1,4 +1,6 @@
-import { ExitCode, forTerminal, type AccountReport, type ReportedError, type SkippedItem } from '../../api/index.js';
+import { ExitCode } from '../../api/exit-codes.js';
+import { forTerminal } from '../../api/output.js';
+import type { AccountReport, ReportedError, SkippedItem } from '../../api/index.js';
 import { errorLines, exitCodeOf, skippedLines, summarize } from '../../contrib/cli/summary.js';
 import type { MigrateFolderReport } from './migrate-folder.js';
 

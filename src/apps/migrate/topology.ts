@@ -1,4 +1,8 @@
-import { declareSyncTopology, migratePolicy, registerKnownPasswords, stateDatabasePath, type Runtime, type SyncTopology } from '../../api/index.js';
+import { declareSyncTopology } from '../../api/sync-topology.js';
+import { migratePolicy } from '../../api/policy.js';
+import { registerKnownPasswords } from '../../api/output.js';
+import { stateDatabasePath } from '../../api/state/database-path.js';
+import type { Runtime, SyncTopology } from '../../api/index.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
 import type { MigrateFolderOptions } from './migrate-folder.js';
 import { existsSync } from 'node:fs';

@@ -28,7 +28,7 @@ export default defineApp<MirrorArgs>({
   },
 
   async build(runtime, args) {
-    const { mirrorPolicy } = await import('../../api/index.js');
+    const { mirrorPolicy } = await import('../../api/policy.js');
     const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
     args.accounts.forEach((account, i) =>

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MaildirRepository, type FolderInfo, type MaildirOptions } from '../../api/index.js';
+import { MaildirRepository } from '../../api/repositories/maildir.js';
+import type { FolderInfo, MaildirOptions } from '../../api/index.js';
 
 export interface DryRunMaildirOptions extends MaildirOptions {
   /**

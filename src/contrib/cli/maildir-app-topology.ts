@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
-import { declareSyncTopology, registerKnownPasswords, stateDatabasePath, type Runtime, type SyncAccountOptions, type SyncPolicy, type SyncTopology } from '../../api/index.js';
+import { declareSyncTopology } from '../../api/sync-topology.js';
+import { registerKnownPasswords } from '../../api/output.js';
+import { stateDatabasePath } from '../../api/state/database-path.js';
+import type { Runtime, SyncAccountOptions, SyncPolicy, SyncTopology } from '../../api/index.js';
 import type { MaildirAppAccount, MaildirAppRun } from './maildir-app-options.js';
 
 /** What differs between the apps from one server to a Maildir: how the server is opened, the policy, the account's folder rules. */

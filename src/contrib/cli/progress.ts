@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
-import { forTerminal, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
+import { forTerminal } from '../../api/output.js';
+import type { FolderProgress, Remote, SyncFolder } from '../../api/index.js';
 
 /**
  * A progress bar per folder being copied, on a TTY (standard error). Polls

@@ -1,6 +1,6 @@
-import { failedAccountReport, type AccountReport, type Remote, type Runtime, type SyncAccount, type SyncFolder, type SyncTopology } from '../../api/index.js';
+import { failedAccountReport } from '../../api/engines/folder-report.js';
+import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
 import { jsonLine } from './json-line.js';
-import { ProgressBars } from './progress.js';
 import { exitCodeOf, formatSummary, summarize } from './summary.js';
 
 export interface RunAccountsOptions {
@@ -25,7 +25,8 @@ export async function runAccounts(runtime: Runtime, topologies: readonly SyncTop
   const reports: AccountReport[] = [];
   for (const [i, topology] of topologies.entries()) {
     const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) as Record<string, Remote<SyncFolder>>;
-    const bars = process.stderr.isTTY && !options.json && !options.dryRun ? new ProgressBars(engines) : undefined;
+    // cli-progress is loaded only when there is a terminal to draw on.
+    const bars = process.stderr.isTTY && !options.json && !options.dryRun ? new (await import('./progress.js')).ProgressBars(engines) : undefined;
     try {
       reports.push(await runtime.client<SyncAccount>(topology.account).run());
     } catch (error) {

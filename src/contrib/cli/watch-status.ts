@@ -1,4 +1,5 @@
-import { forTerminal, type AccountWatchStatus, type ControlStatus, type FolderWatchStatus, type PassCounts, type ReportedError } from '../../api/index.js';
+import { forTerminal } from '../../api/output.js';
+import type { AccountWatchStatus, ControlStatus, FolderWatchStatus, PassCounts, ReportedError } from '../../api/index.js';
 
 /**
  * `imapfw ctl status` for people: the daemon, then per account its

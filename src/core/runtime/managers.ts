@@ -1,6 +1,6 @@
 import type { Backend } from './topology.js';
 import { MAIN } from './topology.js';
-import { PoolBackend } from './backends/pool.js';
+import type { PoolBackend } from './backends/pool.js';
 import { startThread } from './backends/thread.js';
 import { startInline } from './backends/inline.js';
 import type { StartWorker } from './backends/handle.js';
@@ -58,7 +58,7 @@ export class WorkerManager {
   async start(): Promise<void> {
     const topology = this.runtime.topology;
     const workers = new Set(this.actors.map((name) => topology.workerOf(name)));
-    await Promise.all([...workers].map((worker) => this.runtime.supervisor.startWorker(worker, this.starter(topology.actorsOn(worker)[0]!.backend))));
+    await Promise.all([...workers].map(async (worker) => this.runtime.supervisor.startWorker(worker, await this.starter(topology.actorsOn(worker)[0]!.backend))));
   }
 
   /** Stops every actor of this manager, letting in-flight work finish; a worker ends when all its actors have. */
@@ -71,9 +71,11 @@ export class WorkerManager {
     await this.pool?.close();
   }
 
-  private starter(backend: Backend): StartWorker {
+  private async starter(backend: Backend): Promise<StartWorker> {
     if (backend === 'inline') return startInline;
     if (backend === 'thread') return startThread;
+    // piscina is loaded only when the pool backend is used.
+    const { PoolBackend } = await import('./backends/pool.js');
     const topology = this.runtime.topology;
     const pooled = new Set(this.actors.filter((a) => topology.actors.get(a)?.backend === 'pool').map((a) => topology.workerOf(a))).size;
     const tasksPerThread = this.options.tasksPerThread ?? 1;
