@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccountReport } from '../engines/sync-account.js';
-import { failedAccountReport } from '../engines/sync-account.js';
-import { reportError, type ReportedError } from '../engines/folder-report.js';
+import { failedAccountReport, reportError, type ReportedError } from '../engines/folder-report.js';
 import type { ServerChanges, ServerWatchRequest } from '../repositories/imap-watch.js';
 import { exitCodeOf, summarize } from '../summary.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
