@@ -14,6 +14,9 @@ usage:
   imapfw mirror  --remote imap[s]://USER@HOST --maildir DIR [options]   server -> Maildir, read-only on the server
   imapfw sync    ...                                                    two-way IMAP <-> Maildir
   imapfw migrate --from imap[s]://... --to imap[s]://... [options]       IMAP -> IMAP migration
+  imapfw migrate --batch accounts.csv --queue redis://HOST:PORT[/DB]   put the accounts on a Redis queue, then:
+  imapfw worker --queue redis://... [--parallel K]                     migrate queued accounts (on any number of hosts)
+  imapfw migrate status|results --queue redis://...                    where a queued batch stands; its results as JSON lines
   imapfw login --provider google|microsoft|oidc --user ADDRESS --client-id ID [--device]
                                    sign in with OAuth2; then give the apps --oauth2 ADDRESS
   imapfw logout --user ADDRESS     forget that login
@@ -81,6 +84,12 @@ export async function main(argv: string[]): Promise<number> {
       const { login, logout } = await import('./login.js');
       return await (command === 'login' ? login(rest) : logout(rest));
     }
+    if (command === 'worker') {
+      const { runQueueWorker } = await import('../apps/migrate/queue/worker.js');
+      return await runQueueWorker(rest, appModuleUrl('migrate'));
+    }
+    if (command === 'migrate' && rest[0] === 'status') return await (await import('../apps/migrate/queue/status.js')).runQueueStatus(rest.slice(1));
+    if (command === 'migrate' && rest[0] === 'results') return await (await import('../apps/migrate/queue/results.js')).runQueueResults(rest.slice(1));
     if ((shippedApps as readonly string[]).includes(command)) return await runApp(appModuleUrl(command), rest);
     process.stderr.write(`imapfw: unknown command "${command}"\n\n${usage}\n`);
     return ExitCode.USAGE;

@@ -33,6 +33,7 @@ export default defineApp<MigrateArgs>({
   },
 
   async run(runtime, args) {
+    if (args.queue) return (await import('./queue/enqueue.js')).enqueueBatch(args);
     if (args.batch) return (await import('./batch.js')).runBatch(args, import.meta.url);
     const { runMigration } = await import('./run-account.js');
     const { formatMigrationSummary, migrateExitCode, summarizeMigration } = await import('./summary.js');

@@ -21,6 +21,8 @@ export interface MigrateArgs {
   accounts: MigrateAccount[];
   /** Batch mode: the CSV, accounts migrated at once, where each account's result line goes. */
   batch?: { file: string; parallel: number; results: string };
+  /** `--batch FILE --queue URL`: the accounts become jobs on a Redis queue for `imapfw worker` (see queue/enqueue.ts). */
+  queue?: QueueArgs;
   folders: string[];
   exclude: string[];
   folderMap: FolderMapSpec;
@@ -39,6 +41,17 @@ export interface MigrateArgs {
   timeoutMs: number;
   logLevel: string;
   backend?: Backend;
+}
+
+export interface QueueArgs {
+  url: string;
+  requeueFailed: boolean;
+  /** Accounts at once against any one source or target server, across all workers. */
+  perServer: number;
+  secretsKeyEnv?: string;
+  /** Runs of a job before it is failed for good, and the first wait between them (doubling). */
+  attempts: number;
+  retryDelayMs: number;
 }
 
 interface Flags {
@@ -75,6 +88,12 @@ interface Flags {
   batch?: string;
   parallel: number;
   results?: string;
+  queue?: string;
+  requeueFailed?: boolean;
+  perServer: number;
+  secretsKeyEnv?: string;
+  attempts: number;
+  retryDelay: number;
   allowPlaintext?: boolean;
   timeout: number;
   logLevel?: string;
@@ -116,6 +135,12 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--batch <csv>', 'migrate every account of this CSV file (see the README for its columns)')
     .option('--parallel <n>', 'with --batch: accounts migrated at once', positiveInteger, 2)
     .option('--results <file>', 'with --batch: one JSON line per account (default: next to the CSV, .results.jsonl)')
+    .option('--queue <redis-url>', 'with --batch: put one job per account on this Redis queue (redis://HOST:PORT[/DB]) for `imapfw worker` processes on any number of hosts')
+    .option('--requeue-failed', 'with --queue: put the failed jobs of this CSV back on the queue (with the CSV\'s current passwords)')
+    .option('--per-server <n>', 'with --queue: accounts at once against any one source or target server, across all workers', positiveInteger, 20)
+    .option('--secrets-key-env <name>', 'with --queue: seal the CSV\'s plaintext passwords with the 32-byte key (base64) in this environment variable; the workers need the same')
+    .option('--attempts <n>', 'with --queue: runs of an account before its job is failed for good', positiveInteger, 3)
+    .option('--retry-delay <ms>', 'with --queue: wait before the second run of a failed account (doubling after)', positiveInteger, 30_000)
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
@@ -131,6 +156,12 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     throw new ConfigError(`--min-age ${flags.minAge} is above --max-age ${flags.maxAge}: no message could be selected`);
   }
   if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
+  if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
+  const queueOnly = ['requeueFailed', 'perServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
+  if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
+  if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
+    throw new ConfigError('--parallel and --results do not go with --queue: give `imapfw worker --parallel K`, and export the results with `imapfw migrate results --queue URL`');
+  }
 
   const fromPreset = findPreset(flags.fromProvider, flags.from, '--from-provider');
   const toPreset = findPreset(flags.toProvider, flags.to, '--to-provider');
@@ -139,6 +170,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
 
   let accounts: MigrateAccount[];
   let batch: MigrateArgs['batch'];
+  let queue: QueueArgs | undefined;
   if (flags.batch) {
     if (flags.from || flags.to) throw new ConfigError('give --from/--to or --batch FILE, not both');
     const file = resolve(flags.batch);
@@ -146,6 +178,18 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
     accounts = readAccountsCsv(file).map((account) => ({ ...account, fromPassword: withStateDir(account.fromPassword, stateDir), toPassword: withStateDir(account.toPassword, stateDir) }));
     batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)) };
+    if (flags.queue) {
+      const { parseRedisUrl } = await import('../../contrib/queue/redis-url.js');
+      parseRedisUrl(flags.queue);
+      queue = {
+        url: flags.queue,
+        requeueFailed: flags.requeueFailed === true,
+        perServer: flags.perServer,
+        ...(flags.secretsKeyEnv ? { secretsKeyEnv: flags.secretsKeyEnv } : {}),
+        attempts: flags.attempts,
+        retryDelayMs: flags.retryDelay,
+      };
+    }
   } else {
     if (!flags.from) throw new ConfigError('--from is required (imaps://USER@HOST), or give --batch FILE');
     if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
@@ -172,6 +216,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   return {
     accounts,
     ...(batch ? { batch } : {}),
+    ...(queue ? { queue } : {}),
     folders: flags.folders ?? [],
     exclude: flags.exclude ?? [...(fromPreset?.sourceExclude ?? [])],
     folderMap: {

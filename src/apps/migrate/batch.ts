@@ -36,7 +36,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   writeFileSync(batch.results, '');
   const results: AccountResult[] = [];
   const reports: AccountReport[] = [];
-  const running = new Map<string, { runtime: Runtime; engines: Record<string, Remote<SyncFolder>> }>();
+  const running: RunningAccounts = new Map();
   let stopped = false;
   const onSignal = () => {
     stopped = true;
@@ -53,10 +53,8 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
       const { account, index } = next;
       const tag = `[${index + 1}/${total}] ${account.name}`;
       log(`${tag}: started, ${account.from} -> ${account.to}`);
-      const accountStarted = performance.now();
-      const report = await migrateOne(account, args, appModule, running);
-      const summary = summarizeMigration([report], (performance.now() - accountStarted) / 1000, args);
-      const result: AccountResult = { name: account.name, from: account.from, to: account.to, complete: summary.complete, exitCode: migrateExitCode(summary), summary };
+      const { report, result } = await migrateOne(account, args, appModule, running);
+      const { summary } = result;
       results.push(result);
       reports.push(report);
       appendFileSync(batch.results, jsonLine(result));
@@ -98,28 +96,45 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   return results.length > failed.length ? ExitCode.PARTIAL : (failed[0]?.exitCode ?? ExitCode.PARTIAL);
 }
 
-async function migrateOne(account: MigrateAccount, args: MigrateArgs, appModule: string, running: Map<string, { runtime: Runtime; engines: Record<string, Remote<SyncFolder>> }>): Promise<AccountReport> {
+/** The accounts a process migrates now, by name: each one's runtime and engines (for progress and stopping). */
+export type RunningAccounts = Map<string, { runtime: Runtime; engines: Record<string, Remote<SyncFolder>> }>;
+
+/**
+ * Migrates one account in a runtime of its own, started for it and stopped
+ * after it, and summarizes it: what `--batch` does per account, and what an
+ * `imapfw worker` does per job.
+ */
+export async function migrateOne(account: MigrateAccount, args: MigrateArgs, appModule: string, running: RunningAccounts): Promise<{ report: AccountReport; result: AccountResult }> {
+  const started = performance.now();
   const runtime = new Runtime({ appModule });
+  let report: AccountReport;
   try {
     const topology = declareMigration(runtime, account, args, `${account.name}/`);
     running.set(account.name, { runtime, engines: Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) });
     await runtime.guard(runtime.start());
-    return await runMigration(runtime, topology, account, { progressBars: false });
+    report = await runMigration(runtime, topology, account, { progressBars: false });
   } catch (error) {
     // The runtime itself failed (a worker crashed): this account only.
-    return failedAccountReport(error);
+    report = failedAccountReport(error);
   } finally {
     running.delete(account.name);
     await runtime.stop();
   }
+  const summary = summarizeMigration([report], (performance.now() - started) / 1000, args);
+  return { report, result: { name: account.name, from: account.from, to: account.to, complete: summary.complete, exitCode: migrateExitCode(summary), summary } };
+}
+
+/** The folders an account's engines are copying now and how far each is. */
+export async function folderProgress(engines: Record<string, Remote<SyncFolder>>): Promise<FolderProgress[]> {
+  return (await Promise.all(Object.values(engines).map((engine) => engine.progress().catch(() => undefined)))).filter(
+    (entry): entry is FolderProgress => entry !== undefined && entry.total > 0,
+  );
 }
 
 /** A line per running account: the folders being copied and how far. */
-async function progressLines(running: Map<string, { engines: Record<string, Remote<SyncFolder>> }>): Promise<void> {
+async function progressLines(running: RunningAccounts): Promise<void> {
   for (const [name, { engines }] of running) {
-    const progress = (await Promise.all(Object.values(engines).map((engine) => engine.progress().catch(() => undefined)))).filter(
-      (entry): entry is FolderProgress => entry !== undefined && entry.total > 0,
-    );
+    const progress = await folderProgress(engines);
     if (progress.length) log(`  ${name}: ${progress.map((p) => `${p.folder} ${p.done}/${p.total}`).join(', ')}`);
   }
 }
