@@ -31,8 +31,10 @@ export async function enqueueBatch(args: MigrateArgs): Promise<number> {
   const queue = await openQueue(options.url, QUEUE_NAME);
   const summary: EnqueueSummary = { queue: options.url, accounts: jobs.length, added: 0, alreadyQueued: 0, requeued: 0, workers: 0 };
   try {
-    for (const { id, data } of jobs) {
-      const state = await queue.getJobState(id);
+    // Asked all at once: the commands share one connection, a round trip for the lot.
+    const states = await Promise.all(jobs.map(({ id }) => queue.getJobState(id)));
+    for (const [index, { id, data }] of jobs.entries()) {
+      const state = states[index];
       if (state === 'unknown') {
         await queue.add(data.account.name, data, {
           jobId: id,
