@@ -120,7 +120,8 @@ function groupName(gid: number): string {
   return line.split(':')[0]!;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on the loopback address. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

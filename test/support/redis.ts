@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './dovecot.js';
 
 const HOST = '127.0.0.1';
 
@@ -50,17 +51,6 @@ function redisBinary(): string {
   }
   // A missing Redis fails the test: .ci/run installs redis-server.
   throw new Error('redis-server not found: apt-get install redis-server');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** One command over a fresh connection (RESP), the reply parsed. */

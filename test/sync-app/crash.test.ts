@@ -6,14 +6,14 @@
 // side and none is lost; the last run completes, both sides (the Maildir
 // read by a second Dovecot) hold exactly the expected messages with the
 // flags the delta rule gives, and a run after it has nothing to do.
-import { readdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, imapClient, type SeedMessage } from '../support/messages.js';
 import { localFolders } from '../mirror/helpers.js';
 import { countLocalMessages, makeMessages, readState, walSignature } from '../mirror/support.js';
 import {
+  countServerFiles,
   describeRun,
   dropLocal,
   localFile,
@@ -87,19 +87,6 @@ class Expected {
   }
 }
 
-/** Files in the server's Maildir (Dovecot's own, LAYOUT=fs): cheap enough to poll. */
-function countServerFiles(): number {
-  let count = 0;
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (entry.name === 'cur' || entry.name === 'new') count += readdirSync(path.join(dir, entry.name)).length;
-      else if (entry.name !== 'tmp') walk(path.join(dir, entry.name));
-    }
-  };
-  walk(server.maildirOf(USER));
-  return count;
-}
 
 /** Runs `fn` on the server folder, opened read-write, with a UID lookup by Message-ID. */
 async function onServer(folder: string, fn: (client: import('imapflow').ImapFlow, uids: Map<string, number>) => Promise<void>): Promise<void> {
@@ -221,7 +208,7 @@ describe('sync: SIGKILL during a two-way sync with changes on both sides', () =>
       expect(await problems(expected)).toEqual([]);
 
       const totalNew = 2_000;
-      const baseline = { local: countLocalMessages(dirs.maildir), server: countServerFiles() };
+      const baseline = { local: countLocalMessages(dirs.maildir), server: countServerFiles(server.maildirOf(USER)) };
       const kills: { moment: string; killed: boolean; ms: number; progress: number }[] = [];
       for (const moment of MOMENTS) {
         const running = startSync(server, USER, dirs, { timeoutMs: 90_000 });
@@ -233,7 +220,7 @@ describe('sync: SIGKILL during a two-way sync with changes on both sides', () =>
         let killed: Observation | undefined;
         void running.done.then(() => (exited = true));
         while (!exited && !killed) {
-          const progress = (Math.max(0, countLocalMessages(dirs.maildir) - baseline.local) + Math.max(0, countServerFiles() - baseline.server)) / totalNew;
+          const progress = (Math.max(0, countLocalMessages(dirs.maildir) - baseline.local) + Math.max(0, countServerFiles(server.maildirOf(USER)) - baseline.server)) / totalNew;
           const now = walSignature(dirs.state);
           if (now !== wal) {
             wal = now;

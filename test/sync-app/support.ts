@@ -158,3 +158,17 @@ export function dropLocal(maildir: string, folder: string, messages: SeedMessage
     renameSync(tmp, path.join(localFolderDir(maildir, folder), 'cur', name));
   }
 }
+
+/** Message files in a server's Maildir (Dovecot's own, LAYOUT=fs): cheap enough to poll. */
+export function countServerFiles(maildir: string): number {
+  let count = 0;
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name === 'cur' || entry.name === 'new') count += readdirSync(path.join(dir, entry.name)).length;
+      else if (entry.name !== 'tmp') walk(path.join(dir, entry.name));
+    }
+  };
+  walk(maildir);
+  return count;
+}

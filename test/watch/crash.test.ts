@@ -3,15 +3,13 @@
 // the server being pulled; new local files being pushed; both at once) and
 // started again each time. After every kill no Message-ID is held twice on
 // a side; the last daemon converges: both sides hold every message, once.
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, type SeedMessage } from '../support/messages.js';
 import { localFolders } from '../mirror/helpers.js';
 import { countLocalMessages, makeMessages } from '../mirror/support.js';
-import { dropLocal, localFiles, serverView, syncDirs, type SyncDirs } from '../sync-app/support.js';
+import { countServerFiles, dropLocal, localFiles, serverView, syncDirs, type SyncDirs } from '../sync-app/support.js';
 import { START_MS, stopDaemon, waitFor } from './support.js';
 
 const USER = 'alice';
@@ -36,19 +34,6 @@ function startDaemon(): RunningApp<unknown> {
   });
 }
 
-/** Message files in the server's Maildir (Dovecot's own, LAYOUT=fs). */
-function countServerFiles(): number {
-  let count = 0;
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (entry.name === 'cur' || entry.name === 'new') count += readdirSync(path.join(dir, entry.name)).length;
-      else if (entry.name !== 'tmp') walk(path.join(dir, entry.name));
-    }
-  };
-  walk(server.maildirOf(USER));
-  return count;
-}
 
 /** Per side, each Message-ID's folders. */
 async function holdings(): Promise<Record<'server' | 'local', Map<string, string[]>>> {
@@ -114,14 +99,14 @@ describe('sync --watch: SIGKILL during a busy period', () => {
     ];
 
     for (const moment of moments) {
-      const [localAtStart, serverAtStart] = [countLocalMessages(dirs.maildir), countServerFiles()];
+      const [localAtStart, serverAtStart] = [countLocalMessages(dirs.maildir), countServerFiles(server.maildirOf(USER))];
       const daemon = startDaemon();
       const started = performance.now();
       try {
         await moment.changes?.();
         await waitFor(
           `the moment "${moment.name}"`,
-          () => moment.kill({ elapsed: performance.now() - started, local: countLocalMessages(dirs.maildir), server: countServerFiles(), localAtStart, serverAtStart }),
+          () => moment.kill({ elapsed: performance.now() - started, local: countLocalMessages(dirs.maildir), server: countServerFiles(server.maildirOf(USER)), localAtStart, serverAtStart }),
           START_MS,
         );
       } finally {
