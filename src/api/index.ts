@@ -26,7 +26,7 @@ export type * from './watch/types.js';
 export { MAX_REQUEST_BYTES, type ControlRequest, type ControlReply, type ControlResults, type ControlStatus, type ControlOp, type RequestId } from './watch/control-protocol.js';
 export { DaemonClient } from './watch/control-client.js';
 export { WatchAccount, type WatchAccountOptions, type AccountPass, type ServerWatcher, type LocalWatcher } from './watch/watch-account.js';
-export { WatchDaemon, watchTopologies, type SharedWatchOptions } from './watch/daemon.js';
+export { WatchDaemon, watchTopologies, watchTopology, type SharedWatchOptions } from './watch/daemon.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './watch/backoff.js';
 export { systemClock, ResumeDetector, RESUME_GAP_MS, type Clock } from './watch/clock.js';
 export { ImapWatch, MAX_IDLE_MS, type ServerWatchRequest, type ServerChanges } from './repositories/imap-watch.js';

@@ -80,6 +80,8 @@ export interface SyncTopology {
   engines: string[];
   /** A daemon's actors the main thread calls (see SyncTopologySpec.watch). */
   watch?: { server?: string; local?: string };
+  /** Every actor declared for the account (not the logger), in declaration order: what Runtime.stopActors stops when a daemon drops it. */
+  actors: string[];
 }
 
 /**
@@ -105,6 +107,7 @@ export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): S
     return host === undefined ? undefined : { host: host === MAIN ? MAIN : `${prefix}${host}` };
   };
   if (spec.logger) new LoggerManager(runtime, { ...(placed('logger', '') ?? { backend: 'thread' }), ...spec.logger });
+  const before = new Set(runtime.topology.actors.keys());
   const backend = spec.backends?.repositories ?? 'thread';
   const repositories = new RepositoryManager(runtime, { backend });
   const count = Math.max(1, spec.connections);
@@ -146,5 +149,6 @@ export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): S
     watch.local = sideActor('right', 0);
     runtime.connectMain(watch.local);
   }
-  return { account, engines: engineNames, ...(spec.watch ? { watch } : {}) };
+  const actors = [...runtime.topology.actors.keys()].filter((name) => !before.has(name));
+  return { account, engines: engineNames, ...(spec.watch ? { watch } : {}), actors };
 }

@@ -14,6 +14,8 @@ import { WatchAccount, type WatchAccountOptions } from './watch-account.js';
  */
 export class WatchDaemon implements WatchControl {
   private readonly startedAt: string;
+  private readonly loops: WatchAccount[];
+  private started = false;
   private paused = false;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -22,39 +24,62 @@ export class WatchDaemon implements WatchControl {
 
   constructor(
     private readonly app: string,
-    readonly accounts: readonly WatchAccount[],
+    accounts: readonly WatchAccount[],
     private readonly clock: Clock = systemClock,
   ) {
+    this.loops = [...accounts];
     this.startedAt = new Date(clock.wall()).toISOString();
   }
 
+  /** The accounts served now. */
+  get accounts(): readonly WatchAccount[] {
+    return this.loops;
+  }
+
   start(): void {
-    for (const account of this.accounts) account.start();
+    this.started = true;
+    for (const account of this.loops) account.start();
+  }
+
+  /** Serves one more account (a config read again): started at once when the daemon runs, paused while it is. False once stopping. */
+  add(account: WatchAccount): boolean {
+    if (this.stopping) return false;
+    this.loops.push(account);
+    if (this.paused) account.pause();
+    if (this.started) account.start();
+    return true;
+  }
+
+  /** Stops serving `account`: its pass in progress finishes, no other starts; resolves once its loop ended. */
+  async remove(account: WatchAccount): Promise<void> {
+    const index = this.loops.indexOf(account);
+    if (index >= 0) this.loops.splice(index, 1);
+    await account.stop();
   }
 
   status(): WatchStatus {
-    return { app: this.app, pid: process.pid, startedAt: this.startedAt, paused: this.paused, accounts: this.accounts.map((account) => account.status()) };
+    return { app: this.app, pid: process.pid, startedAt: this.startedAt, paused: this.paused, accounts: this.loops.map((account) => account.status()) };
   }
 
   async syncNow(folders?: string[]): Promise<PassSummary> {
     const started = this.clock.monotonic();
-    const reports = await Promise.all(this.accounts.map((account) => account.syncNow(folders)));
+    const reports = await Promise.all(this.loops.map((account) => account.syncNow(folders)));
     const summary = summarize(reports, (this.clock.monotonic() - started) / 1000);
     return { summary, exitCode: exitCodeOf(summary) };
   }
 
   pause(): void {
     this.paused = true;
-    for (const account of this.accounts) account.pause();
+    for (const account of this.loops) account.pause();
   }
 
   resume(): void {
     this.paused = false;
-    for (const account of this.accounts) account.resumePasses();
+    for (const account of this.loops) account.resumePasses();
   }
 
   stop(): Promise<void> {
-    this.stopping ??= Promise.all(this.accounts.map((account) => account.stop())).then(() => this.resolveStopped());
+    this.stopping ??= Promise.all(this.loops.map((account) => account.stop())).then(() => this.resolveStopped());
     return this.stopping;
   }
 }
@@ -74,19 +99,29 @@ export function watchTopologies(
   accounts: readonly { topology: SyncTopology; account: string; remote: string; maildir: string }[],
   options: SharedWatchOptions,
 ): WatchDaemon {
-  const loops = accounts.map(({ topology, account, remote, maildir }) => {
-    const engine = runtime.client<SyncAccount>(topology.account);
-    const server = topology.watch?.server ? runtime.client<ImapWatch>(topology.watch.server) : undefined;
-    const local = topology.watch?.local ? runtime.client<MaildirRepository>(topology.watch.local) : undefined;
-    return new WatchAccount({
-      ...options,
-      account,
-      remote,
-      maildir,
-      pass: (only) => engine.run(only),
-      ...(server ? { server } : {}),
-      ...(local ? { local } : {}),
-    });
+  return new WatchDaemon(
+    app,
+    accounts.map((account) => watchTopology(runtime, account, options)),
+    options.clock,
+  );
+}
+
+/** The watch loop of one account declared with `declareSyncTopology(..., { watch })` in `runtime` (see watchTopologies). Not started. */
+export function watchTopology(
+  runtime: Runtime,
+  { topology, account, remote, maildir }: { topology: SyncTopology; account: string; remote: string; maildir: string },
+  options: SharedWatchOptions,
+): WatchAccount {
+  const engine = runtime.client<SyncAccount>(topology.account);
+  const server = topology.watch?.server ? runtime.client<ImapWatch>(topology.watch.server) : undefined;
+  const local = topology.watch?.local ? runtime.client<MaildirRepository>(topology.watch.local) : undefined;
+  return new WatchAccount({
+    ...options,
+    account,
+    remote,
+    maildir,
+    pass: (only) => engine.run(only),
+    ...(server ? { server } : {}),
+    ...(local ? { local } : {}),
   });
-  return new WatchDaemon(app, loops, options.clock);
 }

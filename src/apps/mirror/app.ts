@@ -1,5 +1,5 @@
 import { defineApp, lazy } from '../../api/app.js';
-import type { SyncTopology } from '../../api/index.js';
+import type { Runtime, SyncTopology } from '../../api/index.js';
 import type { MirrorArgs } from './args.js';
 
 /** The topologies declared by build(), one per account, for run(). */
@@ -28,18 +28,8 @@ export default defineApp<MirrorArgs>({
   },
 
   async build(runtime, args) {
-    const { mirrorPolicy } = await import('../../api/policy.js');
-    const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
-    args.accounts.forEach((account, i) =>
-      declared.push(
-        declareMaildirAccount(runtime, args, i, {
-          readOnlyServer: true,
-          policy: mirrorPolicy(),
-          folders: { create: { left: false, right: true }, remove: { left: false, right: account.deleteFolders } },
-        }),
-      ),
-    );
+    for (let i = 0; i < args.accounts.length; i++) declared.push(await declareAccount(runtime, args, i));
   },
 
   async handOff(args) {
@@ -50,7 +40,13 @@ export default defineApp<MirrorArgs>({
   async run(runtime, args) {
     if (args.watch) {
       const { runWatch } = await import('../../contrib/cli/run-watch.js');
-      return runWatch(runtime, declared, { app: 'mirror', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}) });
+      const reload = args.config && {
+        config: args.config,
+        appModule: import.meta.url,
+        // A reloaded account runs in a runtime of its own, as the only account of its args.
+        declare: (runtime: Runtime, account: (typeof args.accounts)[number]) => declareAccount(runtime, { ...args, accounts: [account] }, 0),
+      };
+      return runWatch(runtime, declared, { app: 'mirror', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}), ...(reload ? { reload } : {}) });
     }
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
@@ -61,6 +57,17 @@ export default defineApp<MirrorArgs>({
     });
   },
 });
+
+/** Declares account `index` of `args` (build(), and an account a daemon's reload starts). */
+async function declareAccount(runtime: Runtime, args: MirrorArgs, index: number): Promise<SyncTopology> {
+  const { mirrorPolicy } = await import('../../api/policy.js');
+  const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
+  return declareMaildirAccount(runtime, args, index, {
+    readOnlyServer: true,
+    policy: mirrorPolicy(),
+    folders: { create: { left: false, right: true }, remove: { left: false, right: args.accounts[index]!.deleteFolders } },
+  });
+}
 
 /** The summary's first and last lines. */
 function summaryText(args: MirrorArgs) {

@@ -9,6 +9,7 @@ import {
   type MaildirAppAccountEntry,
   type MaildirAppFlags,
   type MaildirAppRun,
+  type ConfigSource,
 } from '../../contrib/cli/maildir-app-options.js';
 import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
@@ -20,6 +21,8 @@ export interface MirrorAccount extends MaildirAppAccount {
 
 export interface MirrorArgs extends MaildirAppRun {
   accounts: MirrorAccount[];
+  /** `--config FILE`, when the accounts come from one. */
+  config?: ConfigSource<MirrorArgs>;
 }
 
 /** What a `--config` module may export (default export: one account or a list). */
@@ -42,8 +45,9 @@ export async function parseMirrorArgs(argv: string[]): Promise<MirrorArgs> {
   const flags = command.opts<Flags>();
 
   const settings = runSettings(flags);
-  const accounts = flags.config ? await accountsFromConfig(flags.config, flags) : [await accountFromFlags(flags)];
-  return { accounts, ...settings };
+  if (!flags.config) return { accounts: [await accountFromFlags(flags)], ...settings };
+  const config = { file: flags.config, reread: () => parseMirrorArgs(argv) };
+  return { accounts: await accountsFromConfig(flags.config, flags), ...settings, config };
 }
 
 async function accountFromFlags(flags: Flags): Promise<MirrorAccount> {

@@ -1,5 +1,5 @@
 import { defineApp, lazy } from '../../api/app.js';
-import type { SyncPolicy, SyncTopology } from '../../api/index.js';
+import type { Runtime, SyncPolicy, SyncTopology } from '../../api/index.js';
 import { onSides, type SyncAccountArgs, type SyncArgs } from './args.js';
 
 /** The topologies declared by build(), one per account, for run(). */
@@ -29,23 +29,8 @@ export default defineApp<SyncArgs>({
   },
 
   async build(runtime, args) {
-    const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
-    args.accounts.forEach((account, i) =>
-      declared.push(
-        declareMaildirAccount(runtime, args, i, {
-          readOnlyServer: args.dryRun || !writesToServer(account),
-          policy: account.policy,
-          folders: {
-            create: onSides(account.create),
-            remove: onSides(account.remove),
-            keepNonEmpty: true,
-            moves: { right: followsMoves(account.policy.toLeft), left: followsMoves(account.policy.toRight) },
-          },
-          watchLocal: account.policy.toLeft.size > 0,
-        }),
-      ),
-    );
+    for (let i = 0; i < args.accounts.length; i++) declared.push(await declareAccount(runtime, args, i));
   },
 
   async handOff(args) {
@@ -56,7 +41,13 @@ export default defineApp<SyncArgs>({
   async run(runtime, args) {
     if (args.watch) {
       const { runWatch } = await import('../../contrib/cli/run-watch.js');
-      return runWatch(runtime, declared, { app: 'sync', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}) });
+      const reload = args.config && {
+        config: args.config,
+        appModule: import.meta.url,
+        // A reloaded account runs in a runtime of its own, as the only account of its args.
+        declare: (runtime: Runtime, account: (typeof args.accounts)[number]) => declareAccount(runtime, { ...args, accounts: [account] }, 0),
+      };
+      return runWatch(runtime, declared, { app: 'sync', accounts: args.accounts, watch: args.watch, ...(args.stateDir ? { stateDir: args.stateDir } : {}), ...(reload ? { reload } : {}) });
     }
     const { runAccounts } = await import('../../contrib/cli/run-accounts.js');
     return runAccounts(runtime, declared, {
@@ -67,6 +58,23 @@ export default defineApp<SyncArgs>({
     });
   },
 });
+
+/** Declares account `index` of `args` (build(), and an account a daemon's reload starts). */
+async function declareAccount(runtime: Runtime, args: SyncArgs, index: number): Promise<SyncTopology> {
+  const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
+  const account = args.accounts[index]!;
+  return declareMaildirAccount(runtime, args, index, {
+    readOnlyServer: args.dryRun || !writesToServer(account),
+    policy: account.policy,
+    folders: {
+      create: onSides(account.create),
+      remove: onSides(account.remove),
+      keepNonEmpty: true,
+      moves: { right: followsMoves(account.policy.toLeft), left: followsMoves(account.policy.toRight) },
+    },
+    watchLocal: account.policy.toLeft.size > 0,
+  });
+}
 
 /** The summary's first and last lines. */
 function summaryText(args: SyncArgs) {

@@ -11,6 +11,7 @@ import {
   type MaildirAppAccountEntry,
   type MaildirAppFlags,
   type MaildirAppRun,
+  type ConfigSource,
 } from '../../contrib/cli/maildir-app-options.js';
 import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
@@ -31,6 +32,8 @@ export interface SyncAccountArgs extends MaildirAppAccount {
 
 export interface SyncArgs extends MaildirAppRun {
   accounts: SyncAccountArgs[];
+  /** `--config FILE`, when the accounts come from one. */
+  config?: ConfigSource<SyncArgs>;
 }
 
 /** What a `--config` module may export (default export: one account or a list); every policy is per account. */
@@ -73,8 +76,9 @@ export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
   const flags = command.opts<Flags>();
 
   const settings = runSettings(flags);
-  const accounts = flags.config ? await accountsFromConfig(flags.config, flags) : [await accountFromFlags(flags)];
-  return { accounts, ...settings };
+  if (!flags.config) return { accounts: [await accountFromFlags(flags)], ...settings };
+  const config = { file: flags.config, reread: () => parseSyncArgs(argv) };
+  return { accounts: await accountsFromConfig(flags.config, flags), ...settings, config };
 }
 
 async function accountFromFlags(flags: Flags): Promise<SyncAccountArgs> {

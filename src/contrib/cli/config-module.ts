@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../api/errors.js';
@@ -9,7 +10,7 @@ import { ConfigError } from '../../api/errors.js';
  * and the account.
  */
 export async function loadConfigAccounts<Account extends { name?: string }>(file: string, required: readonly (keyof Account & string)[]): Promise<Account[]> {
-  const module = (await importConfig(pathToFileURL(resolve(file)).href).catch((error: unknown) => {
+  const module = (await importConfig(configUrl(file)).catch((error: unknown) => {
     throw new ConfigError(`--config ${file}: cannot load it: ${(error as Error).message}`);
   })) as { default?: Account | Account[] };
   const entries = module.default === undefined ? [] : Array.isArray(module.default) ? module.default : [module.default];
@@ -20,6 +21,22 @@ export async function loadConfigAccounts<Account extends { name?: string }>(file
     }
   });
   return entries;
+}
+
+/** Loads of config modules in this process: a daemon reads its --config again on SIGHUP. */
+let loads = 0;
+
+/**
+ * The module's URL, read anew at every load: import() caches an ES module by
+ * URL (a query makes it another) and a CommonJS one in require's cache;
+ * TypeScript goes through tsImport, which loads it anew each time.
+ */
+function configUrl(file: string): string {
+  const path = resolve(file);
+  const url = pathToFileURL(path).href;
+  if (/\.[cm]?ts$/.test(path)) return url;
+  delete createRequire(import.meta.url).cache[path];
+  return `${url}?load=${++loads}`;
 }
 
 /**

@@ -52,6 +52,13 @@ export interface MaildirAppRun {
   watch?: WatchSettings;
 }
 
+/** `--config FILE`: the file, and the same command line parsed again with the file read anew (a daemon's SIGHUP). */
+export interface ConfigSource<Args> {
+  file: string;
+  /** Throws ConfigError when the file no longer loads or validates. */
+  reread(): Promise<Args>;
+}
+
 export interface WatchSettings {
   /** `--idle`: folders IDLEd on when the server has no NOTIFY. */
   idle: string[];

@@ -111,6 +111,22 @@ export class Runtime {
     }
   }
 
+  /**
+   * Stops these actors while the others go on (an account a daemon no longer
+   * serves), one after another in the reverse of the given order (declaration
+   * order: the state last): in-flight work finishes; a worker ends once all
+   * its actors have. The main thread's ends of their channels are closed.
+   */
+  async stopActors(names: readonly string[]): Promise<void> {
+    for (const name of [...names].reverse()) await this.supervisor.stop(name);
+    for (const channel of this.topology.channels.values()) {
+      if (channel.client === MAIN && names.includes(channel.server)) {
+        (channel.ports.client as MessagePort).close();
+        this.remotes.delete(channel.name);
+      }
+    }
+  }
+
   /** Waits for `promise` unless a worker fails first (then rejects with WorkerFailedError). */
   guard<T>(promise: Promise<T>): Promise<T> {
     const failedFirst = promise.catch((error: unknown) => {
