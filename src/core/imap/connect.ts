@@ -5,6 +5,7 @@ import type { Login } from './credentials.js';
 import { registerSecret } from '../output/secrets.js';
 import { sliceLargeWrites } from './deadline.js';
 import { toImapfwError } from './errors.js';
+import { loadImapFlow } from './load-imapflow.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
 export interface ConnectOptions {
@@ -46,8 +47,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   const account = describeServer(server);
   registerSecret('accessToken' in options.login ? options.login.accessToken : options.login.password);
   const loopback = isLoopbackHost(server.host);
-  // Loaded on first use: only the workers that talk IMAP pay for the import (~0.2 s).
-  const { ImapFlow } = await import('imapflow');
+  const { ImapFlow } = await loadImapFlow();
   const client = new ImapFlow({
     host: server.host,
     port: server.port,

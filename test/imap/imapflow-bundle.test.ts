@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+
+// The build bundles imapflow into dist/src/vendor/imapflow.js (scripts/bundle-imapflow.mjs);
+// every compiled run of imapfw talks IMAP through it.
+const bundle = new URL('../../dist/src/vendor/imapflow.js', import.meta.url);
+
+describe('the bundled imapflow', () => {
+  let server: DovecotServer;
+  beforeAll(async () => {
+    server = await startDovecot();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('is built, exports what the package exports and talks to a real server', async () => {
+    expect(existsSync(bundle), 'run `npm run build`').toBe(true);
+    const bundled = (await import(bundle.href)) as typeof import('imapflow');
+    const installed = await import('imapflow');
+    expect(Object.keys(bundled).sort()).toEqual(Object.keys(installed).sort());
+
+    const client = new bundled.ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user: 'alice', pass: 'alice-pw' }, logger: false });
+    await client.connect();
+    try {
+      const folders = await client.list();
+      expect(folders.map((folder) => folder.path)).toContain('INBOX');
+      await client.append('INBOX', 'Subject: bundled\r\n\r\nbody\r\n');
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const message = await client.fetchOne('1', { envelope: true });
+        expect(message && message.envelope?.subject).toBe('bundled');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+  });
+});
