@@ -1,6 +1,6 @@
 // imapflow, loaded once per thread on first use: only the threads that talk IMAP pay for it.
 // The build bundles it into one file (scripts/bundle-imapflow.mjs), which loads
-// in about a third of the package's CPU time; a source checkout run through
+// in less than half the CPU time of the package; a source checkout run through
 // tsx has no bundle and loads the package.
 type ImapFlowModule = typeof import('imapflow');
 
