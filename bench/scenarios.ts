@@ -29,7 +29,16 @@ const migrationTarget = (i: number) => `target${i + 1}`;
 /** --max-connections of the migrate runs. */
 const MIGRATE_CONNECTIONS = [1, 4];
 
-export const RSS_LIMIT = 250 * MB;
+/** Issue 11's targets, scenario by scenario. */
+export const TARGETS = {
+  empty: { wallSeconds: 0.3 },
+  initial: { wallRatio: 0.8, cpuRatio: 1.5, rss: 150 * MB },
+  noop: { wallSeconds: 0.35, rss: 90 * MB },
+  changes: {},
+  noopBig: { wallRatio: 0.5 },
+  sync: { wallRatio: 1.5 },
+  migrate: { messagesPerSecond: 1_000, rss: 150 * MB },
+} as const;
 /**
  * Pause before measuring reruns. Both tools distrust a Maildir directory whose
  * mtime is too recent (mbsync sleeps 1 s, imapfw lists instead of skipping
@@ -71,11 +80,11 @@ export class Scenarios {
       case 'empty': {
         const mirrors = await this.mirrored(this.account(USERS.empty));
         await sleep(SETTLE_MS);
-        return [await this.measure('fixed cost: rerun on an empty account', { rss: RSS_LIMIT }, rounds, () => mirrors)];
+        return [await this.measure('fixed cost: rerun on an empty account', TARGETS.empty, rounds, () => mirrors)];
       }
       case 'initial': {
         const corpus = await this.mainCorpus();
-        const result = await this.measure(`initial mirror, ${this.describe(corpus)}`, { wallRatio: 0.8, rss: RSS_LIMIT }, rounds, () => this.fresh(corpus.account));
+        const result = await this.measure(`initial mirror, ${this.describe(corpus)}`, TARGETS.initial, rounds, () => this.fresh(corpus.account));
         corpus.mirrors = result.mirrors;
         return [result];
       }
@@ -83,7 +92,7 @@ export class Scenarios {
         const corpus = await this.mainCorpus();
         const mirrors = (corpus.mirrors ??= await this.mirrored(corpus.account));
         await sleep(SETTLE_MS);
-        return [await this.measure(`no-op rerun, ${messages.toLocaleString('en')} messages`, { wallRatio: 2, rss: RSS_LIMIT }, rounds, () => mirrors)];
+        return [await this.measure(`no-op rerun, ${messages.toLocaleString('en')} messages`, TARGETS.noop, rounds, () => mirrors)];
       }
       case 'changes': {
         const corpus = await this.mainCorpus();
@@ -102,7 +111,7 @@ export class Scenarios {
           corpus.nextIndex += done.added;
           return `${done.added} new messages, ${done.flagsChanged} flags changed`;
         };
-        return [await this.measure(`rerun after 1% new, 5% flag changes`, { rss: RSS_LIMIT }, rounds, () => mirrors, before)];
+        return [await this.measure(`rerun after 1% new, 5% flag changes`, TARGETS.changes, rounds, () => mirrors, before)];
       }
       case 'noop-big': {
         // The first mirror is set-up, not measured: mbsync takes half an hour to download 100,000 messages here, with or
@@ -110,7 +119,7 @@ export class Scenarios {
         const corpus = await this.bigCorpus();
         const mirrors = await this.mirrored(corpus.account);
         await sleep(SETTLE_MS);
-        return [await this.measure(`no-op rerun, ${bigMessages.toLocaleString('en')} messages`, { wallRatio: 0.5, rss: RSS_LIMIT }, rounds, () => mirrors)];
+        return [await this.measure(`no-op rerun, ${bigMessages.toLocaleString('en')} messages`, TARGETS.noopBig, rounds, () => mirrors)];
       }
       case 'sync':
         return this.hasApp('sync') ? [await this.twoWay()] : [];
@@ -159,7 +168,7 @@ export class Scenarios {
       if (total !== totals[tool]) throw new Error(`${tool}: the server holds ${total} messages after the sync, not ${totals[tool]}`);
     };
     const title = `two-way sync after 1% new and 5% flag changes on each side, ${messages.toLocaleString('en')} messages`;
-    return this.measure(title, { wallRatio: 1, rss: RSS_LIMIT }, this.options.rounds, () => mirrors, before, check);
+    return this.measure(title, TARGETS.sync, this.options.rounds, () => mirrors, before, check);
   }
 
   /** Migration of the main corpus to an empty account, with 1 and with 4 connections, alternately. */
@@ -168,7 +177,12 @@ export class Scenarios {
     const expected = await serverCounts(this.server, main.account.user);
     // The main corpus, with the messages earlier scenarios added.
     const count = Object.values(expected).reduce((sum, c) => sum + c.messages, 0);
-    const results = MIGRATE_CONNECTIONS.map((connections) => ({ title: `migrate ${count.toLocaleString('en')} messages, --max-connections ${connections}`, connections, runs: [] as Run[] }));
+    const results = MIGRATE_CONNECTIONS.map((connections) => ({
+      title: `migrate ${count.toLocaleString('en')} messages, --max-connections ${connections}`,
+      connections,
+      target: connections === 4 ? TARGETS.migrate : {},
+      runs: [] as Run[],
+    }));
     for (let round = 1; round <= this.options.rounds; round++) {
       for (const result of results) {
         const target = this.account(migrationTarget(this.migrationRuns++));
