@@ -47,6 +47,8 @@ export interface DovecotServer {
   doveadm(args: string[]): Promise<string>;
   /** Commands sent by clients after login, tag stripped, literal bodies omitted, in time order. Needs rawlog. */
   commandsSeen(): Promise<string[]>;
+  /** The same, one list per IMAP session (connection). Needs rawlog. */
+  commandsBySession(): Promise<string[][]>;
   stop(): Promise<void>;
 }
 
@@ -402,7 +404,14 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     },
     commandsSeen: async () => {
       if (!options.rawlog) throw new Error('commandsSeen() needs startDovecot({ rawlog: true })');
-      return readRawlogs(path.join(dir, 'rawlog'));
+      return (await readRawlogs(path.join(dir, 'rawlog')))
+        .flat()
+        .sort((a, b) => a.t - b.t)
+        .map((s) => s.line);
+    },
+    commandsBySession: async () => {
+      if (!options.rawlog) throw new Error('commandsBySession() needs startDovecot({ rawlog: true })');
+      return (await readRawlogs(path.join(dir, 'rawlog'))).map((session) => session.map((s) => s.line));
     },
     stop: () => (stopping ??= stop()),
   };
@@ -430,10 +439,12 @@ async function readLogs(dir: string): Promise<string> {
  * "<seconds>.<micros> ", lines inside literals included, so the prefix is
  * stripped from each line and literals ({N} / {N+}) are skipped by byte count.
  */
-async function readRawlogs(rawlogDir: string): Promise<string[]> {
-  const seen: { t: number; line: string }[] = [];
+async function readRawlogs(rawlogDir: string): Promise<{ t: number; line: string }[][]> {
+  const sessions: { t: number; line: string }[][] = [];
   for (const file of (await readdir(rawlogDir)).filter((f) => f.endsWith('.in'))) {
     const raw = await readFile(path.join(rawlogDir, file));
+    const seen: { t: number; line: string }[] = [];
+    sessions.push(seen);
     let command: { t: number; text: string } | undefined;
     let literalLeft = 0;
     for (let pos = 0; pos < raw.length; ) {
@@ -459,5 +470,5 @@ async function readRawlogs(rawlogDir: string): Promise<string[]> {
       }
     }
   }
-  return seen.sort((a, b) => a.t - b.t).map((s) => s.line);
+  return sessions;
 }

@@ -11,7 +11,11 @@ import { unfoundItem } from './unfound.js';
 import { retrying } from './retrying.js';
 
 export interface CopyJob {
-  /** Steps that each copy one message from `from` to the other side. */
+  /**
+   * Steps that each copy one message from `from` to the other side, taken
+   * off this array as they are copied: idle engines may borrow from its end
+   * meanwhile (SharedCopies).
+   */
   steps: PlanStep[];
   from: Side;
   /** The source folder under the uidValidity its ids were listed with, and the target folder. */
@@ -70,7 +74,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
     job.onError(error);
   };
 
-  const pending = [...job.steps];
+  const pending = job.steps;
   // Start small and double while batches fit: a server lying about sizes makes the source read and drop
   // the rest of a batch's answer, so the first batch must not be the whole folder.
   let limit = Math.min(job.batchMessages, FIRST_BATCH_MESSAGES);

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, Repository, Side } from '../types.js';
@@ -8,6 +9,10 @@ import { folderRef } from '../folder-ref.js';
 import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
+import type { LentOutcome } from './shared-copies.js';
+
+/** How often an idle engine asks the running folders again for copies to take (they may still be scanning). */
+const HELP_POLL_MS = 20;
 
 export interface SyncAccountOptions {
   /** Actor names of the repositories used for folder operations, and of the state store. */
@@ -241,27 +246,67 @@ export class SyncAccount {
 
   /**
    * Runs the folder pairs on the engines, each engine taking the next folder
-   * when it is done. A refused login, or a server that could not be reached
-   * or stopped answering (after the retries), ends the run: the next folders
-   * would only wait for the same failure.
+   * when it is done. When no folder is left to start, an idle engine helps
+   * the folders still running: it borrows chunks of their copies and copies
+   * them with its own connections (SyncFolder.lend), so that the end of a
+   * big folder does not run at one connection. A refused login, or a server
+   * that could not be reached or stopped answering (after the retries), ends
+   * the run: the next folders would only wait for the same failure.
    */
   private async syncAll(pairs: FolderPairNames[], report: AccountReport): Promise<void> {
     const queue = [...pairs];
+    /** Engines running a folder now. */
+    const running = new Set<string>();
     let stopped = false;
+    const stopsRun = (failure: ReportedError) => {
+      if (failure.code === 'EAUTH' || failure.code === 'ENETWORK') stopped = true;
+    };
     const work = async (engineName: string) => {
       const engine = this.context.peer<SyncFolder>(engineName);
       for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
+        running.add(engineName);
         try {
           report.folders.push(await engine.run(next));
         } catch (error) {
           const failure = reportError(error, next.left);
-          if (failure.code === 'EAUTH' || failure.code === 'ENETWORK') stopped = true;
+          stopsRun(failure);
           report.folders.push({ ...emptyFolderReport(next.left, next.right), errors: [failure] });
+        } finally {
+          running.delete(engineName);
         }
+      }
+      while (!stopped && running.size > 0) {
+        if (!(await this.helpOnce(engine, running, stopsRun))) await sleep(HELP_POLL_MS);
       }
     };
     await Promise.all(this.options.engines.map(work));
     report.folders.sort((a, b) => a.left.localeCompare(b.left));
+  }
+
+  /**
+   * Borrows one chunk of copies from a running folder and copies it with
+   * `helper`; false when none had any to lend now. The outcome always goes
+   * back to the folder's engine, a failure too: it waits for every chunk
+   * before it takes its checkpoint.
+   */
+  private async helpOnce(helper: Remote<SyncFolder>, running: ReadonlySet<string>, stopsRun: (failure: ReportedError) => void): Promise<boolean> {
+    for (const ownerName of running) {
+      const owner = this.context.peer<SyncFolder>(ownerName);
+      // An engine that failed as a whole reports it from its run().
+      const copies = await owner.lend().catch(() => undefined);
+      if (!copies) continue;
+      let outcome: LentOutcome;
+      try {
+        outcome = await helper.copyLent(copies);
+      } catch (error) {
+        const failure = reportError(error, copies.folders.from.name);
+        stopsRun(failure);
+        outcome = { stored: [], bytes: 0, skipped: [], errors: [failure] };
+      }
+      await owner.returnLent(outcome).catch(() => undefined);
+      return true;
+    }
+    return false;
   }
 
   private matcher(only?: string[]): (name: string) => boolean {

@@ -6,12 +6,13 @@ import { describePlan, flagsByUse, heldAtLastSync, needIdentities, planSync, typ
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
-import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport } from './folder-report.js';
+import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
 import { isSelective, selects, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
+import { SharedCopies, type LentCopies, type LentOutcome } from './shared-copies.js';
 
 export interface SyncFolderOptions {
   /** Actor names of the two repositories and of the state store. */
@@ -75,6 +76,8 @@ export class SyncFolder {
   protected readonly options: SyncFolderOptions;
   protected readonly context: ActorContext;
   private current: FolderProgress | undefined;
+  /** The copies this engine shares with idle ones now. */
+  private shared: SharedCopies | undefined;
 
   constructor(options: SyncFolderOptions, context: ActorContext) {
     this.options = options;
@@ -104,6 +107,51 @@ export class SyncFolder {
       this.current = undefined;
     }
     return report;
+  }
+
+  /**
+   * An idle engine asks for some of the copies of the folder this one syncs
+   * (SyncAccount schedules): a chunk of them, or none when this engine is
+   * not copying now or has too few left to share.
+   */
+  lend(): LentCopies | undefined {
+    return this.shared?.lend();
+  }
+
+  /** Lent copies are done, by another engine: they count as this folder's own. */
+  returnLent(outcome: LentOutcome): void {
+    this.shared?.returned(outcome);
+  }
+
+  /**
+   * Copies another engine's lent copies with this engine's connections, as
+   * that engine would: intents, store and commit per batch (copySteps).
+   */
+  async copyLent(copies: LentCopies): Promise<LentOutcome> {
+    const outcome: LentOutcome = { stored: [], bytes: 0, skipped: [], errors: [] };
+    const folder = copies.folders.from.name;
+    const progress: FolderProgress = { folder, total: copies.steps.length, done: 0, bytes: 0 };
+    this.current = progress;
+    try {
+      await copySteps({
+        ...this.copyJob(copies.from, copies.folders, copies.folderPairId, new Map(copies.sizes)),
+        steps: copies.steps,
+        onBatch: (stored, bytes) => {
+          outcome.stored.push(...stored);
+          outcome.bytes += bytes;
+          progress.done += stored.length;
+          progress.bytes += bytes;
+        },
+        onSkipped: (items) => outcome.skipped.push(...items),
+        onError: (error) => {
+          outcome.errors.push(reportError(error, folder));
+          this.context.logger.error({ err: error, folder }, 'copy failed');
+        },
+      });
+    } finally {
+      this.current = undefined;
+    }
+    return outcome;
   }
 
   protected repository(side: Side): Remote<Repository> {
@@ -285,38 +333,42 @@ export class SyncFolder {
     for (const side of SIDES) {
       const outgoing = this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], folders, report);
       if (outgoing.length === 0) continue;
+      const to = side === 'left' ? 'right' : 'left';
+      const folder = folders[side].name;
+      const onBatch = (stored: { id: string; flags: string[] }[], bytes: number) => {
+        report.copied[to] += stored.length;
+        report.bytes += bytes;
+        for (const message of stored) expected[to].set(message.id, sorted(message.flags));
+        if (this.current) {
+          this.current.done += stored.length;
+          this.current.bytes += bytes;
+        }
+      };
+      const onSkipped = (items: SkippedItem[]) => {
+        report.skipped.push(...items);
+        this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
+      };
+      const pair = { from: folders[side], to: folders[to] };
+      const shared = new SharedCopies({ from: side, folders: pair, folderPairId }, outgoing, sizes[side], this.batch, (outcome) => {
+        onBatch(outcome.stored, outcome.bytes);
+        if (outcome.skipped.length) onSkipped(outcome.skipped);
+        report.errors.push(...outcome.errors);
+      });
+      this.shared = shared;
       await copySteps({
-        steps: outgoing,
-        from: side,
-        folders: { from: folders[side], to: folders[side === 'left' ? 'right' : 'left'] },
-        folderPairId,
-        sizes: sizes[side],
-        source: this.repository(side),
-        target: this.repository(side === 'left' ? 'right' : 'left'),
-        state: this.state,
-        batchMessages: this.options.batchMessages ?? 200,
-        batchBytes: this.options.batchBytes ?? 2 << 20,
-        partBytes: this.options.partBytes ?? 4 << 20,
-        throttle: throttleFor(this.options.rateLimit),
-        log: this.context.logger,
-        onBatch: (stored, bytes) => {
-          report.copied[side === 'left' ? 'right' : 'left'] += stored.length;
-          report.bytes += bytes;
-          for (const message of stored) expected[side === 'left' ? 'right' : 'left'].set(message.id, sorted(message.flags));
-          if (this.current) {
-            this.current.done += stored.length;
-            this.current.bytes += bytes;
-          }
-        },
-        onSkipped: (items) => {
-          report.skipped.push(...items);
-          this.context.logger.warn({ folder: folders[side].name, skipped: items }, 'messages not copied');
-        },
+        ...this.copyJob(side, pair, folderPairId, sizes[side]),
+        steps: shared.pending,
+        onBatch,
+        onSkipped,
         onError: (error) => {
-          report.errors.push(reportError(error, folders[side].name));
-          this.context.logger.error({ err: error, folder: folders[side].name }, 'copy failed');
+          shared.stop();
+          report.errors.push(reportError(error, folder));
+          this.context.logger.error({ err: error, folder }, 'copy failed');
         },
       });
+      // Whatever idle engines borrowed is done (or failed) before the checkpoint is taken.
+      await shared.settled();
+      this.shared = undefined;
     }
     return expected;
   }
@@ -340,6 +392,28 @@ export class SyncFolder {
     if (after.kind === 'full') return after.messages.length === expected.size && asExpected(after.messages) ? after.checkpoint : scan.checkpoint;
     if (after.kind === 'unchanged') return scan.checkpoint;
     return asExpected(after.messages) && after.vanished.every((id) => !expected.has(id)) ? after.checkpoint : scan.checkpoint;
+  }
+
+  private get batch(): { messages: number; bytes: number } {
+    return { messages: this.options.batchMessages ?? 200, bytes: this.options.batchBytes ?? 2 << 20 };
+  }
+
+  /** What every copy from `side` with this engine's connections shares, whoever's folder it is. */
+  private copyJob(from: Side, folders: { from: FolderRef; to: FolderRef }, folderPairId: number, sizes: ReadonlyMap<string, number>) {
+    return {
+      from,
+      folders,
+      folderPairId,
+      sizes,
+      source: this.repository(from),
+      target: this.repository(from === 'left' ? 'right' : 'left'),
+      state: this.state,
+      batchMessages: this.batch.messages,
+      batchBytes: this.batch.bytes,
+      partBytes: this.options.partBytes ?? 4 << 20,
+      throttle: throttleFor(this.options.rateLimit),
+      log: this.context.logger,
+    };
   }
 
   /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
