@@ -230,16 +230,21 @@ export class SyncFolder {
     const expected = await this.execute(folders, record.id, plan, view, report);
     const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
     const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
+    // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no
+    // listing). Both sides are checked at once.
+    const fresh =
+      report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
+        ? await Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')])
+        : undefined;
     await this.state.commit(record.id, {
       closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
       checkpoints: {
         leftUidValidity: scans.left.status.uidValidity,
         rightUidValidity: scans.right.status.uidValidity,
-        // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no listing).
-        ...(report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
+        ...(fresh
           ? {
-              leftCheckpoint: isSelective(this.options.select) ? '' : checkpointToSave(this.options.policy, await checkpoint('left')),
-              rightCheckpoint: checkpointToSave(this.options.policy, await checkpoint('right')),
+              leftCheckpoint: fresh[0] === undefined ? '' : checkpointToSave(this.options.policy, fresh[0]),
+              rightCheckpoint: checkpointToSave(this.options.policy, fresh[1]),
             }
           : {}),
       },
