@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** In the order they run: each later one builds on the mirrors the earlier ones left. */
-export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'sync', 'migrate', 'noop-big'] as const;
+export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'sync', 'migrate', 'noop-big', 'watch'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** Run only when named: they take long and measure imapfw alone. */
+const ONLY_WHEN_ASKED: readonly Scenario[] = ['watch'];
 
 export interface Options {
   messages: number;
@@ -17,11 +19,15 @@ export interface Options {
   keep: boolean;
   imapfw: string;
   results: string;
+  /** The watch scenario: spaced deliveries and local flag changes, change cycles, seconds idle. */
+  watchChanges: number;
+  watchCycles: number;
+  watchIdleSeconds: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const USAGE = `usage: npm run bench -- [options]
+export const USAGE = `usage: npm run bench -- [options] [SCENARIO...]
 
 Mirrors a generated corpus from a test Dovecot with \`imapfw mirror\` and with
 mbsync, alternately, and prints the median wall time, CPU time and peak RSS
@@ -42,8 +48,15 @@ of each and their ratio; likewise for a two-way sync, and migrations with
                                  1 and 4 connections (needs the migrate app)
                       noop-big   rerun with nothing changed, on --big-messages small messages
                                  (its unmeasured first mirror takes mbsync ~30 min at 100,000)
+                      watch      the daemon, imapfw alone (only when named): push latency,
+                                 local flag change -> server, idle CPU, RSS over change cycles,
+                                 a one-shot sync handed to it (needs the sync app; ~15 min)
+                    A SCENARIO named without --scenario counts the same.
   --big, --no-big   include noop-big or not (default: included)
   --big-messages N  messages in the noop-big corpus (default 100000, 2-5 KB each)
+  --watch-changes N spaced deliveries, and as many local flag changes, of watch (default 100)
+  --watch-cycles N  change cycles (a delivery and its expunge) of watch's RSS figure (default 1000)
+  --watch-idle S    seconds of watch's idle CPU figure (default 300)
   --seed S          corpus seed (default 1)
   --imapfw FILE     the imapfw command to measure (default: this checkout's bin/imapfw.mjs)
   --results FILE    where to write the results (default bench/results.md)
@@ -59,8 +72,9 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 
 /** null when --help was asked for. */
 export function parseOptions(argv: string[]): Options | null {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       messages: { type: 'string' },
       megabytes: { type: 'string' },
@@ -73,12 +87,16 @@ export function parseOptions(argv: string[]): Options | null {
       keep: { type: 'boolean' },
       imapfw: { type: 'string' },
       results: { type: 'string' },
+      'watch-changes': { type: 'string' },
+      'watch-cycles': { type: 'string' },
+      'watch-idle': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;
   if (values.big && values['no-big']) throw new Error('--big and --no-big contradict each other');
-  const asked = values.scenario ?? [...SCENARIOS];
+  const named = [...(values.scenario ?? []), ...positionals];
+  const asked = named.length > 0 ? named : SCENARIOS.filter((s) => !ONLY_WHEN_ASKED.includes(s));
   for (const name of asked) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`);
   const scenarios = SCENARIOS.filter((s) => (s === 'noop-big' ? (asked.includes(s) || values.big) && !values['no-big'] : asked.includes(s)));
   if (scenarios.length === 0) throw new Error('no scenario left to run');
@@ -92,5 +110,8 @@ export function parseOptions(argv: string[]): Options | null {
     keep: values.keep === true,
     imapfw: path.resolve(values.imapfw ?? path.join(here, '..', 'bin', 'imapfw.mjs')),
     results: path.resolve(values.results ?? path.join(here, 'results.md')),
+    watchChanges: positive('watch-changes', values['watch-changes'], 100),
+    watchCycles: positive('watch-cycles', values['watch-cycles'], 1000),
+    watchIdleSeconds: positive('watch-idle', values['watch-idle'], 300),
   };
 }

@@ -13,6 +13,7 @@ import { mbsyncVersion } from './mbsync.js';
 import { parseOptions, USAGE, type Options } from './options.js';
 import { migrationRuns, migrationTable, resultsTable, runsSection, type MigrationResult, type ScenarioResult } from './report.js';
 import { benchUsers, PASSWORD, Scenarios, SETTLE_MS } from './scenarios.js';
+import { watchSection, watchTable, writeWatchSection } from './watch-report.js';
 
 const exec = promisify(execFile);
 /** This checkout (the bench's own). */
@@ -44,9 +45,16 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const migrations = scenarios.migrations;
-  const table = resultsTable(results) + (migrations.length > 0 ? `\n\n${migrationTable(migrations)}` : '');
-  process.stdout.write(`\n${table}\n`);
-  await writeFile(options.results, await resultsFile(options, argv, table, results, migrations, scenarios.corpora(), checkout));
+  if (results.length + migrations.length > 0) {
+    const table = resultsTable(results) + (migrations.length > 0 ? `\n\n${migrationTable(migrations)}` : '');
+    process.stdout.write(`\n${table}\n`);
+    await writeFile(options.results, await resultsFile(options, argv, table, results, migrations, scenarios.corpora(), checkout));
+  }
+  // The daemon's table is a section of its own: a run of the watch scenario alone leaves the other tables.
+  if (scenarios.watch) {
+    process.stdout.write(`\n${watchTable(scenarios.watch)}\n`);
+    writeWatchSection(options.results, watchSection(scenarios.watch, argv, scenarios.corpora()));
+  }
   log(`written to ${options.results}`);
   return 0;
 }

@@ -15,6 +15,7 @@ import { randomFrom, seedOf } from './random.js';
 import type { MigrationResult, ScenarioResult, Target } from './report.js';
 import { KB, longTail, MB, plannedSizes, sizeAt, smallOnly, type SizeModel } from './sizes.js';
 import { checkMirror, maildirCounts, serverCounts } from './verify.js';
+import { benchWatch, type WatchResult } from './watch.js';
 
 export const PASSWORD = 'bench-pw';
 /** The accounts on the test Dovecot: the main corpus, the big one, one left empty, a copy of the main one per tool for two-way syncs. */
@@ -65,6 +66,8 @@ export class Scenarios {
   private migrationRuns = 0;
   /** Results of the migrate scenario (one tool: a table of its own). */
   readonly migrations: MigrationResult[] = [];
+  /** Result of the watch scenario (imapfw alone: a table of its own). */
+  watch?: WatchResult;
 
   constructor(
     private readonly options: Options,
@@ -126,6 +129,13 @@ export class Scenarios {
       case 'migrate':
         if (this.hasApp('migrate')) this.migrations.push(...(await this.migrate()));
         return [];
+      case 'watch': {
+        if (!this.hasApp('sync')) return [];
+        const corpus = await this.mainCorpus();
+        const { seed, watchChanges: changes, watchCycles: cycles, watchIdleSeconds: idleSeconds } = this.options;
+        this.watch = await benchWatch(corpus.account, corpus.stats.messages, this.workDir, this.imapfw, { seed, changes, cycles, idleSeconds }, this.log);
+        return [];
+      }
     }
   }
 
