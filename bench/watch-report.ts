@@ -58,8 +58,8 @@ ${watchTable(result)}
 - Flags: a random INBOX message's file in cur/ renamed with F added or removed every 1-2 s; from the rename to the
   server's FETCH FLAGS showing it (polled every 20 ms over a connection of the bench's own).
 - Idle: utime + stime of the daemon's process (/proc/PID/stat, every thread) over the interval, nothing changing.
-- RSS: VmHWM of the daemon's process (/proc/PID/status); a change cycle is a delivery to INBOX and its expunge, each
-  awaited in the Maildir.
+- RSS: VmHWM of the daemon's process (/proc/PID/status); a change cycle delivers a message to INBOX and expunges
+  the last cycle's, then waits until the Maildir shows both.
 - Hand-off: \`imapfw sync --json\` of the daemon's account, wall time of the whole process; it succeeds only through
   the daemon (which holds the account's lock), and each found nothing to do. Before each, \`node -e 0\` is timed
   the same way: Node's own start-up at that moment, which no imapfw change can cut.`;
