@@ -1,12 +1,15 @@
 // The queue plumbing on its own, against a real Redis: the per-server slots
 // (a cap across holders, all-or-none, a dead holder's lease expiring), the
-// sealed passwords, and the queue URL.
+// per-server rate caps (one bucket across takers), the sealed passwords, the
+// queue URL and the rate options.
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/contrib/queue/redis-url.js';
 import { openSecret, sealSecret, secretsKeyFromEnv } from '../../src/contrib/queue/secret-box.js';
 import { ServerSlots } from '../../src/contrib/queue/server-slots.js';
+import { ServerRate } from '../../src/contrib/queue/server-rate.js';
+import { bytesRate, messagesRate } from '../../src/contrib/cli/rate.js';
 import { redisCommand, startRedis, type RedisServer } from '../support/redis.js';
 
 let redis: RedisServer;
@@ -57,6 +60,44 @@ describe('ServerSlots', () => {
   });
 });
 
+describe('ServerRate', () => {
+  it('holds one cap per server across takers (each its own Redis connection, as on two hosts), charging every server of a copy for whole batches', async () => {
+    const perSecond = 2_000;
+    const limit = { redis: redis.url, prefix: 'rate-test', bytesPerSecond: perSecond };
+    const takers = [new ServerRate({ ...limit, servers: ['old:993', 'new:993'] }), new ServerRate({ ...limit, servers: ['old:993', 'old:993'] })];
+    try {
+      // Within the bucket (one second's worth): no wait.
+      expect(await takers[0]!.take(1, 500)).toBe(0);
+      // Both take 400 at a time until 6,000 more are taken in all: together they cannot go faster than the
+      // one bucket of old:993 allows (its second's worth taken at once, then the rate), whoever takes.
+      let taken = 0;
+      const started = performance.now();
+      await Promise.all(
+        takers.map(async (taker) => {
+          while (taken < 6_000) {
+            taken += 400;
+            await taker.take(1, 400);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      expect(seconds).toBeGreaterThanOrEqual((500 + taken - perSecond) / perSecond - 0.05);
+      // new:993 was charged only by the first taker; both keys expire by themselves.
+      const tokens = async (server: string) => Number(await redisCommand(redis.port, ['HGET', `rate-test:rate:${server}:bytes`, 'tokens']));
+      expect(await tokens('new:993')).toBeGreaterThan(await tokens('old:993'));
+      expect(Number(await redisCommand(redis.port, ['PTTL', 'rate-test:rate:new:993:bytes']))).toBeGreaterThan(0);
+      // A messages cap is a bucket of its own; a limit with no rate takes nothing.
+      const messages = new ServerRate({ redis: redis.url, prefix: 'rate-test', servers: ['old:993'], messagesPerSecond: 10 });
+      expect(await messages.take(10, 1e9)).toBe(0);
+      expect(await messages.take(5, 0)).toBeGreaterThan(0);
+      await messages.close();
+      expect(await new ServerRate({ redis: redis.url, prefix: 'rate-test', servers: ['old:993'] }).take(1, 1)).toBe(0);
+    } finally {
+      await Promise.all(takers.map((taker) => taker.close()));
+    }
+  });
+});
+
 describe('sealed secrets', () => {
   it('open with the key and context they were sealed with, and with nothing else', () => {
     const key = randomBytes(32);
@@ -79,6 +120,19 @@ describe('sealed secrets', () => {
     expect(() => secretsKeyFromEnv('IMAPFW_TEST_KEY')).toThrow(/32 bytes.*openssl rand -base64 32/);
     delete process.env.IMAPFW_TEST_KEY;
     expect(() => secretsKeyFromEnv('IMAPFW_TEST_KEY')).toThrow(/not set/);
+  });
+});
+
+describe('rate options', () => {
+  it('read bytes per second with units and messages per second, and refuse the rest', () => {
+    expect(bytesRate('20MB/s')).toBe(20_000_000);
+    expect(bytesRate('500 KiB/s')).toBe(512_000);
+    expect(bytesRate('1.5mb')).toBe(1_500_000);
+    expect(bytesRate('4096')).toBe(4096);
+    expect(messagesRate('50/s')).toBe(50);
+    expect(messagesRate('2.5')).toBe(2.5);
+    for (const bad of ['fast', '0', '20 MB/min', '-5']) expect(() => bytesRate(bad)).toThrow(/bytes per second/);
+    for (const bad of ['0', 'ten', '5MB/s']) expect(() => messagesRate(bad)).toThrow(/messages per second/);
   });
 });
 

@@ -6,12 +6,15 @@
 // source message on its target exactly once (by identity), the per-server cap
 // held across the workers, one wrong password failing its job alone until
 // --requeue-failed with the CSV fixed, and no password anywhere in Redis.
+// A second pass (--requeue-completed, as before a cutover) over a CSV of a
+// few of the accounts (every password kind, the taken-over one, the fixed
+// one) copies only the one message that arrived since.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeAppRun, startApp, type RunningApp } from '../support/cli-run.js';
+import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, makeMessage } from '../support/messages.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
@@ -19,6 +22,7 @@ import type { AccountResult } from '../../src/apps/migrate/batch.js';
 import type { EnqueueSummary } from '../../src/apps/migrate/queue/enqueue.js';
 import { QUEUE_NAME } from '../../src/apps/migrate/queue/job.js';
 import { readQueueStatus, type QueueStatus } from '../../src/apps/migrate/queue/status.js';
+import { accountRuns, startWorker as startWorkerProcess, stopEverything, type WorkerProcess } from './queue-support.js';
 import { folderDifferences, tempDir, type Side } from './support.js';
 
 // IMAPFW_QUEUE_TEST_ACCOUNTS: fewer for a quick run on a busy machine.
@@ -44,8 +48,7 @@ const password = (side: 'src' | 'dst', name: string) => `pw-${side}-${name}-${na
 const src = (name: string): Side => ({ server, user: `src-${name}` });
 const dst = (name: string): Side => ({ server, user: `dst-${name}` });
 
-/** Every worker process: its run, and all it wrote on stderr (its account lines). */
-const workers: { run: RunningApp<unknown>; stderr: string; killedAt?: number }[] = [];
+const workers: WorkerProcess[] = [];
 
 /** Env for the password_env columns (on the workers) and the key (everywhere). */
 const env = (): Record<string, string> => ({
@@ -54,9 +57,9 @@ const env = (): Record<string, string> => ({
 });
 
 /** One CSV line per account, cycling through the password columns: env, command, sealed plaintext. */
-function writeCsv(wrongTarget: boolean): void {
-  const lines = ACCOUNTS.map((name, i) => {
-    const kind = name === WRONG ? 2 : i % 3;
+function writeCsv(wrongTarget: boolean, names = ACCOUNTS, file = csv): void {
+  const lines = names.map((name) => {
+    const kind = name === WRONG ? 2 : ACCOUNTS.indexOf(name) % 3;
     const pwFile = (side: 'src' | 'dst') => {
       const file = path.join(work.dir, `${side}-${name}.pw`);
       writeFileSync(file, password(side, name), { mode: 0o600 });
@@ -67,8 +70,8 @@ function writeCsv(wrongTarget: boolean): void {
     const to = kind === 2 ? [target, '', ''] : kind === 0 ? ['', `DST_PW_${name}`, ''] : ['', '', pwFile('dst')];
     return [name, server.url(`src-${name}`), ...from, server.url(`dst-${name}`), ...to].join(',');
   });
-  writeFileSync(csv, `name,from,from_password,from_password_env,from_password_command,to,to_password,to_password_env,to_password_command\n${lines.join('\n')}\n`);
-  chmodSync(csv, 0o600);
+  writeFileSync(file, `name,from,from_password,from_password_env,from_password_command,to,to_password,to_password_env,to_password_command\n${lines.join('\n')}\n`);
+  chmodSync(file, 0o600);
 }
 
 beforeAll(async () => {
@@ -85,27 +88,15 @@ beforeAll(async () => {
   queue = new Queue(QUEUE_NAME, { connection: { host: redis.host, port: redis.port, maxRetriesPerRequest: null } });
 }, 240_000);
 
-afterAll(async () => {
-  for (const { run } of workers) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-  await Promise.all(workers.map(({ run }) => run.done));
-  await queue?.close();
-  await redis?.stop();
-  await server?.stop();
-  work?.remove();
-});
+afterAll(() => stopEverything(workers, queue, redis, server, work));
 
 function startWorker(n: number): void {
-  const run = startApp('worker', ['--queue', redis.url, '--parallel', '2', '--state-dir', path.join(work.dir, `worker-${n}`), '--secrets-key-env', KEY_ENV, '--stall-interval', String(STALL_MS), '--backend', 'inline'], {
-    env: env(),
-    timeoutMs: 2_400_000,
-  });
-  const worker = { run, stderr: '' };
-  run.child.stderr!.on('data', (chunk: string) => (worker.stderr += chunk));
-  workers.push(worker);
+  const args = ['--queue', redis.url, '--parallel', '2', '--state-dir', path.join(work.dir, `worker-${n}`), '--secrets-key-env', KEY_ENV, '--stall-interval', String(STALL_MS), '--backend', 'inline'];
+  workers.push(startWorkerProcess(args, env(), 2_400_000));
 }
 
-function enqueue(args: string[] = []) {
-  return startApp<EnqueueSummary>('migrate', ['--batch', csv, '--queue', redis.url, '--secrets-key-env', KEY_ENV, '--per-server', String(PER_SERVER), '--retry-delay', '500', '--max-messages-per-second', '25', ...args], {
+function enqueue(args: string[] = [], file = csv) {
+  return startApp<EnqueueSummary>('migrate', ['--batch', file, '--queue', redis.url, '--secrets-key-env', KEY_ENV, '--per-server', String(PER_SERVER), '--retry-delay', '500', '--max-messages-per-second', '25', ...args], {
     env: { [KEY_ENV]: key },
     timeoutMs: 180_000,
   }).done;
@@ -127,19 +118,8 @@ const finished = (status: QueueStatus) => status.waiting === 0 && status.running
 function mostAtOnce(): number {
   const events: { at: number; delta: number }[] = [];
   for (const worker of workers) {
-    const open = new Map<string, number>();
-    for (const line of worker.stderr.split('\n')) {
-      const match = /^(\S+) (\S+): (started on|done|not complete)/.exec(line);
-      if (!match) continue;
-      const at = Date.parse(match[1]!);
-      if (match[3] === 'started on') open.set(match[2]!, at);
-      else if (open.has(match[2]!)) {
-        events.push({ at: open.get(match[2]!)!, delta: 1 }, { at, delta: -1 });
-        open.delete(match[2]!);
-      }
-    }
     // A killed worker's accounts held their slots at least until it died.
-    for (const at of open.values()) events.push({ at, delta: 1 }, { at: worker.killedAt ?? Infinity, delta: -1 });
+    for (const run of accountRuns(worker.stderr)) events.push({ at: run.started, delta: 1 }, { at: run.ended ?? worker.killedAt ?? Infinity, delta: -1 });
   }
   events.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let now = 0;
@@ -180,7 +160,7 @@ describe('migrate --queue and imapfw worker', () => {
     await redis.restart();
     const end = await until('the batch to finish', finished, 900_000);
 
-    expect(end.complete).toBe(ACCOUNTS.length - 1);
+    expect(end.complete, JSON.stringify(end.failed)).toBe(ACCOUNTS.length - 1);
     expect(end.failed.map((f) => f.name)).toEqual([WRONG]);
     expect(end.failed[0]!.reason).toMatch(/EAUTH/);
     for (const name of ACCOUNTS.filter((n) => n !== WRONG)) {
@@ -213,7 +193,7 @@ describe('migrate --queue and imapfw worker', () => {
     expect(again.summary, describeAppRun(again)).toMatchObject({ added: 0, alreadyQueued: ACCOUNTS.length, requeued: 0, workers: 2 });
   }, 1_500_000);
 
-  it('--requeue-failed with the password fixed in the CSV completes the failed account; status and a rerun agree', async () => {
+  it('--requeue-failed with the password fixed in the CSV completes the failed account; status and the results agree; a second pass copies only what arrived since', async () => {
     writeCsv(false);
     const requeue = await enqueue(['--json', '--requeue-failed']);
     expect(requeue.summary, describeAppRun(requeue)).toMatchObject({ added: 0, requeued: 1, alreadyQueued: ACCOUNTS.length - 1 });
@@ -224,6 +204,25 @@ describe('migrate --queue and imapfw worker', () => {
     const results = await resultsExport();
     expect(results).toHaveLength(ACCOUNTS.length);
     expect(results.every((r) => r.complete)).toBe(true);
+
+    // A second pass before the cutover, over a few of the accounts (every password kind, the one taken over after
+    // the SIGKILL, the one fixed): one message arrived since; each account runs again (on whichever worker, with or
+    // without its state) and copies that one message alone.
+    const late = SMALL[0]!;
+    const again = [...new Set([BIG, ...SMALL.slice(0, 3), WRONG])];
+    const againCsv = path.join(work.dir, 'second-pass.csv');
+    writeCsv(false, again, againCsv);
+    await dropIntoMaildir(server, `src-${late}`, 'INBOX', [{ raw: makeMessage({ subject: `${late} arrived late`, size: 300 }) }]);
+    const pass = await enqueue(['--json', '--requeue-completed'], againCsv);
+    expect(pass.summary, describeAppRun(pass)).toMatchObject({ accounts: again.length, added: 0, requeued: again.length, alreadyQueued: 0 });
+    await until('the second pass', (s) => finished(s) && s.complete === ACCOUNTS.length, 600_000);
+    const second = new Map((await resultsExport()).map((result) => [result.name, result]));
+    expect(second.size).toBe(ACCOUNTS.length);
+    for (const name of again) {
+      // The first pass copied every message of each of them: these are the second pass's summaries.
+      expect(second.get(name), name).toMatchObject({ complete: true, summary: { transferred: name === late ? 1 : 0 } });
+      for (const folder of name === BIG ? ['INBOX'] : FOLDERS) expect(await folderDifferences(src(name), folder, dst(name), folder), `${name} ${folder}`).toEqual([]);
+    }
 
     // SIGTERM: the workers stop cleanly.
     const live = workers.filter((w) => !w.killedAt);

@@ -93,6 +93,11 @@ export class SyncFolder {
     return this.current && { ...this.current };
   }
 
+  /** Awaited before each copy batch is fetched, with its messages and bytes: the rate limits. A subclass may add its own. */
+  protected copyThrottle(): ((messages: number, bytes: number) => Promise<void>) | undefined {
+    return throttleFor(this.options.rateLimit);
+  }
+
   async run(names: FolderPairNames): Promise<FolderReport> {
     const started = performance.now();
     const report = emptyFolderReport(names.left, names.right);
@@ -416,7 +421,7 @@ export class SyncFolder {
       batchMessages: this.batch.messages,
       batchBytes: this.batch.bytes,
       partBytes: this.options.partBytes ?? 4 << 20,
-      throttle: throttleFor(this.options.rateLimit),
+      throttle: this.copyThrottle(),
       log: this.context.logger,
     };
   }

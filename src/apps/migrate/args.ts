@@ -5,6 +5,8 @@ import type { Backend, FolderMapRule, FolderMapSpec, MessageSelection, PasswordS
 import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';
+import type { ServerRateLimit } from '../../contrib/queue/server-rate.js';
+import { bytesRate, messagesRate } from '../../contrib/cli/rate.js';
 
 /** One account to migrate: from the command line, or a line of the --batch CSV. */
 export interface MigrateAccount {
@@ -28,6 +30,8 @@ export interface MigrateArgs {
   folderMap: FolderMapSpec;
   select?: MessageSelection;
   rateLimit?: { bytesPerSecond?: number; messagesPerSecond?: number };
+  /** Caps per server shared across processes through Redis: set by `imapfw worker` from its job (see queue/worker.ts). */
+  serverRate?: ServerRateLimit;
   dryRun: boolean;
   justFolders: boolean;
   deleteSource: boolean;
@@ -46,8 +50,12 @@ export interface MigrateArgs {
 export interface QueueArgs {
   url: string;
   requeueFailed: boolean;
+  /** Completed jobs put back: a second pass (before the cutover) copies what arrived since. */
+  requeueCompleted: boolean;
   /** Accounts at once against any one source or target server, across all workers. */
   perServer: number;
+  /** Bytes and messages per second at most against any one server, across all workers. */
+  perServerRate?: { bytesPerSecond?: number; messagesPerSecond?: number };
   secretsKeyEnv?: string;
   /** Runs of a job before it is failed for good, and the first wait between them (doubling). */
   attempts: number;
@@ -90,7 +98,10 @@ interface Flags {
   results?: string;
   queue?: string;
   requeueFailed?: boolean;
+  requeueCompleted?: boolean;
   perServer: number;
+  maxRatePerServer?: number;
+  maxMessagesPerServer?: number;
   secretsKeyEnv?: string;
   attempts: number;
   retryDelay: number;
@@ -137,7 +148,10 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--results <file>', 'with --batch: one JSON line per account (default: next to the CSV, .results.jsonl)')
     .option('--queue <redis-url>', 'with --batch: put one job per account on this Redis queue (redis://HOST:PORT[/DB]) for `imapfw worker` processes on any number of hosts')
     .option('--requeue-failed', 'with --queue: put the failed jobs of this CSV back on the queue (with the CSV\'s current passwords)')
+    .option('--requeue-completed', 'with --queue: put this CSV\'s completed jobs back on the queue: a second pass (before the cutover) copies only what arrived since')
     .option('--per-server <n>', 'with --queue: accounts at once against any one source or target server, across all workers', positiveInteger, 20)
+    .option('--max-rate-per-server <rate>', 'with --queue: bytes per second at most against any one source or target server, across all workers (20MB/s, 500KiB/s, or a number of bytes)', bytesRate)
+    .option('--max-messages-per-server <rate>', 'with --queue: messages per second at most against any one source or target server, across all workers (50 or 50/s)', messagesRate)
     .option('--secrets-key-env <name>', 'with --queue: seal the CSV\'s plaintext passwords with the 32-byte key (base64) in this environment variable; the workers need the same')
     .option('--attempts <n>', 'with --queue: runs of an account before its job is failed for good', positiveInteger, 3)
     .option('--retry-delay <ms>', 'with --queue: wait before the second run of a failed account (doubling after)', positiveInteger, 30_000)
@@ -157,7 +171,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   }
   if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
   if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
-  const queueOnly = ['requeueFailed', 'perServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
+  const queueOnly = ['requeueFailed', 'requeueCompleted', 'perServer', 'maxRatePerServer', 'maxMessagesPerServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
   if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
   if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
     throw new ConfigError('--parallel and --results do not go with --queue: give `imapfw worker --parallel K`, and export the results with `imapfw migrate results --queue URL`');
@@ -184,7 +198,16 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
       queue = {
         url: flags.queue,
         requeueFailed: flags.requeueFailed === true,
+        requeueCompleted: flags.requeueCompleted === true,
         perServer: flags.perServer,
+        ...(flags.maxRatePerServer || flags.maxMessagesPerServer
+          ? {
+              perServerRate: {
+                ...(flags.maxRatePerServer ? { bytesPerSecond: flags.maxRatePerServer } : {}),
+                ...(flags.maxMessagesPerServer ? { messagesPerSecond: flags.maxMessagesPerServer } : {}),
+              },
+            }
+          : {}),
         ...(flags.secretsKeyEnv ? { secretsKeyEnv: flags.secretsKeyEnv } : {}),
         attempts: flags.attempts,
         retryDelayMs: flags.retryDelay,

@@ -12,6 +12,7 @@ import {
   type FolderReport,
   type SyncFolderOptions,
 } from '../../api/index.js';
+import { ServerRate, type ServerRateLimit } from '../../contrib/queue/server-rate.js';
 import { compareByIdentity, type FolderVerification } from './verify.js';
 
 export interface MigrateFolderOptions extends SyncFolderOptions {
@@ -19,6 +20,8 @@ export interface MigrateFolderOptions extends SyncFolderOptions {
   justFolders?: boolean;
   /** After the copy, delete on the source the messages verified present on the target. */
   deleteSource?: boolean;
+  /** Caps per server shared with every migration that uses the same Redis (queue workers on any host). */
+  serverRate?: ServerRateLimit;
 }
 
 /** A folder's report with the check of the target and what was deleted on the source. */
@@ -38,11 +41,28 @@ const DELETE_BATCH = 500;
  */
 export class MigrateFolder extends SyncFolder {
   private readonly migrate: Pick<MigrateFolderOptions, 'justFolders' | 'deleteSource'>;
+  private readonly serverRate: ServerRate | undefined;
 
   constructor(options: MigrateFolderOptions, context: ActorContext) {
-    const { justFolders, deleteSource, ...sync } = options;
+    const { justFolders, deleteSource, serverRate, ...sync } = options;
     super(sync, context);
     this.migrate = { justFolders: justFolders === true, deleteSource: deleteSource === true };
+    this.serverRate = serverRate ? new ServerRate(serverRate) : undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.serverRate?.close();
+  }
+
+  /** The account's own limits first, then the servers' shared caps: tokens are taken from the servers only when this copy is about to go. */
+  protected override copyThrottle(): ((messages: number, bytes: number) => Promise<void>) | undefined {
+    const own = super.copyThrottle();
+    const shared = this.serverRate;
+    if (!shared) return own;
+    return async (messages, bytes) => {
+      await own?.(messages, bytes);
+      await shared.take(messages, bytes);
+    };
   }
 
   override async run(names: FolderPairNames): Promise<MigrateFolderReport> {

@@ -24,6 +24,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
     deleteSource: args.deleteSource,
     ...(args.select ? { select: args.select } : {}),
     ...(args.rateLimit ? { rateLimit: { ...args.rateLimit, key: account.name } } : {}),
+    ...(args.serverRate ? { serverRate: args.serverRate } : {}),
     ...(args.uploadLimit ? { uploadLimit: { right: args.uploadLimit } } : {}),
   };
   return declareSyncTopology(runtime, {

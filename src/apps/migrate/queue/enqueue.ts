@@ -12,7 +12,7 @@ export interface EnqueueSummary {
   added: number;
   /** Already on the queue (waiting, running, done or failed): left as they are. */
   alreadyQueued: number;
-  /** Failed jobs put back by --requeue-failed. */
+  /** Finished jobs put back by --requeue-failed and --requeue-completed. */
   requeued: number;
   workers: number;
 }
@@ -21,13 +21,16 @@ export interface EnqueueSummary {
  * `migrate --batch FILE --queue URL`: one job per account, its id derived
  * from the source and target accounts, so that enqueuing the same CSV again
  * adds nothing; `--requeue-failed` puts this CSV's failed jobs back with the
- * CSV's current passwords and options. Every job is built (and every
- * password column checked) before the first is written.
+ * CSV's current passwords and options, `--requeue-completed` its completed
+ * ones (a second pass, as imapsync users run the same command again before
+ * the cutover: what arrived since is copied, the rest is found by the
+ * worker's state or by identity). Every job is built (and every password
+ * column checked) before the first is written.
  */
 export async function enqueueBatch(args: MigrateArgs): Promise<number> {
   const options = args.queue!;
   const key = options.secretsKeyEnv ? secretsKeyFromEnv(options.secretsKeyEnv) : undefined;
-  const jobs = args.accounts.map((account) => ({ id: jobIdOf(account.from, account.to), data: jobDataOf(account, args, options.perServer, key) }));
+  const jobs = args.accounts.map((account) => ({ id: jobIdOf(account.from, account.to), data: jobDataOf(account, args, options, key) }));
   const queue = await openQueue(options.url, QUEUE_NAME);
   const summary: EnqueueSummary = { queue: options.url, accounts: jobs.length, added: 0, alreadyQueued: 0, requeued: 0, workers: 0 };
   try {
@@ -45,10 +48,10 @@ export async function enqueueBatch(args: MigrateArgs): Promise<number> {
           removeOnFail: false,
         });
         summary.added++;
-      } else if (state === 'failed' && options.requeueFailed) {
+      } else if ((state === 'failed' && options.requeueFailed) || (state === 'completed' && options.requeueCompleted)) {
         const job = (await queue.getJob(id))!;
         await job.updateData(data);
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
         summary.requeued++;
       } else summary.alreadyQueued++;
     }
@@ -65,7 +68,7 @@ function enqueueText(summary: EnqueueSummary, secretsKeyEnv: string | undefined)
   const url = summary.queue;
   const key = secretsKeyEnv ? ` --secrets-key-env ${secretsKeyEnv}` : '';
   return [
-    `imapfw migrate: ${summary.accounts} accounts: ${summary.added} queued, ${summary.alreadyQueued} already on the queue${summary.requeued ? `, ${summary.requeued} failed ones put back` : ''} (${url})`,
+    `imapfw migrate: ${summary.accounts} accounts: ${summary.added} queued, ${summary.alreadyQueued} already on the queue${summary.requeued ? `, ${summary.requeued} finished ones put back` : ''} (${url})`,
     summary.workers === 0
       ? '  no worker is running on this queue yet: nothing is migrated until one starts'
       : `  ${summary.workers} worker${summary.workers === 1 ? '' : 's'} running on this queue`,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError, type PasswordSource } from '../../../api/index.js';
 import { withStateDir } from '../../../contrib/cli/password-flags.js';
 import { openSecret, sealSecret } from '../../../contrib/queue/secret-box.js';
-import type { MigrateAccount, MigrateArgs } from '../args.js';
+import type { MigrateAccount, MigrateArgs, QueueArgs } from '../args.js';
 
 /** The BullMQ queue every migrate job goes to (one per Redis database). */
 export const QUEUE_NAME = 'imapfw-migrate';
@@ -16,13 +16,15 @@ export const QUEUE_NAME = 'imapfw-migrate';
 export type QueuedPassword = { env: string } | { command: string } | { oauth2Command: string } | { oauth2: string } | { sealed: string };
 
 /** The migrate options that apply to every account; the rest (state dir, log level, backend) are each worker's own. */
-export type QueuedOptions = Omit<MigrateArgs, 'accounts' | 'batch' | 'queue' | 'json' | 'stateDir' | 'logLevel' | 'backend'>;
+export type QueuedOptions = Omit<MigrateArgs, 'accounts' | 'batch' | 'queue' | 'serverRate' | 'json' | 'stateDir' | 'logLevel' | 'backend'>;
 
 export interface MigrateJobData {
   account: { name: string; from: string; to: string; fromPassword: QueuedPassword; toPassword: QueuedPassword };
   options: QueuedOptions;
   /** Accounts at once against any one server, across all workers. */
   perServer: number;
+  /** Bytes and messages per second at most against any one server, across all workers. */
+  perServerRate?: QueueArgs['perServerRate'];
 }
 
 /** Where a job stands while it runs: JSON in the job's progress. */
@@ -63,9 +65,9 @@ export function passwordOnWorker(queued: QueuedPassword, key: Buffer | undefined
   return withStateDir(queued, stateDir);
 }
 
-export function jobDataOf(account: MigrateAccount, args: MigrateArgs, perServer: number, key: Buffer | undefined): MigrateJobData {
+export function jobDataOf(account: MigrateAccount, args: MigrateArgs, queue: Pick<QueueArgs, 'perServer' | 'perServerRate'>, key: Buffer | undefined): MigrateJobData {
   const id = jobIdOf(account.from, account.to);
-  const { accounts: _accounts, batch: _batch, queue: _queue, json: _json, stateDir: _stateDir, logLevel: _logLevel, backend: _backend, ...options } = args;
+  const { accounts: _accounts, batch: _batch, queue: _queue, serverRate: _serverRate, json: _json, stateDir: _stateDir, logLevel: _logLevel, backend: _backend, ...options } = args;
   return {
     account: {
       name: account.name,
@@ -75,7 +77,8 @@ export function jobDataOf(account: MigrateAccount, args: MigrateArgs, perServer:
       toPassword: queuedPassword(account.toPassword, key, `${id}:to`, `${account.name} (target)`),
     },
     options,
-    perServer,
+    perServer: queue.perServer,
+    ...(queue.perServerRate ? { perServerRate: queue.perServerRate } : {}),
   };
 }
 

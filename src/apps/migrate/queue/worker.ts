@@ -24,7 +24,7 @@ interface WorkerFlags {
   secretsKeyEnv?: string;
   stallInterval: number;
   logLevel: string;
-  backend: string;
+  backend?: string;
 }
 
 /**
@@ -42,11 +42,11 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
     .option('--secrets-key-env <name>', 'the environment variable holding the key the enqueuing run sealed passwords with')
     .option('--stall-interval <ms>', 'a worker silent this long is taken for dead and its accounts go to another worker', positiveInteger, 30_000)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn')
-    .option('--backend <backend>', 'where engines run: pool, thread or inline (debugging)', 'pool');
+    .option('--backend <backend>', "run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of migrate's default placement (connections and engines in one worker)");
   command.parse(argv, { from: 'user' });
   const flags = command.opts<WorkerFlags>();
   if (!flags.queue) throw new ConfigError('--queue redis://HOST:PORT[/DB] is required');
-  if (!['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
   const connection = redisConnection(parseRedisUrl(flags.queue));
   const key = flags.secretsKeyEnv ? secretsKeyFromEnv(flags.secretsKeyEnv) : undefined;
   const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
@@ -69,11 +69,21 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
         const summary = summarizeMigration([failedAccountReport(error)], 0, job.data.options);
         return fail(job, { name, from: job.data.account.from, to: job.data.account.to, complete: false, exitCode: exitCodeFor(error), summary });
       }
-      const lease = await slots.tryAcquire([serverOf(account.from), serverOf(account.to)], job.data.perServer, `${id}:${job.id}`);
+      const servers = [serverOf(account.from), serverOf(account.to)];
+      const lease = await slots.tryAcquire(servers, job.data.perServer, `${id}:${job.id}`);
       if (!lease) return handBack(job, token, 500 + Math.random() * 1000);
       try {
         log(`${name}: started on ${id} (attempt ${job.attemptsMade + 1})`);
-        const args: MigrateArgs = { ...job.data.options, accounts: [account], json: false, ...(stateDir ? { stateDir } : {}), logLevel: flags.logLevel, backend: flags.backend as Backend };
+        const args: MigrateArgs = {
+          ...job.data.options,
+          accounts: [account],
+          json: false,
+          ...(stateDir ? { stateDir } : {}),
+          logLevel: flags.logLevel,
+          ...(flags.backend ? { backend: flags.backend as Backend } : {}),
+          // The caps' buckets live in this worker's queue Redis, shared with every worker of the queue.
+          ...(job.data.perServerRate ? { serverRate: { redis: flags.queue!, prefix: QUEUE_NAME, servers, ...job.data.perServerRate } } : {}),
+        };
         const ticker = setInterval(() => void reportProgress(job, name), PROGRESS_EVERY_MS);
         accounts.set(job.id!, name);
         const { result } = await migrateOne(account, args, appModule, running).finally(() => {
