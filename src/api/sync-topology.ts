@@ -142,7 +142,8 @@ export function declareSyncTopology(runtime: Runtime, spec: SyncTopologySpec): S
   const watch: SyncTopology['watch'] = {};
   if (spec.watch?.server) {
     watch.server = `${p}watch`;
-    repositories.add(watch.server, spec.watch.server.key, spec.watch.server.options);
+    // With the connections (placement 'left'): a thread of its own would import the IMAP client again for one idle connection.
+    repositories.add(watch.server, spec.watch.server.key, spec.watch.server.options, placed('left') ?? {});
     runtime.connectMain(watch.server);
   }
   if (spec.watch?.local) {
