@@ -111,6 +111,21 @@ describe('followMoves with two Maildirs', () => {
     expect(inB).toMatchObject({ flags: ['$spare', '\\Seen'], notHeld: { right: ['$spare'] } });
   });
 
+  it('a folder no move involves goes to its sync listed, with its saved pairs; a folder a move involves is listed again there', async () => {
+    const s = await synced({ A: 2, B: 0, C: 2 });
+    const moved = (await s.state.pairs(s.records[0]!.id))[0]!;
+    renameSync(join(s.right.root, '.A', 'cur', `${moved.right}:2,S`), join(s.right.root, '.B', 'cur', `${moved.right}:2,S`));
+    const pairs = ['A', 'B', 'C'].map((name) => ({ left: name, right: name }));
+
+    const outcome = await followMoves({ sides: { right: true }, pairs, gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(outcome.moved).toBe(1);
+    expect([...outcome.listed.keys()]).toEqual(['C\u0000C']);
+    const listed = outcome.listed.get('C\u0000C')!;
+    expect(listed).toMatchObject({ side: 'right', scan: { kind: 'full' } });
+    expect(listed.scan.messages.map((m) => m.id).sort()).toEqual(await ids(s.right, 'C'));
+    expect(listed.saved).toEqual(await s.state.pairs(s.records[2]!.id));
+  });
+
   it('a dry run moves nothing and names what the folder syncs must leave out', async () => {
     const s = await synced({ A: 2, B: 0 });
     const moved = (await s.state.pairs(s.records[0]!.id))[0]!;

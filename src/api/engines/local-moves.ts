@@ -134,6 +134,20 @@ export interface MoveOutcome {
   warnings: ReportedError[];
   /** Per folder pair ('left\u0000right'), the ids the folder sync must leave out on a dry run. */
   skip: Map<string, Partial<Record<Side, MessageId[]>>>;
+  /**
+   * Per folder pair ('left\u0000right'), the full listing of its folder on
+   * one side and its saved pairs, as found here, when no move (planned,
+   * done or given up) involves that folder pair: its folder sync need not
+   * list that side nor read its pairs again.
+   */
+  listed: Map<string, ListedFolder>;
+}
+
+/** One side's folder listed in full, and the pairs saved for its folder pair then. */
+export interface ListedFolder {
+  side: Side;
+  scan: ScanResult;
+  saved: readonly MessagePair[];
 }
 
 /** The key of a folder pair in `MoveOutcome.skip`. */
@@ -148,8 +162,8 @@ export function folderKey(folder: { left: string; right: string }): string {
  * source's. A move that fails is reported as a warning and left to the
  * folder syncs, which copy and delete instead: slower, never wrong.
  */
-export async function executeMoves(job: MoveJob): Promise<MoveOutcome> {
-  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map() };
+export async function executeMoves(job: MoveJob): Promise<Omit<MoveOutcome, 'listed'>> {
+  const outcome: Omit<MoveOutcome, 'listed'> = { moved: 0, lines: [], warnings: [], skip: new Map() };
   const groups = new Map<string, PlannedMove[]>();
   for (const move of job.moves) {
     const k = `${folderKey(move.from)}\u0001${folderKey(move.to)}`;
@@ -168,7 +182,7 @@ export async function executeMoves(job: MoveJob): Promise<MoveOutcome> {
   return outcome;
 }
 
-async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: MoveOutcome): Promise<void> {
+async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: Omit<MoveOutcome, 'listed'>): Promise<void> {
   const { side, from, to } = group[0]!;
   const there = other(side);
   const source = folderAt(from, there);
@@ -233,7 +247,7 @@ function folderAt(view: MoveFolderView, side: Side): FolderRef | undefined {
   return uidValidity === undefined ? undefined : { name: view[side], uidValidity };
 }
 
-function addSkip(outcome: MoveOutcome, folder: MoveFolderView, side: Side, ids: MessageId[]): void {
+function addSkip(outcome: Omit<MoveOutcome, 'listed'>, folder: MoveFolderView, side: Side, ids: MessageId[]): void {
   const k = folderKey(folder);
   const entry = outcome.skip.get(k) ?? {};
   entry[side] = [...(entry[side] ?? []), ...ids];
@@ -271,10 +285,12 @@ export interface FollowMovesInput {
  *   and deleted (finding them would mean identifying every new server message).
  */
 export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome> {
-  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map() };
+  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map(), listed: new Map() };
+  const involved = new Set<string>();
   for (const side of ['right', 'left'] as const) {
     if (!input.sides[side]) continue;
-    const moves = side === 'right' ? await localMoves(input) : await serverRenames(input);
+    const moves = side === 'right' ? await localMoves(input, outcome.listed) : await serverRenames(input);
+    for (const move of moves) for (const folder of [move.from, move.to]) involved.add(folderKey(folder));
     if (moves.length === 0) continue;
     const there = other(side);
     const done = await executeMoves({ moves, target: input.repositories[there], source: input.repositories[side], state: input.state, dryRun: input.dryRun });
@@ -287,6 +303,7 @@ export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome>
       outcome.skip.set(k, entry);
     }
   }
+  for (const k of involved) outcome.listed.delete(k);
   return outcome;
 }
 
@@ -294,34 +311,41 @@ function recordOf(records: readonly FolderPairRecord[], folder: { left: string; 
   return records.find((record) => record.left === folder.left && record.right === folder.right);
 }
 
-/** Moves made in the Maildir: matched by unique name across the folders that changed. */
-async function localMoves(input: FollowMovesInput): Promise<PlannedMove[]> {
+/**
+ * Moves made in the Maildir: matched by unique name across the folders that
+ * changed, all listed at once. Their listings and saved pairs go to `listed`.
+ */
+async function localMoves(input: FollowMovesInput, listed: Map<string, ListedFolder>): Promise<PlannedMove[]> {
   const repository = input.repositories.right;
-  const views: MoveFolderView[] = [];
-  for (const pair of input.pairs) {
-    if (pair.absent === 'right') continue;
-    const record = recordOf(input.records, pair);
-    const listed = await unlessFolderFails(async () => {
-      const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
-      const listing = await fullListing(repository, pair.right, scan);
-      const uidValidity = listing === 'unchanged' ? scan.status.uidValidity : listing.status.uidValidity;
-      // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
-      if (record?.rightUidValidity !== undefined && record.rightUidValidity !== uidValidity) return undefined;
-      return { current: listing === 'unchanged' ? listing : listing.messages, uidValidity };
-    });
-    if (listed === undefined) continue;
-    views.push({
-      left: pair.left,
-      right: pair.right,
-      ...(record ? { folderPairId: record.id } : {}),
-      saved: record && listed.current !== 'unchanged' ? await input.state.pairs(record.id) : [],
-      current: listed.current,
-      uidValidity: {
-        right: listed.uidValidity,
-        ...(record?.leftUidValidity !== undefined ? { left: record.leftUidValidity } : {}),
-      },
-    });
-  }
+  const folderViews = await Promise.all(
+    input.pairs.map(async (pair): Promise<MoveFolderView | undefined> => {
+      if (pair.absent === 'right') return undefined;
+      const record = recordOf(input.records, pair);
+      const found = await unlessFolderFails(async () => {
+        const scan = await retrying(() => repository.scan(pair.right, checkpointOf(record?.rightCheckpoint)));
+        const listing = await fullListing(repository, pair.right, scan);
+        const uidValidity = listing === 'unchanged' ? scan.status.uidValidity : listing.status.uidValidity;
+        // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
+        if (record?.rightUidValidity !== undefined && record.rightUidValidity !== uidValidity) return undefined;
+        const saved = record && listing !== 'unchanged' ? await input.state.pairs(record.id) : [];
+        if (listing !== 'unchanged') listed.set(folderKey(pair), { side: 'right', scan: listing, saved });
+        return { current: listing === 'unchanged' ? listing : listing.messages, uidValidity, saved };
+      });
+      if (found === undefined) return undefined;
+      return {
+        left: pair.left,
+        right: pair.right,
+        ...(record ? { folderPairId: record.id } : {}),
+        saved: found.saved,
+        current: found.current,
+        uidValidity: {
+          right: found.uidValidity,
+          ...(record?.leftUidValidity !== undefined ? { left: record.leftUidValidity } : {}),
+        },
+      };
+    }),
+  );
+  const views = folderViews.filter((view): view is MoveFolderView => view !== undefined);
   for (const { name, missing } of input.gone) {
     if (missing !== 'right') continue;
     const record = input.records.find((candidate) => candidate.left === name);

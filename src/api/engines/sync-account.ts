@@ -129,7 +129,7 @@ export class SyncAccount {
         recordFolderFailure(error, name, report);
       }
     }
-    await this.syncAll(moves ? pairs.map((pair) => ({ ...pair, ...(moves.skip.has(folderKey(pair)) ? { skip: moves.skip.get(folderKey(pair))! } : {}) })) : pairs, report);
+    await this.syncAll(moves ? pairs.map((pair) => withMoves(pair, moves)) : pairs, report);
     report.seconds = (performance.now() - started) / 1000;
     return report;
   }
@@ -303,7 +303,7 @@ export class SyncAccount {
         stopsRun(failure);
         outcome = { stored: [], bytes: 0, skipped: [], errors: [failure] };
       }
-      await owner.returnLent(outcome).catch(() => undefined);
+      await owner.returnLent(copies.from, outcome).catch(() => undefined);
       return true;
     }
     return false;
@@ -315,6 +315,13 @@ export class SyncAccount {
     const asked = only ? new Set(only) : undefined;
     return (name) => (asked === undefined || asked.has(name)) && include(name) && !exclude(name);
   }
+}
+
+/** A folder pair with what the moves left for its sync: the ids to leave out (dry run), a side already listed. */
+function withMoves(pair: FolderPairNames, moves: MoveOutcome): FolderPairNames {
+  const skip = moves.skip.get(folderKey(pair));
+  const listed = moves.listed.get(folderKey(pair));
+  return { ...pair, ...(skip ? { skip } : {}), ...(listed ? { listed } : {}) };
 }
 
 /** The folders of a listing that can be synced; the wanted ones the store listed but cannot sync go to the report's skipped list. */

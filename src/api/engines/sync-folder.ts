@@ -13,6 +13,8 @@ import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
 import { SharedCopies, type LentCopies, type LentOutcome } from './shared-copies.js';
+import type { ListedFolder } from './local-moves.js';
+import { allDone } from './all-done.js';
 
 export interface SyncFolderOptions {
   /** Actor names of the two repositories and of the state store. */
@@ -54,6 +56,8 @@ export interface FolderPairNames {
    * between folders it only planned): left out of the scans and of the saved pairs.
    */
   skip?: Partial<Record<Side, string[]>>;
+  /** One side listed in full and the saved pairs, by an earlier step of the same run that changed neither since: not read again. */
+  listed?: ListedFolder;
 }
 
 const SIDES: readonly Side[] = ['left', 'right'];
@@ -77,7 +81,7 @@ export class SyncFolder {
   protected readonly context: ActorContext;
   private current: FolderProgress | undefined;
   /** The copies this engine shares with idle ones now. */
-  private shared: SharedCopies | undefined;
+  private readonly shared = new Map<Side, SharedCopies>();
 
   constructor(options: SyncFolderOptions, context: ActorContext) {
     this.options = options;
@@ -120,12 +124,16 @@ export class SyncFolder {
    * not copying now or has too few left to share.
    */
   lend(): LentCopies | undefined {
-    return this.shared?.lend();
+    for (const copies of this.shared.values()) {
+      const lent = copies.lend();
+      if (lent) return lent;
+    }
+    return undefined;
   }
 
   /** Lent copies are done, by another engine: they count as this folder's own. */
-  returnLent(outcome: LentOutcome): void {
-    this.shared?.returned(outcome);
+  returnLent(from: Side, outcome: LentOutcome): void {
+    this.shared.get(from)?.returned(outcome);
   }
 
   /**
@@ -175,16 +183,26 @@ export class SyncFolder {
     const intents = open.filter((intent) => intent.unfoundAt === undefined);
     let marks = open.filter((intent) => intent.unfoundAt !== undefined);
     const forceFull = (side: Side) => intents.some((intent) => intent.from !== side) || (side === 'left' && isSelective(this.options.select));
-    let scans = await this.scanBoth(names, record, forceFull);
+    // The saved pairs are read while the sides are listed, as soon as one of them changed: a run with nothing to do never reads them.
+    let reading: Promise<MessagePair[]> | undefined;
+    const readSaved = () => (reading ??= names.listed ? Promise.resolve([...names.listed.saved]) : record.id > 0 ? this.state.pairs(record.id) : Promise.resolve([]));
+    const onScan = (scan: ScanResult) => {
+      // Awaited below; a failure meanwhile is not an unhandled rejection.
+      if (scan.kind !== 'unchanged') readSaved().catch(() => undefined);
+    };
+    let scans = await this.scanBoth(names, record, forceFull, names.listed ? { [names.listed.side]: names.listed.scan } : {}, onScan);
     if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
       report.unchanged = true;
       report.skipped.push(...marks.map((mark) => reportMark(mark, names)));
       return;
     }
-    // One side changed: an unchanged side must be listed too, so the planner sees it as it is.
-    if (SIDES.some((side) => scans[side].kind === 'unchanged')) scans = await this.scanBoth(names, record, (side) => scans[side].kind === 'unchanged' || forceFull(side));
+    // One side changed: an unchanged side must be listed too, in full, so the planner sees it as it is.
+    if (SIDES.some((side) => scans[side].kind === 'unchanged')) {
+      const changed = Object.fromEntries(SIDES.filter((side) => scans[side].kind !== 'unchanged').map((side) => [side, scans[side]]));
+      scans = await this.scanBoth(names, record, () => true, changed, onScan);
+    }
 
-    let saved: MessagePair[] = record.id > 0 ? await this.state.pairs(record.id) : [];
+    let saved = await readSaved();
     // A 'changes' listing is believed only when, applied to the saved pairs, it accounts for the server's count.
     for (const side of SIDES) {
       const scan = scans[side];
@@ -216,10 +234,8 @@ export class SyncFolder {
     // Every request on ids from here on names the UIDVALIDITY they were listed under.
     const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
     const wanted = needIdentities(saved, view.left, view.right);
-    const identities = {
-      left: await identifyAll(this.repository('left'), folders.left, wanted.left),
-      right: await identifyAll(this.repository('right'), folders.right, wanted.right),
-    };
+    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side])));
+    const identities = { left: leftIdentities!, right: rightIdentities! };
     const cannotHold = await this.flagsNotHeld(names, view, report);
     const unfound = holdBackUnfound(planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold }), marks, names);
     const plan = unfound.plan;
@@ -263,14 +279,26 @@ export class SyncFolder {
     return known ?? { id: 0, left: names.left, right: names.right };
   }
 
-  private async scanBoth(names: FolderPairNames, record: FolderPairRecord, full: (side: Side) => boolean): Promise<Record<Side, ScanResult>> {
+  /** Both sides listed at once, but for those already `listed`; `onScan` hears each listing as it comes. */
+  private async scanBoth(
+    names: FolderPairNames,
+    record: FolderPairRecord,
+    full: (side: Side) => boolean,
+    listed: Partial<Record<Side, ScanResult>>,
+    onScan: (scan: ScanResult) => void,
+  ): Promise<Record<Side, ScanResult>> {
     const checkpoint = { left: checkpointUnder(this.options.policy, record.leftCheckpoint), right: checkpointUnder(this.options.policy, record.rightCheckpoint) };
+    const scan = async (side: Side): Promise<ScanResult> => {
+      if (listed[side]) return listed[side];
+      if (names.absent === side) return { status: { uidValidity: '' }, checkpoint: '', kind: 'full', messages: [], vanished: [] };
+      return retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side]));
+    };
     const [left, right] = await Promise.all(
-      SIDES.map((side) =>
-        names.absent === side
-          ? Promise.resolve<ScanResult>({ status: { uidValidity: '' }, checkpoint: '', kind: 'full', messages: [], vanished: [] })
-          : retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side])),
-      ),
+      SIDES.map(async (side) => {
+        const result = await scan(side);
+        onScan(result);
+        return result;
+      }),
     );
     return { left: left!, right: right! };
   }
@@ -322,6 +350,14 @@ export class SyncFolder {
    */
   private async execute(folders: Record<Side, FolderRef>, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
     const expected = { left: flagIndex(view.left), right: flagIndex(view.right) };
+    // Flag changes and deletions touch paired messages, copies unpaired ones: both go at once, each with its own
+    // commits. All of them are done before the checkpoint.
+    await allDone([this.update(folders, folderPairId, plan, expected, report), this.copy(folders, folderPairId, plan, view, expected, report)]);
+    return expected;
+  }
+
+  /** The plan's flag changes and deletions, a batch at a time; `expected` follows them. */
+  private async update(folders: Record<Side, FolderRef>, folderPairId: number, plan: SyncPlan, expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
     const updates = plan.steps.filter((step) => !step.copy);
     for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
@@ -336,51 +372,73 @@ export class SyncFolder {
         for (const ref of step.delete) expected[ref.side].delete(ref.id);
       }
     }
+  }
+
+  /** The plan's copies, both ways at once; what landed goes to `expected`. */
+  private async copy(
+    folders: Record<Side, FolderRef>,
+    folderPairId: number,
+    plan: SyncPlan,
+    view: Record<Side, MessageMeta[]>,
+    expected: Record<Side, Map<string, string[]>>,
+    report: FolderReport,
+  ): Promise<void> {
     const copies = plan.steps.filter((step) => step.copy);
-    if (copies.length === 0) return expected;
+    if (copies.length === 0) return;
     this.current = { folder: folders.left.name, total: copies.length, done: 0, bytes: 0 };
     const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
-    for (const side of SIDES) {
-      const outgoing = this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], folders, report);
-      if (outgoing.length === 0) continue;
-      const to = side === 'left' ? 'right' : 'left';
-      const folder = folders[side].name;
-      const onBatch = (stored: { id: string; flags: string[] }[], bytes: number) => {
-        report.copied[to] += stored.length;
-        report.bytes += bytes;
-        for (const message of stored) expected[to].set(message.id, sorted(message.flags));
-        if (this.current) {
-          this.current.done += stored.length;
-          this.current.bytes += bytes;
-        }
-      };
-      const onSkipped = (items: SkippedItem[]) => {
-        report.skipped.push(...items);
-        this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
-      };
-      const pair = { from: folders[side], to: folders[to] };
-      const shared = new SharedCopies({ from: side, folders: pair, folderPairId }, outgoing, sizes[side], this.batch, (outcome) => {
-        onBatch(outcome.stored, outcome.bytes);
-        if (outcome.skipped.length) onSkipped(outcome.skipped);
-        report.errors.push(...outcome.errors);
-      });
-      this.shared = shared;
-      await copySteps({
-        ...this.copyJob(side, pair, folderPairId, sizes[side]),
-        steps: shared.pending,
-        onBatch,
-        onSkipped,
-        onError: (error) => {
-          shared.stop();
-          report.errors.push(reportError(error, folder));
-          this.context.logger.error({ err: error, folder }, 'copy failed');
-        },
-      });
-      // Whatever idle engines borrowed is done (or failed) before the checkpoint is taken.
-      await shared.settled();
-      this.shared = undefined;
-    }
-    return expected;
+    const from = (side: Side) => this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], folders, report);
+    const outgoing = { left: from('left'), right: from('right') };
+    // Each way records its intents, stores and commits per batch on its own.
+    await allDone(SIDES.filter((side) => outgoing[side].length > 0).map((side) => this.copyOut(side, outgoing[side], folders, folderPairId, sizes[side], expected, report)));
+  }
+
+  /** The copies from `side` to the other, shared with idle engines; what landed goes to `expected` and the report. */
+  private async copyOut(
+    side: Side,
+    outgoing: PlanStep[],
+    folders: Record<Side, FolderRef>,
+    folderPairId: number,
+    sizes: ReadonlyMap<string, number>,
+    expected: Record<Side, Map<string, string[]>>,
+    report: FolderReport,
+  ): Promise<void> {
+    const to = side === 'left' ? 'right' : 'left';
+    const folder = folders[side].name;
+    const onBatch = (stored: { id: string; flags: string[] }[], bytes: number) => {
+      report.copied[to] += stored.length;
+      report.bytes += bytes;
+      for (const message of stored) expected[to].set(message.id, sorted(message.flags));
+      if (this.current) {
+        this.current.done += stored.length;
+        this.current.bytes += bytes;
+      }
+    };
+    const onSkipped = (items: SkippedItem[]) => {
+      report.skipped.push(...items);
+      this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
+    };
+    const pair = { from: folders[side], to: folders[to] };
+    const shared = new SharedCopies({ from: side, folders: pair, folderPairId }, outgoing, sizes, this.batch, (outcome) => {
+      onBatch(outcome.stored, outcome.bytes);
+      if (outcome.skipped.length) onSkipped(outcome.skipped);
+      report.errors.push(...outcome.errors);
+    });
+    this.shared.set(side, shared);
+    await copySteps({
+      ...this.copyJob(side, pair, folderPairId, sizes),
+      steps: shared.pending,
+      onBatch,
+      onSkipped,
+      onError: (error) => {
+        shared.stop();
+        report.errors.push(reportError(error, folder));
+        this.context.logger.error({ err: error, folder }, 'copy failed');
+      },
+    });
+    // Whatever idle engines borrowed is done (or failed) before the checkpoint is taken.
+    await shared.settled();
+    this.shared.delete(side);
   }
 
   /**
@@ -428,18 +486,21 @@ export class SyncFolder {
 
   /** Flag changes and deletions of a batch of steps, then one commit for all of them. */
   private async applyUpdates(folders: Record<Side, FolderRef>, folderPairId: number, steps: PlanStep[], report: FolderReport): Promise<void> {
-    for (const side of SIDES) {
-      const flagChanges = steps.flatMap((step) => step.setFlags.filter((change) => change.side === side));
-      if (flagChanges.length) {
-        await retrying(() => this.repository(side).setFlags(folders[side], flagChanges.map(({ id, add, remove }) => ({ id, add, remove }))));
-        report.flagsChanged[side] += flagChanges.length;
-      }
-      const deletions = steps.flatMap((step) => step.delete.filter((ref) => ref.side === side)).map((ref) => ref.id);
-      if (deletions.length) {
-        await retrying(() => this.repository(side).delete(folders[side], deletions));
-        report.deleted[side] += deletions.length;
-      }
-    }
+    // Both sides at once; all of it is done before the commit.
+    await allDone(
+      SIDES.map(async (side) => {
+        const flagChanges = steps.flatMap((step) => step.setFlags.filter((change) => change.side === side));
+        if (flagChanges.length) {
+          await retrying(() => this.repository(side).setFlags(folders[side], flagChanges.map(({ id, add, remove }) => ({ id, add, remove }))));
+          report.flagsChanged[side] += flagChanges.length;
+        }
+        const deletions = steps.flatMap((step) => step.delete.filter((ref) => ref.side === side)).map((ref) => ref.id);
+        if (deletions.length) {
+          await retrying(() => this.repository(side).delete(folders[side], deletions));
+          report.deleted[side] += deletions.length;
+        }
+      }),
+    );
     report.paired += steps.filter((step) => !step.was && step.becomes?.left !== undefined && step.becomes.right !== undefined).length;
     await this.state.commit(folderPairId, {
       removePairs: steps.flatMap((step) => (step.was ? [pairKey(step.was)] : [])),
