@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** In the order they run: each later one builds on the mirrors the earlier ones left. */
-export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'sync', 'migrate', 'noop-big', 'watch'] as const;
+export const SCENARIOS = ['empty', 'initial', 'noop', 'changes', 'sync', 'migrate', 'noop-big', 'watch', 'queue'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named: they take long and measure imapfw alone. */
-const ONLY_WHEN_ASKED: readonly Scenario[] = ['watch'];
+const ONLY_WHEN_ASKED: readonly Scenario[] = ['watch', 'queue'];
 
 export interface Options {
   messages: number;
@@ -51,6 +51,9 @@ of each and their ratio; likewise for a two-way sync, and migrations with
                       watch      the daemon, imapfw alone (only when named): push latency,
                                  local flag change -> server, idle CPU, RSS over change cycles,
                                  a one-shot sync handed to it (needs the sync app; ~15 min)
+                      queue      migrate --batch through a Redis queue with 1, 2 and 4 \`imapfw worker\`
+                                 processes vs one \`migrate --batch --parallel\` process, 200 x 50 and
+                                 20 x 1,000 messages, imapfw alone (only when named; ~20 min a round)
                     A SCENARIO named without --scenario counts the same.
   --big, --no-big   include noop-big or not (default: included)
   --big-messages N  messages in the noop-big corpus (default 100000, 2-5 KB each)

@@ -13,7 +13,9 @@ import { mbsyncVersion } from './mbsync.js';
 import { parseOptions, USAGE, type Options } from './options.js';
 import { migrationRuns, migrationTable, resultsTable, runsSection, type MigrationResult, type ScenarioResult } from './report.js';
 import { benchUsers, PASSWORD, Scenarios, SETTLE_MS } from './scenarios.js';
-import { watchSection, watchTable, writeWatchSection } from './watch-report.js';
+import { WATCH_HEADING, watchSection, watchTable } from './watch-report.js';
+import { QUEUE_HEADING, queueScenario } from './queue.js';
+import { sectionBodies, writeSection } from './results-section.js';
 
 const exec = promisify(execFile);
 /** This checkout (the bench's own). */
@@ -30,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
   // From source (tsx) imapfw starts seconds slower: such figures would be worthless.
   const checkout = path.dirname(path.dirname(options.imapfw));
   if (!existsSync(path.join(checkout, 'dist', 'src', 'cli', 'main.js'))) throw new Error(`${checkout} has no build: run \`npm run build\` there first`);
+
+  // A Dovecot and a Redis of its own, not the corpus: it runs first, apart.
+  if (options.scenarios.includes('queue')) await queueScenario(options, log);
+  if (options.scenarios.every((scenario) => scenario === 'queue')) return 0;
 
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'imapfw-bench-'));
   const server = await startDovecot({ users: Object.fromEntries(benchUsers(options.rounds).map((user) => [user, PASSWORD])) });
@@ -48,12 +54,15 @@ async function main(argv: string[]): Promise<number> {
   if (results.length + migrations.length > 0) {
     const table = resultsTable(results) + (migrations.length > 0 ? `\n\n${migrationTable(migrations)}` : '');
     process.stdout.write(`\n${table}\n`);
+    // The sections written on their own (the daemon, the queue) stay.
+    const kept = sectionBodies(options.results, [WATCH_HEADING, QUEUE_HEADING]);
     await writeFile(options.results, await resultsFile(options, argv, table, results, migrations, scenarios.corpora(), checkout));
+    for (const { heading, body } of kept) writeSection(options.results, heading, body);
   }
   // The daemon's table is a section of its own: a run of the watch scenario alone leaves the other tables.
   if (scenarios.watch) {
     process.stdout.write(`\n${watchTable(scenarios.watch)}\n`);
-    writeWatchSection(options.results, watchSection(scenarios.watch, argv, scenarios.corpora()));
+    writeSection(options.results, WATCH_HEADING, watchSection(scenarios.watch, argv, scenarios.corpora()));
   }
   log(`written to ${options.results}`);
   return 0;

@@ -136,6 +136,8 @@ export class Scenarios {
         this.watch = await benchWatch(corpus.account, corpus.stats.messages, this.workDir, this.imapfw, { seed, changes, cycles, idleSeconds }, this.log);
         return [];
       }
+      case 'queue':
+        return []; // on a Dovecot of its own, before the others (run.ts, queue.ts)
     }
   }
 

@@ -1,6 +1,5 @@
 // The watch scenario's table (issue 12's targets, each met or missed) and its
 // section of bench/results.md, written in place so the other tables stay.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { median } from './report.js';
 import { MB } from './sizes.js';
 import type { WatchResult } from './watch.js';
@@ -31,19 +30,6 @@ export function watchTable(result: WatchResult): string {
     `| one-shot \`imapfw sync\` handed to the daemon, nothing to do: median of ${handOffs.length} (min, max) | ${ms(median(handOffs))} (${ms(Math.min(...handOffs))}, ${ms(Math.max(...handOffs))}; \`node -e 0\` alone: ${ms(median(nodeStarts))}) | ≤ 0.3 s | ${met(median(handOffs) <= 0.3)} |`,
   ];
   return rows.join('\n');
-}
-
-/** Writes `body` under WATCH_HEADING in `file`: replaces that section (up to the next `## `) or appends it. */
-export function writeWatchSection(file: string, body: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const section = `${WATCH_HEADING}\n\n${body.trim()}\n`;
-  const start = text.indexOf(`${WATCH_HEADING}\n`);
-  if (start < 0) {
-    writeFileSync(file, `${text.trimEnd()}${text ? '\n\n' : ''}${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + WATCH_HEADING.length);
-  writeFileSync(file, `${text.slice(0, start)}${section}${next < 0 ? '' : text.slice(next)}`);
 }
 
 /** The section's text: when and how it was measured, the table, and what each figure is. */
