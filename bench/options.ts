@@ -15,6 +15,8 @@ export interface Options {
   bigMessages: number;
   rounds: number;
   scenarios: Scenario[];
+  /** Accounts of the queue scenario's batch of small accounts. */
+  queueAccounts: number;
   seed: number;
   keep: boolean;
   imapfw: string;
@@ -60,6 +62,7 @@ of each and their ratio; likewise for a two-way sync, and migrations with
   --watch-changes N spaced deliveries, and as many local flag changes, of watch (default 100)
   --watch-cycles N  change cycles (a delivery and its expunge) of watch's RSS figure (default 1000)
   --watch-idle S    seconds of watch's idle CPU figure (default 300)
+  --queue-accounts N accounts of queue's batch of small accounts (default 200; 50 messages each)
   --seed S          corpus seed (default 1)
   --imapfw FILE     the imapfw command to measure (default: this checkout's bin/imapfw.mjs)
   --results FILE    where to write the results (default bench/results.md)
@@ -86,6 +89,7 @@ export function parseOptions(argv: string[]): Options | null {
       scenario: { type: 'string', multiple: true },
       big: { type: 'boolean' },
       'no-big': { type: 'boolean' },
+      'queue-accounts': { type: 'string' },
       seed: { type: 'string' },
       keep: { type: 'boolean' },
       imapfw: { type: 'string' },
@@ -109,6 +113,7 @@ export function parseOptions(argv: string[]): Options | null {
     bigMessages: positive('big-messages', values['big-messages'], 100_000),
     rounds: positive('rounds', values.rounds, 3),
     scenarios,
+    queueAccounts: positive('queue-accounts', values['queue-accounts'], 200),
     seed: positive('seed', values.seed, 1),
     keep: values.keep === true,
     imapfw: path.resolve(values.imapfw ?? path.join(here, '..', 'bin', 'imapfw.mjs')),

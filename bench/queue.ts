@@ -27,11 +27,11 @@ import { plannedSizes, smallOnly } from './sizes.js';
 export const QUEUE_HEADING = '## Queue migrations (`migrate --queue`, `imapfw worker`)';
 
 /** The two batches of the issue: many small accounts, and fewer larger ones. */
-const CORPORA = [
-  { key: 's', accounts: 200, messages: 50 },
+const corpora = (options: Options) => [
+  { key: 's', accounts: options.queueAccounts, messages: 50 },
   { key: 'l', accounts: 20, messages: 1_000 },
-] as const;
-type Corpus = (typeof CORPORA)[number];
+];
+type Corpus = ReturnType<typeof corpora>[number];
 const WORKERS = [1, 2, 4];
 /** Accounts each worker takes at once (its --parallel, the default); the single process runs workers × this. */
 const PER_WORKER = 2;
@@ -74,13 +74,14 @@ export async function queueScenario(options: Options, log: (line: string) => voi
 
 async function runQueueBench(options: Options, workDir: string, imapfw: string, log: (line: string) => void): Promise<string> {
   const runsPerCorpus = options.rounds * WORKERS.length * 2;
-  const users = CORPORA.flatMap((corpus) => [...sources(corpus), ...Array.from({ length: runsPerCorpus }, (_, run) => targets(corpus, run)).flat()]);
+  const batches = corpora(options);
+  const users = batches.flatMap((corpus) => [...sources(corpus), ...Array.from({ length: runsPerCorpus }, (_, run) => targets(corpus, run)).flat()]);
   const server = await startDovecot({ users: Object.fromEntries(users.map((user) => [user, PASSWORD])) });
   const redis = await startRedis();
   log(`queue: Dovecot on port ${server.port} (${users.length} users), Redis on ${redis.port}`);
   const results: RunResult[] = [];
   try {
-    for (const corpus of CORPORA) {
+    for (const corpus of batches) {
       const started = performance.now();
       for (const [i, user] of sources(corpus).entries()) {
         await seedMessages(server, user, options.seed, i * 100_000, plannedSizes(smallOnly(), corpus.messages, seedOf(options.seed, 'queue', user)));
@@ -105,11 +106,11 @@ async function runQueueBench(options: Options, workDir: string, imapfw: string, 
     await redis.stop();
     await server.stop();
   }
-  return queueSection(results, options, argvNote(options));
+  return queueSection(results, batches, options, argvNote(options));
 }
 
 function argvNote(options: Options): string {
-  return `npm run bench -- queue${options.rounds === 3 ? '' : ` --rounds ${options.rounds}`}`;
+  return `npm run bench -- queue${options.rounds === 3 ? '' : ` --rounds ${options.rounds}`}${options.queueAccounts === 200 ? '' : ` --queue-accounts ${options.queueAccounts}`}`;
 }
 
 async function writeCsv(dir: string, server: DovecotServer, from: string[], to: string[]): Promise<string> {
@@ -195,10 +196,10 @@ const describe = (r: RunResult) =>
   `CPU imapfw ${r.cpu.imapfw.toFixed(1)} s, Dovecot ${r.cpu.dovecot.toFixed(1)} s, Redis ${r.cpu.redis.toFixed(1)} s, machine busy ${((100 * r.cpu.machineBusy) / r.cpu.machineTotal).toFixed(0)}%`;
 
 /** The medians of each (corpus, mode, parallelism) over the rounds, in a table, with the overhead per account. */
-function queueSection(results: RunResult[], options: Options, command: string): string {
+function queueSection(results: RunResult[], batches: Corpus[], options: Options, command: string): string {
   const rows = ['| batch | run | processes × accounts | wall | messages/s | vs one process | overhead per account | CPU imapfw | CPU Dovecot | CPU Redis | machine busy |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const notes: string[] = [];
-  for (const corpus of CORPORA) {
+  for (const corpus of batches) {
     for (const parallel of WORKERS.map((w) => w * PER_WORKER)) {
       const of = (mode: 'batch' | 'queue') => results.filter((r) => r.corpus === corpus && r.mode === mode && r.parallel === parallel);
       const [batch, queue] = [of('batch'), of('queue')];
