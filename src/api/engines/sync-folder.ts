@@ -196,18 +196,21 @@ export class SyncFolder {
       report.skipped.push(...marks.map((mark) => reportMark(mark, names)));
       return;
     }
-    // One side changed: an unchanged side must be listed too, in full, so the planner sees it as it is.
-    if (SIDES.some((side) => scans[side].kind === 'unchanged')) {
-      const changed = Object.fromEntries(SIDES.filter((side) => scans[side].kind !== 'unchanged').map((side) => [side, scans[side]]));
-      scans = await this.scanBoth(names, record, () => true, changed, onScan);
+    // One side changed: a side that did not is listed in full too, so that the planner sees it as it is, unless its
+    // store counted its messages (IMAP EXISTS): its saved pairs then stand for it, checked against that count below.
+    const unlisted = (side: Side) => scans[side].kind === 'unchanged' && scans[side].status.exists === undefined;
+    if (SIDES.some(unlisted)) {
+      const kept = Object.fromEntries(SIDES.filter((side) => !unlisted(side)).map((side) => [side, scans[side]]));
+      scans = await this.scanBoth(names, record, () => true, kept, onScan);
     }
 
     let saved = await readSaved();
-    // A 'changes' listing is believed only when, applied to the saved pairs, it accounts for the server's count.
+    // A listing of the changes alone ('unchanged': none) is believed only when, applied to the saved pairs, it accounts for the server's
+    // count; an unchanged side that also holds messages never paired (those a narrower policy leaves) is listed in full here.
     for (const side of SIDES) {
       const scan = scans[side];
-      if (scan.kind === 'changes' && scan.status.exists !== undefined && currentView(side, scan, saved).length !== scan.status.exists) {
-        this.context.logger.warn({ folder: names[side], side }, 'the changes since the last run do not account for the folder: listing it in full');
+      if (scan.kind !== 'full' && scan.status.exists !== undefined && currentView(side, scan, saved).length !== scan.status.exists) {
+        if (scan.kind === 'changes') this.context.logger.warn({ folder: names[side], side }, 'the changes since the last run do not account for the folder: listing it in full');
         scans[side] = await retrying(() => this.repository(side).scan(names[side]));
       }
     }
