@@ -166,6 +166,25 @@ describe('planSync: new messages', () => {
     expect(plan.steps[2]!.copy).toEqual({ from: 'left', id: '100', flags: [], identity: 'D' });
   });
 
+  it('pairs duplicates with the same flags first, whatever their ids: pairing again swaps no flags', () => {
+    // A folder found again after its UIDVALIDITY changed: the copies were stored on the right in another order.
+    const plan = planSync({
+      saved: [],
+      left: [m('9', [SEEN]), m('10', []), m('11', [FLAGGED])],
+      right: [m('a', []), m('b', [FLAGGED]), m('c', [SEEN])],
+      identities: ids({ 9: 'D', 10: 'D', 11: 'D' }, { a: 'D', b: 'D', c: 'D' }),
+      policy: full,
+    });
+    expect(plan.steps.map((s) => s.becomes)).toEqual(
+      expect.arrayContaining([
+        { left: '9', right: 'c', flags: [SEEN], identity: 'D' },
+        { left: '10', right: 'a', flags: [], identity: 'D' },
+        { left: '11', right: 'b', flags: [FLAGGED], identity: 'D' },
+      ]),
+    );
+    expect(plan.steps.flatMap((s) => s.setFlags)).toEqual([]);
+  });
+
   it('copies a new duplicate of a paired message', () => {
     const saved = [{ left: '1', right: 'a', flags: [], identity: 'I' }];
     const plan = planSync({ saved, left: [m('1'), m('2')], right: [m('a')], identities: ids({ 2: 'I' }), policy: full });

@@ -1,4 +1,5 @@
 import type { Identity, MessageId, MessageMeta } from '../../api/types.js';
+import { sameFlags } from './flags.js';
 
 /**
  * The unpaired messages of one side, by identity when it is known. Messages
@@ -34,11 +35,23 @@ export class UnpairedMessages {
     return this.byIdentity.get(identity)?.pop();
   }
 
-  /** Takes the messages whose identity the other side has too, in pairs: the same mail, stored on both. */
+  /**
+   * Takes the messages whose identity the other side has too, in pairs: the
+   * same mail, stored on both. Among duplicates, copies with the same flags
+   * pair first: pairing again (a folder whose UIDVALIDITY changed, a rebuilt
+   * state) then keeps each copy with its like instead of swapping their flags.
+   */
   *matchWith(other: UnpairedMessages): Generator<[Identity, MessageMeta, MessageMeta]> {
     for (const [identity, mine] of this.byIdentity) {
       const theirs = other.byIdentity.get(identity);
-      while (theirs?.length && mine.length) yield [identity, mine.pop()!, theirs.pop()!];
+      if (!theirs?.length) continue;
+      if (mine.length > 1 && theirs.length > 1) {
+        for (let i = mine.length - 1; i >= 0; i--) {
+          const j = theirs.findLastIndex((message) => sameFlags(message.flags, mine[i]!.flags));
+          if (j !== -1) yield [identity, mine.splice(i, 1)[0]!, theirs.splice(j, 1)[0]!];
+        }
+      }
+      while (theirs.length && mine.length) yield [identity, mine.pop()!, theirs.pop()!];
     }
   }
 
