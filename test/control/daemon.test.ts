@@ -10,12 +10,10 @@ import { DaemonClient, ExitCode } from '../../src/api/index.js';
 import { describeAppRun, startApp } from '../support/cli-run.js';
 import { capabilitiesWithout, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
-import { localFiles } from '../sync-app/support.js';
 import { mirrorDirs, runMirror, startMirror, USER, type MirrorDirs, type MirrorSummary } from '../mirror/support.js';
-import { START_MS, stopDaemon, waitFor } from '../watch/support.js';
+import { messageIdsIn, START_MS, stopDaemon, waitFor } from '../watch/support.js';
 
 const message = (tag: string) => ({ raw: makeMessage({ messageId: `<${tag}@ctl.test>`, subject: tag }) });
-const ids = (maildir: string, folder: string) => localFiles(maildir, folder).map((file) => file.messageId).sort();
 
 describe('control socket of a running daemon', () => {
   let server: DovecotServer | undefined;
@@ -41,13 +39,13 @@ describe('control socket of a running daemon', () => {
           client.close();
         }
       }, START_MS);
-      expect(ids(dirs.maildir, 'Archive')).toEqual(['<archive-0@ctl.test>']);
+      expect(messageIdsIn(dirs.maildir, 'Archive')).toEqual(['<archive-0@ctl.test>']);
 
       await appendMessages(server, USER, 'Archive', [message('archive-1')]);
       const synced = await ctl('sync', 'Archive', '--json');
       expect(synced.code, describeAppRun(synced)).toBe(ExitCode.OK);
       expect(synced.summary).toMatchObject({ copied: 1, complete: true, errors: [] });
-      expect(ids(dirs.maildir, 'Archive')).toEqual(['<archive-0@ctl.test>', '<archive-1@ctl.test>']);
+      expect(messageIdsIn(dirs.maildir, 'Archive')).toEqual(['<archive-0@ctl.test>', '<archive-1@ctl.test>']);
 
       // The same account, run one-shot while the daemon holds its lock: the daemon runs the pass.
       await appendMessages(server, USER, 'Archive', [message('archive-2'), message('archive-3')]);
@@ -56,7 +54,7 @@ describe('control socket of a running daemon', () => {
       expect(oneShot.stderr).toContain(`imapfw mirror: a daemon serves this account (socket ${join(dirs.state, 'imapfw.sock')}); it ran this pass`);
       expect(oneShot.stderr).not.toContain('ESTATELOCKED');
       expect(oneShot.summary).toMatchObject({ copied: 2, complete: true });
-      expect(ids(dirs.maildir, 'Archive')).toHaveLength(4);
+      expect(messageIdsIn(dirs.maildir, 'Archive')).toHaveLength(4);
 
       const status = await ctl('status', '--json');
       expect(status.code, describeAppRun(status)).toBe(0);

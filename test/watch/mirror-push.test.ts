@@ -7,12 +7,11 @@ import { capabilitiesWithout, startDovecot, type DovecotServer } from '../suppor
 import { appendMessages, imapClient, makeMessage } from '../support/messages.js';
 import { localFiles } from '../sync-app/support.js';
 import { mirrorDirs, startMirror, USER, type MirrorDirs } from '../mirror/support.js';
-import { logLines, START_MS, stopDaemon, waitFor } from './support.js';
+import { logLines, messageIdsIn, START_MS, stopDaemon, waitFor } from './support.js';
 
 const seed = (folder: string, n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => ({ raw: makeMessage({ messageId: `<${tag}-${i}@watch.test>`, subject: `${tag} ${i}` }) }));
 
-const ids = (maildir: string, folder: string) => localFiles(maildir, folder).map((file) => file.messageId).sort();
 
 describe.each([
   { mode: 'NOTIFY', capabilities: undefined },
@@ -32,11 +31,11 @@ describe.each([
     await appendMessages(server, USER, 'Archive', seed('Archive', 2, 'archive'));
     const daemon = startMirror(server, dirs, { args: ['--watch', '--interval', '1', '--log-level', 'info'], timeoutMs: 300_000 });
     try {
-      await waitFor('the first pass', () => ids(dirs!.maildir, 'INBOX').length === 3 && ids(dirs!.maildir, 'Archive').length === 2, START_MS);
+      await waitFor('the first pass', () => messageIdsIn(dirs!.maildir, 'INBOX').length === 3 && messageIdsIn(dirs!.maildir, 'Archive').length === 2, START_MS);
 
       await appendMessages(server, USER, 'INBOX', seed('INBOX', 1, 'new-inbox'));
       await appendMessages(server, USER, 'Archive', seed('Archive', 1, 'new-archive'));
-      await waitFor('the new messages', () => ids(dirs!.maildir, 'INBOX').includes('<new-inbox-0@watch.test>') && ids(dirs!.maildir, 'Archive').includes('<new-archive-0@watch.test>'));
+      await waitFor('the new messages', () => messageIdsIn(dirs!.maildir, 'INBOX').includes('<new-inbox-0@watch.test>') && messageIdsIn(dirs!.maildir, 'Archive').includes('<new-archive-0@watch.test>'));
 
       const client = await imapClient(server, USER);
       try {
@@ -50,9 +49,9 @@ describe.each([
         await client.logout();
       }
       await waitFor('the flag', () => localFiles(dirs!.maildir, 'Archive').find((file) => file.messageId === '<archive-1@watch.test>')?.letters.includes('F'));
-      await waitFor('the expunge', () => !ids(dirs!.maildir, 'INBOX').includes('<inbox-0@watch.test>'));
-      await waitFor('the new folder', () => ids(dirs!.maildir, 'News').includes('<news-0@watch.test>'));
-      expect(ids(dirs.maildir, 'INBOX')).toEqual(['<inbox-1@watch.test>', '<inbox-2@watch.test>', '<new-inbox-0@watch.test>']);
+      await waitFor('the expunge', () => !messageIdsIn(dirs!.maildir, 'INBOX').includes('<inbox-0@watch.test>'));
+      await waitFor('the new folder', () => messageIdsIn(dirs!.maildir, 'News').includes('<news-0@watch.test>'));
+      expect(messageIdsIn(dirs.maildir, 'INBOX')).toEqual(['<inbox-1@watch.test>', '<inbox-2@watch.test>', '<new-inbox-0@watch.test>']);
     } finally {
       const run = await stopDaemon(daemon);
       const lines = logLines(run.stderr);

@@ -11,13 +11,11 @@ import { stateDatabasePath } from '../../src/api/state/database-path.js';
 import { startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
-import { localFiles } from '../sync-app/support.js';
 import { mirrorDirs, startMirror, USER, type MirrorDirs } from '../mirror/support.js';
-import { logLines, START_MS, stopDaemon, waitFor } from './support.js';
+import { logLines, messageIdsIn, START_MS, stopDaemon, waitFor } from './support.js';
 
 const BOB = 'bob';
 const message = (tag: string) => ({ raw: makeMessage({ messageId: `<${tag}@reload.test>`, subject: tag }) });
-const ids = (maildir: string, folder: string) => localFiles(maildir, folder).map((file) => file.messageId).sort();
 
 describe('SIGHUP', () => {
   let server: DovecotServer | undefined;
@@ -57,13 +55,13 @@ describe('SIGHUP', () => {
     const logged = (pattern: RegExp) => waitFor(`a log line ${pattern}`, () => logLines(stderr).find((line) => pattern.test(line.msg ?? '')));
     const hangUp = () => process.kill(daemon.child.pid!, 'SIGHUP');
     try {
-      await waitFor('the first pass', () => ids(maildirs.alice, 'INBOX').length === 1, START_MS);
+      await waitFor('the first pass', () => messageIdsIn(maildirs.alice, 'INBOX').length === 1, START_MS);
       const aliceLock = readFileSync(lock(USER), 'utf8');
 
       // Added: bob is mirrored; alice, unchanged, keeps her lock (not restarted).
       writeConfig(entry(USER), entry(BOB));
       hangUp();
-      await waitFor("bob's mirror", () => ids(maildirs.bob, 'INBOX').includes('<bob-0@reload.test>'), START_MS);
+      await waitFor("bob's mirror", () => messageIdsIn(maildirs.bob, 'INBOX').includes('<bob-0@reload.test>'), START_MS);
       expect(await served()).toEqual([USER, BOB]);
       expect(readFileSync(lock(USER), 'utf8')).toBe(aliceLock);
       expect(existsSync(lock(BOB))).toBe(true);
@@ -75,7 +73,7 @@ describe('SIGHUP', () => {
       expect(refused?.level).toBe(50);
       await appendMessages(server, USER, 'INBOX', [message('alice-1')]);
       await appendMessages(server, BOB, 'INBOX', [message('bob-1')]);
-      await waitFor('new mail of both after the refused reload', () => ids(maildirs.alice, 'INBOX').includes('<alice-1@reload.test>') && ids(maildirs.bob, 'INBOX').includes('<bob-1@reload.test>'));
+      await waitFor('new mail of both after the refused reload', () => messageIdsIn(maildirs.alice, 'INBOX').includes('<alice-1@reload.test>') && messageIdsIn(maildirs.bob, 'INBOX').includes('<bob-1@reload.test>'));
       expect(daemon.child.exitCode).toBeNull();
 
       // Changed: alice restarts with her new settings (a new lock is taken), bob is left alone.
@@ -87,7 +85,7 @@ describe('SIGHUP', () => {
       await waitFor("alice's new lock", () => existsSync(lock(USER)) && readFileSync(lock(USER), 'utf8') !== aliceLock);
       expect(readFileSync(lock(BOB), 'utf8')).toBe(bobLock);
       await appendMessages(server, USER, 'INBOX', [message('alice-2')]);
-      await waitFor('alice mirrored after her restart', () => ids(maildirs.alice, 'INBOX').includes('<alice-2@reload.test>'));
+      await waitFor('alice mirrored after her restart', () => messageIdsIn(maildirs.alice, 'INBOX').includes('<alice-2@reload.test>'));
 
       // Removed: bob stops and his lock is released; alice goes on.
       writeConfig(entry(USER, ", exclude: ['Archive']"));
@@ -96,7 +94,7 @@ describe('SIGHUP', () => {
       expect(existsSync(lock(BOB))).toBe(false);
       expect(await served()).toEqual([USER]);
       await appendMessages(server, USER, 'INBOX', [message('alice-3')]);
-      await waitFor('alice mirrored after the removal', () => ids(maildirs.alice, 'INBOX').includes('<alice-3@reload.test>'));
+      await waitFor('alice mirrored after the removal', () => messageIdsIn(maildirs.alice, 'INBOX').includes('<alice-3@reload.test>'));
     } finally {
       const run = await stopDaemon(daemon);
       expect(run.code, stderr.slice(-3000)).toBe(143);
@@ -112,11 +110,11 @@ describe('SIGHUP', () => {
     let stderr = '';
     daemon.child.stderr!.on('data', (chunk: string) => (stderr += chunk));
     try {
-      await waitFor('the first pass', () => ids(dirs!.maildir, 'INBOX').length === 1, START_MS);
+      await waitFor('the first pass', () => messageIdsIn(dirs!.maildir, 'INBOX').length === 1, START_MS);
       process.kill(daemon.child.pid!, 'SIGHUP');
       await waitFor('the SIGHUP line', () => logLines(stderr).some((line) => /SIGHUP: nothing to re-read/.test(line.msg ?? '')));
       await appendMessages(server, USER, 'INBOX', [message('inbox-1')]);
-      await waitFor('the next message', () => ids(dirs!.maildir, 'INBOX').includes('<inbox-1@reload.test>'));
+      await waitFor('the next message', () => messageIdsIn(dirs!.maildir, 'INBOX').includes('<inbox-1@reload.test>'));
     } finally {
       const run = await stopDaemon(daemon);
       expect(run.code, stderr.slice(-3000)).toBe(143);

@@ -2,6 +2,7 @@
 // polling it, within a generous bound (never a timing assert), and stop a
 // daemon by its own pid.
 import type { RunningApp } from '../support/cli-run.js';
+import { localFiles } from '../sync-app/support.js';
 
 /**
  * Generous bounds: a change is usually there well within a second, but the
@@ -43,4 +44,9 @@ export function logLines(stderr: string): { msg?: string; level?: number; [key: 
       return [];
     }
   });
+}
+
+/** The Message-IDs of a Maildir folder's files, sorted. */
+export function messageIdsIn(maildir: string, folder: string): (string | undefined)[] {
+  return localFiles(maildir, folder).map((file) => file.messageId).sort();
 }
