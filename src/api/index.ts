@@ -30,12 +30,16 @@ export { WatchDaemon, watchTopologies, watchTopology, type SharedWatchOptions } 
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './watch/backoff.js';
 export { systemClock, ResumeDetector, RESUME_GAP_MS, type Clock } from './watch/clock.js';
 export { ImapWatch, MAX_IDLE_MS, type ServerWatchRequest, type ServerChanges } from './repositories/imap-watch.js';
-export { declareSyncTopology, SHIPPED_PLACEMENT, type SyncPlacement, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
+export { declareSyncTopology, SHIPPED_PLACEMENT, INLINE_PLACEMENT, type SyncPlacement, type SyncTopology, type SyncTopologySpec, type ActorSpec } from './sync-topology.js';
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from './policy.js';
 export { identityFromBody, identityFromMessageId } from '../core/identity.js';
 export { registerKnownPasswords } from '../core/imap/password.js';
 export { registerSecret, withoutSecrets, REDACTED, printable, forTerminal } from './output.js';
+
+// Tasks in a few long-lived threads (account threads): used as they are.
+export { TaskThreads, type TaskThreadsOptions, type RunningTask } from './threads/task-threads.js';
+export type { TaskFunction, TaskControl } from './threads/task-protocol.js';
 
 // The runtime is used as it is, never subclassed.
 export { Runtime } from '../core/runtime/runtime.js';

@@ -47,6 +47,13 @@ export interface SyncPlacement {
  */
 export const SHIPPED_PLACEMENT: SyncPlacement = { left: 'io', right: 'io', engines: 'io', state: 'state', logger: 'main' };
 
+/**
+ * Every actor on the thread that declares the runtime: no MessagePort, no
+ * clone, no thread to start. For a runtime per account inside a thread that
+ * hosts several accounts (migrate's account threads).
+ */
+export const INLINE_PLACEMENT: SyncPlacement = { left: MAIN, right: MAIN, engines: MAIN, state: MAIN, logger: MAIN };
+
 export interface SyncTopologySpec {
   /** One repository actor per connection on each side ('left' is the server in shipped apps). */
   left: RepositorySpec;

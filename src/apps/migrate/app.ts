@@ -2,7 +2,7 @@ import { defineApp, lazy } from '../../api/app.js';
 import type { SyncTopology } from '../../api/index.js';
 import type { MigrateArgs } from './args.js';
 
-/** The topology build() declared for a single migration, for run(); none in --batch mode (each account gets its own runtime). */
+/** The topology build() declared for a single migration, for run(); none in --batch mode (each account gets its own runtime, built from this app or the user's app that reuses it: runtime.appModule). */
 let declared: SyncTopology | undefined;
 
 /**
@@ -34,7 +34,7 @@ export default defineApp<MigrateArgs>({
 
   async run(runtime, args) {
     if (args.queue) return (await import('./queue/enqueue.js')).enqueueBatch(args);
-    if (args.batch) return (await import('./batch.js')).runBatch(args, import.meta.url);
+    if (args.batch) return (await import('./batch.js')).runBatch(args, runtime.appModule);
     const { runMigration } = await import('./run-account.js');
     const { formatMigrationSummary, migrateExitCode, summarizeMigration } = await import('./summary.js');
     const account = args.accounts[0]!;

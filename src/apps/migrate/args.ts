@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import type { Backend, FolderMapRule, FolderMapSpec, MessageSelection, PasswordSource } from '../../api/index.js';
-import { appCommand, positiveInteger, timeoutOption } from '../../contrib/cli/command.js';
+import { appCommand, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';
 import type { ServerRateLimit } from '../../contrib/queue/server-rate.js';
@@ -22,7 +22,7 @@ export interface MigrateArgs {
   /** One account, or the accounts of the --batch file. */
   accounts: MigrateAccount[];
   /** Batch mode: the CSV, accounts migrated at once, where each account's result line goes. */
-  batch?: { file: string; parallel: number; results: string };
+  batch?: { file: string; parallel: number; results: string; threads?: number };
   /** `--batch FILE --queue URL`: the accounts become jobs on a Redis queue for `imapfw worker` (see queue/enqueue.ts). */
   queue?: QueueArgs;
   folders: string[];
@@ -95,6 +95,7 @@ interface Flags {
   json?: boolean;
   batch?: string;
   parallel: number;
+  threads?: number;
   results?: string;
   queue?: string;
   requeueFailed?: boolean;
@@ -145,6 +146,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--json', 'print one JSON summary on standard output')
     .option('--batch <csv>', 'migrate every account of this CSV file (see the README for its columns)')
     .option('--parallel <n>', 'with --batch: accounts migrated at once', positiveInteger, 2)
+    .option(...threadsOption)
     .option('--results <file>', 'with --batch: one JSON line per account (default: next to the CSV, .results.jsonl)')
     .option('--queue <redis-url>', 'with --batch: put one job per account on this Redis queue (redis://HOST:PORT[/DB]) for `imapfw worker` processes on any number of hosts')
     .option('--requeue-failed', 'with --queue: put the failed jobs of this CSV back on the queue (with the CSV\'s current passwords)')
@@ -169,12 +171,13 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   if (flags.maxAge !== undefined && flags.minAge !== undefined && flags.minAge > flags.maxAge) {
     throw new ConfigError(`--min-age ${flags.minAge} is above --max-age ${flags.maxAge}: no message could be selected`);
   }
-  if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
+  if (!flags.batch && (flags.results || flags.threads || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel, --threads and --results go with --batch FILE');
+  if (flags.threads && flags.backend) throw new ConfigError('--threads and --backend exclude each other: with --backend each account has a runtime of threads of its own');
   if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
   const queueOnly = ['requeueFailed', 'requeueCompleted', 'perServer', 'maxRatePerServer', 'maxMessagesPerServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
   if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
-  if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
-    throw new ConfigError('--parallel and --results do not go with --queue: give `imapfw worker --parallel K`, and export the results with `imapfw migrate results --queue URL`');
+  if (flags.queue && (flags.results || flags.threads || command.getOptionValueSource('parallel') === 'cli')) {
+    throw new ConfigError('--parallel, --threads and --results do not go with --queue: give `imapfw worker --parallel K --threads T`, and export the results with `imapfw migrate results --queue URL`');
   }
 
   const fromPreset = findPreset(flags.fromProvider, flags.from, '--from-provider');
@@ -191,7 +194,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     const { readAccountsCsv } = await import('./accounts-csv.js');
     const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
     accounts = readAccountsCsv(file).map((account) => ({ ...account, fromPassword: withStateDir(account.fromPassword, stateDir), toPassword: withStateDir(account.toPassword, stateDir) }));
-    batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)) };
+    batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)), ...(flags.threads ? { threads: flags.threads } : {}) };
     if (flags.queue) {
       const { parseRedisUrl } = await import('../../contrib/queue/redis-url.js');
       parseRedisUrl(flags.queue);

@@ -1,11 +1,11 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, failedAccountReport, forTerminal, Runtime, type AccountReport, type FolderProgress, type Remote, type SyncFolder } from '../../api/index.js';
+import { ExitCode, forTerminal, registerKnownPasswords, type AccountReport } from '../../api/index.js';
 import { jsonLine } from '../../contrib/cli/json-line.js';
-import type { MigrateAccount, MigrateArgs } from './args.js';
-import { runMigration } from './run-account.js';
-import { formatMigrationSummary, migrateExitCode, outcomeLine, summarizeMigration, type MigrateSummary } from './summary.js';
-import { declareMigration } from './topology.js';
+import { accountRunner } from './account-runner.js';
+import type { MigrateArgs } from './args.js';
+import type { RunningAccounts } from './migrate-one.js';
+import { formatMigrationSummary, outcomeLine, summarizeMigration, type MigrateSummary } from './summary.js';
 
 /** One account's outcome: a line of the results file (never a password). */
 export interface AccountResult {
@@ -22,10 +22,11 @@ const PROGRESS_EVERY_MS = 15_000;
 
 /**
  * `--batch`: migrates the accounts `parallel` at a time, each in a runtime
- * of its own (its workers, connections and state), started when the
- * account's turn comes and stopped when it ends: a thousand accounts never
- * hold more than `parallel` runtimes, and an account that fails (a wrong
- * password, a worker crash) ends only its own runtime. Prints a line per
+ * of its own (its connections, engines and state), started when the
+ * account's turn comes and stopped when it ends, in one of a few account
+ * threads (see account-runner.ts): a thousand accounts never hold more than
+ * `parallel` runtimes, and an account that fails (a wrong password) ends
+ * only its own runtime; a thread that dies ends only its accounts. Prints a line per
  * account as it starts and ends, appends its result to the results file at
  * once (a batch cut short keeps what it finished), then one combined summary.
  */
@@ -37,10 +38,13 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   const results: AccountResult[] = [];
   const reports: AccountReport[] = [];
   const running: RunningAccounts = new Map();
+  // The passwords this process knows are redacted here too, whatever the account threads print.
+  registerKnownPasswords(args.accounts.flatMap((account) => [account.fromPassword, account.toPassword]));
+  const runner = accountRunner(appModule, { parallel: batch.parallel, ...(batch.threads ? { threads: batch.threads } : {}), ...(args.backend ? { backend: args.backend } : {}) });
   let stopped = false;
   const onSignal = () => {
     stopped = true;
-    for (const { runtime } of running.values()) void runtime.stop();
+    for (const account of running.values()) void account.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -53,7 +57,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
       const { account, index } = next;
       const tag = `[${index + 1}/${total}] ${account.name}`;
       log(`${tag}: started, ${account.from} -> ${account.to}`);
-      const { report, result } = await migrateOne(account, args, appModule, running);
+      const { report, result } = await runner.migrate(account, args, running);
       const { summary } = result;
       results.push(result);
       reports.push(report);
@@ -69,6 +73,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
     await Promise.all(Array.from({ length: Math.min(batch.parallel, total) }, worker));
   } finally {
     clearInterval(ticker);
+    await runner.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -96,45 +101,10 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   return results.length > failed.length ? ExitCode.PARTIAL : (failed[0]?.exitCode ?? ExitCode.PARTIAL);
 }
 
-/** The accounts a process migrates now, by name: each one's runtime and engines (for progress and stopping). */
-export type RunningAccounts = Map<string, { runtime: Runtime; engines: Record<string, Remote<SyncFolder>> }>;
-
-/**
- * Migrates one account in a runtime of its own, started for it and stopped
- * after it, and summarizes it: what `--batch` does per account, and what an
- * `imapfw worker` does per job.
- */
-export async function migrateOne(account: MigrateAccount, args: MigrateArgs, appModule: string, running: RunningAccounts): Promise<{ report: AccountReport; result: AccountResult }> {
-  const started = performance.now();
-  const runtime = new Runtime({ appModule });
-  let report: AccountReport;
-  try {
-    const topology = declareMigration(runtime, account, args, `${account.name}/`);
-    running.set(account.name, { runtime, engines: Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) });
-    await runtime.guard(runtime.start());
-    report = await runMigration(runtime, topology, account, { progressBars: false });
-  } catch (error) {
-    // The runtime itself failed (a worker crashed): this account only.
-    report = failedAccountReport(error);
-  } finally {
-    running.delete(account.name);
-    await runtime.stop();
-  }
-  const summary = summarizeMigration([report], (performance.now() - started) / 1000, args);
-  return { report, result: { name: account.name, from: account.from, to: account.to, complete: summary.complete, exitCode: migrateExitCode(summary), summary } };
-}
-
-/** The folders an account's engines are copying now and how far each is. */
-export async function folderProgress(engines: Record<string, Remote<SyncFolder>>): Promise<FolderProgress[]> {
-  return (await Promise.all(Object.values(engines).map((engine) => engine.progress().catch(() => undefined)))).filter(
-    (entry): entry is FolderProgress => entry !== undefined && entry.total > 0,
-  );
-}
-
 /** A line per running account: the folders being copied and how far. */
 async function progressLines(running: RunningAccounts): Promise<void> {
-  for (const [name, { engines }] of running) {
-    const progress = await folderProgress(engines);
+  for (const [name, account] of running) {
+    const progress = await account.progress();
     if (progress.length) log(`  ${name}: ${progress.map((p) => `${p.folder} ${p.done}/${p.total}`).join(', ')}`);
   }
 }

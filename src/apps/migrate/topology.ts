@@ -2,7 +2,7 @@ import { declareSyncTopology } from '../../api/sync-topology.js';
 import { migratePolicy } from '../../api/policy.js';
 import { registerKnownPasswords } from '../../api/output.js';
 import { stateDatabasePath } from '../../api/state/database-path.js';
-import type { Runtime, SyncTopology } from '../../api/index.js';
+import type { Runtime, SyncPlacement, SyncTopology } from '../../api/index.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
 import type { MigrateFolderOptions } from './migrate-folder.js';
 import { existsSync } from 'node:fs';
@@ -11,9 +11,10 @@ import { existsSync } from 'node:fs';
  * Declares one account's migration: the source on the left (read-only
  * unless --delete-source), the target on the right, `--max-connections`
  * engines with a connection to each, and the account's state. A dry run
- * opens both servers read-only, so it cannot change either.
+ * opens both servers read-only, so it cannot change either. `placement`:
+ * where the actors run (default: the shipped placement, or `--backend`'s).
  */
-export function declareMigration(runtime: Runtime, account: MigrateAccount, args: MigrateArgs, prefix = ''): SyncTopology {
+export function declareMigration(runtime: Runtime, account: MigrateAccount, args: MigrateArgs, prefix = '', placement?: SyncPlacement): SyncTopology {
   const secrets = registerKnownPasswords([account.fromPassword, account.toPassword]);
   // A dry run reads the saved state but never creates one.
   const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
@@ -47,6 +48,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
       },
     },
     ...(args.backend ? { backends: { engines: args.backend } } : {}),
+    ...(placement ? { placement } : {}),
     logger: { pretty: process.stderr.isTTY === true, secrets },
   });
 }

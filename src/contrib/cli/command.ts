@@ -28,3 +28,10 @@ export const timeoutOption = [
   positiveInteger,
   60,
 ] as const;
+
+/** `--threads T`, shared by `migrate --batch` and `worker`: the account threads the accounts run in (see TaskThreads). */
+export const threadsOption = [
+  '--threads <n>',
+  'account threads: each hosts several of the accounts at once, with their connections, engines and state inline (default: --parallel, at most the CPU count); not with --backend',
+  positiveInteger,
+] as const;

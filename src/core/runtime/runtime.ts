@@ -26,8 +26,11 @@ export class Runtime {
   private readonly remotes = new Map<string, Remote<unknown>>();
   private mainLogger: Logger | undefined;
   private started = false;
+  /** URL of the app module the runtime was made for (what its workers import). */
+  readonly appModule: string;
 
   constructor(options: RuntimeOptions) {
+    this.appModule = options.appModule;
     listenForSecrets();
     this.supervisor = new Supervisor(this.topology, options.appModule, options.policy);
     this.supervisor.onMainRebind = (channel, port) => this.remotes.set(channel, connect(port));

@@ -2,13 +2,15 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, type Backend } from '../../../api/index.js';
-import { appCommand, positiveInteger } from '../../../contrib/cli/command.js';
+import { appCommand, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
 import { parseRedisUrl, redisConnection } from '../../../contrib/queue/redis-url.js';
 import { secretsKeyFromEnv } from '../../../contrib/queue/secret-box.js';
 import { ServerSlots, type ServerLease } from '../../../contrib/queue/server-slots.js';
 import type { MigrateAccount, MigrateArgs } from '../args.js';
 import { summarizeMigration } from '../summary.js';
-import { folderProgress, migrateOne, type AccountResult, type RunningAccounts } from '../batch.js';
+import { accountRunner } from '../account-runner.js';
+import type { AccountResult } from '../batch.js';
+import type { RunningAccounts } from '../migrate-one.js';
 import { accountOnWorker, QUEUE_NAME, serverOf, type JobProgress, type MigrateJobData } from './job.js';
 import { failureReason } from './reason.js';
 
@@ -20,6 +22,7 @@ const CLOSE_MS = 15_000;
 interface WorkerFlags {
   queue?: string;
   parallel: number;
+  threads?: number;
   stateDir?: string;
   secretsKeyEnv?: string;
   stallInterval: number;
@@ -38,6 +41,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   const command = appCommand('worker', 'Migrate the accounts queued by `imapfw migrate --batch FILE --queue URL`, on this host, until stopped.')
     .option('--queue <redis-url>', 'the Redis queue: redis://HOST:PORT[/DB]')
     .option('--parallel <n>', 'accounts migrated at once by this worker', positiveInteger, 2)
+    .option(...threadsOption)
     .option('--state-dir <dir>', "this host's migration state (default $XDG_STATE_HOME/imapfw)")
     .option('--secrets-key-env <name>', 'the environment variable holding the key the enqueuing run sealed passwords with')
     .option('--stall-interval <ms>', 'a worker silent this long is taken for dead and its accounts go to another worker', positiveInteger, 30_000)
@@ -47,12 +51,14 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   const flags = command.opts<WorkerFlags>();
   if (!flags.queue) throw new ConfigError('--queue redis://HOST:PORT[/DB] is required');
   if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.threads && flags.backend) throw new ConfigError('--threads and --backend exclude each other: with --backend each account has a runtime of threads of its own');
   const connection = redisConnection(parseRedisUrl(flags.queue));
   const key = flags.secretsKeyEnv ? secretsKeyFromEnv(flags.secretsKeyEnv) : undefined;
   const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
   process.env.IMAPFW_LOG_LEVEL = flags.logLevel;
   const id = `${hostname()}:${process.pid}`;
   const running: RunningAccounts = new Map();
+  const runner = accountRunner(appModule, { parallel: flags.parallel, ...(flags.threads ? { threads: flags.threads } : {}), ...(flags.backend ? { backend: flags.backend as Backend } : {}) });
   /** Accounts by job id, and the jobs whose lock this worker lost. */
   const accounts = new Map<string, string>();
   const lost = new Set<string>();
@@ -86,7 +92,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
         };
         const ticker = setInterval(() => void reportProgress(job, name), PROGRESS_EVERY_MS);
         accounts.set(job.id!, name);
-        const { result } = await migrateOne(account, args, appModule, running).finally(() => {
+        const { result } = await runner.migrate(account, args, running).finally(() => {
           clearInterval(ticker);
           accounts.delete(job.id!);
         });
@@ -121,7 +127,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
       if (name === undefined || lost.has(jobId)) continue;
       lost.add(jobId);
       log(`${name}: lost the job's lock: stopping it here`);
-      void running.get(name)?.runtime.stop();
+      void running.get(name)?.stop();
     }
   });
   // A lease outlives a missed renewal or two, and frees a dead worker's slots about when its jobs are taken over.
@@ -129,9 +135,9 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   const stopped = worker.run();
 
   const reportProgress = async (job: Job<MigrateJobData, AccountResult>, name: string) => {
-    const engines = running.get(name)?.engines;
-    if (!engines) return;
-    const progress = await folderProgress(engines);
+    const account = running.get(name);
+    if (!account) return;
+    const progress = await account.progress();
     const update: JobProgress = {
       worker: id,
       folders: progress.map((p) => p.folder),
@@ -149,7 +155,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   });
   log(`worker ${id}: ${signalled}: stopping the accounts in flight after their writes and handing them back`);
   stopping = true;
-  await Promise.all([...running.values()].map(({ runtime }) => runtime.stop()));
+  await Promise.all([...running.values()].map((account) => account.stop()));
   // Redis unreachable: do not wait for it forever; the jobs are taken over after the stall interval.
   const closed = Promise.all([worker.close(), stopped]);
   const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((resolveTimer) => setTimeout(() => resolveTimer(true), CLOSE_MS).unref())]);
@@ -157,6 +163,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
     log(`worker ${id}: the queue did not answer in ${CLOSE_MS / 1000} s; leaving, its jobs go to other workers after the stall interval`);
     await worker.close(true).catch(() => {});
   }
+  await runner.close();
   return signalled === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
 }
 

@@ -21,9 +21,13 @@ function packageRoot(): string {
  */
 export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
-/** The worker boot file and what it needs to load the runtime entry (compiled or TypeScript source). */
-export function bootSpec(appModule: string): { filename: string; entry: string; tsx: boolean } {
-  const entry = pathToFileURL(join(dirname(here), '..', `worker-entry${extname(here)}`)).href;
+/** The same module's URL, compiled or TypeScript source as this one is: `./task-thread` from `import.meta.url`. */
+export function sibling(url: string, name: string): string {
+  return new URL(`./${name}${extname(here)}`, url).href;
+}
+
+/** The worker boot file and what it needs to load the runtime entry, or another `entry` (compiled or TypeScript source). */
+export function bootSpec(appModule: string, entry = pathToFileURL(join(dirname(here), '..', `worker-entry${extname(here)}`)).href): { filename: string; entry: string; tsx: boolean } {
   const tsx = /\.[cm]?ts$/.test(entry) || /\.[cm]?ts$/.test(appModule);
   return { filename: join(packageRoot(), 'bin', 'worker-boot.mjs'), entry, tsx };
 }
