@@ -44,6 +44,8 @@ interface RunResult {
   corpus: Corpus;
   mode: 'batch' | 'queue';
   processes: number;
+  /** Account threads of each process (imapfw's default: its accounts at once, at most the CPU count). */
+  threads: number;
   /** Accounts at once in all. */
   parallel: number;
   wall: number;
@@ -141,7 +143,7 @@ async function batchRun(imapfw: string, csv: string, dir: string, corpus: Corpus
   const cpu = cpuSince(mark, server, measured.cpu);
   const summary = JSON.parse(measured.stdout || '{}') as { complete?: boolean; total?: { transferred: number } };
   if (measured.exitCode !== 0 || summary.complete !== true) throw new Error(`migrate --batch failed (exit ${measured.exitCode}): ${(await readFile(`${logBase}.err`, 'utf8')).slice(-2000)}`);
-  return { corpus, mode: 'batch', processes: 1, parallel, wall: measured.wall, cpu, transferred: summary.total!.transferred };
+  return { corpus, mode: 'batch', processes: 1, threads: accountThreads(parallel), parallel, wall: measured.wall, cpu, transferred: summary.total!.transferred };
 }
 
 /**
@@ -177,6 +179,7 @@ async function queueRun(imapfw: string, csv: string, dir: string, corpus: Corpus
       corpus,
       mode: 'queue',
       processes: workers,
+      threads: accountThreads(PER_WORKER),
       parallel: workers * PER_WORKER,
       wall,
       cpu,
@@ -195,9 +198,14 @@ const describe = (r: RunResult) =>
   `${r.corpus.accounts} x ${r.corpus.messages}, ${r.mode === 'batch' ? `batch --parallel ${r.parallel}` : `${r.processes} worker(s) x ${PER_WORKER}`}: ${r.wall.toFixed(1)} s, ${messagesPerSecond(r).toFixed(0)} msg/s, ` +
   `CPU imapfw ${r.cpu.imapfw.toFixed(1)} s, Dovecot ${r.cpu.dovecot.toFixed(1)} s, Redis ${r.cpu.redis.toFixed(1)} s, machine busy ${((100 * r.cpu.machineBusy) / r.cpu.machineTotal).toFixed(0)}%`;
 
+/** The account threads a process runs `accounts` at once in, by default (src/apps/migrate/account-runner.ts). */
+function accountThreads(accounts: number): number {
+  return Math.min(accounts, os.availableParallelism());
+}
+
 /** The medians of each (corpus, mode, parallelism) over the rounds, in a table, with the overhead per account. */
 function queueSection(results: RunResult[], batches: Corpus[], options: Options, command: string): string {
-  const rows = ['| batch | run | processes × accounts | wall | messages/s | vs one process | overhead per account | CPU imapfw | CPU Dovecot | CPU Redis | machine busy |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const rows = ['| batch | run | processes × threads × accounts | wall | messages/s | vs one process | overhead per account | CPU imapfw | CPU Dovecot | CPU Redis | machine busy |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const notes: string[] = [];
   for (const corpus of batches) {
     for (const parallel of WORKERS.map((w) => w * PER_WORKER)) {
@@ -214,7 +222,7 @@ function queueSection(results: RunResult[], batches: Corpus[], options: Options,
       ] as const) {
         const isQueue = runs === queue;
         rows.push(
-          `| ${corpus.accounts} × ${corpus.messages} | ${label} | ${runs[0]!.processes} × ${runs[0]!.parallel / runs[0]!.processes} | ${m(runs, (r) => r.wall).toFixed(1)} s | ${m(runs, messagesPerSecond).toFixed(0)} | ` +
+          `| ${corpus.accounts} × ${corpus.messages} | ${label} | ${runs[0]!.processes} × ${runs[0]!.threads} × ${runs[0]!.parallel / runs[0]!.processes} | ${m(runs, (r) => r.wall).toFixed(1)} s | ${m(runs, messagesPerSecond).toFixed(0)} | ` +
             `${isQueue ? `${(wall.batch / wall.queue).toFixed(2)}x` : ''} | ${isQueue ? `${overheadMs.toFixed(0)} ms` : ''} | ${m(runs, (r) => r.cpu.imapfw).toFixed(1)} s | ${m(runs, (r) => r.cpu.dovecot).toFixed(1)} s | ` +
             `${isQueue ? `${m(runs, (r) => r.cpu.redis).toFixed(1)} s` : ''} | ${m(runs, (r) => (100 * r.cpu.machineBusy) / r.cpu.machineTotal).toFixed(0)}% |`,
         );
@@ -226,7 +234,7 @@ function queueSection(results: RunResult[], batches: Corpus[], options: Options,
 to fresh target accounts of one test Dovecot (source and target on it), messages of 2–5 KB in 5 folders. The queue
 runs are timed from the workers' start until every job is complete (enqueuing apart, below); the single-process runs
 are the whole \`imapfw migrate --batch\` process. Both at the same accounts at once; each account with the default
-4 connections. vs one process: the single-process wall time over the queue's (1.00x = the same, above 1 = faster).
+4 connections, in the default account threads (each process's accounts at once, at most the 2 cores). vs one process: the single-process wall time over the queue's (1.00x = the same, above 1 = faster).
 Overhead per account: the queue's extra wall time times the accounts at once, over the accounts. CPU: user + sys over
 the run (the imapfw processes with their threads, every Dovecot process, redis-server); machine busy: of all cores.
 

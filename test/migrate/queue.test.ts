@@ -91,7 +91,7 @@ beforeAll(async () => {
 afterAll(() => stopEverything(workers, queue, redis, server, work));
 
 function startWorker(n: number): void {
-  const args = ['--queue', redis.url, '--parallel', '2', '--state-dir', path.join(work.dir, `worker-${n}`), '--secrets-key-env', KEY_ENV, '--stall-interval', String(STALL_MS), '--backend', 'inline'];
+  const args = ['--queue', redis.url, '--parallel', '2', '--state-dir', path.join(work.dir, `worker-${n}`), '--secrets-key-env', KEY_ENV, '--stall-interval', String(STALL_MS)];
   workers.push(startWorkerProcess(args, env(), 2_400_000));
 }
 

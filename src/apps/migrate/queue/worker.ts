@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, type Backend } from '../../../api/index.js';
 import { appCommand, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
@@ -28,6 +29,7 @@ interface WorkerFlags {
   stallInterval: number;
   logLevel: string;
   backend?: string;
+  app?: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
     .option('--secrets-key-env <name>', 'the environment variable holding the key the enqueuing run sealed passwords with')
     .option('--stall-interval <ms>', 'a worker silent this long is taken for dead and its accounts go to another worker', positiveInteger, 30_000)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn')
+    .option('--app <module>', "the app whose actors migrate the accounts: your module built on migrate's app (default: migrate)")
     .option('--backend <backend>', "run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of migrate's default placement (connections and engines in one worker)");
   command.parse(argv, { from: 'user' });
   const flags = command.opts<WorkerFlags>();
@@ -58,7 +61,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   process.env.IMAPFW_LOG_LEVEL = flags.logLevel;
   const id = `${hostname()}:${process.pid}`;
   const running: RunningAccounts = new Map();
-  const runner = accountRunner(appModule, { parallel: flags.parallel, ...(flags.threads ? { threads: flags.threads } : {}), ...(flags.backend ? { backend: flags.backend as Backend } : {}) });
+  const runner = accountRunner(flags.app ? pathToFileURL(resolve(flags.app)).href : appModule, { parallel: flags.parallel, ...(flags.threads ? { threads: flags.threads } : {}), ...(flags.backend ? { backend: flags.backend as Backend } : {}) });
   /** Accounts by job id, and the jobs whose lock this worker lost. */
   const accounts = new Map<string, string>();
   const lost = new Set<string>();
