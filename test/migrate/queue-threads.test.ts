@@ -75,9 +75,10 @@ describe('imapfw worker in account threads', () => {
     const copying = await until('the large account mid-copy', (s) => s.running.some((r) => r.name === BIG && r.done >= 10 && r.done < BIG_MESSAGES), 300_000);
     const big = copying.running.find((r) => r.name === BIG)!;
     expect(big.worker).toMatch(new RegExp(`:${worker.run.child.pid}$`));
-    expect(big.folders).toEqual(['INBOX']);
-    expect(big.total).toBe(BIG_MESSAGES);
-    expect(big.bytes).toBeGreaterThan(big.done * 1000);
+    // Each engine copying a part of the folder reports it.
+    expect([...new Set(big.folders)]).toEqual(['INBOX']);
+    expect(big.total).toBeGreaterThanOrEqual(BIG_MESSAGES);
+    expect(big.bytes).toBeGreaterThanOrEqual(big.done * 1000);
 
     const end = await until('every job done', (s) => s.waiting === 0 && s.running.length === 0, 400_000);
     expect(end.failed, worker.stderr.slice(-3000)).toEqual([]);
