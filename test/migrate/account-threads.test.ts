@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropIntoMaildir, makeMessage } from '../support/messages.js';
-import { folderDifferences, tempDir, type Side } from './support.js';
+import { folderDifferences, tempDir, type BatchJson, type Side } from './support.js';
 
 const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
 const FOLDERS = ['INBOX', 'Archive'];
@@ -29,12 +29,6 @@ let csv: string;
 const password = (side: 'src' | 'dst', name: string) => `${side}-${name}-secret-pw`;
 const src = (name: string): Side => ({ server, user: `src-${name}` });
 const dst = (name: string): Side => ({ server, user: `dst-${name}` });
-
-interface BatchJson {
-  accounts: number;
-  completed: number;
-  failed: { name: string; exitCode: number; errors: { code?: string; message: string }[] }[];
-}
 
 beforeAll(async () => {
   server = await startDovecot({ users: Object.fromEntries(ACCOUNTS.flatMap((name) => [[`src-${name}`, password('src', name)], [`dst-${name}`, password('dst', name)]])) });

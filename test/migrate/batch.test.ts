@@ -9,7 +9,7 @@ import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
 import type { AccountResult } from '../../src/apps/migrate/batch.js';
-import { folderDifferences, tempDir, type Side } from './support.js';
+import { folderDifferences, tempDir, type BatchJson, type Side } from './support.js';
 
 const ACCOUNTS = ['one', 'two', 'three', 'four', 'five'];
 const FOLDERS = ['INBOX', 'Projects/alpha'];
@@ -20,15 +20,6 @@ let work: { dir: string; remove(): void };
 let csv: string;
 const src = (name: string): Side => ({ server, user: `src-${name}` });
 const dst = (name: string): Side => ({ server, user: `dst-${name}` });
-
-interface BatchJson {
-  accounts: number;
-  completed: number;
-  failed: { name: string; exitCode: number; errors: { code?: string; message: string }[] }[];
-  results: string;
-  complete: boolean;
-  total: { transferred: number; verified: { selected: number; present: number; missing: number } };
-}
 
 beforeAll(async () => {
   const users = Object.fromEntries(ACCOUNTS.flatMap((name) => [[`src-${name}`, `src-${name}-pw`], [`dst-${name}`, `dst-${name}-pw`]]));

@@ -127,3 +127,13 @@ export function counts(keys: Iterable<string>): Map<string, number> {
   for (const key of keys) map.set(key, (map.get(key) ?? 0) + 1);
   return map;
 }
+
+/** The `--json` summary of `imapfw migrate --batch`. */
+export interface BatchJson {
+  accounts: number;
+  completed: number;
+  failed: { name: string; exitCode: number; errors: { code?: string; message: string }[] }[];
+  results: string;
+  complete: boolean;
+  total: { transferred: number; verified: { selected: number; present: number; missing: number } };
+}
