@@ -212,6 +212,7 @@ describe('migrate', () => {
       [['--delete-source', '--dry-run'], /--delete-source and --dry-run/],
       [['--max-age', 'soon'], /days/],
       [['--parallel', '3'], /--parallel and --results go with --batch/],
+      [['--threads', '2'], /--threads goes with --batch/],
     ] as const) {
       const run = await runMigrate(alice(), side('bob'), state, [...args]);
       expect(run.code, describeAppRun(run)).toBe(2);

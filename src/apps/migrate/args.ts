@@ -171,13 +171,15 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   if (flags.maxAge !== undefined && flags.minAge !== undefined && flags.minAge > flags.maxAge) {
     throw new ConfigError(`--min-age ${flags.minAge} is above --max-age ${flags.maxAge}: no message could be selected`);
   }
-  if (!flags.batch && (flags.results || flags.threads || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel, --threads and --results go with --batch FILE');
+  if (!flags.batch && (flags.results || command.getOptionValueSource('parallel') === 'cli')) throw new ConfigError('--parallel and --results go with --batch FILE');
+  if (!flags.batch && flags.threads) throw new ConfigError('--threads goes with --batch FILE');
   if (flags.threads && flags.backend) throw new ConfigError('--threads and --backend exclude each other: with --backend each account has a runtime of threads of its own');
   if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
   const queueOnly = ['requeueFailed', 'requeueCompleted', 'perServer', 'maxRatePerServer', 'maxMessagesPerServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
   if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
-  if (flags.queue && (flags.results || flags.threads || command.getOptionValueSource('parallel') === 'cli')) {
-    throw new ConfigError('--parallel, --threads and --results do not go with --queue: give `imapfw worker --parallel K --threads T`, and export the results with `imapfw migrate results --queue URL`');
+  if (flags.queue && flags.threads) throw new ConfigError('--threads does not go with --queue: give `imapfw worker --threads T`');
+  if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
+    throw new ConfigError('--parallel and --results do not go with --queue: give `imapfw worker --parallel K`, and export the results with `imapfw migrate results --queue URL`');
   }
 
   const fromPreset = findPreset(flags.fromProvider, flags.from, '--from-provider');
