@@ -30,6 +30,7 @@ export interface MaildirAppFlags {
   timeout: number;
   logLevel?: string;
   backend?: string;
+  placement?: string;
   watch?: boolean;
   idle?: string[];
   interval: number;
@@ -48,6 +49,8 @@ export interface MaildirAppRun {
   timeoutMs: number;
   logLevel: string;
   backend?: Backend;
+  /** `--placement`: every actor on the main thread, or the connections and engines in one worker and the state in another (default: main, workers with --watch). */
+  placement?: 'main' | 'workers';
   /** `--watch`: run as a daemon (see WatchAccount); absent for a one-shot run. */
   watch?: WatchSettings;
 }
@@ -95,6 +98,7 @@ export function runOptions(command: Command): Command {
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
     .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (connections, Maildir and engines in one worker)')
+    .option('--placement <where>', "main: every actor on the main thread (the default without --watch); workers: the connections, Maildir and engines in one worker thread and the state in another (the default with --watch)")
     .option('--watch', 'keep running after the first pass: sync what changes as it changes, reconnect when the server comes back (stop with SIGTERM)')
     .option('--idle <glob...>', 'with --watch, when the server has no NOTIFY: the folder to IDLE on (default INBOX); the others are checked every --interval')
     .option('--interval <seconds>', 'with --watch: how often folders the server does not push are checked (a pass over every folder runs every 6 intervals)', positiveInteger, 300)
@@ -105,6 +109,8 @@ export function runOptions(command: Command): Command {
 export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
   if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
   if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.placement !== undefined && !['main', 'workers'].includes(flags.placement)) throw new ConfigError(`--placement must be main or workers, not "${flags.placement}"`);
+  if (flags.placement !== undefined && flags.backend !== undefined) throw new ConfigError('--placement and --backend do not go together: --backend gives each repository a thread of its own');
   return {
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
     maxConnections: flags.maxConnections,
@@ -115,6 +121,7 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
     timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY ? 'warn' : 'info'),
     ...(flags.backend ? { backend: flags.backend as Backend } : {}),
+    ...(flags.placement ? { placement: flags.placement as 'main' | 'workers' } : {}),
     ...(flags.watch ? { watch: watchSettings(flags) } : {}),
   };
 }

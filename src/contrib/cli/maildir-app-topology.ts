@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { declareSyncTopology } from '../../api/sync-topology.js';
+import { declareSyncTopology, INLINE_PLACEMENT, SHIPPED_PLACEMENT, type SyncPlacement } from '../../api/sync-topology.js';
 import { registerKnownPasswords } from '../../api/output.js';
 import { stateDatabasePath } from '../../api/state/database-path.js';
 import type { Runtime, SyncAccountOptions, SyncPolicy, SyncTopology } from '../../api/index.js';
@@ -42,8 +42,19 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
-    ...(run.backend ? { backends: { engines: run.backend } } : {}),
+    ...(run.backend ? { backends: { engines: run.backend } } : { placement: accountPlacement(run) }),
     ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
   });
+}
+
+/**
+ * Where an account's actors run unless `--placement` says: a one-shot run on
+ * the main thread (its accounts run one after the other, and a worker's
+ * start costs more than it gives there, see INLINE_PLACEMENT); a daemon
+ * in workers (its accounts run at once, each copy on a thread of its own
+ * with the state's fsyncs off it, and the threads start once for its life).
+ */
+function accountPlacement(run: MaildirAppRun): SyncPlacement {
+  return (run.placement ?? (run.watch ? 'workers' : 'main')) === 'main' ? INLINE_PLACEMENT : SHIPPED_PLACEMENT;
 }
