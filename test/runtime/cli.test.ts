@@ -20,6 +20,12 @@ it('imapfw run runs an app module to its end', () => {
   expect(result.status).toBe(0);
 });
 
+it('an uncaught exception of an actor on the main thread fails the app naming the actor', () => {
+  const result = spawnSync(process.execPath, [cli, 'run', app, '--backend', 'inline', '--crash'], { encoding: 'utf8', timeout: 30_000 });
+  expect(result.stderr).toMatch(/worker "echo" failed \(exception\): Error: boom/);
+  expect(result.status).not.toBe(0);
+});
+
 it.each([
   ['SIGINT', 130],
   ['SIGTERM', 143],
