@@ -73,8 +73,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'graph' || command === 'run') {
       const [target, ...args] = rest;
-      if (!target) {
-        process.stderr.write(`imapfw ${command}: name an app or a module\n`);
+      const synopsis = command === 'graph' ? 'imapfw graph APP|MODULE [args]: print an app\'s workers and channels without starting it' : 'imapfw run MODULE [args...]: run your own app (a module whose default export is defineApp(...))';
+      if (target === '--help' || target === '-h') {
+        process.stdout.write(`${synopsis}\n`);
+        return ExitCode.OK;
+      }
+      if (!target || target.startsWith('-')) {
+        process.stderr.write(`imapfw ${command}: name an app or a module first${target ? `, not the option "${target}"` : ''}\n${synopsis}\n`);
         return ExitCode.USAGE;
       }
       return command === 'graph' ? await graph(target, args) : await runApp(appModuleUrl(target), args);

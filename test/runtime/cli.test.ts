@@ -14,6 +14,15 @@ it('imapfw graph prints workers and channels without starting them', () => {
   expect(result.stdout).toMatch(/log: .*echo.*-> logger/);
 });
 
+it.each(['graph', 'run'])('imapfw %s --help says what it takes; an option where the module goes is a usage error', (command) => {
+  const help = spawnSync(process.execPath, [cli, command, '--help'], { encoding: 'utf8' });
+  expect(help.status).toBe(0);
+  expect(help.stdout).toContain(`imapfw ${command} `);
+  const misplaced = spawnSync(process.execPath, [cli, command, '--backend', 'thread', app], { encoding: 'utf8' });
+  expect(misplaced.status).toBe(2);
+  expect(misplaced.stderr).toContain('not the option "--backend"');
+});
+
 it('imapfw run runs an app module to its end', () => {
   const result = spawnSync(process.execPath, [cli, 'run', app], { encoding: 'utf8', timeout: 30_000 });
   expect(result.stderr).toContain('running');
