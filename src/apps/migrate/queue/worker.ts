@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, type Backend } from '../../../api/index.js';
+import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, registerKnownPasswords, type Backend } from '../../../api/index.js';
 import { appCommand, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
 import { parseRedisUrl, redisConnection } from '../../../contrib/queue/redis-url.js';
 import { secretsKeyFromEnv } from '../../../contrib/queue/secret-box.js';
@@ -78,6 +78,8 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
         const summary = summarizeMigration([failedAccountReport(error)], 0, job.data.options);
         return fail(job, { name, from: job.data.account.from, to: job.data.account.to, complete: false, exitCode: exitCodeFor(error), summary });
       }
+      // Known here too (a sealed password, a set variable): the account runs in another thread, and this one prints.
+      registerKnownPasswords([account.fromPassword, account.toPassword]);
       const servers = [serverOf(account.from), serverOf(account.to)];
       const lease = await slots.tryAcquire(servers, job.data.perServer, `${id}:${job.id}`);
       if (!lease) return handBack(job, token, 500 + Math.random() * 1000);
