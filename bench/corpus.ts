@@ -3,7 +3,7 @@
 // force-resync per batch so Dovecot indexes them.
 import { dropIntoMaildir } from '../test/support/messages.js';
 import type { DovecotServer } from '../test/support/dovecot.js';
-import { benchMessage, FOLDERS, type BenchMessage } from './mail.js';
+import { benchMessage, FOLDERS, type BenchFolder, type BenchMessage } from './mail.js';
 
 export interface CorpusStats {
   messages: number;
@@ -17,10 +17,10 @@ const BATCH_MESSAGES = 5_000;
 
 /**
  * Delivers the messages numbered firstIndex, firstIndex+1, … with the given
- * sizes to `user`'s folders, and returns what it delivered.
+ * sizes to `user`'s folders (the main corpus's unless given), and returns what it delivered.
  */
-export async function seedMessages(server: DovecotServer, user: string, seed: number, firstIndex: number, sizes: number[]): Promise<CorpusStats> {
-  const stats: CorpusStats = { messages: 0, bytes: 0, folders: Object.fromEntries(FOLDERS.map((f) => [f.name, 0])) };
+export async function seedMessages(server: DovecotServer, user: string, seed: number, firstIndex: number, sizes: number[], folders: readonly BenchFolder[] = FOLDERS): Promise<CorpusStats> {
+  const stats: CorpusStats = { messages: 0, bytes: 0, folders: Object.fromEntries(folders.map((f) => [f.name, 0])) };
   const pending = new Map<string, { messages: BenchMessage[]; bytes: number }>();
   const flush = async (folder: string) => {
     const batch = pending.get(folder);
@@ -29,7 +29,7 @@ export async function seedMessages(server: DovecotServer, user: string, seed: nu
     await dropIntoMaildir(server, user, folder, batch.messages);
   };
   for (const [i, size] of sizes.entries()) {
-    const message = benchMessage(seed, firstIndex + i, size);
+    const message = benchMessage(seed, firstIndex + i, size, folders);
     const batch = pending.get(message.folder) ?? { messages: [], bytes: 0 };
     pending.set(message.folder, batch);
     batch.messages.push(message);

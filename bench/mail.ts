@@ -14,6 +14,16 @@ export const FOLDERS = [
   { name: 'Lists/announce', share: 0.1 },
 ] as const;
 
+export interface BenchFolder {
+  name: string;
+  share: number;
+}
+
+/** The big corpus's ten folders, a tenth of the messages each (issue 11: "100,000 small messages in 10 folders"). */
+export const BIG_FOLDERS: readonly BenchFolder[] = ['Archive', 'INBOX', 'Sent', 'Drafts', 'Trash', 'Lists/dev', 'Lists/announce', 'Lists/users', 'Projects/alpha', 'Projects/beta'].map(
+  (name) => ({ name, share: 0.1 }),
+);
+
 export interface BenchMessage extends SeedMessage {
   folder: string;
   flags: string[];
@@ -73,10 +83,10 @@ function multipart(boundary: string, note: string, name: string, attachment: str
 }
 
 /** Message number `index` of the corpus seeded with `seed`, of `size` bytes (give or take a few for the smallest). */
-export function benchMessage(seed: number, index: number, size: number): BenchMessage {
+export function benchMessage(seed: number, index: number, size: number, folders: readonly BenchFolder[] = FOLDERS): BenchMessage {
   const random = randomFrom(seedOf(seed, 'message', index));
   let pick = random();
-  const folder = FOLDERS.find((f) => (pick -= f.share) < 0)?.name ?? FOLDERS[0].name;
+  const folder = folders.find((f) => (pick -= f.share) < 0)?.name ?? folders[0]!.name;
   const date = new Date(EPOCH - below(random, THREE_YEARS_S) * 1000);
   const seen = random() < 0.7;
   const flags = [...(seen ? ['\\Seen'] : []), ...(seen && random() < 0.15 ? ['\\Answered'] : []), ...(random() < 0.05 ? ['\\Flagged'] : [])];

@@ -77,7 +77,7 @@ Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`n
 ${os.availableParallelism()} cores (nproc; ${cpus[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()},
 Node ${process.version}, ${await mbsyncVersion()}, Dovecot ${await output('dovecot', ['--version'])},
 imapfw ${checkout === here ? `${await output('git', ['describe', '--always', '--dirty'], here)} (compiled, dist/)` : `compiled in ${checkout} (--imapfw; the bench's checkout is at ${await output('git', ['describe', '--always', '--dirty'], here)})`}.
-${options.rounds} measured runs of each tool per scenario, alternating; medians below. Corpora (5 folders, seeded):
+${options.rounds} measured runs of each tool per scenario, alternating; medians below. Corpora (seeded):
 ${corpora.map((line) => `- ${line}`).join('\n')}
 
 ${table}
