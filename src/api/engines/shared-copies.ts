@@ -46,11 +46,17 @@ export class SharedCopies {
   constructor(
     private readonly base: Omit<LentCopies, 'steps' | 'sizes'>,
     steps: PlanStep[],
-    private readonly sizes: ReadonlyMap<string, number>,
+    /** The sources' claimed sizes of the copies' messages, by id. */
+    readonly sizes: ReadonlyMap<string, number>,
     private readonly batch: { messages: number; bytes: number },
     private readonly merge: (outcome: LentOutcome) => void,
   ) {
     this.pending = [...steps];
+  }
+
+  /** The side copied from. */
+  get from(): Side {
+    return this.base.from;
   }
 
   /** A chunk off the end of what is left, or undefined when too little is left to share. */

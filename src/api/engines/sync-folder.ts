@@ -2,7 +2,7 @@ import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import { folderRef } from '../folder-ref.js';
 import type { FolderRef, MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
-import { describePlan, flagsByUse, heldAtLastSync, needIdentities, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
+import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
@@ -177,6 +177,44 @@ export class SyncFolder {
 
   private async sync(names: FolderPairNames, report: FolderReport): Promise<void> {
     const record = await this.folderPair(names);
+    // Planned in a call of its own: the listings, the saved pairs and the plan are not held while the copies run.
+    const planned = await this.plan(names, record, report);
+    if (!planned) return;
+    const { folders, scans, intents, unfound } = planned;
+    // Pairs committed from now on hold ids of these UIDVALIDITYs: record them first, so that a run that
+    // fails half-way never leaves pairs whose ids a later renumbering would make mean other messages.
+    await this.state.commit(record.id, { checkpoints: { leftUidValidity: folders.left.uidValidity, rightUidValidity: folders.right.uidValidity } });
+    const expected = await this.execute(folders, record.id, planned.work, report);
+    const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
+    const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
+    // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no
+    // listing). Both sides are checked at once.
+    const fresh =
+      report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
+        ? await Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')])
+        : undefined;
+    await this.state.commit(record.id, {
+      closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
+      checkpoints: {
+        leftUidValidity: scans.left.status.uidValidity,
+        rightUidValidity: scans.right.status.uidValidity,
+        ...(fresh
+          ? {
+              leftCheckpoint: fresh[0] === undefined ? '' : checkpointToSave(this.options.policy, fresh[0]),
+              rightCheckpoint: checkpointToSave(this.options.policy, fresh[1]),
+            }
+          : {}),
+      },
+    });
+  }
+
+  /**
+   * Scans both sides, reads the saved pairs and plans; undefined when there
+   * is nothing to execute (both sides unchanged, or a dry run, whose plan
+   * goes to the report). What it returns holds no listing: the scans without
+   * their messages, and of the plan only the work left to do.
+   */
+  private async plan(names: FolderPairNames, record: FolderPairRecord, report: FolderReport): Promise<PlannedFolder | undefined> {
     const open = record.id > 0 ? await this.state.intents(record.id) : [];
     // An open intent means a crash in the middle of a copy: list the target in full to find what arrived.
     // One marked unfound is not: its copy landed changed beyond recognition, and is not made again (see unfound.ts).
@@ -194,7 +232,7 @@ export class SyncFolder {
     if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
       report.unchanged = true;
       report.skipped.push(...marks.map((mark) => reportMark(mark, names)));
-      return;
+      return undefined;
     }
     // One side changed: a side that did not is listed in full too, so that the planner sees it as it is, unless its
     // store counted its messages (IMAP EXISTS): its saved pairs then stand for it, checked against that count below.
@@ -246,33 +284,16 @@ export class SyncFolder {
     if (this.options.dryRun) {
       report.planned = describePlan(plan);
       countPlan(plan, report);
-      return;
+      return undefined;
     }
-    // Pairs committed from now on hold ids of these UIDVALIDITYs: record them first, so that a run that
-    // fails half-way never leaves pairs whose ids a later renumbering would make mean other messages.
-    await this.state.commit(record.id, { checkpoints: { leftUidValidity: folders.left.uidValidity, rightUidValidity: folders.right.uidValidity } });
-    const expected = await this.execute(folders, record.id, plan, view, report);
-    const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
-    const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
-    // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no
-    // listing). Both sides are checked at once.
-    const fresh =
-      report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
-        ? await Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')])
-        : undefined;
-    await this.state.commit(record.id, {
-      closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
-      checkpoints: {
-        leftUidValidity: scans.left.status.uidValidity,
-        rightUidValidity: scans.right.status.uidValidity,
-        ...(fresh
-          ? {
-              leftCheckpoint: fresh[0] === undefined ? '' : checkpointToSave(this.options.policy, fresh[0]),
-              rightCheckpoint: checkpointToSave(this.options.policy, fresh[1]),
-            }
-          : {}),
-      },
-    });
+    const summary = ({ status, checkpoint, kind }: ScanResult): ScanSummary => ({ status, checkpoint, kind });
+    return {
+      folders,
+      scans: { left: summary(scans.left), right: summary(scans.right) },
+      intents,
+      unfound: { held: unfound.held, settled: unfound.settled },
+      work: folderWork(plan, view),
+    };
   }
 
   /** The saved folder pair; on a dry run an unknown pair is not created (id 0). */
@@ -348,20 +369,19 @@ export class SyncFolder {
   }
 
   /**
-   * Executes the plan; returns what each side should hold afterwards (ids and
-   * flags), to check a fresh checkpoint against.
+   * Executes the plan's work; returns what each side it writes to should
+   * hold afterwards (ids and flags), to check a fresh checkpoint against.
    */
-  private async execute(folders: Record<Side, FolderRef>, folderPairId: number, plan: SyncPlan, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
-    const expected = { left: flagIndex(view.left), right: flagIndex(view.right) };
+  private async execute(folders: Record<Side, FolderRef>, folderPairId: number, work: FolderWork, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
+    const { expected } = work;
     // Flag changes and deletions touch paired messages, copies unpaired ones: both go at once, each with its own
-    // commits. All of them are done before the checkpoint.
-    await allDone([this.update(folders, folderPairId, plan, expected, report), this.copy(folders, folderPairId, plan, view, expected, report)]);
+    // commits. All of them are done before the checkpoint. The copies are handed over (taken off as they are done).
+    await allDone([this.update(folders, folderPairId, work.updates, expected, report), this.copy(folders, folderPairId, this.sharedCopies(folders, folderPairId, work, report), expected, report)]);
     return expected;
   }
 
   /** The plan's flag changes and deletions, a batch at a time; `expected` follows them. */
-  private async update(folders: Record<Side, FolderRef>, folderPairId: number, plan: SyncPlan, expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
-    const updates = plan.steps.filter((step) => !step.copy);
+  private async update(folders: Record<Side, FolderRef>, folderPairId: number, updates: PlanStep[], expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
     for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
       await this.applyUpdates(folders, folderPairId, batch, report);
@@ -377,62 +397,64 @@ export class SyncFolder {
     }
   }
 
-  /** The plan's copies, both ways at once; what landed goes to `expected`. */
-  private async copy(
-    folders: Record<Side, FolderRef>,
-    folderPairId: number,
-    plan: SyncPlan,
-    view: Record<Side, MessageMeta[]>,
-    expected: Record<Side, Map<string, string[]>>,
-    report: FolderReport,
-  ): Promise<void> {
-    const copies = plan.steps.filter((step) => step.copy);
-    if (copies.length === 0) return;
-    this.current = { folder: folders.left.name, total: copies.length, done: 0, bytes: 0 };
-    const sizes = { left: sizeIndex(view.left), right: sizeIndex(view.right) };
-    const from = (side: Side) => this.withinUploadLimit(copies.filter((step) => step.copy!.from === side), side, sizes[side], folders, report);
-    const outgoing = { left: from('left'), right: from('right') };
-    // Each way records its intents, stores and commits per batch on its own.
-    await allDone(SIDES.filter((side) => outgoing[side].length > 0).map((side) => this.copyOut(side, outgoing[side], folders, folderPairId, sizes[side], expected, report)));
+  /**
+   * The work's copies, one SharedCopies per way, within the upload limits;
+   * `work` gives them up (its arrays emptied), so that only the copies not
+   * done yet are held.
+   */
+  private sharedCopies(folders: Record<Side, FolderRef>, folderPairId: number, work: FolderWork, report: FolderReport): SharedCopies[] {
+    const total = work.copies.left.length + work.copies.right.length;
+    if (total > 0) this.current = { folder: folders.left.name, total, done: 0, bytes: 0 };
+    const shared: SharedCopies[] = [];
+    for (const side of SIDES) {
+      const outgoing = this.withinUploadLimit(work.copies[side], side, work.sizes[side], folders, report);
+      work.copies[side] = [];
+      if (outgoing.length === 0) continue;
+      const to = otherSide(side);
+      shared.push(
+        new SharedCopies({ from: side, folders: { from: folders[side], to: folders[to] }, folderPairId }, outgoing, work.sizes[side], this.batch, (outcome) => {
+          this.landed(side, outcome.stored, outcome.bytes, work.expected, report);
+          if (outcome.skipped.length) this.skippedCopies(folders[side].name, outcome.skipped, report);
+          report.errors.push(...outcome.errors);
+        }),
+      );
+    }
+    return shared;
   }
 
-  /** The copies from `side` to the other, shared with idle engines; what landed goes to `expected` and the report. */
-  private async copyOut(
-    side: Side,
-    outgoing: PlanStep[],
-    folders: Record<Side, FolderRef>,
-    folderPairId: number,
-    sizes: ReadonlyMap<string, number>,
-    expected: Record<Side, Map<string, string[]>>,
-    report: FolderReport,
-  ): Promise<void> {
-    const to = side === 'left' ? 'right' : 'left';
+  /** The copies, both ways at once; what landed goes to `expected`. */
+  private async copy(folders: Record<Side, FolderRef>, folderPairId: number, shared: SharedCopies[], expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
+    // Each way records its intents, stores and commits per batch on its own.
+    await allDone(shared.map((copies) => this.copyOut(copies, folders, folderPairId, expected, report)));
+  }
+
+  /** Copies from `side` landed on the other side: counted, and expected there. */
+  private landed(side: Side, stored: { id: string; flags: string[] }[], bytes: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): void {
+    const to = otherSide(side);
+    report.copied[to] += stored.length;
+    report.bytes += bytes;
+    for (const message of stored) expected[to].set(message.id, sorted(message.flags));
+    if (this.current) {
+      this.current.done += stored.length;
+      this.current.bytes += bytes;
+    }
+  }
+
+  private skippedCopies(folder: string, items: SkippedItem[], report: FolderReport): void {
+    report.skipped.push(...items);
+    this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
+  }
+
+  /** The copies from one side to the other, shared with idle engines; what landed goes to `expected` and the report. */
+  private async copyOut(shared: SharedCopies, folders: Record<Side, FolderRef>, folderPairId: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
+    const side = shared.from;
     const folder = folders[side].name;
-    const onBatch = (stored: { id: string; flags: string[] }[], bytes: number) => {
-      report.copied[to] += stored.length;
-      report.bytes += bytes;
-      for (const message of stored) expected[to].set(message.id, sorted(message.flags));
-      if (this.current) {
-        this.current.done += stored.length;
-        this.current.bytes += bytes;
-      }
-    };
-    const onSkipped = (items: SkippedItem[]) => {
-      report.skipped.push(...items);
-      this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
-    };
-    const pair = { from: folders[side], to: folders[to] };
-    const shared = new SharedCopies({ from: side, folders: pair, folderPairId }, outgoing, sizes, this.batch, (outcome) => {
-      onBatch(outcome.stored, outcome.bytes);
-      if (outcome.skipped.length) onSkipped(outcome.skipped);
-      report.errors.push(...outcome.errors);
-    });
     this.shared.set(side, shared);
     await copySteps({
-      ...this.copyJob(side, pair, folderPairId, sizes),
+      ...this.copyJob(side, { from: folders[side], to: folders[otherSide(side)] }, folderPairId, shared.sizes),
       steps: shared.pending,
-      onBatch,
-      onSkipped,
+      onBatch: (stored, bytes) => this.landed(side, stored, bytes, expected, report),
+      onSkipped: (items) => this.skippedCopies(folder, items, report),
       onError: (error) => {
         shared.stop();
         report.errors.push(reportError(error, folder));
@@ -454,7 +476,7 @@ export class SyncFolder {
    * if anything else changed meanwhile, the old one is kept and the next run
    * sees that change.
    */
-  private async settledCheckpoint(folder: string, side: Side, scan: ScanResult, expected: Map<string, string[]>): Promise<string> {
+  private async settledCheckpoint(folder: string, side: Side, scan: ScanSummary, expected: Map<string, string[]>): Promise<string> {
     // Let the store's timestamps move past our last write, so the fresh checkpoint can be trusted (see core/maildir/checkpoint.ts).
     await new Promise((resolve) => setTimeout(resolve, 25));
     const after = await retrying(() => this.repository(side).scan(folder, scan.kind === 'full' ? undefined : scan.checkpoint));
@@ -552,6 +574,52 @@ function withoutSide(pair: MessagePair, side: Side): MessagePair {
 
 function pairKey(pair: MessagePair): { left?: string; right?: string } {
   return pair.left !== undefined ? { left: pair.left } : { right: pair.right! };
+}
+
+/** What a scan says besides its messages: all that the end of a folder's sync needs of it. */
+type ScanSummary = Pick<ScanResult, 'status' | 'checkpoint' | 'kind'>;
+
+/** A planned folder, as `SyncFolder.plan` hands it over to be executed. */
+interface PlannedFolder {
+  /** Under the UIDVALIDITYs the sides were listed with. */
+  folders: Record<Side, FolderRef>;
+  scans: Record<Side, ScanSummary>;
+  /** The open intents of earlier runs this run settles. */
+  intents: Intent[];
+  /** Copies held back as unfound (reported) and the marks to close. */
+  unfound: { held: SkippedItem[]; settled: Intent[] };
+  work: FolderWork;
+}
+
+/** A plan's steps by what executes them, with what that needs of the listings. */
+interface FolderWork {
+  /** Flag changes and deletions. */
+  updates: PlanStep[];
+  /** Copies, by the side they are copied from. */
+  copies: Record<Side, PlanStep[]>;
+  /** Claimed sizes of the messages copied from each side. */
+  sizes: Record<Side, Map<string, number>>;
+  /** What each side holds (ids and flags), for a side the plan writes to; empty for the others (never read). */
+  expected: Record<Side, Map<string, string[]>>;
+}
+
+function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>): FolderWork {
+  const updates: PlanStep[] = [];
+  const copies: Record<Side, PlanStep[]> = { left: [], right: [] };
+  const written = new Set<Side>();
+  for (const step of plan.steps) {
+    if (step.copy) {
+      copies[step.copy.from].push(step);
+      written.add(otherSide(step.copy.from));
+    } else {
+      updates.push(step);
+      for (const change of step.setFlags) written.add(change.side);
+      for (const ref of step.delete) written.add(ref.side);
+    }
+  }
+  const sizesOf = (side: Side) => (copies[side].length > 0 ? sizeIndex(view[side]) : new Map<string, number>());
+  const expectedOf = (side: Side) => (written.has(side) ? flagIndex(view[side]) : new Map<string, string[]>());
+  return { updates, copies, sizes: { left: sizesOf('left'), right: sizesOf('right') }, expected: { left: expectedOf('left'), right: expectedOf('right') } };
 }
 
 function flagIndex(messages: readonly MessageMeta[]): Map<string, string[]> {
