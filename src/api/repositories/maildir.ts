@@ -47,8 +47,13 @@ const FILE_PARALLELISM = 4;
 const SCAN_ATTEMPTS = 3;
 /** Folder listings kept to find messages by id without listing again. */
 const LISTINGS_KEPT = 4;
-/** Folders whose file stamps are kept for a rescan (see `stamps`). */
+/** Folders whose file stamps are kept for a rescan (see `stamps`)... */
 const STAMPS_KEPT = 16;
+/**
+ * ...and files, about 150 bytes each: the oldest folders' go first, so that
+ * memory does not grow with the mailbox (the last folder's are always kept).
+ */
+const STAMPED_FILES_KEPT = 40_000;
 const WARNINGS_KEPT = 1000;
 /** Files of a folder directory that go with it when it is deleted. */
 const FOLDER_OWN_FILES = [KEYWORDS_FILE, UID_VALIDITY_FILE, 'maildirfolder'];
@@ -614,7 +619,13 @@ export class MaildirRepository implements Repository {
   private keepStamps(dir: string, stamps: Map<string, FileStamp>): void {
     this.stamps.delete(dir);
     this.stamps.set(dir, stamps);
-    if (this.stamps.size > STAMPS_KEPT) this.stamps.delete(this.stamps.keys().next().value!);
+    let files = 0;
+    for (const kept of this.stamps.values()) files += kept.size;
+    for (const [oldest, kept] of this.stamps) {
+      if (this.stamps.size <= 1 || (this.stamps.size <= STAMPS_KEPT && files <= STAMPED_FILES_KEPT)) break;
+      this.stamps.delete(oldest);
+      files -= kept.size;
+    }
   }
 
   private keepListing(dir: string, files: Map<string, MessageFile>): void {
