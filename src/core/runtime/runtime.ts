@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RuntimeError } from '../../api/errors.js';
 import { workerLogger } from '../logging/worker-logger.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { listenForSecrets } from '../output/secrets.js';
 import type { WorkerManager } from './managers.js';
 import { connect, type Remote } from './rpc.js';
@@ -98,6 +99,7 @@ export class Runtime {
   async start(): Promise<void> {
     this.seal();
     this.started = true;
+    limitHeapGrowth();
     // Connected before any actor can fail: a client first used after its actor died (waiting for a restart)
     // must see its channel closed, which a port connected after the close never does (the call would hang).
     for (const channel of this.topology.channels.values()) if (channel.client === MAIN && channel.kind === 'rpc') this.remoteOf(channel.name);
