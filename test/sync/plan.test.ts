@@ -185,6 +185,30 @@ describe('planSync: new messages', () => {
     expect(plan.steps.flatMap((s) => s.setFlags)).toEqual([]);
   });
 
+  it('finds duplicates again by identity with the flags they were paired with: a side whose ids changed swaps no flags', () => {
+    // The left side's UIDVALIDITY changed: its ids were forgotten, the pairs kept their right side and flags.
+    const saved: SavedPair[] = [
+      { right: 'a', flags: [SEEN], identity: 'D' },
+      { right: 'b', flags: [], identity: 'D' },
+      { right: 'c', flags: [FLAGGED], identity: 'D' },
+    ];
+    const plan = planSync({
+      saved,
+      left: [m('9', []), m('10', [FLAGGED]), m('11', [SEEN])],
+      right: [m('a', [SEEN]), m('b', []), m('c', [FLAGGED])],
+      identities: ids({ 9: 'D', 10: 'D', 11: 'D' }),
+      policy: mirror,
+    });
+    expect(plan.steps.map((s) => s.becomes)).toEqual(
+      expect.arrayContaining([
+        { left: '11', right: 'a', flags: [SEEN], identity: 'D' },
+        { left: '9', right: 'b', flags: [], identity: 'D' },
+        { left: '10', right: 'c', flags: [FLAGGED], identity: 'D' },
+      ]),
+    );
+    expect(plan.steps.flatMap((s) => s.setFlags)).toEqual([]);
+  });
+
   it('copies a new duplicate of a paired message', () => {
     const saved = [{ left: '1', right: 'a', flags: [], identity: 'I' }];
     const plan = planSync({ saved, left: [m('1'), m('2')], right: [m('a')], identities: ids({ 2: 'I' }), policy: full });

@@ -111,7 +111,7 @@ class Planner {
    */
   private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
     if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
-    return (identity === undefined ? undefined : this.unpaired[side].take(identity)) ?? 'lost';
+    return (identity === undefined ? undefined : this.unpaired[side].take(identity, was.flags)) ?? 'lost';
   }
 
   /**

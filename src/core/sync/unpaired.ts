@@ -14,7 +14,11 @@ export class UnpairedMessages {
   /** Messages whose identity is unknown: they can pair with nothing. */
   private readonly unidentified: MessageMeta[] = [];
 
-  constructor(messages: Iterable<MessageMeta>, identities: ReadonlyMap<MessageId, Identity>, expunged: (message: MessageMeta) => boolean) {
+  constructor(
+    messages: Iterable<MessageMeta>,
+    identities: ReadonlyMap<MessageId, Identity>,
+    private readonly expunged: (message: MessageMeta) => boolean,
+  ) {
     for (const message of messages) {
       const identity = identities.get(message.id);
       const list = identity === undefined ? this.unidentified : this.byIdentity.get(identity);
@@ -30,9 +34,19 @@ export class UnpairedMessages {
     return this.byIdentity.get(identity)?.at(-1);
   }
 
-  /** Removes and returns the preferred message with this identity. */
-  take(identity: Identity): MessageMeta | undefined {
-    return this.byIdentity.get(identity)?.pop();
+  /**
+   * Removes and returns the preferred message with this identity; among
+   * duplicates, one with `flags` first (those a pair held: finding a pair's
+   * message again then swaps no flags between copies), unless only a copy
+   * about to be expunged has them.
+   */
+  take(identity: Identity, flags?: readonly string[]): MessageMeta | undefined {
+    const list = this.byIdentity.get(identity);
+    if (flags && list && list.length > 1) {
+      const like = list.findLastIndex((message) => sameFlags(message.flags, flags));
+      if (like !== -1 && (!this.expunged(list[like]!) || this.expunged(list.at(-1)!))) return list.splice(like, 1)[0];
+    }
+    return list?.pop();
   }
 
   /**
