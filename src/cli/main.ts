@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'graph' || command === 'run') {
       const [target, ...args] = rest;
-      const synopsis = command === 'graph' ? 'imapfw graph APP|MODULE [args]: print an app\'s workers and channels without starting it' : 'imapfw run MODULE [args...]: run your own app (a module whose default export is defineApp(...))';
+      const synopsis = usage.split('\n').find((line) => line.trimStart().startsWith(`imapfw ${command} `))!.trim();
       if (target === '--help' || target === '-h') {
         process.stdout.write(`${synopsis}\n`);
         return ExitCode.OK;

@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { hostWorker, type HostInit, type WorkerInit } from './worker-host.js';
-import { errorRecord, type ErrorRecord } from './link.js';
+import { hostWorker, postThreadFailure, type HostInit, type WorkerInit } from './worker-host.js';
+import type { ErrorRecord } from './link.js';
 
 /**
  * Entry of a worker thread, on the thread and pool backends (loaded by
@@ -11,7 +11,7 @@ import { errorRecord, type ErrorRecord } from './link.js';
 const hosted = new Map<string, WorkerInit>();
 
 function report(kind: ErrorRecord['kind'], error: unknown): void {
-  for (const init of hosted.values()) init.link.postMessage({ type: 'error', record: errorRecord(init.actor.name, kind, error) });
+  postThreadFailure(hosted.values(), kind, error);
   // Let the link deliver the record before the thread goes.
   setImmediate(() => process.exit(1));
 }

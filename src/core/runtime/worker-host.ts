@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ActorContext, AppDefinition } from '../../api/app.js';
 import { RuntimeError } from '../../api/errors.js';
 import { builtinActors } from './builtin-actors.js';
-import { errorRecord, type MainToWorker, type WorkerToMain } from './link.js';
+import { errorRecord, type ErrorRecord, type MainToWorker, type WorkerToMain } from './link.js';
 import { expectLocal, localClient, publishLocal, withdrawLocal } from './local-actors.js';
 import { connect, serve, type Remote } from './rpc.js';
 import type { ActorDeclaration } from './topology.js';
@@ -42,6 +42,11 @@ export interface WorkerInit {
 export interface HostInit {
   worker: string;
   actors: WorkerInit[];
+}
+
+/** Posts a failure of the thread (an uncaught exception, an unhandled rejection) on the error link of each actor it hosts. */
+export function postThreadFailure(actors: Iterable<WorkerInit>, kind: ErrorRecord['kind'], error: unknown): void {
+  for (const init of actors) init.link.postMessage({ type: 'error', record: errorRecord(init.actor.name, kind, error) } satisfies WorkerToMain);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { errorRecord, type ErrorRecord } from '../link.js';
-import { hostWorker, type HostInit, type WorkerInit } from '../worker-host.js';
+import { hostWorker, postThreadFailure, type HostInit, type WorkerInit } from '../worker-host.js';
 import type { WorkerExit, WorkerHandle } from './handle.js';
 
 /** The inline actors hosted now, in every runtime of this thread. */
@@ -12,11 +11,8 @@ const hosted = new Set<WorkerInit>();
  * policy and the app exits naming them, instead of the thread dying with a
  * bare stack trace.
  */
-function report(kind: ErrorRecord['kind'], error: unknown): void {
-  for (const init of hosted) init.link.postMessage({ type: 'error', record: errorRecord(init.actor.name, kind, error) });
-}
-const onException = (error: unknown) => report('exception', error);
-const onRejection = (error: unknown) => report('rejection', error);
+const onException = (error: unknown) => postThreadFailure(hosted, 'exception', error);
+const onRejection = (error: unknown) => postThreadFailure(hosted, 'rejection', error);
 
 function track(actors: readonly WorkerInit[]): () => void {
   if (hosted.size === 0) {
