@@ -18,7 +18,7 @@ export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engi
 export { emptyFolderReport, failedAccountReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
 export { identifyAll } from './engines/identify-all.js';
 export { retrying } from './engines/retrying.js';
-export { selects, isSelective, type MessageSelection } from './engines/message-selection.js';
+export { selects, selectsByAge, isSelective, type MessageSelection } from './engines/message-selection.js';
 export type { FolderMapSpec, FolderMapRule } from './engines/folder-map.js';
 export type { RateLimit } from './engines/rate-limit.js';
 export { summarize, skippedItems, exitCodeOf, type RunSummary } from './summary.js';

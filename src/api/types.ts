@@ -60,8 +60,17 @@ export interface MessageMeta {
   flags: string[];
   /** Size in bytes with CRLF line ends (IMAP RFC822.SIZE). */
   size: number;
-  /** INTERNALDATE in milliseconds since the epoch (Maildir: file mtime). */
-  internalDate: number;
+  /**
+   * INTERNALDATE in milliseconds since the epoch (Maildir: file mtime).
+   * Left out by a store that pays for it per message (Maildir: an lstat per
+   * file) unless the scan asked for it (ScanOptions.internalDates).
+   */
+  internalDate?: number;
+}
+
+export interface ScanOptions {
+  /** Every message's INTERNALDATE is wanted (an age selection): a store that reads it per message reads it. */
+  internalDates?: boolean;
 }
 
 export interface ScanResult {
@@ -176,10 +185,17 @@ export interface RefusedFlag {
  * (transferred) when the call returns.
  */
 export interface Repository {
+  /**
+   * Opens ahead what the first call would open (a server connection and its
+   * login), so that the first call does not wait for it; resolves at once
+   * for a store that opens nothing. A failure is also the first call's: a
+   * caller that opens ahead may ignore it.
+   */
+  connect(): Promise<void>;
   listFolders(): Promise<FolderInfo[]>;
   createFolder(name: string): Promise<void>;
   deleteFolder(name: string): Promise<void>;
-  scan(folder: string, checkpoint?: string): Promise<ScanResult>;
+  scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult>;
   /*
    * Every request below that acts on ids takes the folder as a FolderRef and
    * must refuse (UidValidityChangedError, nothing done) when the folder's

@@ -200,9 +200,13 @@ export function describeRepositoryContract(name: string, make: () => Promise<Con
       expect(ids).toHaveLength(3);
       expect(new Set(ids).size).toBe(3);
 
-      const scan = await repo.scan(folder);
+      const scan = await repo.scan(folder, undefined, { internalDates: true });
       expect(scan.kind).toBe('full');
       expect(scan.vanished).toEqual([]);
+      // Not asked for dates, a store may leave them out; the rest is the same.
+      const plain = await repo.scan(folder);
+      const withoutDates = (messages: MessageMeta[]) => messages.map(({ internalDate: _, ...rest }) => rest).sort((a, b) => a.id.localeCompare(b.id));
+      expect(withoutDates(plain.messages)).toEqual(withoutDates(scan.messages));
       expect(scan.status.uidValidity).toMatch(/\S/);
       const byId = new Map(scan.messages.map((m) => [m.id, m]));
       expect([...byId.keys()].sort()).toEqual([...ids].sort());

@@ -73,7 +73,7 @@ describe('delivery', () => {
     maildir = await tempMaildir();
     const { repo } = maildir;
     const [id] = await repo.store('INBOX', [{ body, flags: ['\\Seen'], internalDate: T }]);
-    const [meta] = (await repo.scan('INBOX')).messages;
+    const [meta] = (await repo.scan('INBOX', undefined, { internalDates: true })).messages;
     expect(meta).toEqual({ id, flags: ['\\Seen'], size: crlfSize(body), internalDate: T });
     const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id!]);
     expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
@@ -119,7 +119,7 @@ describe('delivery', () => {
     await repo.storePart(draft, body.slice(cut));
     expect(await readdir(join(root, 'cur'))).toEqual([]);
     const id = await repo.finishStore(draft);
-    expect((await repo.scan('INBOX')).messages).toEqual([{ id, flags: ['\\Seen'], size: crlfSize(body), internalDate: T }]);
+    expect((await repo.scan('INBOX', undefined, { internalDates: true })).messages).toEqual([{ id, flags: ['\\Seen'], size: crlfSize(body), internalDate: T }]);
     const [fetched] = await repo.fetch(await folderAt(repo, 'INBOX'), [id]);
     expect(Buffer.from(fetched!.body).equals(Buffer.from(body))).toBe(true);
     expect(Buffer.from(await repo.fetchPart(await folderAt(repo, 'INBOX'), id, 5, 10)).equals(Buffer.from(body.subarray(5, 15)))).toBe(true);

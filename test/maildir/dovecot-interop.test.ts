@@ -63,7 +63,7 @@ describe.each(LAYOUTS)('Dovecot and MaildirRepository share a Maildir (%s)', (la
     await server.stop();
     server = undefined;
 
-    const scan = await repo.scan('Work/Sub');
+    const scan = await repo.scan('Work/Sub', undefined, { internalDates: true });
     const byId = new Map(scan.messages.map((m) => [m.id, m]));
     expect(byId.get(ids[0]!)!.flags.sort()).toEqual(['$Forwarded', '$Label7', '\\Seen', 'from-dovecot']);
     expect(byId.get(ids[1]!)!.flags.sort()).toEqual(['\\Answered', '\\Flagged']);

@@ -163,6 +163,28 @@ describe('scan', () => {
   });
 });
 
+describe('sizes and dates', () => {
+  it('come from the name when it states the size, from the file otherwise; dates only when asked', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [ours] = await repo.store('INBOX', [{ body: mail('ours'), flags: [], internalDate: 1_600_000_000_000 }]);
+    // Another MDA's delivery, without S= in its name; and a name whose S= is not the file's size: the name is believed.
+    const foreign = mail('delivered by procmail');
+    await writeFile(join(root, 'new', '1700000000.M2P2.mda'), foreign);
+    await writeFile(join(root, 'cur', '1700000001.M3P3.host,S=12345:2,S'), mail('short'));
+    for (const [name, seconds] of [['new/1700000000.M2P2.mda', 1_650_000_000], ['cur/1700000001.M3P3.host,S=12345:2,S', 1_660_000_000]] as const) {
+      await utimes(join(root, name), seconds, seconds);
+    }
+    const plain = new Map((await repo.scan('INBOX')).messages.map((m) => [m.id, m]));
+    expect(plain.get(ours!)).toEqual({ id: ours, flags: [], size: expect.any(Number) });
+    expect(plain.get('1700000000.M2P2.mda')).toEqual({ id: '1700000000.M2P2.mda', flags: [], size: foreign.length, internalDate: 1_650_000_000_000 });
+    expect(plain.get('1700000001.M3P3.host,S=12345')).toEqual({ id: '1700000001.M3P3.host,S=12345', flags: ['\\Seen'], size: 12345 });
+
+    const dated = new Map((await repo.scan('INBOX', undefined, { internalDates: true })).messages.map((m) => [m.id, m.internalDate]));
+    expect(Object.fromEntries(dated)).toEqual({ [ours!]: 1_600_000_000_000, '1700000000.M2P2.mda': 1_650_000_000_000, '1700000001.M3P3.host,S=12345': 1_660_000_000_000 });
+  });
+});
+
 describe('a folder removed by another client', () => {
   it('is FolderNotFoundError, never an empty listing', async () => {
     maildir = await tempMaildir();

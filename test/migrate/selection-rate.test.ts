@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSelective, selects } from '../../src/api/engines/message-selection.js';
+import { isSelective, selects, selectsByAge } from '../../src/api/engines/message-selection.js';
 import { TokenBucket, throttleFor } from '../../src/api/engines/rate-limit.js';
 
 const DAY = 86_400_000;
@@ -27,6 +27,12 @@ describe('selects', () => {
     expect(selects({ minAgeDays: 30, now }, aged(31))).toBe(true);
     expect(selects({ minAgeDays: 10, maxAgeDays: 20, now }, aged(15))).toBe(true);
     expect(selects({ minAgeDays: 10, maxAgeDays: 20, now }, aged(5))).toBe(false);
+  });
+
+  it('keeps a message whose date the scan did not read, and says which selections need dates', () => {
+    expect(selects({ maxAgeDays: 30, now }, { size: 1 })).toBe(true);
+    expect(selects({ maxAgeDays: 30, maxSize: 1, now }, { size: 2 })).toBe(false);
+    expect([{ maxAgeDays: 1 }, { minAgeDays: 1 }, { maxSize: 1 }, undefined].map(selectsByAge)).toEqual([true, true, false, false]);
   });
 });
 

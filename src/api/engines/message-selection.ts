@@ -18,13 +18,24 @@ export interface MessageSelection {
 
 const DAY_MS = 86_400_000;
 
-/** True when `selection` keeps `message`; no selection keeps everything. */
+/**
+ * True when `selection` keeps `message`; no selection keeps everything. A
+ * message without its INTERNALDATE (a scan not asked for dates, see
+ * `selectsByAge`) is kept: left out, it would be neither copied nor known.
+ */
 export function selects(selection: MessageSelection | undefined, message: Pick<MessageMeta, 'size' | 'internalDate'>, now = selection?.now ?? Date.now()): boolean {
   if (!selection) return true;
   if (selection.maxSize !== undefined && message.size > selection.maxSize) return false;
-  if (selection.maxAgeDays !== undefined && message.internalDate < now - selection.maxAgeDays * DAY_MS) return false;
-  if (selection.minAgeDays !== undefined && message.internalDate > now - selection.minAgeDays * DAY_MS) return false;
+  const date = message.internalDate;
+  if (date === undefined) return true;
+  if (selection.maxAgeDays !== undefined && date < now - selection.maxAgeDays * DAY_MS) return false;
+  if (selection.minAgeDays !== undefined && date > now - selection.minAgeDays * DAY_MS) return false;
   return true;
+}
+
+/** True when the selection goes by INTERNALDATE: the scans it filters must be asked for dates (ScanOptions.internalDates). */
+export function selectsByAge(selection: MessageSelection | undefined): boolean {
+  return selection?.maxAgeDays !== undefined || selection?.minAgeDays !== undefined;
 }
 
 /** True when the selection can leave any message out. */

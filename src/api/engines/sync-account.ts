@@ -120,6 +120,9 @@ export class SyncAccount {
         pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
       }
     }
+    // The other engines log in while moves are followed and folders removed, not when their first folder comes
+    // (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
+    for (const engine of this.options.engines.slice(1, pairs.length)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const moves = this.options.moves?.left || this.options.moves?.right ? await this.followMoves(pairs, gone, records, report) : undefined;
     for (const { name, missing } of gone) {

@@ -1,14 +1,14 @@
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import { folderRef } from '../folder-ref.js';
-import type { FolderRef, MessageMeta, RefusedFlag, Repository, ScanResult, Side } from '../types.js';
+import type { FolderRef, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps } from './copy-steps.js';
 import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
-import { isSelective, selects, type MessageSelection } from './message-selection.js';
+import { isSelective, selects, selectsByAge, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
@@ -167,6 +167,11 @@ export class SyncFolder {
     return outcome;
   }
 
+  /** Opens both sides' connections ahead of the first folder (see SyncAccount.run). */
+  async connect(): Promise<void> {
+    await Promise.all(SIDES.map((side) => this.repository(side).connect()));
+  }
+
   protected repository(side: Side): Remote<Repository> {
     return this.context.peer<Repository>(this.options[side]);
   }
@@ -249,7 +254,7 @@ export class SyncFolder {
       const scan = scans[side];
       if (scan.kind !== 'full' && scan.status.exists !== undefined && currentView(side, scan, saved).length !== scan.status.exists) {
         if (scan.kind === 'changes') this.context.logger.warn({ folder: names[side], side }, 'the changes since the last run do not account for the folder: listing it in full');
-        scans[side] = await retrying(() => this.repository(side).scan(names[side]));
+        scans[side] = await retrying(() => this.repository(side).scan(names[side], undefined, this.scanOptions(side)));
       }
     }
     for (const side of SIDES) {
@@ -315,7 +320,7 @@ export class SyncFolder {
     const scan = async (side: Side): Promise<ScanResult> => {
       if (listed[side]) return listed[side];
       if (names.absent === side) return { status: { uidValidity: '' }, checkpoint: '', kind: 'full', messages: [], vanished: [] };
-      return retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side]));
+      return retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side], this.scanOptions(side)));
     };
     const [left, right] = await Promise.all(
       SIDES.map(async (side) => {
@@ -325,6 +330,11 @@ export class SyncFolder {
       }),
     );
     return { left: left!, right: right! };
+  }
+
+  /** The left side's dates are read when the selection goes by age (a Maildir reads them per file). */
+  private scanOptions(side: Side): ScanOptions {
+    return { internalDates: side === 'left' && selectsByAge(this.options.select) };
   }
 
   /**
@@ -545,7 +555,7 @@ function currentView(side: Side, scan: ScanResult, saved: readonly MessagePair[]
   const messages = new Map<string, MessageMeta>();
   for (const pair of saved) {
     const id = pair[side];
-    if (id !== undefined) messages.set(id, { id, flags: [...heldAtLastSync(pair, side)], size: 0, internalDate: 0 });
+    if (id !== undefined) messages.set(id, { id, flags: [...heldAtLastSync(pair, side)], size: 0 });
   }
   for (const id of scan.vanished) messages.delete(id);
   for (const message of scan.messages) messages.set(message.id, message);

@@ -412,6 +412,11 @@ export class ImapRepository implements Repository {
     });
   }
 
+  /** Logs in now, after the calls before it (a no-op on a live connection). */
+  async connect(): Promise<void> {
+    await this.run('connect', undefined, async () => undefined);
+  }
+
   /** Waits for running calls, then logs out. A later call connects again. */
   async close(): Promise<void> {
     await this.queue;
@@ -433,12 +438,12 @@ export class ImapRepository implements Repository {
     try {
       const login = await this.credentials.login();
       try {
-        this.session = await this.connect(login, deadline);
+        this.session = await this.login(login, deadline);
       } catch (error) {
         // An access token may be refused before our clock says it expired (revoked, the server's clock): one more try with a fresh one.
         if (!(error instanceof AuthError) || !('accessToken' in login)) throw error;
         this.log?.info('the server refused the OAuth2 access token; logging in again with a fresh one');
-        this.session = await this.connect(await this.credentials.login(login.accessToken), deadline);
+        this.session = await this.login(await this.credentials.login(login.accessToken), deadline);
       }
     } catch (error) {
       if (error instanceof AuthError) this.authFailure = { error: refusedLogin(error, this.credentials), at: performance.now() };
@@ -447,7 +452,7 @@ export class ImapRepository implements Repository {
     return this.session;
   }
 
-  private connect(login: Login, deadline?: CallDeadline): Promise<ImapFlow> {
+  private login(login: Login, deadline?: CallDeadline): Promise<ImapFlow> {
     return connectImap({
       server: this.server,
       login,

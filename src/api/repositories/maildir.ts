@@ -14,7 +14,7 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-fo
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
-import { internalDateOf, messageMeta, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
+import { internalDateOf, messageMeta, needsStamp, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
 import { readInChunks } from '../../core/maildir/read-in-chunks.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
@@ -33,6 +33,7 @@ import type {
   NewMessageMeta,
   RefusedFlag,
   Repository,
+  ScanOptions,
   ScanResult,
 } from '../types.js';
 import { resolveMaildirOptions, type MaildirOptions, type MaildirWarning, type ResolvedMaildirOptions } from './maildir-options.js';
@@ -124,6 +125,9 @@ export class MaildirRepository implements Repository {
     return taken;
   }
 
+  /** A Maildir opens nothing ahead. */
+  async connect(): Promise<void> {}
+
   // ---- Folders -------------------------------------------------------------
 
   async listFolders(): Promise<FolderInfo[]> {
@@ -180,7 +184,7 @@ export class MaildirRepository implements Repository {
    * new/ alone when they match a settled checkpoint (see checkpoint.ts).
    * Never returns 'changes'.
    */
-  async scan(folder: string, checkpoint?: string): Promise<ScanResult> {
+  async scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult> {
     return this.run('scan', folder, async () => {
       const dir = await this.folderDir(folder);
       const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync, create: this.writes() });
@@ -194,7 +198,10 @@ export class MaildirRepository implements Repository {
         const keywords = await readKeywords(dir);
         const known = this.stamps.get(dir);
         const seen = new Map<string, FileStamp>();
+        // A file is lstat'ed only when its name states no size or the dates are wanted; one gone since the listing
+        // changed its directory's mtime, which the check below sees.
         const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, async (file) => {
+          if (!needsStamp(file, options?.internalDates ?? false)) return messageMeta(file, keywords, undefined);
           const key = `${file.subdir}/${file.name}`;
           const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
           if (!stamp) return undefined;

@@ -5,6 +5,7 @@ import {
   reportError,
   retrying,
   selects,
+  selectsByAge,
   SyncFolder,
   type ActorContext,
   type FolderPairNames,
@@ -120,7 +121,7 @@ export class MigrateFolder extends SyncFolder {
   /** Lists both sides in full and compares the selected source messages with the target by identity. */
   private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[]; missing: string[]; targetIds: Set<string>; source: FolderRef }> {
     const [source, target] = await Promise.all([
-      retrying(() => this.repository('left').scan(names.left)),
+      retrying(() => this.repository('left').scan(names.left, undefined, { internalDates: selectsByAge(this.options.select) })),
       retrying(() => this.repository('right').scan(names.right)),
     ]);
     const select = this.options.select;

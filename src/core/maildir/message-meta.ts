@@ -19,16 +19,27 @@ export async function readFileStamp(folderDir: string, file: MessageFile): Promi
 }
 
 /**
+ * True when a scan must lstat the file: its name states no size, or the
+ * dates are wanted. Most files need none: ours, Dovecot's and many MDAs'
+ * names state the size.
+ */
+export function needsStamp(file: MessageFile, internalDates: boolean): boolean {
+  return internalDates || sizeFromId(file.id) === undefined;
+}
+
+/**
  * What a scan reports for one file: flags from its name, size from its
  * name's W=/S= field (else the file size: CRLF-exact only when the file
- * keeps CRLF line ends), INTERNALDATE from its mtime.
+ * keeps CRLF line ends), INTERNALDATE from its mtime when it was read.
  */
-export function messageMeta(file: MessageFile, keywords: KeywordTable, stamp: FileStamp): MessageMeta {
+export function messageMeta(file: MessageFile, keywords: KeywordTable, stamp: FileStamp | undefined): MessageMeta {
+  const size = sizeFromId(file.id) ?? stamp?.bytes;
+  if (size === undefined) throw new Error(`${file.name}: a scan needs the size of a file whose name states none`);
   return {
     id: file.id,
     flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
-    size: sizeFromId(file.id) ?? stamp.bytes,
-    internalDate: stamp.internalDate,
+    size,
+    ...(stamp ? { internalDate: stamp.internalDate } : {}),
   };
 }
 
