@@ -41,6 +41,12 @@ export interface FolderInfo {
    * store's own name for it, for reports only: never pass it to another call.
    */
   skipped?: string;
+  /**
+   * The folder's state as the listing gave it at no extra cost (IMAP
+   * LIST-STATUS): a scan given it (ScanOptions.listed) may answer
+   * 'unchanged' without opening the folder.
+   */
+  status?: FolderStatus;
 }
 
 /** What a scan knows about a folder as a whole. */
@@ -71,6 +77,13 @@ export interface MessageMeta {
 export interface ScanOptions {
   /** Every message's INTERNALDATE is wanted (an age selection): a store that reads it per message reads it. */
   internalDates?: boolean;
+  /**
+   * The folder's status from this store's listing earlier in the run
+   * (FolderInfo.status): when it proves nothing changed since the
+   * checkpoint, the store may answer 'unchanged' without opening the folder.
+   * A change after the listing is then seen by the next run.
+   */
+  listed?: FolderStatus;
 }
 
 export interface ScanResult {

@@ -49,6 +49,32 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     expect(c).toBeDefined();
   });
 
+  it("answers from the listing's LIST-STATUS without opening the folder while it proves nothing changed", async () => {
+    await repo.createFolder('Listed');
+    const [a] = await repo.store('Listed', [mail('l1'), mail('l2')]);
+    const first = await repo.scan('Listed');
+    // Not from `repo`'s session, where Listed is selected: a selected folder's STATUS is that session's view of it, so none is given.
+    expect((await repo.listFolders()).find((folder) => folder.name === 'Listed')!.status).toBeUndefined();
+    const lister = repositoryOn(server);
+    const listedNow = async () => (await lister.listFolders()).find((folder) => folder.name === 'Listed')!.status!;
+    const listed = await listedNow();
+    expect(listed).toEqual({ uidValidity: first.status.uidValidity, uidNext: 3, highestModseq: first.status.highestModseq, exists: 2 });
+    expect((await lister.listFolders()).find((folder) => folder.name === 'INBOX')!.status).toBeDefined();
+
+    // A repository that never logged in answers from the status alone: no session, no SELECT.
+    const fresh = repositoryOn(server);
+    const sessions = (await server.commandsBySession()).length;
+    expect(await fresh.scan('Listed', first.checkpoint, { listed })).toEqual({ status: listed, checkpoint: first.checkpoint, kind: 'unchanged', messages: [], vanished: [] });
+    expect((await server.commandsBySession()).length).toBe(sessions);
+
+    // A flag change moves HIGHESTMODSEQ: the next listing no longer proves it, and the scan opens the folder.
+    await repo.setFlags(folderRef('Listed', first), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    const changed = await fresh.scan('Listed', first.checkpoint, { listed: await listedNow() });
+    expect(changed.kind).toBe('changes');
+    expect(changed.messages.map((m) => [m.id, m.flags])).toEqual([[a, ['\\Flagged']]]);
+    await Promise.all([fresh.close(), lister.close()]);
+  });
+
   it('scans in full when UIDVALIDITY changed or the checkpoint is unreadable', async () => {
     await repo.createFolder('Validity');
     await repo.store('Validity', [mail('v1')]);
@@ -90,6 +116,8 @@ describe('scan without CONDSTORE/QRESYNC', () => {
       [a, ['\\Flagged']],
       [b, []],
     ]);
+    // Without CONDSTORE a status proves nothing: the listing gives none.
+    expect((await repo.listFolders()).every((folder) => folder.status === undefined)).toBe(true);
     const commands = await server.commandsSeen();
     expect(commands.some((c) => /CHANGEDSINCE|QRESYNC|CONDSTORE/i.test(c))).toBe(false);
     expect(commands.filter((c) => /^UID FETCH 1:\* \(UID FLAGS INTERNALDATE RFC822\.SIZE\)$/i.test(c))).toHaveLength(3);

@@ -2,7 +2,8 @@
 // them with their own connections (SyncAccount.syncAll, SharedCopies), with the same intents and commits per batch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { describeRun, mirrorDifferences, mirrorDirs, readState, runMirror, seedAccount, USER, type MirrorDirs } from './support.js';
+import { appendMessages } from '../support/messages.js';
+import { describeRun, makeMessages, mirrorDifferences, mirrorDirs, readState, runMirror, seedAccount, USER, type MirrorDirs } from './support.js';
 
 let server: DovecotServer;
 let dirs: MirrorDirs;
@@ -47,5 +48,22 @@ describe('scheduling', () => {
 
     const again = await runMirror(server, dirs, { args: ['--max-connections', '2'] });
     expect(again.summary).toMatchObject({ folders: 3, foldersUnchanged: 3, copied: 0, complete: true });
+  });
+
+  it("a rerun logs in once and opens only the folders the listing's LIST-STATUS shows changed", async () => {
+    const opened = (sessions: string[][]) => sessions.flat().flatMap((command) => /^(?:SELECT|EXAMINE) "?([^"( ]+)/i.exec(command)?.[1] ?? []);
+    const before = (await server.commandsBySession()).length;
+    const noop = await runMirror(server, dirs);
+    expect(noop.summary, describeRun(noop)).toMatchObject({ folders: 3, copied: 0, errors: [], complete: true });
+    const noopSessions = (await server.commandsBySession()).slice(before);
+    expect(noopSessions).toHaveLength(1);
+    expect(opened(noopSessions)).toEqual([]);
+
+    await appendMessages(server, USER, 'Small', makeMessages({ folder: 'Small', count: 2 }, 5000));
+    const mark = (await server.commandsBySession()).length;
+    const changed = await runMirror(server, dirs);
+    expect(changed.summary, describeRun(changed)).toMatchObject({ folders: 3, copied: 2, errors: [], complete: true });
+    expect(new Set(opened((await server.commandsBySession()).slice(mark)))).toEqual(new Set(['Small']));
+    expect(await mirrorDifferences(server, dirs.maildir, ['Big', 'INBOX', 'Small'])).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@ import picomatch from 'picomatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
-import type { FolderInfo, Repository, Side } from '../types.js';
+import type { FolderInfo, FolderStatus, Repository, Side } from '../types.js';
 import { StoreError } from '../errors.js';
 import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderReport, type ReportedError, type SkippedItem } from './folder-report.js';
 import { folderRef } from '../folder-ref.js';
 import { folderKey, followMoves, type MoveOutcome } from './local-moves.js';
+import { checkpointOf } from './checkpoints.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
 import type { LentOutcome } from './shared-copies.js';
@@ -120,9 +121,12 @@ export class SyncAccount {
         pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
       }
     }
-    // The other engines log in while moves are followed and folders removed, not when their first folder comes
-    // (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
-    for (const engine of this.options.engines.slice(1, pairs.length)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
+    const listed = { left: statusByName(leftFolders), right: statusByName(rightFolders) };
+    const statusOf = (pair: FolderPairNames) => ({ left: listed.left.get(pair.left), right: listed.right.get(pair.right) });
+    // As many engines as there are folders to open log in now, while moves are followed and folders removed, not when
+    // their first folder comes (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
+    const toOpen = await this.foldersToOpen(pairs, records, statusOf);
+    for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const moves = this.options.moves?.left || this.options.moves?.right ? await this.followMoves(pairs, gone, records, report) : undefined;
     for (const { name, missing } of gone) {
@@ -132,9 +136,28 @@ export class SyncAccount {
         recordFolderFailure(error, name, report);
       }
     }
-    await this.syncAll(moves ? pairs.map((pair) => withMoves(pair, moves)) : pairs, report);
+    // A move changed folders since they were listed: their listed status is stale.
+    const withStatus = (pair: FolderPairNames): FolderPairNames => (moves?.moved ? pair : { ...pair, status: statusOf(pair) });
+    await this.syncAll(pairs.map((pair) => withStatus(moves ? withMoves(pair, moves) : pair)), report);
     report.seconds = (performance.now() - started) / 1000;
     return report;
+  }
+
+  /**
+   * How many of `pairs` an engine will open the left folder of: all but those
+   * the left store proves unchanged since the last run from its listing (it
+   * answers such a scan without I/O).
+   */
+  private async foldersToOpen(pairs: FolderPairNames[], records: FolderPairRecord[], statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>): Promise<number> {
+    const saved = new Map(records.map((record) => [folderKey(record), checkpointOf(record.leftCheckpoint)]));
+    const unchanged = await Promise.all(
+      pairs.map(async (pair) => {
+        const [listed, checkpoint] = [statusOf(pair).left, saved.get(folderKey(pair))];
+        if (!listed || !checkpoint) return false;
+        return (await this.repository('left').scan(pair.left, checkpoint, { listed }).catch(() => undefined))?.kind === 'unchanged';
+      }),
+    );
+    return unchanged.filter((proven) => !proven).length;
   }
 
   protected repository(side: Side): Remote<Repository> {
@@ -331,6 +354,10 @@ function withMoves(pair: FolderPairNames, moves: MoveOutcome): FolderPairNames {
 function usable(folders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport): FolderInfo[] {
   for (const folder of folders) if (folder.skipped !== undefined && wanted(folder.name)) report.skipped.push({ folder: folder.name, reason: folder.skipped });
   return folders.filter((folder) => folder.skipped === undefined);
+}
+
+function statusByName(folders: FolderInfo[]): Map<string, FolderStatus> {
+  return new Map(folders.flatMap((folder) => (folder.status ? [[folder.name, folder.status] as const] : [])));
 }
 
 function selectable(folders: FolderInfo[]): Set<string> {

@@ -1,7 +1,7 @@
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import { folderRef } from '../folder-ref.js';
-import type { FolderRef, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
+import type { FolderRef, FolderStatus, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
@@ -58,6 +58,8 @@ export interface FolderPairNames {
   skip?: Partial<Record<Side, string[]>>;
   /** One side listed in full and the saved pairs, by an earlier step of the same run that changed neither since: not read again. */
   listed?: ListedFolder;
+  /** What each side's folder listing said of the folder (FolderInfo.status): its scan may be answered from it. */
+  status?: Partial<Record<Side, FolderStatus>>;
 }
 
 const SIDES: readonly Side[] = ['left', 'right'];
@@ -320,7 +322,8 @@ export class SyncFolder {
     const scan = async (side: Side): Promise<ScanResult> => {
       if (listed[side]) return listed[side];
       if (names.absent === side) return { status: { uidValidity: '' }, checkpoint: '', kind: 'full', messages: [], vanished: [] };
-      return retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side], this.scanOptions(side)));
+      const status = names.status?.[side];
+      return retrying(() => this.repository(side).scan(names[side], full(side) ? undefined : checkpoint[side], { ...this.scanOptions(side), ...(status ? { listed: status } : {}) }));
     };
     const [left, right] = await Promise.all(
       SIDES.map(async (side) => {

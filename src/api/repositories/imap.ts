@@ -14,6 +14,7 @@ import type {
   NewMessageMeta,
   RefusedFlag,
   Repository,
+  ScanOptions,
   ScanResult,
 } from '../types.js';
 import { appendMessages, folderBefore, locateStored, type UidClaim } from '../../core/imap/append.js';
@@ -24,7 +25,8 @@ import { flagList, toMillis } from '../../core/imap/fields.js';
 import { canonicalFolderName, serverFolderPath, unusableFolder, type FolderLayout } from '../../core/imap/folder-names.js';
 import { identifyUids } from '../../core/imap/identify.js';
 import { credentialsFrom, refusedLogin, type Credentials, type Login } from '../../core/imap/credentials.js';
-import { scanMailbox } from '../../core/imap/scan.js';
+import { listedStatus, scanMailbox } from '../../core/imap/scan.js';
+import { unchangedSince } from '../../core/imap/checkpoint.js';
 import { ownBuffer } from '../../core/own-buffer.js';
 import { toUid, uidSets } from '../../core/imap/uid-set.js';
 import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/url.js';
@@ -121,8 +123,22 @@ export class ImapRepository implements Repository {
     return name;
   }
 
+  /**
+   * With LIST-STATUS and QRESYNC, each selectable folder comes with its
+   * status from the same answer (FolderInfo.status), so that scans of the
+   * folders unchanged since the last run need not open them.
+   */
   listFolders(): Promise<FolderInfo[]> {
-    return this.run('list folders', undefined, async (client) => (await this.listedFolders(client)).map((entry) => entry.folder));
+    return this.run('list folders', undefined, async (client) => {
+      const withStatus = client.capabilities.has('LIST-STATUS') && client.enabled.has('QRESYNC');
+      const listed = await this.listedFolders(client, withStatus ? { messages: true, uidNext: true, uidValidity: true, highestModseq: true } : undefined);
+      // The selected folder's STATUS is this session's view of it, which may not have heard of the latest changes yet (RFC 3501 6.3.10).
+      const selected = client.mailbox ? client.mailbox.path : undefined;
+      return listed.map(({ folder, status }) => {
+        const known = status && status.path !== selected && !folder.noSelect && folder.skipped === undefined ? listedStatus(status) : undefined;
+        return known ? { ...folder, status: known } : folder;
+      });
+    });
   }
 
   /** The server's folders as listFolders reports them, each with what `statusQuery` asked of it (LIST-STATUS, else one STATUS each). */
@@ -167,7 +183,11 @@ export class ImapRepository implements Repository {
     });
   }
 
-  scan(folder: string, checkpoint?: string): Promise<ScanResult> {
+  scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult> {
+    // The listing's status proves the folder unchanged: no SELECT, and no connection if none is open.
+    if (options?.listed && checkpoint && unchangedSince(checkpoint, options.listed)) {
+      return Promise.resolve({ status: { ...options.listed }, checkpoint, kind: 'unchanged', messages: [], vanished: [] });
+    }
     return this.run('scan', folder, (client) =>
       scanMailbox(client, this.serverPath(client, folder), { folder, readOnly: this.readOnly, ...(checkpoint ? { checkpoint } : {}) }),
     );

@@ -1,3 +1,4 @@
+import type { FolderStatus } from '../../api/types.js';
 /** What `scan` remembers of a folder between runs (opaque to callers, JSON inside). */
 export interface ImapCheckpoint {
   uidValidity: string;
@@ -30,4 +31,15 @@ export function decodeCheckpoint(text: string | undefined): ImapCheckpoint | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * True when `status` (a STATUS answer: LIST-STATUS) proves the folder
+ * unchanged since `checkpoint`: one taken under QRESYNC (no list digest),
+ * with the same UIDVALIDITY and HIGHESTMODSEQ. The same proof as a SELECT's
+ * (see scanMailbox), without opening the folder.
+ */
+export function unchangedSince(checkpoint: string | undefined, status: FolderStatus): boolean {
+  const saved = decodeCheckpoint(checkpoint);
+  return saved !== undefined && saved.listDigest === undefined && saved.highestModseq !== undefined && saved.uidValidity === status.uidValidity && saved.highestModseq === status.highestModseq;
 }

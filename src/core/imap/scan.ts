@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExpungeEvent, ImapFlow, MailboxObject } from 'imapflow';
+import type { ExpungeEvent, ImapFlow, MailboxObject, StatusObject } from 'imapflow';
 import { IncompleteListingError, NoUidValidityError } from '../../api/errors.js';
 import type { FolderStatus, MessageMeta, ScanResult } from '../../api/types.js';
 import { decodeCheckpoint, encodeCheckpoint, type ImapCheckpoint } from './checkpoint.js';
@@ -124,5 +124,16 @@ function folderStatus(mailbox: MailboxObject, folder: string): FolderStatus {
     uidNext: mailbox.uidNext,
     ...(condstore ? { highestModseq: mailbox.highestModseq!.toString() } : {}),
     exists: mailbox.exists,
+  };
+}
+
+/** A STATUS answer (LIST-STATUS) as a FolderStatus; undefined without UIDVALIDITY or a HIGHESTMODSEQ (0: the folder keeps none), which then proves nothing (see unchangedSince). */
+export function listedStatus(status: StatusObject): FolderStatus | undefined {
+  if (!status.uidValidity || !status.highestModseq) return undefined;
+  return {
+    uidValidity: status.uidValidity.toString(),
+    highestModseq: status.highestModseq.toString(),
+    ...(status.uidNext !== undefined ? { uidNext: status.uidNext } : {}),
+    ...(status.messages !== undefined ? { exists: status.messages } : {}),
   };
 }
