@@ -28,8 +28,8 @@ export default defineApp<MigrateArgs>({
   async build(runtime, args) {
     process.env.IMAPFW_LOG_LEVEL = args.logLevel;
     if (args.batch) return;
-    const { declareMigration } = await import('./topology.js');
-    declared = declareMigration(runtime, args.accounts[0]!, args);
+    const { declareMigration, singlePlacement } = await import('./topology.js');
+    declared = declareMigration(runtime, args.accounts[0]!, args, '', singlePlacement(args));
   },
 
   async run(runtime, args) {

@@ -45,6 +45,8 @@ export interface MigrateArgs {
   timeoutMs: number;
   logLevel: string;
   backend?: Backend;
+  /** `--placement`: a single migration's actors on the main thread, or the connections and engines in one worker and the state in another (default: main). */
+  placement?: 'main' | 'workers';
 }
 
 export interface QueueArgs {
@@ -110,6 +112,7 @@ interface Flags {
   timeout: number;
   logLevel?: string;
   backend?: string;
+  placement?: string;
 }
 
 export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
@@ -160,11 +163,15 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (connections, Maildir and engines in one worker)');
+    .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (every actor on the main thread)')
+    .option('--placement <where>', 'main: every actor on the main thread (the default); workers: the connections and engines in one worker thread and the state in another');
   command.parse(argv, { from: 'user' });
   const flags = command.opts<Flags>();
 
   if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
+  if (flags.placement !== undefined && !['main', 'workers'].includes(flags.placement)) throw new ConfigError(`--placement must be main or workers, not "${flags.placement}"`);
+  if (flags.placement !== undefined && flags.backend !== undefined) throw new ConfigError('--placement and --backend do not go together: --backend gives each repository a thread of its own');
+  if (flags.placement !== undefined && flags.batch) throw new ConfigError('--placement goes with a single migration: with --batch every account runs inline in an account thread (--threads)');
   if (flags.prefix && flags.toPrefix) throw new ConfigError('give --prefix or --to-prefix, not both (they mean the same)');
   if (flags.deleteSource && flags.dryRun) throw new ConfigError('--delete-source and --dry-run exclude each other');
   if (flags.deleteSource && flags.justFolders) throw new ConfigError('--delete-source and --just-folders exclude each other: --just-folders copies no message');
@@ -274,6 +281,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     timeoutMs: flags.timeout * 1000,
     logLevel: flags.logLevel ?? (process.stderr.isTTY || flags.batch ? 'warn' : 'info'),
     ...(flags.backend ? { backend: flags.backend as Backend } : {}),
+    ...(flags.placement ? { placement: flags.placement as 'main' | 'workers' } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { declareSyncTopology } from '../../api/sync-topology.js';
+import { declareSyncTopology, INLINE_PLACEMENT, SHIPPED_PLACEMENT } from '../../api/sync-topology.js';
 import { migratePolicy } from '../../api/policy.js';
 import { registerKnownPasswords } from '../../api/output.js';
 import { stateDatabasePath } from '../../api/state/database-path.js';
@@ -51,4 +51,15 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
     ...(placement ? { placement } : {}),
     logger: { pretty: process.stderr.isTTY === true, secrets },
   });
+}
+
+/**
+ * Where a single migration's actors run unless `--backend` says: on the main
+ * thread unless `--placement workers` (README, "Placement": bodies then go
+ * from the source connection to the target's by direct calls, and no
+ * worker starts or loads its modules again).
+ */
+export function singlePlacement(args: MigrateArgs): SyncPlacement | undefined {
+  if (args.backend) return undefined;
+  return args.placement === 'workers' ? SHIPPED_PLACEMENT : INLINE_PLACEMENT;
 }
