@@ -6,6 +6,7 @@ import { toCrlf } from '../crlf.js';
 import { toImapfwError } from './errors.js';
 import { flagList } from './fields.js';
 import { identifyUids } from './identify.js';
+import { appendAtOnce, canAppendAtOnce } from './multi-append.js';
 
 /** What a folder looked like before messages were written to it. */
 export interface FolderBefore {
@@ -37,30 +38,54 @@ export interface Located {
  * APPENDs `messages` to the folder at `path` (with their flags and
  * INTERNALDATE, line ends sent as CRLF) and finds out where each one landed.
  *
- * A message the server refuses (NO, BAD) fails alone: the others are still
- * sent. A UID the server gives (APPENDUID) is not taken on its word: see
- * locateStored. A message answered OK that cannot be found afterwards is
+ * A batch goes in one MULTIAPPEND when the server offers it (see
+ * appendAtOnce). When the server refuses that command, the messages are
+ * sent one APPEND each, so that a refused message fails alone; one the
+ * server stored despite its refusal is found by identity first and not sent
+ * again. A message the server refuses (NO, BAD) fails alone: the others are
+ * still sent. A UID the server gives (APPENDUID) is not taken on its word:
+ * see locateStored. A message answered OK that cannot be found afterwards is
  * reported as not stored. A lost connection throws (NetworkError): what was
  * sent before is found by identity on the next run.
  */
 export async function appendMessages(client: ImapFlow, path: string, messages: NewMessage[], folder: string, account: string): Promise<AppendOutcome> {
   const before = await folderBefore(client, path, folder);
+  const items = messages.map((message) => ({ body: toCrlf(message.body), flags: flagList(message.flags), internalDate: message.internalDate }));
+  const identities = messages.map((message) => identityFromBody(message.body).identity);
   const failures: AppendOutcome['failures'] = [];
-  const claims: (UidClaim | undefined)[] = [];
-  const sent: number[] = [];
-  for (const [index, message] of messages.entries()) {
+  let claims: (UidClaim | undefined)[] = [];
+  let sent: number[] = [];
+  const refusal = (error: unknown) => {
+    const mapped = toImapfwError(error, { account, operation: 'append', folder, connectionLost: !client.usable });
+    // Only a refusal of this message (NO, BAD, too large) fails it alone; a lost connection, a missing folder, throttling or a spent daily limit end the batch.
+    if (!(mapped instanceof StoreError || mapped instanceof TooBigError) || mapped.retryable) throw mapped;
+    return mapped;
+  };
+  if (canAppendAtOnce(client, path, items)) {
     try {
-      const answer = await client.append(path, toCrlf(message.body), flagList(message.flags), new Date(message.internalDate));
-      if (!answer) throw new StoreError('APPEND was refused');
-      sent.push(index);
-      // imapflow guesses a UID from EXISTS when there is no APPENDUID: only a UID with its UIDVALIDITY is the server's claim.
-      claims[index] = answer.uid && answer.uidValidity !== undefined ? { uid: answer.uid, uidValidity: answer.uidValidity } : undefined;
+      claims = await appendAtOnce(client, path, items);
+      sent = items.map((_, index) => index);
     } catch (error) {
-      const mapped = toImapfwError(error, { account, operation: 'append', folder, connectionLost: !client.usable });
-      // Only a refusal of this message (NO, BAD, too large) fails it alone; a lost connection, a missing folder, throttling or a spent daily limit end the batch.
-      if (!(mapped instanceof StoreError || mapped instanceof TooBigError) || mapped.retryable) throw mapped;
-      failures.push({ index, reason: mapped.message });
+      refusal(error);
+      // RFC 3502: nothing of a refused MULTIAPPEND is stored. A server that stored some anyway has them found here, not sent twice.
+      sent = await landedAnyway(client, path, before, identities, folder);
     }
+  }
+  const unsent = new Set(items.map((_, index) => index).filter((index) => !sent.includes(index)));
+  if (sent.length < items.length) {
+    for (const [index, item] of items.entries()) {
+      if (!unsent.has(index)) continue;
+      try {
+        const answer = await client.append(path, item.body, item.flags, new Date(item.internalDate));
+        if (!answer) throw new StoreError('APPEND was refused');
+        sent.push(index);
+        // imapflow guesses a UID from EXISTS when there is no APPENDUID: only a UID with its UIDVALIDITY is the server's claim.
+        claims[index] = answer.uid && answer.uidValidity !== undefined ? { uid: answer.uid, uidValidity: answer.uidValidity } : undefined;
+      } catch (error) {
+        failures.push({ index, reason: refusal(error).message });
+      }
+    }
+    sent.sort((a, b) => a - b);
   }
   const uids: (number | undefined)[] = new Array(messages.length).fill(undefined);
   if (sent.length === 0) return { uids, failures };
@@ -68,7 +93,7 @@ export async function appendMessages(client: ImapFlow, path: string, messages: N
     client,
     path,
     before,
-    sent.map((index) => ({ identity: identityFromBody(messages[index]!.body).identity, ...(claims[index] ? { claim: claims[index] } : {}) })),
+    sent.map((index) => ({ identity: identities[index]!, ...(claims[index] ? { claim: claims[index] } : {}) })),
   );
   sent.forEach((index, i) => {
     if (located.uids[i] !== undefined) uids[index] = located.uids[i];
@@ -78,6 +103,14 @@ export async function appendMessages(client: ImapFlow, path: string, messages: N
   });
   failures.sort((a, b) => a.index - b.index);
   return { uids, failures };
+}
+
+/** After a refused MULTIAPPEND: the places of the messages that are in the folder all the same (none unless the folder grew). */
+async function landedAnyway(client: ImapFlow, path: string, before: FolderBefore, identities: Identity[], folder: string): Promise<number[]> {
+  const now = await folderBefore(client, path, folder);
+  if (now.uidNext === before.uidNext && now.uidValidity === before.uidValidity) return [];
+  const { uids } = await locateStored(client, path, before, identities.map((identity) => ({ identity })));
+  return uids.flatMap((uid, index) => (uid === undefined ? [] : [index]));
 }
 
 /** UIDNEXT and UIDVALIDITY of the folder at `path`, by STATUS. */

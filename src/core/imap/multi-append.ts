@@ -1,0 +1,96 @@
+import type { ImapFlow } from 'imapflow';
+import type { UidClaim } from './append.js';
+
+/** One message of a MULTIAPPEND: its bytes as sent (CRLF line ends), flags and INTERNALDATE. */
+export interface AppendItem {
+  body: Uint8Array;
+  flags: string[];
+  internalDate: number;
+}
+
+/** What imapflow keeps on the instance and does not type: the command queue (see deadline.ts for the rest). */
+interface ClientInternals {
+  exec(command: string, attributes: unknown[], options?: unknown): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
+  enabled?: Set<string>;
+  mailbox?: { path?: string; readOnly?: boolean; permanentFlags?: Set<string> } | false;
+  capabilities: Map<string, unknown>;
+}
+
+/** A flag an IMAP atom can carry (RFC 9051 ATOM-CHAR, a system flag's backslash first): anything else goes through imapflow's own APPEND, which drops it. */
+const FLAG = /^\\?[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
+/** A folder path sent as it is: printable ASCII without '&' (anything else needs modified UTF-7, imapflow's own APPEND does it). */
+const PLAIN_PATH = /^[\x20-\x25\x27-\x7e]+$/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * Whether `items` can go to the folder at `path` in one MULTIAPPEND (RFC
+ * 3502): the server offers it, and nothing in the batch needs what only
+ * imapflow's own APPEND does (a folder name to encode, a flag to drop, a
+ * message above APPENDLIMIT, an INTERNALDATE it cannot write).
+ */
+export function canAppendAtOnce(client: ImapFlow, path: string, items: readonly AppendItem[]): boolean {
+  const internals = client as unknown as ClientInternals;
+  if (items.length < 2 || !internals.capabilities.has('MULTIAPPEND') || !PLAIN_PATH.test(path)) return false;
+  const limit = internals.capabilities.get('APPENDLIMIT');
+  const selected = internals.mailbox && internals.mailbox.path === path && !internals.mailbox.readOnly ? internals.mailbox : undefined;
+  const accepted = (flag: string) => !selected?.permanentFlags || selected.permanentFlags.has('\\*') || selected.permanentFlags.has(flag);
+  return items.every(
+    (item) =>
+      (typeof limit !== 'number' || item.body.byteLength <= limit) &&
+      imapDateTime(item.internalDate) !== undefined &&
+      item.flags.every((flag) => FLAG.test(flag) && accepted(flag)),
+  );
+}
+
+/**
+ * APPENDs `items` to the folder at `path` in one command (MULTIAPPEND): one
+ * transaction on the server instead of one per message (Dovecot spends less
+ * than half the CPU on a batch). Returns each message's UID claim, in order,
+ * when the server gave an APPENDUID naming as many UIDs as messages sent; no
+ * claims otherwise. Throws what imapflow throws when the server refuses the
+ * command (then, RFC 3502, none of the messages is stored).
+ */
+export async function appendAtOnce(client: ImapFlow, path: string, items: readonly AppendItem[]): Promise<(UidClaim | undefined)[]> {
+  const attributes: unknown[] = [{ type: 'ATOM', value: path }];
+  for (const item of items) {
+    const body = Buffer.isBuffer(item.body) ? item.body : Buffer.from(item.body.buffer, item.body.byteOffset, item.body.byteLength);
+    attributes.push(
+      item.flags.map((flag) => ({ type: 'ATOM', value: flag })),
+      { type: 'STRING', value: imapDateTime(item.internalDate) },
+      { type: 'LITERAL', value: body },
+    );
+  }
+  const response = await (client as unknown as ClientInternals).exec('APPEND', attributes, { untagged: false });
+  const section = response.response.attributes?.[0]?.section ?? [];
+  response.next();
+  const text = (i: number) => (typeof section[i]?.value === 'string' ? (section[i]!.value as string) : '');
+  const uidValidity = /^\d{1,10}$/.test(text(1)) ? BigInt(text(1)) : undefined;
+  const uids = text(0).toUpperCase() === 'APPENDUID' ? uidList(text(2)) : undefined;
+  if (!uids || uidValidity === undefined || uids.length !== items.length) return items.map(() => undefined);
+  return uids.map((uid) => ({ uid, uidValidity }));
+}
+
+/** The UIDs of a uid-set ('4:6,9' -> 4, 5, 6, 9), in the order written; undefined for anything else or a set too large to be a batch's. */
+export function uidList(set: string): number[] | undefined {
+  const uids: number[] = [];
+  for (const part of set.split(',')) {
+    const match = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(part);
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (from < 1 || to < 1 || from > 0xffffffff || to > 0xffffffff || Math.abs(to - from) > 100_000) return undefined;
+    for (let uid = from; ; uid += from <= to ? 1 : -1) {
+      uids.push(uid);
+      if (uid === to) break;
+    }
+  }
+  return uids;
+}
+
+/** An INTERNALDATE as IMAP writes it (' 5-Jan-2024 10:30:00 +0000'), in UTC; undefined when the date has no such form. */
+function imapDateTime(ms: number): string | undefined {
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1000 || year > 9999) return undefined;
+  return `${String(date.getUTCDate()).padStart(2, ' ')}-${MONTHS[date.getUTCMonth()]}-${year} ${date.toISOString().slice(11, 19)} +0000`;
+}
