@@ -170,6 +170,12 @@ export interface NewMessage {
    * LF to count, and counts otherwise.
    */
   size?: number;
+  /**
+   * The identity of `body` as the engine computed it (it opens the copy's
+   * intent with it). A store that finds written messages again by identity
+   * (IMAP) takes it instead of reading the body once more.
+   */
+  identity?: Identity;
 }
 
 export interface FlagDelta {

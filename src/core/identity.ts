@@ -108,29 +108,56 @@ export class IdentityBuilder {
     if (body) this.hashBody(body);
   }
 
-  /** Hashes body bytes with CRLF line ends, holding back line breaks until content follows them. */
+  /**
+   * Hashes body bytes with CRLF line ends, holding back line breaks until
+   * content follows them. What is hashed as it was read (CRLF mail: all of
+   * it but the final line breaks) goes to the hash as one span of `bytes`,
+   * not line by line.
+   */
   private hashBody(bytes: Buffer): void {
+    this.span = { bytes, start: 0, end: -1 };
     let start = 0;
     for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, start)) {
       const line = bytes.subarray(start, lf);
       // A CR right before the LF (in this chunk, or held from the last one) is part of the line break.
-      if (line.length > 0) this.content(this.heldCr, line[line.length - 1] === CR ? line.subarray(0, -1) : line);
+      if (line.length > 0) this.content(this.heldCr, start, line[line.length - 1] === CR ? lf - 1 : lf);
       this.heldCr = false;
       this.pendingBreaks += 1;
       start = lf + 1;
     }
-    const tail = bytes.subarray(start);
-    if (tail.length === 0) return;
-    const endsWithCr = tail[tail.length - 1] === CR;
-    this.content(this.heldCr, endsWithCr ? tail.subarray(0, -1) : tail);
-    this.heldCr = endsWithCr;
+    if (start < bytes.length) {
+      const endsWithCr = bytes[bytes.length - 1] === CR;
+      this.content(this.heldCr, start, endsWithCr ? bytes.length - 1 : bytes.length);
+      this.heldCr = endsWithCr;
+    }
+    this.flushSpan();
+    this.span = undefined;
   }
 
-  private content(leadingCr: boolean, bytes: Uint8Array): void {
-    if (!leadingCr && bytes.length === 0) return;
+  /** The chunk being hashed, and the part of it [start, end) read but not hashed yet (end -1: none). */
+  private span: { bytes: Buffer; start: number; end: number } | undefined;
+
+  /** Content from `from` to `to` of the chunk, after the line breaks held back (and a CR held from the last chunk). */
+  private content(leadingCr: boolean, from: number, to: number): void {
+    if (!leadingCr && from === to) return;
+    const span = this.span!;
+    // Held breaks that were CRLF in the chunk, right after the span: the span grows over them and this content.
+    if (!leadingCr && span.end >= 0 && from - span.end === 2 * this.pendingBreaks) {
+      this.pendingBreaks = 0;
+      span.end = to;
+      return;
+    }
+    this.flushSpan();
     for (; this.pendingBreaks > 0; this.pendingBreaks--) this.hash.update(CRLF);
     if (leadingCr) this.hash.update(CR_ONLY);
-    this.hash.update(bytes);
+    span.start = from;
+    span.end = to;
+  }
+
+  private flushSpan(): void {
+    const span = this.span!;
+    if (span.end > span.start) this.hash.update(span.bytes.subarray(span.start, span.end));
+    span.end = -1;
   }
 }
 

@@ -130,9 +130,11 @@ async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: Fe
 /** Per batch: intents opened, the messages stored in one call, the pairs committed. */
 async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: Map<string, FetchedMessage>): Promise<void> {
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
+  // Computed from the body only when the plan does not know it (no Message-ID): then the target takes it too (NewMessage.identity).
+  const fromBodies = present.map((step, i) => (knownIdentity(step) === undefined ? identityFromBody(messages[i]!.body).identity : undefined));
   const copied = present.map((step, i) => ({
     step,
-    identity: knownIdentity(step) ?? identityFromBody(messages[i]!.body).identity,
+    identity: knownIdentity(step) ?? fromBodies[i]!,
     bytes: messages[i]!.body.byteLength,
     // Read now: the bodies are transferred to the target's thread by store.
     label: messageLabel(messages[i]!.body),
@@ -148,7 +150,7 @@ async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: M
       job.folders.to.name,
       present.map((step, i) => {
         const size = job.sizes.get(step.copy!.id);
-        return { body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate, ...(size !== undefined ? { size } : {}) };
+        return { body: messages[i]!.body, flags: step.copy!.flags, internalDate: messages[i]!.internalDate, ...(size !== undefined ? { size } : {}), ...(fromBodies[i] ? { identity: fromBodies[i] } : {}) };
       }),
     );
   } catch (error) {

@@ -51,7 +51,7 @@ export interface Located {
 export async function appendMessages(client: ImapFlow, path: string, messages: NewMessage[], folder: string, account: string): Promise<AppendOutcome> {
   const before = await folderBefore(client, path, folder);
   const items = messages.map((message) => ({ body: toCrlf(message.body), flags: flagList(message.flags), internalDate: message.internalDate }));
-  const identities = messages.map((message) => identityFromBody(message.body).identity);
+  const identities = messages.map((message) => message.identity ?? identityFromBody(message.body).identity);
   const failures: AppendOutcome['failures'] = [];
   let claims: (UidClaim | undefined)[] = [];
   let sent: number[] = [];
