@@ -212,6 +212,13 @@ export interface Repository {
    */
   connect(): Promise<void>;
   listFolders(): Promise<FolderInfo[]>;
+  /**
+   * True when `listed` (this store's FolderInfo.status of the folder) proves
+   * it unchanged since `checkpoint`, so that a scan given both answers
+   * 'unchanged' without opening it. No I/O: false for a store whose
+   * listing gives no status.
+   */
+  listedUnchanged(checkpoint: string, listed: FolderStatus): Promise<boolean>;
   createFolder(name: string): Promise<void>;
   deleteFolder(name: string): Promise<void>;
   scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult>;

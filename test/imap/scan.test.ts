@@ -64,11 +64,13 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     // A repository that never logged in answers from the status alone: no session, no SELECT.
     const fresh = repositoryOn(server);
     const sessions = (await server.commandsBySession()).length;
+    expect(await fresh.listedUnchanged(first.checkpoint, listed)).toBe(true);
     expect(await fresh.scan('Listed', first.checkpoint, { listed })).toEqual({ status: listed, checkpoint: first.checkpoint, kind: 'unchanged', messages: [], vanished: [] });
     expect((await server.commandsBySession()).length).toBe(sessions);
 
     // A flag change moves HIGHESTMODSEQ: the next listing no longer proves it, and the scan opens the folder.
     await repo.setFlags(folderRef('Listed', first), [{ id: a!, add: ['\\Flagged'], remove: [] }]);
+    expect(await fresh.listedUnchanged(first.checkpoint, await listedNow())).toBe(false);
     const changed = await fresh.scan('Listed', first.checkpoint, { listed: await listedNow() });
     expect(changed.kind).toBe('changes');
     expect(changed.messages.map((m) => [m.id, m.flags])).toEqual([[a, ['\\Flagged']]]);

@@ -63,7 +63,8 @@ describe('scheduling', () => {
     const mark = (await server.commandsBySession()).length;
     const changed = await runMirror(server, dirs);
     expect(changed.summary, describeRun(changed)).toMatchObject({ folders: 3, copied: 2, errors: [], complete: true });
-    expect(new Set(opened((await server.commandsBySession()).slice(mark)))).toEqual(new Set(['Small']));
+    // Opened once, by the engine that syncs it: knowing which folders to open needs no SELECT.
+    expect(opened((await server.commandsBySession()).slice(mark))).toEqual(['Small']);
     expect(await mirrorDifferences(server, dirs.maildir, ['Big', 'INBOX', 'Small'])).toEqual([]);
   });
 });

@@ -143,18 +143,14 @@ export class SyncAccount {
     return report;
   }
 
-  /**
-   * How many of `pairs` an engine will open the left folder of: all but those
-   * the left store proves unchanged since the last run from its listing (it
-   * answers such a scan without I/O).
-   */
+  /** How many of `pairs` an engine will open the left folder of: all but those the left store's listing proves unchanged since the last run. */
   private async foldersToOpen(pairs: FolderPairNames[], records: FolderPairRecord[], statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>): Promise<number> {
     const saved = new Map(records.map((record) => [folderKey(record), checkpointOf(record.leftCheckpoint)]));
     const unchanged = await Promise.all(
       pairs.map(async (pair) => {
         const [listed, checkpoint] = [statusOf(pair).left, saved.get(folderKey(pair))];
         if (!listed || !checkpoint) return false;
-        return (await this.repository('left').scan(pair.left, checkpoint, { listed }).catch(() => undefined))?.kind === 'unchanged';
+        return this.repository('left').listedUnchanged(checkpoint, listed);
       }),
     );
     return unchanged.filter((proven) => !proven).length;

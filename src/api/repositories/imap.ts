@@ -8,6 +8,7 @@ import type {
   FlagDelta,
   FolderInfo,
   FolderRef,
+  FolderStatus,
   IdentifiedMessage,
   MessageId,
   NewMessage,
@@ -181,6 +182,10 @@ export class ImapRepository implements Repository {
     await this.run('delete folder', name, async (client) => {
       await client.mailboxDelete(this.serverPath(client, name));
     });
+  }
+
+  async listedUnchanged(checkpoint: string, listed: FolderStatus): Promise<boolean> {
+    return unchangedSince(checkpoint, listed);
   }
 
   scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult> {

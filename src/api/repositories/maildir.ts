@@ -128,6 +128,11 @@ export class MaildirRepository implements Repository {
   /** A Maildir opens nothing ahead. */
   async connect(): Promise<void> {}
 
+  /** A Maildir's listing gives no status. */
+  async listedUnchanged(): Promise<boolean> {
+    return false;
+  }
+
   // ---- Folders -------------------------------------------------------------
 
   async listFolders(): Promise<FolderInfo[]> {
