@@ -3,7 +3,7 @@ import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/p
 import { dirname, join, sep } from 'node:path';
 import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
 import { deliver, DraftFile } from '../../core/maildir/deliver.js';
-import { formatFileName, parseFileName, sortLetters } from '../../core/maildir/file-name.js';
+import { formatFileName, parseFileName, sizeFromId, sortLetters } from '../../core/maildir/file-name.js';
 import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
 import { FolderChanges } from '../../core/maildir/folder-changes.js';
 import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/folder-names.js';
@@ -14,7 +14,7 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-fo
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
-import { internalDateOf, messageMeta, needsStamp, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
+import { internalDateOf, messageMeta, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
 import { readInChunks } from '../../core/maildir/read-in-chunks.js';
 import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
@@ -203,15 +203,16 @@ export class MaildirRepository implements Repository {
         const keywords = await readKeywords(dir);
         const known = this.stamps.get(dir);
         const seen = new Map<string, FileStamp>();
-        // A file is lstat'ed only when its name states no size or the dates are wanted; one gone since the listing
-        // changed its directory's mtime, which the check below sees.
+        // A file is lstat'ed only when its name states no size (ours, Dovecot's and many delivery agents' do) or the
+        // dates are wanted; one gone since the listing changed its directory's mtime, which the check below sees.
         const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, async (file) => {
-          if (!needsStamp(file, options?.internalDates ?? false)) return messageMeta(file, keywords, undefined);
+          const named = sizeFromId(file.id);
+          if (named !== undefined && !options?.internalDates) return messageMeta(file, keywords, named);
           const key = `${file.subdir}/${file.name}`;
           const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
           if (!stamp) return undefined;
           seen.set(key, stamp);
-          return messageMeta(file, keywords, stamp);
+          return messageMeta(file, keywords, named ?? stamp.bytes, stamp);
         });
         const after = await checkpointStamps(dir);
         // A file gone or a directory changed while listing: list again, or at least do not trust this stamp.

@@ -2,7 +2,6 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageMeta } from '../../api/types.js';
-import { sizeFromId } from './file-name.js';
 import { flagsOfLetters } from './flags.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageFile } from './list-messages.js';
@@ -19,22 +18,12 @@ export async function readFileStamp(folderDir: string, file: MessageFile): Promi
 }
 
 /**
- * True when a scan must lstat the file: its name states no size, or the
- * dates are wanted. Most files need none: ours, Dovecot's and many MDAs'
- * names state the size.
+ * What a scan reports for one file: flags from its name, its `size` (the
+ * name's W=/S= field, see sizeFromId, else the file size: CRLF-exact only
+ * when the file keeps CRLF line ends), INTERNALDATE from its mtime when its
+ * `stamp` was read.
  */
-export function needsStamp(file: MessageFile, internalDates: boolean): boolean {
-  return internalDates || sizeFromId(file.id) === undefined;
-}
-
-/**
- * What a scan reports for one file: flags from its name, size from its
- * name's W=/S= field (else the file size: CRLF-exact only when the file
- * keeps CRLF line ends), INTERNALDATE from its mtime when it was read.
- */
-export function messageMeta(file: MessageFile, keywords: KeywordTable, stamp: FileStamp | undefined): MessageMeta {
-  const size = sizeFromId(file.id) ?? stamp?.bytes;
-  if (size === undefined) throw new Error(`${file.name}: a scan needs the size of a file whose name states none`);
+export function messageMeta(file: MessageFile, keywords: KeywordTable, size: number, stamp?: FileStamp): MessageMeta {
   return {
     id: file.id,
     flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
