@@ -71,10 +71,10 @@ export async function appendMessages(client: ImapFlow, path: string, messages: N
       sent = await landedAnyway(client, path, before, identities, folder);
     }
   }
-  const unsent = new Set(items.map((_, index) => index).filter((index) => !sent.includes(index)));
   if (sent.length < items.length) {
+    const stored = new Set(sent);
     for (const [index, item] of items.entries()) {
-      if (!unsent.has(index)) continue;
+      if (stored.has(index)) continue;
       try {
         const answer = await client.append(path, item.body, item.flags, new Date(item.internalDate));
         if (!answer) throw new StoreError('APPEND was refused');

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ImapFlow } from 'imapflow';
+import { internalsOf } from './imapflow-internals.js';
 
 /** How long a call on a connection may go without moving bytes (`--timeout`), and the slowest rate it may keep up. */
 export interface DeadlineOptions {
@@ -27,12 +28,6 @@ export interface Stall {
 
 /** Largest single socket write; bigger ones are cut so that an upload's progress shows as it drains. */
 const WRITE_SLICE = 256 * 1024;
-
-/** What imapflow keeps on the instance and does not type: the socket and the command in flight. */
-interface ClientInternals {
-  socket?: Socket;
-  currentRequest?: { command?: string } | false;
-}
 
 /**
  * The deadline of one repository call. Every `tick` it reads the bytes the
@@ -105,7 +100,7 @@ export class CallDeadline {
     if (first.at > windowStart) return;
     const recent = moved - first.moved;
     if (recent >= (this.options.minBytesPerSecond * this.options.timeoutMs) / 1000 && recent > 0) return;
-    const request = this.client ? (this.client as unknown as ClientInternals).currentRequest : undefined;
+    const request = this.client ? internalsOf(this.client).currentRequest : undefined;
     this.stall = { command: request ? request.command : undefined, received: this.received, sent: this.sent, recent, windowMs: this.options.timeoutMs };
     this.stop();
     this.client?.close();
@@ -114,7 +109,7 @@ export class CallDeadline {
 }
 
 function socketOf(client: ImapFlow): Socket | undefined {
-  return (client as unknown as ClientInternals).socket;
+  return internalsOf(client).socket;
 }
 
 /** Bytes the socket has handed over: written minus still queued. */

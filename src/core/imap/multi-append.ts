@@ -1,19 +1,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { UidClaim } from './append.js';
+import { internalsOf } from './imapflow-internals.js';
 
 /** One message of a MULTIAPPEND: its bytes as sent (CRLF line ends), flags and INTERNALDATE. */
 export interface AppendItem {
   body: Uint8Array;
   flags: string[];
   internalDate: number;
-}
-
-/** What imapflow keeps on the instance and does not type: the command queue (see deadline.ts for the rest). */
-interface ClientInternals {
-  exec(command: string, attributes: unknown[], options?: unknown): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
-  enabled?: Set<string>;
-  mailbox?: { path?: string; readOnly?: boolean; permanentFlags?: Set<string> } | false;
-  capabilities: Map<string, unknown>;
 }
 
 /** A flag an IMAP atom can carry (RFC 9051 ATOM-CHAR, a system flag's backslash first): anything else goes through imapflow's own APPEND, which drops it. */
@@ -29,10 +22,9 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * message above APPENDLIMIT, an INTERNALDATE it cannot write).
  */
 export function canAppendAtOnce(client: ImapFlow, path: string, items: readonly AppendItem[]): boolean {
-  const internals = client as unknown as ClientInternals;
-  if (items.length < 2 || !internals.capabilities.has('MULTIAPPEND') || !PLAIN_PATH.test(path)) return false;
-  const limit = internals.capabilities.get('APPENDLIMIT');
-  const selected = internals.mailbox && internals.mailbox.path === path && !internals.mailbox.readOnly ? internals.mailbox : undefined;
+  if (items.length < 2 || !client.capabilities.has('MULTIAPPEND') || !PLAIN_PATH.test(path)) return false;
+  const limit = client.capabilities.get('APPENDLIMIT');
+  const selected = client.mailbox && client.mailbox.path === path && !client.mailbox.readOnly ? client.mailbox : undefined;
   const accepted = (flag: string) => !selected?.permanentFlags || selected.permanentFlags.has('\\*') || selected.permanentFlags.has(flag);
   return items.every(
     (item) =>
@@ -60,7 +52,7 @@ export async function appendAtOnce(client: ImapFlow, path: string, items: readon
       { type: 'LITERAL', value: body },
     );
   }
-  const response = await (client as unknown as ClientInternals).exec('APPEND', attributes, { untagged: false });
+  const response = await internalsOf(client).exec('APPEND', attributes, { untagged: false });
   const section = response.response.attributes?.[0]?.section ?? [];
   response.next();
   const text = (i: number) => (typeof section[i]?.value === 'string' ? (section[i]!.value as string) : '');
