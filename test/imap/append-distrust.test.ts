@@ -8,20 +8,18 @@ import type { NewMessage } from '../../src/api/types.js';
 import { identityFromBody } from '../../src/core/identity.js';
 import { startScriptedImap, withoutCapabilities, type ScriptedImapServer } from '../support/scripted-imap/index.js';
 import { addFinalCrlf, appendNotStored, refuse, refuseBareNewlines, rewrite8bitHeaders, storeDifferently, wrongAppendUid } from '../support/scripted-imap/misbehaviours.js';
-import { repositoryOnScripted } from '../scripted-imap/helpers.js';
+import { lfMessage, repositoryOnScripted } from '../scripted-imap/helpers.js';
 import { folderAt } from '../support/folder-at.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 
 /** Four messages: LF line ends, no final line break, a raw 8-bit Subject; one without Message-ID, and twins. */
 function batch(tag: string): NewMessage[] {
-  const message = (subject: string, id: string | null, body: string) =>
-    Buffer.from(`From: a@x.example\nDate: Mon, 15 Jan 2024 10:30:00 +0000\nSubject: ${subject}\n${id ? `Message-ID: <${id}>\n` : ''}\n${body}`, 'latin1');
-  const twin = message(`twin ${tag}`, `twin.${tag}@x`, 'same');
+  const twin = lfMessage(`twin ${tag}`, `twin.${tag}@x`, 'same');
   return [
-    { body: message(`Gr\xfc\xdfe ${tag}`, `a.${tag}@x`, 'no final line break'), flags: ['\\Seen'], internalDate: T0 },
+    { body: lfMessage(`Gr\xfc\xdfe ${tag}`, `a.${tag}@x`, 'no final line break'), flags: ['\\Seen'], internalDate: T0 },
     { body: twin, flags: [], internalDate: T0 + 1000 },
-    { body: message(`caf\xe9 without id ${tag}`, null, 'line\nanother line'), flags: ['\\Flagged'], internalDate: T0 + 2000 },
+    { body: lfMessage(`caf\xe9 without id ${tag}`, null, 'line\nanother line'), flags: ['\\Flagged'], internalDate: T0 + 2000 },
     { body: twin, flags: ['\\Answered'], internalDate: T0 + 3000 },
   ];
 }

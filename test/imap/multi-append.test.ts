@@ -9,19 +9,17 @@ import { identityFromBody } from '../../src/core/identity.js';
 import { uidList } from '../../src/core/imap/multi-append.js';
 import { DEFAULT_CAPABILITIES, startScriptedImap, type CommandContext, type Hook, type ScriptedImapServer } from '../support/scripted-imap/index.js';
 import { refuse } from '../support/scripted-imap/misbehaviours.js';
-import { repositoryOnScripted } from '../scripted-imap/helpers.js';
+import { lfMessage, repositoryOnScripted } from '../scripted-imap/helpers.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 
 /** Four messages: LF line ends, one without Message-ID, twins, a keyword. */
 function batch(tag: string): NewMessage[] {
-  const message = (subject: string, id: string | null, body: string) =>
-    Buffer.from(`From: a@x.example\nDate: Mon, 15 Jan 2024 10:30:00 +0000\nSubject: ${subject}\n${id ? `Message-ID: <${id}>\n` : ''}\n${body}`, 'latin1');
-  const twin = message(`twin ${tag}`, `twin.${tag}@x`, 'same');
+  const twin = lfMessage(`twin ${tag}`, `twin.${tag}@x`, 'same');
   return [
-    { body: message(`first ${tag}`, `a.${tag}@x`, 'no final line break'), flags: ['\\Seen', '$Label1'], internalDate: T0 },
+    { body: lfMessage(`first ${tag}`, `a.${tag}@x`, 'no final line break'), flags: ['\\Seen', '$Label1'], internalDate: T0 },
     { body: twin, flags: [], internalDate: T0 + 1000 },
-    { body: message(`without id ${tag}`, null, 'line\nanother line'), flags: ['\\Flagged'], internalDate: T0 + 2000 },
+    { body: lfMessage(`without id ${tag}`, null, 'line\nanother line'), flags: ['\\Flagged'], internalDate: T0 + 2000 },
     { body: twin, flags: ['\\Answered'], internalDate: T0 + 3000 },
   ];
 }

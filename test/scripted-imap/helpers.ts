@@ -8,6 +8,11 @@ export function repositoryOnScripted(server: ScriptedImapServer, options: Partia
   return new ImapRepository({ url: server.url(user), password: { value: server.users[user]! }, ...options });
 }
 
+/** A message with LF line ends and a Latin-1 Subject as written (raw 8-bit), with a Message-ID unless `id` is null. */
+export function lfMessage(subject: string, id: string | null, body: string): Buffer {
+  return Buffer.from(`From: a@x.example\nDate: Mon, 15 Jan 2024 10:30:00 +0000\nSubject: ${subject}\n${id ? `Message-ID: <${id}>\n` : ''}\n${body}`, 'latin1');
+}
+
 /** A plain imapflow client logged in on a scripted server: to see exactly what imapflow makes of a misbehaviour. */
 export async function imapflowOn(server: ScriptedImapServer, options: Partial<ImapFlowOptions> = {}, user = 'alice'): Promise<ImapFlow> {
   const client = new ImapFlow({
