@@ -3,6 +3,7 @@
 // SyncState * keeps its state inside the Maildir).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { imapfwCommand } from './imapfw-command.js';
 import type { DovecotServer } from '../test/support/dovecot.js';
 import { measure, type Measurement } from './measure.js';
 import { mbsyncConfig } from './mbsync.js';
@@ -66,8 +67,8 @@ export async function runMirror(mirror: Mirror, imapfwBin: string, { fsync = tru
   const { server, user, password } = mirror.account;
   let measured;
   if (mirror.tool === 'imapfw') {
-    const args = [imapfwBin, mirror.mode, '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', path.join(mirror.dir, 'state'), '--json'];
-    measured = await measure(process.execPath, [...args, ...(fsync ? [] : ['--no-fsync'])], { env: { ...process.env, [PASSWORD_ENV]: password }, logBase });
+    const args = [mirror.mode, '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', path.join(mirror.dir, 'state'), '--json'];
+    measured = await measure(...imapfwCommand(imapfwBin, [...args, ...(fsync ? [] : ['--no-fsync'])]), { env: { ...process.env, [PASSWORD_ENV]: password }, logBase });
   } else {
     const config = path.join(mirror.dir, 'mbsyncrc');
     await writeFile(config, mbsyncConfig({ host: server.host, port: server.port, user, password, maildir: mirror.maildir, mode: mirror.mode, fsync }), { mode: 0o600 });

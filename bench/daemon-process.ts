@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { imapfwCommand } from './imapfw-command.js';
 import { DaemonClient } from '../src/api/index.js';
 import { PASSWORD_ENV, type Mirror } from './contenders.js';
 
@@ -26,8 +27,8 @@ export class DaemonProcess {
     const stateDir = path.join(mirror.dir, 'state');
     const logBase = path.join(mirror.dir, `${mirror.mode}-watch`);
     const [out, err] = [openSync(`${logBase}.out`, 'w'), openSync(`${logBase}.err`, 'w')];
-    const args = [imapfw, mirror.mode, '--watch', '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', stateDir, '--log-level', 'info'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', out, err], env: { ...process.env, [PASSWORD_ENV]: password } });
+    const args = [mirror.mode, '--watch', '--remote', server.url(user), '--maildir', mirror.maildir, '--password-env', PASSWORD_ENV, '--state-dir', stateDir, '--log-level', 'info'];
+    const child = spawn(...imapfwCommand(imapfw, args), { stdio: ['ignore', out, err], env: { ...process.env, [PASSWORD_ENV]: password } });
     closeSync(out);
     closeSync(err);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,6 +1,7 @@
 // One `imapfw migrate` run from one account of the test Dovecot to another.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { imapfwCommand } from './imapfw-command.js';
 import { nextLogBase, PASSWORD_ENV, type Account, type Run } from './contenders.js';
 import { measure } from './measure.js';
 
@@ -23,11 +24,11 @@ export async function runMigration(imapfwBin: string, from: Account, to: Account
   await mkdir(dir, { recursive: true });
   const logBase = nextLogBase(dir, 'imapfw');
   const args = [
-    imapfwBin, 'migrate', '--from', from.server.url(from.user), '--to', to.server.url(to.user),
+    'migrate', '--from', from.server.url(from.user), '--to', to.server.url(to.user),
     '--from-password-env', PASSWORD_ENV, '--to-password-env', TO_PASSWORD_ENV,
     '--state-dir', path.join(dir, 'state'), '--max-connections', String(connections), '--json',
   ];
-  const measured = await measure(process.execPath, args, { env: { ...process.env, [PASSWORD_ENV]: from.password, [TO_PASSWORD_ENV]: to.password }, logBase });
+  const measured = await measure(...imapfwCommand(imapfwBin, args), { env: { ...process.env, [PASSWORD_ENV]: from.password, [TO_PASSWORD_ENV]: to.password }, logBase });
   const run: MigrationRun = { tool: 'imapfw', ...measured };
   try {
     run.migrateSummary = JSON.parse(measured.stdout) as MigrateSummary;

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { imapfwCommand } from './imapfw-command.js';
 import { Queue, type Job } from 'bullmq';
 import { startDovecot, type DovecotServer } from '../test/support/dovecot.js';
 import { redisCommand, startRedis, type RedisServer } from '../test/support/redis.js';
@@ -138,8 +139,8 @@ function cpuSince(mark: ReturnType<typeof cpuMark>, server: DovecotServer, imapf
 async function batchRun(imapfw: string, csv: string, dir: string, corpus: Corpus, parallel: number, server: DovecotServer): Promise<RunResult> {
   const mark = cpuMark(server);
   const logBase = path.join(dir, 'batch');
-  const args = [imapfw, 'migrate', '--batch', csv, '--parallel', String(parallel), '--state-dir', path.join(dir, 'state'), '--results', path.join(dir, 'results.jsonl'), '--json'];
-  const measured = await measure(process.execPath, args, { env: env(), logBase });
+  const args = ['migrate', '--batch', csv, '--parallel', String(parallel), '--state-dir', path.join(dir, 'state'), '--results', path.join(dir, 'results.jsonl'), '--json'];
+  const measured = await measure(...imapfwCommand(imapfw, args), { env: env(), logBase });
   const cpu = cpuSince(mark, server, measured.cpu);
   const summary = JSON.parse(measured.stdout || '{}') as { complete?: boolean; total?: { transferred: number } };
   if (measured.exitCode !== 0 || summary.complete !== true) throw new Error(`migrate --batch failed (exit ${measured.exitCode}): ${(await readFile(`${logBase}.err`, 'utf8')).slice(-2000)}`);
@@ -153,7 +154,7 @@ async function batchRun(imapfw: string, csv: string, dir: string, corpus: Corpus
  */
 async function queueRun(imapfw: string, csv: string, dir: string, corpus: Corpus, workers: number, server: DovecotServer, redis: RedisServer): Promise<RunResult> {
   await redisCommand(redis.port, ['FLUSHALL']);
-  const enqueued = await measure(process.execPath, [imapfw, 'migrate', '--batch', csv, '--queue', redis.url, '--json'], { env: env(), logBase: path.join(dir, 'enqueue') });
+  const enqueued = await measure(...imapfwCommand(imapfw, ['migrate', '--batch', csv, '--queue', redis.url, '--json']), { env: env(), logBase: path.join(dir, 'enqueue') });
   if (enqueued.exitCode !== 0) throw new Error(`enqueue failed: ${enqueued.stdout}`);
   const queue = new Queue(QUEUE_NAME, { connection: { host: redis.host, port: redis.port } });
   const children: ChildProcess[] = [];
@@ -162,7 +163,7 @@ async function queueRun(imapfw: string, csv: string, dir: string, corpus: Corpus
     const started = performance.now();
     for (let n = 0; n < workers; n++) {
       const output = openSync(path.join(dir, `worker-${n}.err`), 'w');
-      children.push(spawn(process.execPath, [imapfw, 'worker', '--queue', redis.url, '--parallel', String(PER_WORKER), '--state-dir', path.join(dir, `worker-${n}`)], { env: env(), stdio: ['ignore', 'ignore', output] }));
+      children.push(spawn(...imapfwCommand(imapfw, ['worker', '--queue', redis.url, '--parallel', String(PER_WORKER), '--state-dir', path.join(dir, `worker-${n}`)]), { env: env(), stdio: ['ignore', 'ignore', output] }));
       closeSync(output);
     }
     for (;;) {

@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The imapfw command. Runs the compiled CLI (built by `npm install`); in a
 // source checkout without a build, runs the TypeScript source through tsx.
+// The shebang caps V8's young generation on the main thread, where a run's actors live by default, as the
+// runtime caps every worker's (resourceLimits): by default V8 grows it to 32 MB (Node 20) or 64 MB (Node 24),
+// and a mirror's short-lived garbage then held 25-50 MB more at its peak (README, "Initial mirrors and memory").
 import { existsSync } from 'node:fs';
 import nodeModule from 'node:module';
 

@@ -51,3 +51,14 @@ it.each([
   expect(stderr).toContain(`${signal}: stopping`);
   expect(exit).toBe(code);
 });
+
+it('the imapfw command caps the young generation of its main thread, where the actors run by default', () => {
+  const probe = fileURLToPath(new URL('./fixtures/young-generation-probe.cjs', import.meta.url));
+  // Run as a user runs it: the bin by its shebang line, not `node bin/imapfw.mjs`.
+  const result = spawnSync(cli, ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } });
+  expect(result.status).toBe(0);
+  const size = Number(/young generation: (\d+)/.exec(result.stderr)?.[1]);
+  // Two semi-spaces of at most 4 MB; V8's default lets them grow to 16 MB each (Node 20) or 32 MB (Node 24).
+  expect(size).toBeGreaterThan(0);
+  expect(size).toBeLessThanOrEqual(8 * 1024 * 1024);
+});
