@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 
@@ -37,5 +37,19 @@ describe('the bundled imapflow', () => {
     } finally {
       await client.logout();
     }
+  });
+
+  it('holds one copy of each package, in ASCII only', () => {
+    const text = readFileSync(bundle, 'latin1');
+    // esbuild heads each bundled file with its path: a package bundled as both its ES module and its CommonJS
+    // builds (dist/esm and dist/cjs) would run its set-up twice at every start.
+    const builds = new Map<string, Set<string>>();
+    for (const [, name, build] of text.matchAll(/^\/\/ node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\/dist\/(esm|cjs)\//gm)) {
+      builds.set(name, (builds.get(name) ?? new Set()).add(build));
+    }
+    expect(builds.get('libmime')?.size).toBe(1);
+    expect([...builds].filter(([, found]) => found.size > 1).map(([name]) => name)).toEqual([]);
+    // Non-ASCII text makes Node decode and parse the whole file as two-byte text.
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
   });
 });
