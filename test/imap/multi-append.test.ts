@@ -2,14 +2,16 @@
 // offers it and lies about it: every id names the message sent in its place,
 // a refused batch falls back to one APPEND each, and nothing lands twice.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ImapFlow } from 'imapflow';
 import { PartialStoreError } from '../../src/api/errors.js';
 import type { ImapRepository } from '../../src/api/repositories/imap.js';
 import type { NewMessage } from '../../src/api/types.js';
 import { identityFromBody } from '../../src/core/identity.js';
-import { uidList } from '../../src/core/imap/multi-append.js';
-import { DEFAULT_CAPABILITIES, startScriptedImap, type CommandContext, type Hook, type ScriptedImapServer } from '../support/scripted-imap/index.js';
+import { internalsOf } from '../../src/core/imap/imapflow-internals.js';
+import { appendAtOnce, uidList, type AppendItem } from '../../src/core/imap/multi-append.js';
+import { DEFAULT_CAPABILITIES, startScriptedImap, withoutCapabilities, type CommandContext, type Hook, type ScriptedImapServer } from '../support/scripted-imap/index.js';
 import { refuse } from '../support/scripted-imap/misbehaviours.js';
-import { lfMessage, repositoryOnScripted } from '../scripted-imap/helpers.js';
+import { imapflowOn, lfMessage, repositoryOnScripted } from '../scripted-imap/helpers.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
 
@@ -27,15 +29,33 @@ function batch(tag: string): NewMessage[] {
 let server: ScriptedImapServer;
 let repo: ImapRepository;
 
-async function start(): Promise<void> {
-  server = await startScriptedImap({ capabilities: [...DEFAULT_CAPABILITIES, 'MULTIAPPEND'] });
+let client: ImapFlow | undefined;
+
+async function start(capabilities: readonly string[] = DEFAULT_CAPABILITIES): Promise<void> {
+  server = await startScriptedImap({ capabilities: [...capabilities, 'MULTIAPPEND'] });
   repo = repositoryOnScripted(server);
 }
 
 afterEach(async () => {
+  await client?.logout().catch(() => {});
+  client = undefined;
   await repo?.close();
   await server?.stop();
 });
+
+/** `count` messages of `size` bytes each (CRLF line ends, a Message-ID each). */
+function sized(tag: string, count: number, size: number): NewMessage[] {
+  return Array.from({ length: count }, (_, i) => {
+    const head = `From: a@x.example\r\nSubject: ${tag} ${i}\r\nMessage-ID: <${tag}.${i}@x>\r\n\r\n`;
+    return { body: Buffer.from(head + 'x'.repeat(size - head.length - 2) + '\r\n'), flags: i % 2 ? ['\\Seen'] : [], internalDate: T0 + i * 1000 };
+  });
+}
+
+/** The literal size markers of the one APPEND command received ('{6000+}', '{6000}'). */
+function literalMarkers(): string[] {
+  const [append] = server.commands('APPEND');
+  return append?.text.match(/\{\d+\+?\}/g) ?? [];
+}
 
 /** Each id names a message with the identity, flags and date of the one sent in its place; each message sent is in INBOX once. */
 function expectStoredOnce(sent: NewMessage[], ids: (string | null)[]): void {
@@ -114,6 +134,64 @@ describe('store on a server with MULTIAPPEND', () => {
     const ids = await repo.store('INBOX', sent);
     expectStoredOnce(sent, ids);
     expect(server.commands('APPEND')).toHaveLength(1 + 2);
+  });
+});
+
+describe('literals of a MULTIAPPEND', () => {
+  // 6000 bytes: above the 4096 bytes up to which imapflow sends a literal without waiting (LITERAL-).
+  it('sends every message as a non-synchronizing literal ({n+}) when the server offers LITERAL+', async () => {
+    await start();
+    const sent = [...sized('plus', 3, 6000), ...sized('plus-small', 2, 300)];
+    expectStoredOnce(sent, await repo.store('INBOX', sent));
+    expect(literalMarkers()).toEqual(['{6000+}', '{6000+}', '{6000+}', '{300+}', '{300+}']);
+  });
+
+  it('sends synchronizing literals ({n}) when the server offers neither LITERAL+ nor LITERAL-, and {n+} up to 4096 bytes with LITERAL- alone', async () => {
+    await start(withoutCapabilities('LITERAL+', 'LITERAL-'));
+    let sent = [...sized('sync', 3, 6000), ...sized('sync-small', 2, 300)];
+    expectStoredOnce(sent, await repo.store('INBOX', sent));
+    expect(literalMarkers()).toEqual(['{6000}', '{6000}', '{6000}', '{300}', '{300}']);
+    await repo.close();
+    await server.stop();
+
+    await start([...withoutCapabilities('LITERAL+', 'LITERAL-'), 'LITERAL-']);
+    sent = [...sized('minus', 2, 6000), ...sized('minus-small', 2, 300), ...sized('minus-last', 1, 6000)];
+    expectStoredOnce(sent, await repo.store('INBOX', sent));
+    expect(literalMarkers()).toEqual(['{6000}', '{6000}', '{300+}', '{300+}', '{6000}']);
+  });
+
+  it('writes each message to the socket as the buffer it was given, not a copy', async () => {
+    server = await startScriptedImap({ capabilities: [...DEFAULT_CAPABILITIES, 'MULTIAPPEND'] });
+    for (const literalPlus of [true, false]) {
+      client = await imapflowOn(server);
+      if (!literalPlus) client.capabilities.delete('LITERAL+');
+      const socket = internalsOf(client).socket!;
+      const written: unknown[] = [];
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((...args: unknown[]) => (written.push(args[0]), write(...args))) as typeof socket.write;
+      const items: AppendItem[] = sized(`copy${literalPlus}`, 3, 6000).map((m) => ({ body: Buffer.from(m.body), flags: m.flags, internalDate: m.internalDate }));
+      const claims = await appendAtOnce(client, 'INBOX', items);
+      expect(claims.every((claim) => claim !== undefined)).toBe(true);
+      for (const item of items) expect(written.some((chunk) => chunk === item.body)).toBe(true);
+      await client.logout();
+    }
+    expect(server.account.get('INBOX').messages).toHaveLength(6);
+  });
+
+  it('has a message above the server\'s literal limit fail alone, the others stored once, with and without LITERAL+', async () => {
+    for (const capabilities of [DEFAULT_CAPABILITIES, withoutCapabilities('LITERAL+', 'LITERAL-')]) {
+      await start(capabilities);
+      server.script.literalLimit = { bytes: 7000, answer: 'NO [TOOBIG]', text: 'Literal too large' };
+      const sent = [...sized('limit', 2, 6000), ...sized('limit-big', 1, 9000), ...sized('limit-after', 1, 6000)];
+      const error = (await repo.store('INBOX', sent).catch((e: unknown) => e)) as PartialStoreError;
+      expect(error).toBeInstanceOf(PartialStoreError);
+      expect(error.failures).toEqual([{ index: 2, reason: expect.stringMatching(/too large/) }]);
+      expectStoredOnce(sent.filter((_, i) => i !== 2), error.stored.filter((_, i) => i !== 2));
+      // The batch and the big message alone were refused (a refused literal's command is not logged); the others went one APPEND each.
+      expect(server.commands('APPEND')).toHaveLength(sent.length - 1);
+      await repo.close();
+      await server.stop();
+    }
   });
 });
 

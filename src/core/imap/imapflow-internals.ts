@@ -4,12 +4,16 @@ import type { ImapFlow } from 'imapflow';
 /**
  * What imapflow keeps on an instance and does not type, all that imapfw
  * reads or calls of it: the socket and the command in flight (deadline.ts),
- * and the command queue (multi-append.ts).
+ * and the command queue and its writes (multi-append.ts).
  */
 export interface ImapflowInternals {
   socket?: Socket;
-  currentRequest?: { command?: string } | false;
-  exec(command: string, attributes: unknown[], options?: unknown): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
+  currentRequest?: { command?: string; attributes?: unknown } | false;
+  /** What is left to write of the command in flight; write() ends the command's line when this is empty. */
+  commandParts: Buffer[];
+  /** Writes one piece of the command in flight (a CRLF after it when nothing is left in commandParts). */
+  write(chunk: Buffer | string): void;
+  exec(command: string, attributes: unknown[], options?: { untagged?: boolean; onPlusTag?: () => unknown }): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
 }
 
 export function internalsOf(client: ImapFlow): ImapflowInternals {
