@@ -17,6 +17,7 @@ export { SyncFolder, type SyncFolderOptions, type FolderPairNames } from './engi
 export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
 export { emptyFolderReport, failedAccountReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
 export { identifyAll } from './engines/identify-all.js';
+export { SeenIdentities } from './engines/seen-identities.js';
 export { retrying } from './engines/retrying.js';
 export { selects, selectsByAge, isSelective, type MessageSelection } from './engines/message-selection.js';
 export type { FolderMapSpec, FolderMapRule } from './engines/folder-map.js';

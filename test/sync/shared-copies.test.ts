@@ -15,7 +15,7 @@ function shared(count: number, size: number, merged: LentOutcome[] = []): Shared
   return new SharedCopies({ from: 'left', folders, folderPairId: 1 }, all, new Map(all.map((step) => [step.copy!.id, size])), BATCH, (outcome) => merged.push(outcome));
 }
 
-const ok = (ids: string[]): LentOutcome => ({ stored: ids.map((id) => ({ id: `n${id}`, flags: [] })), bytes: ids.length, skipped: [], errors: [] });
+const ok = (ids: string[]): LentOutcome => ({ stored: ids.map((id) => ({ id: `n${id}`, flags: [], sourceId: id, identity: `mid:<${id}@x>` })), bytes: ids.length, skipped: [], errors: [] });
 
 describe('SharedCopies', () => {
   it('lends off the end, smaller as more engines help, never the last few, and every step once', () => {

@@ -3,12 +3,24 @@ import type { Remote } from '../app.js';
 import type { SkippedItem } from './folder-report.js';
 import { PartialStoreError, StateConflictError, type MessagesUnavailableError, type StoreFailure } from '../errors.js';
 import type { StateCommit, StateStore } from '../state/types.js';
-import type { FetchedMessage, FolderRef, Repository, Side } from '../types.js';
+import type { FetchedMessage, FolderRef, Identity, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { IdentityBuilder, identityFromBody } from '../../core/identity.js';
 import { messageLabel } from '../../core/message-label.js';
 import { unfoundItem } from './unfound.js';
 import { retrying } from './retrying.js';
+
+/**
+ * A message a batch stored: its id and flags on the target, the id it was
+ * copied from, and the identity it was copied with (the IMAP repository
+ * finds each copy again by it after its APPEND: see appendMessages).
+ */
+export interface LandedCopy {
+  id: string;
+  flags: string[];
+  sourceId: string;
+  identity: Identity;
+}
 
 export interface CopyJob {
   /**
@@ -30,8 +42,8 @@ export interface CopyJob {
   batchBytes: number;
   /** A message larger than this is copied in parts of this size, never held whole (see copyInParts). */
   partBytes: number;
-  /** A batch landed on the target: the new messages' ids and flags, and their bytes. */
-  onBatch(stored: { id: string; flags: string[] }[], bytes: number): void;
+  /** A batch landed on the target: the new messages, and their bytes. */
+  onBatch(stored: LandedCopy[], bytes: number): void;
   /**
    * Messages not copied this run, with why: not returned by the source (no
    * body, or expunged meanwhile), refused by the target, or not found there
@@ -243,7 +255,7 @@ async function recordStored(
   });
   const kept = stored.filter(({ id }) => !refuted.has(id));
   job.onBatch(
-    kept.map(({ step, id }) => ({ id, flags: step.copy!.flags })),
+    kept.map(({ step, id, identity }) => ({ id, flags: step.copy!.flags, sourceId: step.copy!.id, identity })),
     kept.reduce((sum, { bytes }) => sum + bytes, 0),
   );
   const skipped = (i: number, why: string): SkippedItem => ({

@@ -1,5 +1,6 @@
 import type { PlanStep } from '../../core/sync/index.js';
 import type { FolderRef, Side } from '../types.js';
+import type { LandedCopy } from './copy-steps.js';
 import type { ReportedError, SkippedItem } from './folder-report.js';
 
 /**
@@ -18,7 +19,7 @@ export interface LentCopies {
 
 /** What became of lent copies: what a copy of the owner's own would have reported. */
 export interface LentOutcome {
-  stored: { id: string; flags: string[] }[];
+  stored: LandedCopy[];
   bytes: number;
   skipped: SkippedItem[];
   errors: ReportedError[];

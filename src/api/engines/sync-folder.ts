@@ -5,7 +5,7 @@ import type { FolderRef, FolderStatus, MessageMeta, RefusedFlag, Repository, Sca
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
-import { copySteps } from './copy-steps.js';
+import { copySteps, type LandedCopy } from './copy-steps.js';
 import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
 import { isSelective, selects, selectsByAge, type MessageSelection } from './message-selection.js';
@@ -13,6 +13,7 @@ import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
 import { SharedCopies, type LentCopies, type LentOutcome } from './shared-copies.js';
+import type { SeenIdentities } from './seen-identities.js';
 import type { ListedFolder } from './local-moves.js';
 import { allDone } from './all-done.js';
 
@@ -84,6 +85,8 @@ export class SyncFolder {
   private current: FolderProgress | undefined;
   /** The copies this engine shares with idle ones now. */
   private readonly shared = new Map<Side, SharedCopies>();
+  /** Set by a subclass that checks the folder after its sync (MigrateFolder): the identities the plan and the copies saw. */
+  protected readonly seenIdentities: SeenIdentities | undefined;
 
   constructor(options: SyncFolderOptions, context: ActorContext) {
     this.options = options;
@@ -284,6 +287,7 @@ export class SyncFolder {
     const wanted = needIdentities(saved, view.left, view.right);
     const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side])));
     const identities = { left: leftIdentities!, right: rightIdentities! };
+    for (const side of SIDES) this.seenIdentities?.add(side, folders[side], identities[side]);
     const cannotHold = await this.flagsNotHeld(names, view, report);
     const unfound = holdBackUnfound(planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold }), marks, names);
     const plan = unfound.plan;
@@ -426,7 +430,7 @@ export class SyncFolder {
       const to = otherSide(side);
       shared.push(
         new SharedCopies({ from: side, folders: { from: folders[side], to: folders[to] }, folderPairId }, outgoing, work.sizes[side], this.batch, (outcome) => {
-          this.landed(side, outcome.stored, outcome.bytes, work.expected, report);
+          this.landed(side, folders, outcome.stored, outcome.bytes, work.expected, report);
           if (outcome.skipped.length) this.skippedCopies(folders[side].name, outcome.skipped, report);
           report.errors.push(...outcome.errors);
         }),
@@ -441,9 +445,11 @@ export class SyncFolder {
     await allDone(shared.map((copies) => this.copyOut(copies, folders, folderPairId, expected, report)));
   }
 
-  /** Copies from `side` landed on the other side: counted, and expected there. */
-  private landed(side: Side, stored: { id: string; flags: string[] }[], bytes: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): void {
+  /** Copies from `side` landed on the other side: counted, expected there, and their identities seen on both sides. */
+  private landed(side: Side, folders: Record<Side, FolderRef>, stored: LandedCopy[], bytes: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): void {
     const to = otherSide(side);
+    this.seenIdentities?.add(side, folders[side], stored.map((copy) => [copy.sourceId, copy.identity] as const));
+    this.seenIdentities?.add(to, folders[to], stored.map((copy) => [copy.id, copy.identity] as const));
     report.copied[to] += stored.length;
     report.bytes += bytes;
     for (const message of stored) expected[to].set(message.id, sorted(message.flags));
@@ -466,7 +472,7 @@ export class SyncFolder {
     await copySteps({
       ...this.copyJob(side, { from: folders[side], to: folders[otherSide(side)] }, folderPairId, shared.sizes),
       steps: shared.pending,
-      onBatch: (stored, bytes) => this.landed(side, stored, bytes, expected, report),
+      onBatch: (stored, bytes) => this.landed(side, folders, stored, bytes, expected, report),
       onSkipped: (items) => this.skippedCopies(folder, items, report),
       onError: (error) => {
         shared.stop();

@@ -6,6 +6,7 @@ import {
   retrying,
   selects,
   selectsByAge,
+  SeenIdentities,
   SyncFolder,
   type ActorContext,
   type FolderPairNames,
@@ -35,12 +36,14 @@ const DELETE_BATCH = 500;
 
 /**
  * The migrate app's folder engine: a SyncFolder (left = source, right =
- * target) that, once the folder is copied, lists and identifies both sides
- * afresh and checks that every selected source message is on the target by
- * identity. Only then, with `deleteSource`, does it delete on the source
+ * target) that, once the folder is copied, lists both sides afresh and
+ * checks that every selected source message is on the target by identity
+ * (messages whose identity this run saw already, the copies found again
+ * after their APPEND among them, are not identified again). Only then, with `deleteSource`, does it delete on the source
  * exactly the messages it found on the target: never one it did not see there.
  */
 export class MigrateFolder extends SyncFolder {
+  protected override readonly seenIdentities = new SeenIdentities();
   private readonly migrate: Pick<MigrateFolderOptions, 'justFolders' | 'deleteSource'>;
   private readonly serverRate: ServerRate | undefined;
 
@@ -127,9 +130,11 @@ export class MigrateFolder extends SyncFolder {
     const select = this.options.select;
     const now = select?.now ?? Date.now();
     const selected = source.messages.filter((message) => selects(select, message, now));
+    const refs = { left: folderRef(names.left, source), right: folderRef(names.right, target) };
+    // Afresh but for what this run saw already, under the same UIDVALIDITY: a UID names the same message for as long as that lasts.
     const [sourceIdentities, targetIdentities] = await Promise.all([
-      identifyAll(this.repository('left'), folderRef(names.left, source), selected.map((message) => message.id)),
-      identifyAll(this.repository('right'), folderRef(names.right, target), target.messages.map((message) => message.id)),
+      identifyAll(this.repository('left'), refs.left, selected.map((message) => message.id), this.seenIdentities.of('left', refs.left)),
+      identifyAll(this.repository('right'), refs.right, target.messages.map((message) => message.id), this.seenIdentities.of('right', refs.right)),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
     const found = new Set(verified);
@@ -138,7 +143,7 @@ export class MigrateFolder extends SyncFolder {
       verified,
       missing: [...sourceIdentities.keys()].filter((id) => !found.has(id)),
       targetIds: new Set(target.messages.map((message) => message.id)),
-      source: folderRef(names.left, source),
+      source: refs.left,
     };
   }
 }
