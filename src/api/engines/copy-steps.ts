@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Remote } from '../app.js';
 import type { SkippedItem } from './folder-report.js';
 import { PartialStoreError, StateConflictError, type MessagesUnavailableError, type StoreFailure } from '../errors.js';
-import type { StateCommit, StateStore } from '../state/types.js';
+import type { NewIntent, StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Identity, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
 import { IdentityBuilder, identityFromBody } from '../../core/identity.js';
@@ -67,9 +67,11 @@ export interface CopyJob {
  *
  * Per batch: open intents (source id + identity) in the state, store on the
  * target (durable when it returns), then commit the pairs and close the
- * intents in one transaction. A crash between the two commits leaves open
- * intents: the next run lists the target in full and pairs what arrived by
- * identity. A message the target refuses, or cannot find after it said OK,
+ * intents in one transaction — the same transaction that opens the next
+ * batch's intents, before that batch is stored (one fsync per batch, not
+ * two; the last batch's pairs are committed alone). A crash before the
+ * pairs are committed leaves open intents: the next run lists the target
+ * in full and pairs what arrived by identity. A message the target refuses, or cannot find after it said OK,
  * fails alone (PartialStoreError) and is reported skipped, by name: the rest
  * of its batch is paired and the copy goes on. A store that fails as a whole is not retried here
  * (part of it may have landed): the folder reports the error and the next
@@ -86,6 +88,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
     job.onError(error);
   };
 
+  const pairs = new PairsToCommit(job, to);
   const pending = job.steps;
   // Start small and double while batches fit: a server lying about sizes makes the source read and drop
   // the rest of a batch's answer, so the first batch must not be the whole folder.
@@ -104,9 +107,10 @@ export async function copySteps(job: CopyJob): Promise<void> {
     const missed = received > job.batchBytes ? batch.filter((step) => !got.has(step.copy!.id)) : [];
     pending.unshift(...missed);
     limit = missed.length > 0 ? Math.max(1, Math.floor((batch.length - missed.length) / 2)) : Math.min(job.batchMessages, limit * 2);
-    storing = storeBatch(job, to, batch, fetched).catch(fail);
+    storing = storeBatch(job, to, pairs, batch, fetched).catch(fail);
   }
   await storing;
+  await pairs.commit().catch(fail);
 }
 
 /** The batch's bodies; a message the source lists but cannot give is reported skipped, and the others are fetched again. */
@@ -127,20 +131,20 @@ async function fetchAvailable(job: CopyJob, ids: string[]): Promise<FetchedMessa
   }
 }
 
-async function storeBatch(job: CopyJob, to: Side, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
+async function storeBatch(job: CopyJob, to: Side, pairs: PairsToCommit, batch: PlanStep[], fetched: FetchedMessage[]): Promise<void> {
   const bodies = new Map(fetched.map((message) => [message.id, message]));
   // A message expunged between the scan and the fetch (the source checked it is gone) is simply not copied.
   const present = batch.filter((step) => bodies.has(step.copy!.id));
   const whole = present.filter((step) => !bodies.get(step.copy!.id)!.partial);
-  if (whole.length > 0) await storeWhole(job, to, whole, bodies);
+  if (whole.length > 0) await storeWhole(job, to, pairs, whole, bodies);
   for (const step of present) {
     const message = bodies.get(step.copy!.id)!;
-    if (message.partial) await copyInParts(job, to, step, message, message.partial.size);
+    if (message.partial) await copyInParts(job, to, pairs, step, message, message.partial.size);
   }
 }
 
-/** Per batch: intents opened, the messages stored in one call, the pairs committed. */
-async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: Map<string, FetchedMessage>): Promise<void> {
+/** Per batch: intents opened (with the previous batch's pairs), the messages stored in one call, the pairs left to commit with the next intents. */
+async function storeWhole(job: CopyJob, to: Side, pairs: PairsToCommit, present: PlanStep[], bodies: Map<string, FetchedMessage>): Promise<void> {
   const messages = present.map((step) => bodies.get(step.copy!.id)!);
   // Computed from the body only when the plan does not know it (no Message-ID): then the target takes it too (NewMessage.identity).
   const fromBodies = present.map((step, i) => (knownIdentity(step) === undefined ? identityFromBody(messages[i]!.body).identity : undefined));
@@ -151,9 +155,7 @@ async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: M
     // Read now: the bodies are transferred to the target's thread by store.
     label: messageLabel(messages[i]!.body),
   }));
-  const { intentIds } = await job.state.commit(job.folderPairId, {
-    openIntents: copied.map(({ step, identity }) => ({ from: job.from, sourceId: step.copy!.id, identity })),
-  });
+  const intentIds = await pairs.commit(copied.map(({ step, identity }) => ({ from: job.from, sourceId: step.copy!.id, identity })));
   let newIds: (string | null)[];
   let failures: StoreFailure[] = [];
   try {
@@ -171,7 +173,7 @@ async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: M
     newIds = error.stored;
     failures = error.failures;
   }
-  await recordStored(job, to, copied, intentIds, newIds, failures);
+  recordStored(job, pairs, copied, intentIds, newIds, failures);
 }
 
 /**
@@ -183,7 +185,7 @@ async function storeWhole(job: CopyJob, to: Side, present: PlanStep[], bodies: M
  * message the source cannot give in full is reported skipped, its draft
  * dropped.
  */
-async function copyInParts(job: CopyJob, to: Side, step: PlanStep, first: FetchedMessage, claimedSize: number): Promise<void> {
+async function copyInParts(job: CopyJob, to: Side, pairs: PairsToCommit, step: PlanStep, first: FetchedMessage, claimedSize: number): Promise<void> {
   const { id, flags } = step.copy!;
   const builder = knownIdentity(step) === undefined ? new IdentityBuilder() : undefined;
   const label = messageLabel(first.body);
@@ -212,7 +214,7 @@ async function copyInParts(job: CopyJob, to: Side, step: PlanStep, first: Fetche
     return;
   }
   const identity = knownIdentity(step) ?? builder!.digest().identity;
-  const { intentIds } = await job.state.commit(job.folderPairId, { openIntents: [{ from: job.from, sourceId: id, identity }] });
+  const intentIds = await pairs.commit([{ from: job.from, sourceId: id, identity }]);
   let newIds: (string | null)[];
   let failures: StoreFailure[] = [];
   try {
@@ -222,7 +224,7 @@ async function copyInParts(job: CopyJob, to: Side, step: PlanStep, first: Fetche
     newIds = error.stored;
     failures = error.failures;
   }
-  await recordStored(job, to, [{ step, identity, bytes, label }], intentIds, newIds, failures);
+  recordStored(job, pairs, [{ step, identity, bytes, label }], intentIds, newIds, failures);
 }
 
 /** The identity the plan already knows for a step's message. */
@@ -231,59 +233,97 @@ function knownIdentity(step: PlanStep): string | undefined {
 }
 
 /**
- * After a store: the pairs of what was stored committed and their intents
- * closed, the batch reported, and what was not stored reported skipped. A
- * message not stored keeps its intent open: the next run lists the target
- * in full and looks for it by identity first.
+ * After a store: the pairs of what was stored handed to `pairs`, to be
+ * committed with their intents closed; once they are, the batch reported,
+ * and what was not stored reported skipped. A message not stored keeps its
+ * intent open: the next run lists the target in full and looks for it by
+ * identity first.
  */
-async function recordStored(
+function recordStored(
   job: CopyJob,
-  to: Side,
+  pairs: PairsToCommit,
   copied: { step: PlanStep; identity: string; bytes: number; label: string }[],
   intentIds: number[],
   newIds: (string | null)[],
   failures: StoreFailure[],
-): Promise<void> {
+): void {
   // One that most likely landed changed beyond recognition has its intent marked: it is not copied again (see SyncFolder).
   const stored = copied.flatMap((item, i) => (newIds[i] ? [{ ...item, i, id: newIds[i] }] : []));
   const unfound = failures.filter((failure) => failure.unfound);
-  const refuted = await commitPairs(job, to, {
+  const change = {
     removePairs: stored.flatMap(({ step }) => (step.was ? [step.was.left !== undefined ? { left: step.was.left } : { right: step.was.right! }] : [])),
-    upsertPairs: stored.map(({ step, identity, id }) => ({ ...step.becomes!, [to]: id, identity })),
+    upsertPairs: stored.map(({ step, identity, id }) => ({ ...step.becomes!, [pairs.to]: id, identity })),
     closeIntents: stored.map(({ i }) => intentIds[i]!),
     ...(unfound.length ? { markUnfound: unfound.map(({ index }) => intentIds[index]!) } : {}),
+  };
+  pairs.add(change, (refuted) => {
+    const kept = stored.filter(({ id }) => !refuted.has(id));
+    job.onBatch(
+      kept.map(({ step, id, identity }) => ({ id, flags: step.copy!.flags, sourceId: step.copy!.id, identity })),
+      kept.reduce((sum, { bytes }) => sum + bytes, 0),
+    );
+    const skipped = (i: number, why: string): SkippedItem => ({
+      folder: job.folders.from.name,
+      id: copied[i]!.step.copy!.id,
+      reason: `${copied[i]!.label ? `${copied[i]!.label}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
+    });
+    const notStored = [
+      ...failures.map(({ index, reason, unfound }) =>
+        unfound ? unfoundItem(job.folders.from.name, copied[index]!.step.copy!.id, copied[index]!.label, job.folders.to.name, reason) : skipped(index, reason),
+      ),
+      ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
+    ];
+    if (notStored.length) job.onSkipped(notStored);
   });
-  const kept = stored.filter(({ id }) => !refuted.has(id));
-  job.onBatch(
-    kept.map(({ step, id, identity }) => ({ id, flags: step.copy!.flags, sourceId: step.copy!.id, identity })),
-    kept.reduce((sum, { bytes }) => sum + bytes, 0),
-  );
-  const skipped = (i: number, why: string): SkippedItem => ({
-    folder: job.folders.from.name,
-    id: copied[i]!.step.copy!.id,
-    reason: `${copied[i]!.label ? `${copied[i]!.label}: ` : ''}not copied to "${job.folders.to.name}": ${why}; the next run tries again`,
-  });
-  const notStored = [
-    ...failures.map(({ index, reason, unfound }) =>
-      unfound ? unfoundItem(job.folders.from.name, copied[index]!.step.copy!.id, copied[index]!.label, job.folders.to.name, reason) : skipped(index, reason),
-    ),
-    ...stored.filter(({ id }) => refuted.has(id)).map(({ i, id }) => skipped(i, `the target said it got id ${id}, which holds another message`)),
-  ];
-  if (notStored.length) job.onSkipped(notStored);
+}
+
+/** A stored batch's pairs: what its commit changes, and what follows once it is committed (given the target ids refuted). */
+type PairsChange = Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>> & Pick<StateCommit, 'markUnfound'>;
+
+/**
+ * The pairs of the last stored batch, not committed yet: they go in the
+ * transaction that opens the next batch's intents (`commit`), which comes
+ * before that batch is stored, or alone at the end. The order of what is
+ * durable stays that of DESIGN §5: a batch's intents before its store, its
+ * pairs after it.
+ */
+class PairsToCommit {
+  private waiting: { change: PairsChange; committed(refuted: Set<string>): void } | undefined;
+
+  constructor(
+    private readonly job: CopyJob,
+    readonly to: Side,
+  ) {}
+
+  /** A stored batch's pairs, for the next commit; `committed` runs once they are. */
+  add(change: PairsChange, committed: (refuted: Set<string>) => void): void {
+    this.waiting = { change, committed };
+  }
+
+  /** Commits the pairs waiting (if any) with `openIntents` in one transaction; returns the new intents' ids. */
+  async commit(openIntents: NewIntent[] = []): Promise<number[]> {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (!waiting) return openIntents.length ? (await this.job.state.commit(this.job.folderPairId, { openIntents })).intentIds : [];
+    const { refuted, intentIds } = await commitPairs(this.job, this.to, waiting.change, openIntents);
+    waiting.committed(refuted);
+    return intentIds;
+  }
 }
 
 /**
- * Commits the pairs of a stored batch. When a new pair takes an id another
- * saved pair holds (StateConflictError), the new claim is checked by
- * identity on the target: confirmed, the old pair is stale and dissolved (its
- * other message is re-paired by identity or copied on the next run); refuted,
- * the new pair is not saved and its intent stays open. Returns the target
- * ids refuted.
+ * Commits the pairs of a stored batch, with `openIntents` (the next
+ * batch's). When a new pair takes an id another saved pair holds
+ * (StateConflictError, nothing committed), the new claim is checked by
+ * identity on the target: confirmed, the old pair is stale and dissolved
+ * (its other message is re-paired by identity or copied on the next run);
+ * refuted, the new pair is not saved and its intent stays open. Returns the
+ * target ids refuted and the new intents' ids.
  */
-async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>> & Pick<StateCommit, 'markUnfound'>): Promise<Set<string>> {
+async function commitPairs(job: CopyJob, to: Side, change: PairsChange, openIntents: NewIntent[]): Promise<{ refuted: Set<string>; intentIds: number[] }> {
   try {
-    await job.state.commit(job.folderPairId, change);
-    return new Set();
+    const { intentIds } = await job.state.commit(job.folderPairId, { ...change, openIntents });
+    return { refuted: new Set(), intentIds };
   } catch (error) {
     if (!(error instanceof StateConflictError)) throw error;
     const contested = error.conflicts.map((conflict) => conflict.pair[to]!);
@@ -293,13 +333,14 @@ async function commitPairs(job: CopyJob, to: Side, change: Required<Pick<StateCo
     const dissolved = confirmed.flatMap((conflict) => conflict.holders.map((holder) => (holder.left !== undefined ? { left: holder.left } : { right: holder.right! })));
     job.log?.warn({ folder: job.folders.to.name, dissolved, refuted: [...refuted] }, 'a new pair took ids saved pairs held: the ones confirmed by identity replace them');
     const keep = change.upsertPairs.map((pair) => !refuted.has(pair[to]!));
-    await job.state.commit(job.folderPairId, {
+    const { intentIds } = await job.state.commit(job.folderPairId, {
       ...change,
       removePairs: [...change.removePairs, ...dissolved],
       upsertPairs: change.upsertPairs.filter((_, i) => keep[i]),
       closeIntents: change.closeIntents.filter((_, i) => keep[i]),
+      openIntents,
     });
-    return refuted;
+    return { refuted, intentIds };
   }
 }
 
