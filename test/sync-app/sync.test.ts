@@ -1,7 +1,7 @@
 // `imapfw sync` end to end against a real Dovecot. The local Maildir is
 // checked through a second Dovecot serving it: after a sync both servers
 // list the same folders and, per folder, the same Message-IDs and flags.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapFlow } from 'imapflow';
@@ -28,7 +28,7 @@ import {
 } from './support.js';
 import { startApp } from '../support/cli-run.js';
 
-const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry'] as const;
+const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry', 'serveronly'] as const;
 let server: DovecotServer;
 const dirs: SyncDirs[] = [];
 
@@ -343,6 +343,34 @@ describe('imapfw sync', () => {
     expectOk(full);
     expect(full.summary).toMatchObject({ copied: 1, foldersUnchanged: 0 });
     await expectInStep('policy', d.maildir);
+  });
+
+  it('a rerun where only the server changed does not list the unchanged Maildir folder: its checkpoint counts its messages', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'serveronly', 'INBOX', messages(['first']));
+    expectOk(await runSync(server, 'serveronly', d));
+    // cur/ and new/ mtimes set to a whole second long past (exact in ns): the next run's checkpoint holds these stamps.
+    const ageInbox = () => {
+      for (const sub of ['cur', 'new']) utimesSync(join(localFolderDir(d.maildir, 'INBOX'), sub), 1_700_000_000, 1_700_000_000);
+    };
+    ageInbox();
+    expectOk(await runSync(server, 'serveronly', d));
+
+    // A message slipped into the Maildir behind the checkpoint's back (the mtimes put back): only a listing would find it.
+    await appendMessages(server, 'serveronly', 'INBOX', messages(['second']));
+    dropLocal(d.maildir, 'INBOX', messages(['sneaky']));
+    ageInbox();
+    const serverOnly = await runSync(server, 'serveronly', d);
+    expectOk(serverOnly);
+    expect(serverOnly.summary).toMatchObject({ copied: 1 });
+    expect((await serverView(server, 'serveronly')).INBOX).toEqual([id('first'), id('second')]);
+    expect(localFiles(d.maildir, 'INBOX').map((file) => file.messageId).sort()).toEqual([id('first'), id('second'), id('sneaky')]);
+
+    // The run's own delivery moved the mtimes, and its checkpoint was not refreshed over a file it did not expect: the next run lists the folder.
+    const next = await runSync(server, 'serveronly', d);
+    expectOk(next);
+    expect(next.summary).toMatchObject({ copied: 1 });
+    await expectInStep('serveronly', d.maildir);
   });
 
   it('exit codes as mirror: 3 wrong password, 2 bad option; the password is never printed', async () => {

@@ -186,8 +186,8 @@ export class MaildirRepository implements Repository {
 
   /**
    * Lists the folder, or answers 'unchanged' from the mtimes of cur/ and
-   * new/ alone when they match a settled checkpoint (see checkpoint.ts).
-   * Never returns 'changes'.
+   * new/ alone when they match a settled checkpoint (see checkpoint.ts),
+   * with the checkpoint's message count as EXISTS. Never returns 'changes'.
    */
   async scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult> {
     return this.run('scan', folder, async () => {
@@ -196,7 +196,8 @@ export class MaildirRepository implements Repository {
       const previous = checkpoint === undefined ? undefined : decodeCheckpoint(checkpoint);
       let stamps = await checkpointStamps(dir);
       if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
-        return { status: { uidValidity }, checkpoint: encodeCheckpoint(previous), kind: 'unchanged', messages: [], vanished: [] };
+        const exists = previous.messages === undefined ? {} : { exists: previous.messages };
+        return { status: { uidValidity, ...exists }, checkpoint: encodeCheckpoint(previous), kind: 'unchanged', messages: [], vanished: [] };
       }
       for (let attempt = 1; ; attempt++) {
         const listing = await listMessageFiles(dir);
@@ -225,7 +226,7 @@ export class MaildirRepository implements Repository {
           const settled = stable && isSettled([stamps.cur, stamps.new], Date.now());
           return {
             status: { uidValidity, exists: messages.length },
-            checkpoint: encodeCheckpoint({ v: 1, uidValidity, cur: stamps.cur, new: stamps.new, settled }),
+            checkpoint: encodeCheckpoint({ v: 1, uidValidity, cur: stamps.cur, new: stamps.new, settled, messages: messages.length }),
             kind: 'full',
             messages,
             vanished: [],

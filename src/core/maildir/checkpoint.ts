@@ -8,7 +8,10 @@ import { join } from 'node:path';
  * directory holding it, so equal stamps mean nothing changed.
  *
  * Serialized as JSON: {"v":1,"uidValidity":"…","cur":{"mtimeNs":"…","ino":"…"},
- * "new":{…},"settled":true}. `settled` is false when a directory's mtime was
+ * "new":{…},"settled":true,"messages":N}. `messages` is the count of the
+ * listing the stamps were taken with (absent in checkpoints of older
+ * builds): an unchanged folder reports it as its EXISTS, so that the saved
+ * pairs can stand for a folder not listed. `settled` is false when a directory's mtime was
  * within one timestamp tick of the scan: a change in the same tick would not
  * move the mtime, so such a stamp is not trusted for skipping next time. A
  * tick is a kernel clock tick (at most 10 ms) on file systems with
@@ -26,6 +29,7 @@ export interface MaildirCheckpoint {
   cur: DirStamp;
   new: DirStamp;
   settled: boolean;
+  messages?: number;
 }
 
 const COARSE_TICK_MS = 2000;
@@ -77,7 +81,8 @@ export function decodeCheckpoint(text: string): MaildirCheckpoint | undefined {
     const value = JSON.parse(text) as Partial<MaildirCheckpoint>;
     if (value.v !== 1 || typeof value.uidValidity !== 'string' || typeof value.settled !== 'boolean') return undefined;
     if (!isStamp(value.cur) || !isStamp(value.new)) return undefined;
-    return value as MaildirCheckpoint;
+    const { messages, ...rest } = value as MaildirCheckpoint;
+    return Number.isSafeInteger(messages) && messages! >= 0 ? { ...rest, messages } : rest;
   } catch {
     return undefined;
   }
