@@ -189,6 +189,35 @@ describe('sizes and dates', () => {
   });
 });
 
+describe('sizes of messages whose names state none', () => {
+  it('are kept in the checkpoint, and the next scan reads them from there instead of from the file', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    const [ours] = await repo.store('INBOX', [{ body: mail('ours'), flags: [], internalDate: 0 }]);
+    const body = mail('delivered by procmail');
+    await writeFile(join(root, 'cur', '1700000000.M2P2.mda:2,S'), body);
+    const first = await repo.scan('INBOX');
+    // Only the message without a size in its name: ours states it.
+    expect(JSON.parse(first.checkpoint).sizes).toEqual({ '1700000000.M2P2.mda': body.length });
+
+    // Against Maildir's rules, the file grows under the same name: a scan that stat-ed it would see.
+    await writeFile(join(root, 'cur', '1700000000.M2P2.mda:2,S'), Buffer.concat([body, Buffer.from('more\r\n')]));
+    const sizeOf = (result: { messages: { id: string; size: number }[] }) => result.messages.find((m) => m.id === '1700000000.M2P2.mda')?.size;
+    // A new run (another repository), the folder changed since the checkpoint: listed, the size from the checkpoint.
+    await repo.delete(await folderAt(repo, 'INBOX'), [ours!]);
+    const next = await new MaildirRepository({ root }).scan('INBOX', first.checkpoint);
+    expect(next.kind).toBe('full');
+    expect(sizeOf(next)).toBe(body.length);
+    expect(JSON.parse(next.checkpoint).sizes).toEqual({ '1700000000.M2P2.mda': body.length });
+    // A rescan of the same run without a checkpoint (as after its writes) keeps it too; without either, the file is stat-ed.
+    expect(sizeOf(await repo.scan('INBOX'))).toBe(body.length);
+    expect(sizeOf(await new MaildirRepository({ root }).scan('INBOX'))).toBe(body.length + 6);
+    // A checkpoint of another uidValidity lends no sizes.
+    const foreign = JSON.stringify({ ...JSON.parse(first.checkpoint), uidValidity: '1' });
+    expect(sizeOf(await new MaildirRepository({ root }).scan('INBOX', foreign))).toBe(body.length + 6);
+  });
+});
+
 describe('a folder removed by another client', () => {
   it('is FolderNotFoundError, never an empty listing', async () => {
     maildir = await tempMaildir();

@@ -84,6 +84,12 @@ export class MaildirRepository implements Repository {
    * files it has not seen.
    */
   private readonly stamps = new Map<string, Map<string, FileStamp>>();
+  /**
+   * Per folder, the sizes of the messages whose names state none, by unique
+   * name, as the last scan found them: a rescan without a checkpoint (after
+   * our writes) reads them from here. Kept as `stamps` are.
+   */
+  private readonly sizes = new Map<string, Map<string, number>>();
   private readonly tmpCleaned = new Set<string>();
   /** Messages being stored in parts (beginStore), by draft id. */
   private readonly drafts = new Map<string, { folder: string; dir: string; file: DraftFile; letters: string; internalDate: number }>();
@@ -179,6 +185,7 @@ export class MaildirRepository implements Repository {
       if (this.options.fsync) await fsyncDir(dirname(dir));
       this.listings.delete(dir);
       this.stamps.delete(dir);
+      this.sizes.delete(dir);
     });
   }
 
@@ -199,20 +206,29 @@ export class MaildirRepository implements Repository {
         const exists = previous.messages === undefined ? {} : { exists: previous.messages };
         return { status: { uidValidity, ...exists }, checkpoint: encodeCheckpoint(previous), kind: 'unchanged', messages: [], vanished: [] };
       }
+      // The sizes learned before, of messages whose names state none: the previous run's (its checkpoint), then this run's.
+      const learned = new Map([...Object.entries(previous?.uidValidity === uidValidity ? (previous.sizes ?? {}) : {}), ...(this.sizes.get(dir) ?? [])]);
       for (let attempt = 1; ; attempt++) {
         const listing = await listMessageFiles(dir);
         const keywords = await readKeywords(dir);
         const known = this.stamps.get(dir);
         const seen = new Map<string, FileStamp>();
-        // A file is lstat'ed only when its name states no size (ours, Dovecot's and many delivery agents' do) or the
-        // dates are wanted; one gone since the listing changed its directory's mtime, which the check below sees.
+        const sizes = new Map<string, number>();
+        // A file is lstat'ed only when its name states no size (ours, Dovecot's and many delivery agents' do) and no
+        // earlier scan learned it, or the dates are wanted; one gone since the listing changed its directory's mtime,
+        // which the check below sees.
         const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, async (file) => {
           const named = sizeFromId(file.id);
-          if (named !== undefined && !options?.internalDates) return messageMeta(file, keywords, named);
+          const size = named ?? learned.get(file.id);
+          if (size !== undefined && !options?.internalDates) {
+            if (named === undefined) sizes.set(file.id, size);
+            return messageMeta(file, keywords, size);
+          }
           const key = `${file.subdir}/${file.name}`;
           const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
           if (!stamp) return undefined;
           seen.set(key, stamp);
+          if (named === undefined) sizes.set(file.id, stamp.bytes);
           return messageMeta(file, keywords, named ?? stamp.bytes, stamp);
         });
         const after = await checkpointStamps(dir);
@@ -220,13 +236,14 @@ export class MaildirRepository implements Repository {
         const stable = metas.every((m) => m !== undefined) && sameStamp(stamps.cur, after.cur) && sameStamp(stamps.new, after.new);
         if (stable || attempt === SCAN_ATTEMPTS) {
           this.keepListing(dir, listing.files);
-          this.keepStamps(dir, seen);
+          this.keepPerFolder(this.stamps, dir, seen);
+          this.keepPerFolder(this.sizes, dir, sizes);
           this.reportForeign(listing.foreign, folder);
           const messages = metas.filter((m): m is MessageMeta => m !== undefined);
           const settled = stable && isSettled([stamps.cur, stamps.new], Date.now());
           return {
             status: { uidValidity, exists: messages.length },
-            checkpoint: encodeCheckpoint({ v: 1, uidValidity, cur: stamps.cur, new: stamps.new, settled, messages: messages.length }),
+            checkpoint: encodeCheckpoint({ v: 1, uidValidity, cur: stamps.cur, new: stamps.new, settled, messages: messages.length, ...(sizes.size ? { sizes: Object.fromEntries(sizes) } : {}) }),
             kind: 'full',
             messages,
             vanished: [],
@@ -512,6 +529,7 @@ export class MaildirRepository implements Repository {
     this.folderChanges = undefined;
     this.listings.clear();
     this.stamps.clear();
+    this.sizes.clear();
   }
 
   // ---- Paths ---------------------------------------------------------------
@@ -630,14 +648,15 @@ export class MaildirRepository implements Repository {
     });
   }
 
-  private keepStamps(dir: string, stamps: Map<string, FileStamp>): void {
-    this.stamps.delete(dir);
-    this.stamps.set(dir, stamps);
+  /** Keeps a folder's file stamps or sizes for a rescan, within STAMPS_KEPT folders and STAMPED_FILES_KEPT files. */
+  private keepPerFolder<T>(cache: Map<string, Map<string, T>>, dir: string, entries: Map<string, T>): void {
+    cache.delete(dir);
+    cache.set(dir, entries);
     let files = 0;
-    for (const kept of this.stamps.values()) files += kept.size;
-    for (const [oldest, kept] of this.stamps) {
-      if (this.stamps.size <= 1 || (this.stamps.size <= STAMPS_KEPT && files <= STAMPED_FILES_KEPT)) break;
-      this.stamps.delete(oldest);
+    for (const kept of cache.values()) files += kept.size;
+    for (const [oldest, kept] of cache) {
+      if (cache.size <= 1 || (cache.size <= STAMPS_KEPT && files <= STAMPED_FILES_KEPT)) break;
+      cache.delete(oldest);
       files -= kept.size;
     }
   }

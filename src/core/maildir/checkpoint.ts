@@ -11,7 +11,11 @@ import { join } from 'node:path';
  * "new":{…},"settled":true,"messages":N}. `messages` is the count of the
  * listing the stamps were taken with (absent in checkpoints of older
  * builds): an unchanged folder reports it as its EXISTS, so that the saved
- * pairs can stand for a folder not listed. `settled` is false when a directory's mtime was
+ * pairs can stand for a folder not listed. `sizes` (absent when empty) holds
+ * the sizes of the listed messages whose names state none (another delivery
+ * agent's, a mail client's), by unique name: a message never changes while
+ * it keeps its unique name, so the next scan reads them from here instead of
+ * stat-ing each such file again. `settled` is false when a directory's mtime was
  * within one timestamp tick of the scan: a change in the same tick would not
  * move the mtime, so such a stamp is not trusted for skipping next time. A
  * tick is a kernel clock tick (at most 10 ms) on file systems with
@@ -30,6 +34,7 @@ export interface MaildirCheckpoint {
   new: DirStamp;
   settled: boolean;
   messages?: number;
+  sizes?: Record<string, number>;
 }
 
 const COARSE_TICK_MS = 2000;
@@ -81,8 +86,9 @@ export function decodeCheckpoint(text: string): MaildirCheckpoint | undefined {
     const value = JSON.parse(text) as Partial<MaildirCheckpoint>;
     if (value.v !== 1 || typeof value.uidValidity !== 'string' || typeof value.settled !== 'boolean') return undefined;
     if (!isStamp(value.cur) || !isStamp(value.new)) return undefined;
-    const { messages, ...rest } = value as MaildirCheckpoint;
-    return Number.isSafeInteger(messages) && messages! >= 0 ? { ...rest, messages } : rest;
+    // An optional field that does not hold what it should is left out; the stamps still stand.
+    const { messages, sizes, ...rest } = value as MaildirCheckpoint;
+    return { ...rest, ...(isCount(messages) ? { messages } : {}), ...(isSizes(sizes) ? { sizes } : {}) };
   } catch {
     return undefined;
   }
@@ -91,4 +97,12 @@ export function decodeCheckpoint(text: string): MaildirCheckpoint | undefined {
 function isStamp(value: unknown): value is DirStamp {
   const stamp = value as DirStamp | undefined;
   return typeof stamp?.mtimeNs === 'string' && typeof stamp.ino === 'string' && /^\d+$/.test(stamp.mtimeNs);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isSizes(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isCount);
 }
