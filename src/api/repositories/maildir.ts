@@ -217,19 +217,26 @@ export class MaildirRepository implements Repository {
         // A file is lstat'ed only when its name states no size (ours, Dovecot's and many delivery agents' do) and no
         // earlier scan learned it, or the dates are wanted; one gone since the listing changed its directory's mtime,
         // which the check below sees.
-        const metas = await mapLimit([...listing.files.values()], STAT_PARALLELISM, async (file) => {
+        const files = [...listing.files.values()];
+        const metas = new Array<MessageMeta | undefined>(files.length).fill(undefined);
+        // The files whose size is known are done at once, without a wait each (a folder has thousands); the others are lstat'ed.
+        const toStat: number[] = [];
+        files.forEach((file, index) => {
           const named = sizeFromId(file.id);
           const size = named ?? learned.get(file.id);
-          if (size !== undefined && !options?.internalDates) {
-            if (named === undefined) sizes.set(file.id, size);
-            return messageMeta(file, keywords, size);
-          }
+          if (size === undefined || options?.internalDates) return void toStat.push(index);
+          if (named === undefined) sizes.set(file.id, size);
+          metas[index] = messageMeta(file, keywords, size);
+        });
+        await mapLimit(toStat, STAT_PARALLELISM, async (index) => {
+          const file = files[index]!;
           const key = `${file.subdir}/${file.name}`;
           const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
-          if (!stamp) return undefined;
+          if (!stamp) return;
           seen.set(key, stamp);
+          const named = sizeFromId(file.id);
           if (named === undefined) sizes.set(file.id, stamp.bytes);
-          return messageMeta(file, keywords, named ?? stamp.bytes, stamp);
+          metas[index] = messageMeta(file, keywords, named ?? stamp.bytes, stamp);
         });
         const after = await checkpointStamps(dir);
         // A file gone or a directory changed while listing: list again, or at least do not trust this stamp.

@@ -33,25 +33,25 @@ export async function listMessageFiles(folderDir: string): Promise<MessageListin
     const dir = join(folderDir, subdir);
     // new/ may be missing (a folder made by hand); a missing cur/ means the folder is gone: an error, never "empty".
     for (const entry of subdir === 'new' ? await readdirIfExists(dir) : await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const kind = await entryKind(entry, path).catch(() => 'gone' as const);
+      // Most entries are plain files the directory listing says are: no path built, no wait (a folder has thousands).
+      const kind = entry.isFile() ? 'file' : await entryKind(entry, join(dir, entry.name)).catch(() => 'gone' as const);
       if (kind === 'gone') continue;
       if (kind !== 'file') {
-        foreign.push({ path, reason: kind === 'directory' ? 'a directory among messages' : 'not a regular file' });
+        foreign.push({ path: join(dir, entry.name), reason: kind === 'directory' ? 'a directory among messages' : 'not a regular file' });
         continue;
       }
       if (entry.name.startsWith('.')) {
-        foreign.push({ path, reason: 'a hidden file among messages' });
+        foreign.push({ path: join(dir, entry.name), reason: 'a hidden file among messages' });
         continue;
       }
       const parsed = parseFileName(entry.name);
       if (subdir === 'cur' && !parsed.hasFlagInfo) {
-        foreign.push({ path, reason: "a file in cur/ without a ':2,' info part" });
+        foreign.push({ path: join(dir, entry.name), reason: "a file in cur/ without a ':2,' info part" });
         continue;
       }
       const seen = files.get(parsed.id);
       if (seen?.subdir === 'cur') {
-        foreign.push({ path, reason: `another file has the same unique name: ${seen.name}` });
+        foreign.push({ path: join(dir, entry.name), reason: `another file has the same unique name: ${seen.name}` });
         continue;
       }
       files.set(parsed.id, { id: parsed.id, subdir, name: entry.name, letters: parsed.letters });
