@@ -277,7 +277,7 @@ function recordStored(
   });
 }
 
-/** A stored batch's pairs: what its commit changes, and what follows once it is committed (given the target ids refuted). */
+/** What the commit of a stored batch's pairs changes. */
 type PairsChange = Required<Pick<StateCommit, 'removePairs' | 'upsertPairs' | 'closeIntents'>> & Pick<StateCommit, 'markUnfound'>;
 
 /**
