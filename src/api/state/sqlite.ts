@@ -244,6 +244,9 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // SQLite's own default page cache (2 MB), not the 16 MB better-sqlite3 compiles in: a copy reads and writes
+    // one folder's rows at a time, and at 100,000 messages the larger cache held 13 MB more at the run's peak.
+    db.pragma('cache_size = -2000');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === 0) {
       if (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() !== 0) throw schemaMismatch(path, 'it has tables but no schema version: not an imapfw state database');
