@@ -11,6 +11,8 @@ const ATTEMPTS = 3;
 export class MessageFinder {
   private listing: Map<string, MessageFile> | undefined;
   private relisted = false;
+  /** The first listing, when none was cached: the lookups running at once (a batch's) wait for this one, not one each. */
+  private firstListing: Promise<void> | undefined;
 
   constructor(
     private readonly folderDir: string,
@@ -45,7 +47,7 @@ export class MessageFinder {
   }
 
   private async find(id: string): Promise<MessageFile | undefined> {
-    if (!this.listing) await this.relist();
+    if (!this.listing) await (this.firstListing ??= this.relist());
     const file = this.listing!.get(id);
     if (file || this.relisted) return file;
     await this.relist();
