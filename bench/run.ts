@@ -18,8 +18,8 @@ import { QUEUE_HEADING, queueScenario } from './queue.js';
 import { sectionBodies, writeSection } from './results-section.js';
 
 const exec = promisify(execFile);
-/** A section written by hand (the initial mirrors' memory, issue 11): kept when the file is rewritten. */
-const MEMORY_HEADING = '## Initial mirrors and memory (issue 11)';
+/** Sections written by hand (paired runs of issue 11's changes): kept when the file is rewritten. */
+const HAND_WRITTEN_HEADINGS = ['## Initial mirrors and memory (issue 11)', '## Two-way reruns: Maildir listings (paired, hand-written)'];
 /** This checkout (the bench's own). */
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -56,8 +56,8 @@ async function main(argv: string[]): Promise<number> {
   if (results.length + migrations.length > 0) {
     const table = resultsTable(results) + (migrations.length > 0 ? `\n\n${migrationTable(migrations)}` : '');
     process.stdout.write(`\n${table}\n`);
-    // The sections written on their own (the daemon, the queue) stay.
-    const kept = sectionBodies(options.results, [WATCH_HEADING, QUEUE_HEADING, MEMORY_HEADING]);
+    // The sections written on their own (the daemon, the queue) or by hand stay.
+    const kept = sectionBodies(options.results, [WATCH_HEADING, QUEUE_HEADING, ...HAND_WRITTEN_HEADINGS]);
     await writeFile(options.results, await resultsFile(options, argv, table, results, migrations, scenarios.corpora(), checkout));
     for (const { heading, body } of kept) writeSection(options.results, heading, body);
   }
