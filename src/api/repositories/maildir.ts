@@ -220,21 +220,20 @@ export class MaildirRepository implements Repository {
         const files = [...listing.files.values()];
         const metas = new Array<MessageMeta | undefined>(files.length).fill(undefined);
         // The files whose size is known are done at once, without a wait each (a folder has thousands); the others are lstat'ed.
-        const toStat: number[] = [];
+        const toStat: { index: number; named: number | undefined }[] = [];
         files.forEach((file, index) => {
           const named = sizeFromId(file.id);
           const size = named ?? learned.get(file.id);
-          if (size === undefined || options?.internalDates) return void toStat.push(index);
+          if (size === undefined || options?.internalDates) return void toStat.push({ index, named });
           if (named === undefined) sizes.set(file.id, size);
           metas[index] = messageMeta(file, keywords, size);
         });
-        await mapLimit(toStat, STAT_PARALLELISM, async (index) => {
+        await mapLimit(toStat, STAT_PARALLELISM, async ({ index, named }) => {
           const file = files[index]!;
           const key = `${file.subdir}/${file.name}`;
           const stamp = known?.get(key) ?? (await readFileStamp(dir, file).catch(ignoreCode('ENOENT')));
           if (!stamp) return;
           seen.set(key, stamp);
-          const named = sizeFromId(file.id);
           if (named === undefined) sizes.set(file.id, stamp.bytes);
           metas[index] = messageMeta(file, keywords, named ?? stamp.bytes, stamp);
         });
