@@ -31,27 +31,28 @@ export async function listMessageFiles(folderDir: string): Promise<MessageListin
   const foreign: ForeignEntry[] = [];
   for (const subdir of ['new', 'cur'] as const) {
     const dir = join(folderDir, subdir);
+    const setAside = (name: string, reason: string) => foreign.push({ path: join(dir, name), reason });
     // new/ may be missing (a folder made by hand); a missing cur/ means the folder is gone: an error, never "empty".
     for (const entry of subdir === 'new' ? await readdirIfExists(dir) : await readdir(dir, { withFileTypes: true })) {
       // Most entries are plain files the directory listing says are: no path built, no wait (a folder has thousands).
       const kind = entry.isFile() ? 'file' : await entryKind(entry, join(dir, entry.name)).catch(() => 'gone' as const);
       if (kind === 'gone') continue;
       if (kind !== 'file') {
-        foreign.push({ path: join(dir, entry.name), reason: kind === 'directory' ? 'a directory among messages' : 'not a regular file' });
+        setAside(entry.name, kind === 'directory' ? 'a directory among messages' : 'not a regular file');
         continue;
       }
       if (entry.name.startsWith('.')) {
-        foreign.push({ path: join(dir, entry.name), reason: 'a hidden file among messages' });
+        setAside(entry.name, 'a hidden file among messages');
         continue;
       }
       const parsed = parseFileName(entry.name);
       if (subdir === 'cur' && !parsed.hasFlagInfo) {
-        foreign.push({ path: join(dir, entry.name), reason: "a file in cur/ without a ':2,' info part" });
+        setAside(entry.name, "a file in cur/ without a ':2,' info part");
         continue;
       }
       const seen = files.get(parsed.id);
       if (seen?.subdir === 'cur') {
-        foreign.push({ path: join(dir, entry.name), reason: `another file has the same unique name: ${seen.name}` });
+        setAside(entry.name, `another file has the same unique name: ${seen.name}`);
         continue;
       }
       files.set(parsed.id, { id: parsed.id, subdir, name: entry.name, letters: parsed.letters });
