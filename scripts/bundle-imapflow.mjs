@@ -3,7 +3,8 @@
 // worker's start-up; one bundled file loads in less than half the CPU time
 // (README, "Start-up"). src/core/imap/load-imapflow.ts prefers the bundle.
 import { build } from 'esbuild';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,7 +49,7 @@ const lazyDbcsDecoder = {
   },
 };
 
-await build({
+const { outputFiles } = await build({
   stdin: { contents: "export * from 'imapflow'; export { default } from 'imapflow';", resolveDir: root, sourcefile: 'imapflow-entry.js' },
   outfile,
   bundle: true,
@@ -61,10 +62,11 @@ await build({
   // imapflow's CommonJS dependencies call require() for Node's built-ins; an ES module has no require of its own.
   banner: { js: "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 });
 
 // esbuild escapes the non-ASCII characters of code (its default charset is ASCII) but not those of the comments it
 // keeps. A file of ASCII only is decoded and parsed as one-byte text: about half the time of Node's UTF-8 decoding
 // and a smaller source string.
-const text = await readFile(outfile, 'utf8');
-await writeFile(outfile, text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
+await mkdir(dirname(outfile), { recursive: true });
+await writeFile(outfile, outputFiles[0].text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
