@@ -1,6 +1,7 @@
 import { openSqlite } from '../../src/core/state/open-sqlite.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -33,6 +34,40 @@ describe('SqliteStateStore: database', () => {
     const db = openSqlite(store.path, { readonly: true });
     expect(db.prepare('SELECT (SELECT count(*) FROM pairs) + (SELECT count(*) FROM intents)').pluck().get()).toBe(0);
     db.close();
+    await store.close();
+  });
+});
+
+describe('SqliteStateStore: durability', () => {
+  it('returns from a write once the WAL is fsynced, the thread free meanwhile', async () => {
+    const store = openIn(newDir());
+    const probe = await open(store.path, 'r');
+    const fileHandle = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const synced: string[] = [];
+    const releases: (() => void)[] = [];
+    const sync = vi.spyOn(fileHandle, 'sync').mockImplementation(async function (this: FileHandle) {
+      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+      await new Promise<void>((resolve) => releases.push(resolve));
+    });
+    let folder: number | undefined;
+    try {
+      const ensuring = store.ensureFolderPair('INBOX', 'INBOX').then((record) => (folder = record.id));
+      await vi.waitFor(() => expect(synced).toStrictEqual([`${store.path}-wal`]));
+      expect(folder).toBeUndefined();
+      releases.shift()!();
+      await ensuring;
+
+      let returned = false;
+      const committing = store.commit(folder!, { upsertPairs: [{ left: '1', right: 'a', flags: [] }] }).then(() => (returned = true));
+      await vi.waitFor(() => expect(synced).toHaveLength(2));
+      expect(returned).toBe(false);
+      releases.shift()!();
+      await committing;
+    } finally {
+      sync.mockRestore();
+    }
+    expect(await store.pairs(folder!)).toStrictEqual([{ left: '1', right: 'a', flags: [] }]);
     await store.close();
   });
 });
