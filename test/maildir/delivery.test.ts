@@ -1,8 +1,11 @@
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityFromBody } from '../../src/core/identity.js';
 import { crlfSize } from '../../src/core/crlf.js';
+import { DraftFile } from '../../src/core/maildir/deliver.js';
 import { removeStaleTmpFiles, STALE_TMP_MS } from '../../src/core/maildir/tmp-cleanup.js';
 import { sanitizeHost, uniqueName } from '../../src/core/maildir/unique-name.js';
 import { mail } from '../contract/repository.contract.js';
@@ -145,6 +148,23 @@ describe('delivery', () => {
     expect(fetched!.body.byteLength).toBe(body.length);
     expect(fetched!.body.buffer.byteLength).toBe(body.length); // owns its buffer: safe to transfer
     expect(Buffer.from(fetched!.body).equals(body)).toBe(true);
+  });
+
+  it('closes a failed draft\'s file once: discarding it leaves a file opened since under the same number open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imapfw-draft-'));
+    try {
+      await mkdir(join(dir, 'tmp'));
+      const draft = await DraftFile.create(dir); // no cur/: delivering fails after the file is closed
+      await draft.write(Buffer.from('Subject: x\r\n\r\nbody\r\n'));
+      await expect(draft.deliver('S', T, { fsync: true })).rejects.toMatchObject({ code: 'ENOENT' });
+      const other = openSync(join(dir, 'other'), 'w'); // takes the lowest free number: the draft's
+      await draft.discard();
+      expect(() => fstatSync(other)).not.toThrow();
+      closeSync(other);
+      expect(await readdir(join(dir, 'tmp'))).toStrictEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('works with fsync off', async () => {

@@ -1,4 +1,5 @@
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { close, fsync, futimes, open, rename, unlink, write } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { crlfSize, CrlfSizeCounter } from '../crlf.js';
 import { formatFileName } from './file-name.js';
@@ -32,6 +33,17 @@ export async function deliver(folderDir: string, message: Delivery, options: { f
   }
 }
 
+// File descriptors and node:fs's callbacks, not fs/promises' FileHandles: a delivery is six calls, and with
+// FileHandles they cost a third more of the calling thread's time (its actors' thread; 4,000 deliveries of
+// 40 KB: 1.0-1.3 s against 1.6-1.8 s of that thread's CPU).
+const openFile = promisify(open);
+const writeFile = promisify(write);
+const setTimes = promisify(futimes);
+const syncFile = promisify(fsync);
+const closeFile = promisify(close);
+const renameFile = promisify(rename);
+const unlinkFile = promisify(unlink);
+
 /**
  * A message being written to a folder's tmp/, part by part, its CRLF size
  * counted as the parts go by. `deliver` sets its mtime, fsyncs it and
@@ -45,23 +57,24 @@ export class DraftFile {
   private readonly counter = new CrlfSizeCounter();
   /** The CRLF size when the writer knew it (deliver's one write), else counted. */
   private knownCrlfSize: number | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly folderDir: string,
     private readonly name: string,
-    private readonly handle: FileHandle,
+    private readonly fd: number,
   ) {}
 
   static async create(folderDir: string): Promise<DraftFile> {
     const name = uniqueName();
-    return new DraftFile(folderDir, name, await open(join(folderDir, 'tmp', name), 'wx', 0o600));
+    return new DraftFile(folderDir, name, await openFile(join(folderDir, 'tmp', name), 'wx', 0o600));
   }
 
   /** Appends `part`; `crlfSize`, when given, is the size of the whole message with CRLF line ends (one write: nothing to count). */
   async write(part: Uint8Array, crlfSize?: number): Promise<void> {
     if (crlfSize !== undefined && this.bytes === 0) this.knownCrlfSize = crlfSize;
     else this.counter.update(part);
-    await this.handle.writeFile(part);
+    for (let written = 0; written < part.byteLength; ) written += (await writeFile(this.fd, part, written, part.byteLength - written, null)).bytesWritten;
     this.bytes += part.byteLength;
   }
 
@@ -70,20 +83,26 @@ export class DraftFile {
     const id = `${this.name},S=${this.bytes},W=${this.knownCrlfSize ?? this.counter.size}`;
     try {
       // atime = now: tmp/ cleaners (ours, Dovecot's) judge staleness by atime/ctime, never by our INTERNALDATE.
-      await this.handle.utimes(new Date(), new Date(internalDate));
-      if (options.fsync) await this.handle.sync();
+      await setTimes(this.fd, new Date(), new Date(internalDate));
+      if (options.fsync) await syncFile(this.fd);
     } finally {
-      await this.handle.close();
+      await this.close();
     }
     const fileName = formatFileName(id, letters);
-    await rename(this.tmpPath(), join(this.folderDir, 'cur', fileName));
+    await renameFile(this.tmpPath(), join(this.folderDir, 'cur', fileName));
     return fileName;
   }
 
   /** Drops the draft (its file in tmp/). */
   async discard(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await unlink(this.tmpPath()).catch(() => undefined);
+    await this.close().catch(() => undefined);
+    await unlinkFile(this.tmpPath()).catch(() => undefined);
+  }
+
+  /** Closes the descriptor once: closed twice, it could close a file opened since under the same number. */
+  private close(): Promise<void> {
+    this.closing ??= closeFile(this.fd);
+    return this.closing;
   }
 
   private tmpPath(): string {
