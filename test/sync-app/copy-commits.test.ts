@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Remote } from '../../src/api/app.js';
 import { copySteps } from '../../src/api/engines/copy-steps.js';
+import { CopyQueue } from '../../src/api/engines/copy-queue.js';
 import { MemoryStateStore } from '../../src/api/state/memory.js';
 import type { StateCommit, StateStore } from '../../src/api/state/types.js';
 import type { Repository } from '../../src/api/types.js';
@@ -49,7 +50,7 @@ describe('copySteps commits', () => {
     const landed: string[] = [];
     const errors: unknown[] = [];
     await copySteps({
-      steps,
+      steps: new CopyQueue('left', steps),
       from: 'left',
       folders: { from: await folderAt(source.repo, 'INBOX'), to: await folderAt(target.repo, 'INBOX') },
       folderPairId: record.id,

@@ -8,6 +8,7 @@ import type { PlanStep } from '../../core/sync/index.js';
 import { IdentityBuilder, identityFromBody } from '../../core/identity.js';
 import { messageLabel } from '../../core/message-label.js';
 import { unfoundItem } from './unfound.js';
+import type { CopyQueue } from './copy-queue.js';
 import { retrying } from './retrying.js';
 
 /**
@@ -25,10 +26,10 @@ export interface LandedCopy {
 export interface CopyJob {
   /**
    * Steps that each copy one message from `from` to the other side, taken
-   * off this array as they are copied: idle engines may borrow from its end
+   * off this queue as they are copied: idle engines may borrow from its end
    * meanwhile (SharedCopies).
    */
-  steps: PlanStep[];
+  steps: CopyQueue;
   from: Side;
   /** The source folder under the uidValidity its ids were listed with, and the target folder. */
   folders: { from: FolderRef; to: FolderRef };
@@ -105,7 +106,7 @@ export async function copySteps(job: CopyJob): Promise<void> {
     const received = fetched.reduce((sum, message) => sum + message.body.byteLength, 0);
     const got = new Set(fetched.map((message) => message.id));
     const missed = received > job.batchBytes ? batch.filter((step) => !got.has(step.copy!.id)) : [];
-    pending.unshift(...missed);
+    pending.unshift(missed);
     limit = missed.length > 0 ? Math.max(1, Math.floor((batch.length - missed.length) / 2)) : Math.min(job.batchMessages, limit * 2);
     storing = storeBatch(job, to, pairs, batch, fetched).catch(fail);
   }
@@ -345,14 +346,13 @@ async function commitPairs(job: CopyJob, to: Side, change: PairsChange, openInte
 }
 
 /** Takes the next batch off `pending`: at most `limit` messages and about `batchBytes` bytes by their claimed sizes. */
-function nextBatch(pending: PlanStep[], job: CopyJob, limit: number): PlanStep[] {
+function nextBatch(pending: CopyQueue, job: CopyJob, limit: number): PlanStep[] {
   let count = 0;
   let bytes = 0;
-  for (const step of pending) {
-    const size = job.sizes.get(step.copy!.id) ?? 0;
+  for (; count < pending.length; count++) {
+    const size = job.sizes.get(pending.idAt(count)) ?? 0;
     if (count > 0 && (count >= limit || bytes + size > job.batchBytes)) break;
-    count++;
     bytes += size;
   }
-  return pending.splice(0, count);
+  return pending.take(0, count);
 }

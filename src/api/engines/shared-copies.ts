@@ -1,6 +1,7 @@
 import type { PlanStep } from '../../core/sync/index.js';
 import type { FolderRef, Side } from '../types.js';
 import type { LandedCopy } from './copy-steps.js';
+import { CopyQueue } from './copy-queue.js';
 import type { ReportedError, SkippedItem } from './folder-report.js';
 
 /**
@@ -38,21 +39,21 @@ const MIN_CHUNK_MESSAGES = 16;
  * no engine ends long after the others.
  */
 export class SharedCopies {
-  /** The steps not taken yet: copySteps takes off this very array. */
-  readonly pending: PlanStep[];
+  /** The steps not taken yet: copySteps takes off this very queue. */
+  readonly pending: CopyQueue;
   /** Chunks lent and not back yet. */
   private lent = 0;
   private whenSettled: (() => void) | undefined;
 
   constructor(
     private readonly base: Omit<LentCopies, 'steps' | 'sizes'>,
-    steps: PlanStep[],
+    pending: CopyQueue,
     /** The sources' claimed sizes of the copies' messages, by id. */
     readonly sizes: ReadonlyMap<string, number>,
     private readonly batch: { messages: number; bytes: number },
     private readonly merge: (outcome: LentOutcome) => void,
   ) {
-    this.pending = [...steps];
+    this.pending = pending;
   }
 
   /** The side copied from. */
@@ -63,18 +64,19 @@ export class SharedCopies {
   /** A chunk off the end of what is left, or undefined when too little is left to share. */
   lend(): LentCopies | undefined {
     if (this.pending.length < 2 * MIN_CHUNK_MESSAGES) return undefined;
-    const left = this.pending.reduce((sum, step) => sum + (this.sizes.get(step.copy!.id) ?? 0), 0);
+    let left = 0;
+    for (let i = 0; i < this.pending.length; i++) left += this.sizes.get(this.pending.idAt(i)) ?? 0;
     const share = Math.min(MAX_CHUNK_BATCHES * this.batch.bytes, left / (this.lent + 2));
     const most = Math.min(MAX_CHUNK_BATCHES * this.batch.messages, Math.floor(this.pending.length / 2));
     let count = 0;
     let bytes = 0;
     for (let i = this.pending.length - 1; i >= 0 && count < most; i--) {
-      const size = this.sizes.get(this.pending[i]!.copy!.id) ?? 0;
+      const size = this.sizes.get(this.pending.idAt(i)) ?? 0;
       if (count >= MIN_CHUNK_MESSAGES && bytes + size > share) break;
       count++;
       bytes += size;
     }
-    const steps = this.pending.splice(this.pending.length - count, count);
+    const steps = this.pending.take(this.pending.length - count, count);
     this.lent++;
     return { ...this.base, steps, sizes: steps.map((step) => [step.copy!.id, this.sizes.get(step.copy!.id) ?? 0]) };
   }
@@ -89,7 +91,7 @@ export class SharedCopies {
 
   /** Nothing more is taken or lent (a copy failed). */
   stop(): void {
-    this.pending.length = 0;
+    this.pending.clear();
   }
 
   /** Resolves once every lent chunk is back. */

@@ -13,6 +13,7 @@ import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
 import { SharedCopies, type LentCopies, type LentOutcome } from './shared-copies.js';
+import { CopyQueue } from './copy-queue.js';
 import type { SeenIdentities } from './seen-identities.js';
 import type { ListedFolder } from './local-moves.js';
 import { allDone } from './all-done.js';
@@ -153,7 +154,7 @@ export class SyncFolder {
     try {
       await copySteps({
         ...this.copyJob(copies.from, copies.folders, copies.folderPairId, new Map(copies.sizes)),
-        steps: copies.steps,
+        steps: new CopyQueue(copies.from, copies.steps),
         onBatch: (stored, bytes) => {
           outcome.stored.push(...stored);
           outcome.bytes += bytes;
@@ -373,16 +374,13 @@ export class SyncFolder {
   }
 
   /** The copies from `side` the other side's upload limit lets through; the others are reported skipped. */
-  private withinUploadLimit(steps: PlanStep[], side: Side, sizes: ReadonlyMap<string, number>, folders: Record<Side, FolderRef>, report: FolderReport): PlanStep[] {
+  private withinUploadLimit(copies: CopyQueue, side: Side, sizes: ReadonlyMap<string, number>, folders: Record<Side, FolderRef>, report: FolderReport): void {
     const limit = this.options.uploadLimit?.[side === 'left' ? 'right' : 'left'];
-    if (!limit) return steps;
-    return steps.filter((step) => {
-      const size = sizes.get(step.copy!.id) ?? 0;
-      if (size <= limit.bytes) return true;
-      const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-      report.skipped.push({ folder: folders[side].name, id: step.copy!.id, reason: `${mb(size)}, over ${limit.provider}'s upload limit of ${mb(limit.bytes)}: not copied` });
-      return false;
-    });
+    if (!limit) return;
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+    for (const id of copies.keepOnly((id) => (sizes.get(id) ?? 0) <= limit.bytes)) {
+      report.skipped.push({ folder: folders[side].name, id, reason: `${mb(sizes.get(id) ?? 0)}, over ${limit.provider}'s upload limit of ${mb(limit.bytes)}: not copied` });
+    }
   }
 
   /**
@@ -416,16 +414,17 @@ export class SyncFolder {
 
   /**
    * The work's copies, one SharedCopies per way, within the upload limits;
-   * `work` gives them up (its arrays emptied), so that only the copies not
-   * done yet are held.
+   * `work` gives them up (its queues replaced by empty ones), so that only the
+   * copies not done yet are held.
    */
   private sharedCopies(folders: Record<Side, FolderRef>, folderPairId: number, work: FolderWork, report: FolderReport): SharedCopies[] {
     const total = work.copies.left.length + work.copies.right.length;
     if (total > 0) this.current = { folder: folders.left.name, total, done: 0, bytes: 0 };
     const shared: SharedCopies[] = [];
     for (const side of SIDES) {
-      const outgoing = this.withinUploadLimit(work.copies[side], side, work.sizes[side], folders, report);
-      work.copies[side] = [];
+      const outgoing = work.copies[side];
+      work.copies[side] = new CopyQueue(side);
+      this.withinUploadLimit(outgoing, side, work.sizes[side], folders, report);
       if (outgoing.length === 0) continue;
       const to = otherSide(side);
       shared.push(
@@ -615,7 +614,7 @@ interface FolderWork {
   /** Flag changes and deletions. */
   updates: PlanStep[];
   /** Copies, by the side they are copied from. */
-  copies: Record<Side, PlanStep[]>;
+  copies: Record<Side, CopyQueue>;
   /** Claimed sizes of the messages copied from each side. */
   sizes: Record<Side, Map<string, number>>;
   /** What each side holds (ids and flags), for a side the plan writes to; empty for the others (never read). */
@@ -624,11 +623,11 @@ interface FolderWork {
 
 function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>): FolderWork {
   const updates: PlanStep[] = [];
-  const copies: Record<Side, PlanStep[]> = { left: [], right: [] };
+  const copies: Record<Side, CopyQueue> = { left: new CopyQueue('left'), right: new CopyQueue('right') };
   const written = new Set<Side>();
   for (const step of plan.steps) {
     if (step.copy) {
-      copies[step.copy.from].push(step);
+      copies[step.copy.from].push([step]);
       written.add(otherSide(step.copy.from));
     } else {
       updates.push(step);
@@ -636,7 +635,7 @@ function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>): FolderWo
       for (const ref of step.delete) written.add(ref.side);
     }
   }
-  const sizesOf = (side: Side) => (copies[side].length > 0 ? sizeIndex(view[side]) : new Map<string, number>());
+  const sizesOf = (side: Side) => sizesOfCopies(view[side], copies[side]);
   const expectedOf = (side: Side) => (written.has(side) ? flagIndex(view[side]) : new Map<string, string[]>());
   return { updates, copies, sizes: { left: sizesOf('left'), right: sizesOf('right') }, expected: { left: expectedOf('left'), right: expectedOf('right') } };
 }
@@ -655,8 +654,17 @@ function sorted(flags: readonly string[]): string[] {
   return [...flags].sort();
 }
 
-function sizeIndex(messages: readonly MessageMeta[]): Map<string, number> {
-  return new Map(messages.map((message) => [message.id, message.size]));
+/** The claimed sizes of the messages `copies` copies: those alone, for as long as the copy lasts. */
+function sizesOfCopies(messages: readonly MessageMeta[], copies: CopyQueue): Map<string, number> {
+  const sizes = new Map<string, number>();
+  if (copies.length === 0) return sizes;
+  const all = new Map(messages.map((message) => [message.id, message.size]));
+  for (let i = 0; i < copies.length; i++) {
+    const id = copies.idAt(i);
+    const size = all.get(id);
+    if (size !== undefined) sizes.set(id, size);
+  }
+  return sizes;
 }
 
 function countPlan(plan: SyncPlan, report: FolderReport): void {
