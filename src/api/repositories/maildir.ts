@@ -46,8 +46,14 @@ const STAT_PARALLELISM = 32;
 const FILE_PARALLELISM = 4;
 /** A listing changing under a full scan is redone this many times at most. */
 const SCAN_ATTEMPTS = 3;
-/** Folder listings kept to find messages by id without listing again. */
+/** Folder listings kept to find messages by id without listing again (one per engine writing at once)... */
 const LISTINGS_KEPT = 4;
+/**
+ * ...and files in them, about 250 bytes each: the oldest folders' go first, so
+ * that memory does not grow with the mailbox (the last folder's is always
+ * kept). A folder whose listing went is listed again when a lookup needs it.
+ */
+const LISTED_FILES_KEPT = 20_000;
 /** Folders whose file stamps are kept for a rescan (see `stamps`)... */
 const STAMPS_KEPT = 16;
 /**
@@ -365,7 +371,7 @@ export class MaildirRepository implements Repository {
       this.folderChanges?.ownWrites(this.nameTransBack(folder), [name]);
       if (this.options.fsync) await fsyncDir(join(dir, 'cur'));
       const stored = cachedFile(name);
-      this.listings.get(dir)?.set(stored.id, stored);
+      this.addToListing(dir, [stored]);
       return stored.id;
     });
   }
@@ -399,13 +405,9 @@ export class MaildirRepository implements Repository {
       });
       // Whatever failed, what was delivered is made durable.
       if (this.options.fsync) await fsyncDir(join(dir, 'cur'));
-      const listing = this.listings.get(dir);
-      const ids = outcomes.map((outcome) => {
-        if (outcome.name === undefined) return null;
-        const file = cachedFile(outcome.name);
-        listing?.set(file.id, file);
-        return file.id;
-      });
+      const delivered = outcomes.map((outcome) => (outcome.name === undefined ? undefined : cachedFile(outcome.name)));
+      this.addToListing(dir, delivered.filter((file) => file !== undefined));
+      const ids = delivered.map((file) => file?.id ?? null);
       const failures = outcomes.flatMap((outcome, index) => ('error' in outcome ? [{ index, reason: describeError(outcome.error) }] : []));
       if (failures.length > 0) throw new PartialStoreError(folder, ids, failures);
       return ids as MessageId[];
@@ -485,7 +487,7 @@ export class MaildirRepository implements Repository {
       if (from === to) return [...ids];
       const sourceKeywords = await readKeywords(from);
       const finder = this.finder(from, fromFolder);
-      const targetListing = this.listings.get(to);
+      const movedFiles: MessageFile[] = [];
       const missing: MessageId[] = [];
       const touched = new Set<string>();
       for (const id of ids) {
@@ -499,11 +501,12 @@ export class MaildirRepository implements Repository {
           await rename(join(from, file.subdir, file.name), join(to, 'cur', name));
           touched.add(file.subdir);
           finder.update(id, undefined);
-          targetListing?.set(id, { id, subdir: 'cur', name, letters: sortLetters(letters) });
+          movedFiles.push({ id, subdir: 'cur', name, letters: sortLetters(letters) });
           return true;
         });
         if (!moved) missing.push(id);
       }
+      this.addToListing(to, movedFiles);
       if (this.options.fsync) {
         await fsyncDir(join(to, 'cur'));
         for (const sub of touched) await fsyncDir(join(from, sub));
@@ -658,19 +661,25 @@ export class MaildirRepository implements Repository {
   private keepPerFolder<T>(cache: Map<string, Map<string, T>>, dir: string, entries: Map<string, T>): void {
     cache.delete(dir);
     cache.set(dir, entries);
-    let files = 0;
-    for (const kept of cache.values()) files += kept.size;
-    for (const [oldest, kept] of cache) {
-      if (cache.size <= 1 || (cache.size <= STAMPS_KEPT && files <= STAMPED_FILES_KEPT)) break;
-      cache.delete(oldest);
-      files -= kept.size;
-    }
+    dropOldest(cache, STAMPS_KEPT, STAMPED_FILES_KEPT);
   }
 
   private keepListing(dir: string, files: Map<string, MessageFile>): void {
     this.listings.delete(dir);
     this.listings.set(dir, files);
-    if (this.listings.size > LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value!);
+    this.boundListings();
+  }
+
+  /** Files just written to a folder go into its kept listing, if it has one. */
+  private addToListing(dir: string, files: readonly MessageFile[]): void {
+    const listing = this.listings.get(dir);
+    if (!listing) return;
+    for (const file of files) listing.set(file.id, file);
+    this.boundListings();
+  }
+
+  private boundListings(): void {
+    dropOldest(this.listings, LISTINGS_KEPT, LISTED_FILES_KEPT);
   }
 
   private reportForeign(entries: readonly ForeignEntry[], folder?: string): void {
@@ -715,6 +724,17 @@ function letterOf(flag: string, keywords: KeywordTable): string | undefined {
 function cachedFile(name: string): MessageFile {
   const { id, letters } = parseFileName(name);
   return { id, subdir: 'cur', name, letters };
+}
+
+/** Per-folder entries kept for later: the oldest folders' go while more than `folders` folders or `entries` entries are kept; the newest stays. */
+function dropOldest(cache: Map<string, { readonly size: number }>, folders: number, entries: number): void {
+  let kept = 0;
+  for (const folder of cache.values()) kept += folder.size;
+  for (const [oldest, folder] of cache) {
+    if (cache.size <= 1 || (cache.size <= folders && kept <= entries)) break;
+    cache.delete(oldest);
+    kept -= folder.size;
+  }
 }
 
 function ignoreCode(...codes: string[]): (error: unknown) => undefined {
