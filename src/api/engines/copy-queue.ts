@@ -1,5 +1,6 @@
 import type { PlanStep } from '../../core/sync/index.js';
 import type { Side } from '../types.js';
+import { FlagLists } from './flag-lists.js';
 
 /**
  * The copy steps from one side still to do, held compactly: a folder's
@@ -16,7 +17,7 @@ export class CopyQueue {
   private readonly entries: (string | PlanStep)[] = [];
   /** A plain copy's flags (shared), by the index of its entry; undefined for a step held whole. */
   private readonly flags: (readonly string[] | undefined)[] = [];
-  private readonly flagLists = new Map<string, readonly string[]>();
+  private readonly flagLists = new FlagLists();
 
   constructor(
     readonly from: Side,
@@ -83,12 +84,7 @@ export class CopyQueue {
   }
 
   private plainFlags(step: PlanStep): readonly string[] | undefined {
-    if (!this.isPlain(step)) return undefined;
-    const flags = step.copy!.flags;
-    const key = JSON.stringify(flags);
-    let shared = this.flagLists.get(key);
-    if (!shared) this.flagLists.set(key, (shared = Object.freeze([...flags])));
-    return shared;
+    return this.isPlain(step) ? this.flagLists.of(step.copy!.flags) : undefined;
   }
 
   /** A copy that `plainStep` builds again exactly: nothing but the message's id and flags, the pair to be made of them. */

@@ -14,6 +14,7 @@ import { holdBackUnfound, reportMark } from './unfound.js';
 import { retrying } from './retrying.js';
 import { SharedCopies, type LentCopies, type LentOutcome } from './shared-copies.js';
 import { CopyQueue } from './copy-queue.js';
+import { FlagLists } from './flag-lists.js';
 import type { SeenIdentities } from './seen-identities.js';
 import type { ListedFolder } from './local-moves.js';
 import { allDone } from './all-done.js';
@@ -86,6 +87,8 @@ export class SyncFolder {
   private current: FolderProgress | undefined;
   /** The copies this engine shares with idle ones now. */
   private readonly shared = new Map<Side, SharedCopies>();
+  /** The flag lists `expected` holds, shared by the messages with the same flags. */
+  private readonly flagLists = new FlagLists();
   /** Set by a subclass that checks the folder after its sync (MigrateFolder): the identities the plan and the copies saw. */
   protected readonly seenIdentities: SeenIdentities | undefined;
 
@@ -304,7 +307,7 @@ export class SyncFolder {
       scans: { left: summary(scans.left), right: summary(scans.right) },
       intents,
       unfound: { held: unfound.held, settled: unfound.settled },
-      work: folderWork(plan, view),
+      work: folderWork(plan, view, this.flagLists),
     };
   }
 
@@ -387,7 +390,7 @@ export class SyncFolder {
    * Executes the plan's work; returns what each side it writes to should
    * hold afterwards (ids and flags), to check a fresh checkpoint against.
    */
-  private async execute(folders: Record<Side, FolderRef>, folderPairId: number, work: FolderWork, report: FolderReport): Promise<Record<Side, Map<string, string[]>>> {
+  private async execute(folders: Record<Side, FolderRef>, folderPairId: number, work: FolderWork, report: FolderReport): Promise<Record<Side, Map<string, readonly string[]>>> {
     const { expected } = work;
     // Flag changes and deletions touch paired messages, copies unpaired ones: both go at once, each with its own
     // commits. All of them are done before the checkpoint. The copies are handed over (taken off as they are done).
@@ -396,7 +399,7 @@ export class SyncFolder {
   }
 
   /** The plan's flag changes and deletions, a batch at a time; `expected` follows them. */
-  private async update(folders: Record<Side, FolderRef>, folderPairId: number, updates: PlanStep[], expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
+  private async update(folders: Record<Side, FolderRef>, folderPairId: number, updates: PlanStep[], expected: Record<Side, Map<string, readonly string[]>>, report: FolderReport): Promise<void> {
     for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
       await this.applyUpdates(folders, folderPairId, batch, report);
@@ -405,7 +408,7 @@ export class SyncFolder {
           const flags = new Set(expected[change.side].get(change.id) ?? []);
           for (const flag of change.add) flags.add(flag);
           for (const flag of change.remove) flags.delete(flag);
-          expected[change.side].set(change.id, sorted([...flags]));
+          expected[change.side].set(change.id, this.flagLists.of(sorted([...flags])));
         }
         for (const ref of step.delete) expected[ref.side].delete(ref.id);
       }
@@ -439,19 +442,19 @@ export class SyncFolder {
   }
 
   /** The copies, both ways at once; what landed goes to `expected`. */
-  private async copy(folders: Record<Side, FolderRef>, folderPairId: number, shared: SharedCopies[], expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
+  private async copy(folders: Record<Side, FolderRef>, folderPairId: number, shared: SharedCopies[], expected: Record<Side, Map<string, readonly string[]>>, report: FolderReport): Promise<void> {
     // Each way records its intents, stores and commits per batch on its own.
     await allDone(shared.map((copies) => this.copyOut(copies, folders, folderPairId, expected, report)));
   }
 
   /** Copies from `side` landed on the other side: counted, expected there, and their identities seen on both sides. */
-  private landed(side: Side, folders: Record<Side, FolderRef>, stored: LandedCopy[], bytes: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): void {
+  private landed(side: Side, folders: Record<Side, FolderRef>, stored: LandedCopy[], bytes: number, expected: Record<Side, Map<string, readonly string[]>>, report: FolderReport): void {
     const to = otherSide(side);
     this.seenIdentities?.add(side, folders[side], stored.map((copy) => [copy.sourceId, copy.identity] as const));
     this.seenIdentities?.add(to, folders[to], stored.map((copy) => [copy.id, copy.identity] as const));
     report.copied[to] += stored.length;
     report.bytes += bytes;
-    for (const message of stored) expected[to].set(message.id, sorted(message.flags));
+    for (const message of stored) expected[to].set(message.id, this.flagLists.of(sorted(message.flags)));
     if (this.current) {
       this.current.done += stored.length;
       this.current.bytes += bytes;
@@ -464,7 +467,7 @@ export class SyncFolder {
   }
 
   /** The copies from one side to the other, shared with idle engines; what landed goes to `expected` and the report. */
-  private async copyOut(shared: SharedCopies, folders: Record<Side, FolderRef>, folderPairId: number, expected: Record<Side, Map<string, string[]>>, report: FolderReport): Promise<void> {
+  private async copyOut(shared: SharedCopies, folders: Record<Side, FolderRef>, folderPairId: number, expected: Record<Side, Map<string, readonly string[]>>, report: FolderReport): Promise<void> {
     const side = shared.from;
     const folder = folders[side].name;
     this.shared.set(side, shared);
@@ -494,7 +497,7 @@ export class SyncFolder {
    * if anything else changed meanwhile, the old one is kept and the next run
    * sees that change.
    */
-  private async settledCheckpoint(folder: string, side: Side, scan: ScanSummary, expected: Map<string, string[]>): Promise<string> {
+  private async settledCheckpoint(folder: string, side: Side, scan: ScanSummary, expected: Map<string, readonly string[]>): Promise<string> {
     // Let the store's timestamps move past our last write, so the fresh checkpoint can be trusted (see core/maildir/checkpoint.ts).
     await new Promise((resolve) => setTimeout(resolve, 25));
     const after = await retrying(() => this.repository(side).scan(folder, scan.kind === 'full' ? undefined : scan.checkpoint));
@@ -618,10 +621,10 @@ interface FolderWork {
   /** Claimed sizes of the messages copied from each side. */
   sizes: Record<Side, Map<string, number>>;
   /** What each side holds (ids and flags), for a side the plan writes to; empty for the others (never read). */
-  expected: Record<Side, Map<string, string[]>>;
+  expected: Record<Side, Map<string, readonly string[]>>;
 }
 
-function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>): FolderWork {
+function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>, flagLists: FlagLists): FolderWork {
   const updates: PlanStep[] = [];
   const copies: Record<Side, CopyQueue> = { left: new CopyQueue('left'), right: new CopyQueue('right') };
   const written = new Set<Side>();
@@ -636,12 +639,12 @@ function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>): FolderWo
     }
   }
   const sizesOf = (side: Side) => sizesOfCopies(view[side], copies[side]);
-  const expectedOf = (side: Side) => (written.has(side) ? flagIndex(view[side]) : new Map<string, string[]>());
+  const expectedOf = (side: Side) => (written.has(side) ? flagIndex(view[side], flagLists) : new Map<string, readonly string[]>());
   return { updates, copies, sizes: { left: sizesOf('left'), right: sizesOf('right') }, expected: { left: expectedOf('left'), right: expectedOf('right') } };
 }
 
-function flagIndex(messages: readonly MessageMeta[]): Map<string, string[]> {
-  return new Map(messages.map((message) => [message.id, sorted(message.flags)]));
+function flagIndex(messages: readonly MessageMeta[], flagLists: FlagLists): Map<string, readonly string[]> {
+  return new Map(messages.map((message) => [message.id, flagLists.of(sorted(message.flags))]));
 }
 
 function sameFlags(expected: readonly string[] | undefined, actual: readonly string[]): boolean {
