@@ -28,26 +28,70 @@ const oneCopyPerPackage = {
 };
 
 /**
- * libmime looks up iconv-lite's GBK codec when it loads, only to learn the class of its double-byte decoders,
- * and building that codec's tables cost 30-40 ms of CPU and 8 MB at every start, in every run that loads
- * imapflow. Here the lookup waits for the first double-byte charset libmime decodes. Should libmime's text
- * change, the file is bundled as it is (slower to load, as correct) and the build says so.
+ * Edits of a few lines that keep what a run never uses from loading at every start. Should a package's text change,
+ * its file is bundled as it is (slower to load, as correct) and the build says so.
  */
-const DBCS_LOOKUP = "const DBCS_DECODER = iconv_lite_1.default.getCodec('gbk').decoder;";
-const DBCS_CHECK = 'codec.decoder === DBCS_DECODER';
-const lazyDbcsDecoder = {
-  name: 'lazy-dbcs-decoder',
+const LOAD_TIME_EDITS = [
+  {
+    // libmime looks up iconv-lite's GBK codec when it loads, only to learn the class of its double-byte decoders,
+    // and building that codec's tables cost 30-40 ms of CPU and 8 MB at every start. The lookup waits for the
+    // first double-byte charset libmime decodes.
+    file: /[\\/]libmime[\\/]dist[\\/]cjs[\\/]charset\.js$/,
+    warning: 'libmime changed: its GBK codec is built at load',
+    replace: [
+      [
+        "const DBCS_DECODER = iconv_lite_1.default.getCodec('gbk').decoder;",
+        "let dbcsDecoder; const DBCS_DECODER = () => (dbcsDecoder ??= iconv_lite_1.default.getCodec('gbk').decoder);",
+      ],
+      ['codec.decoder === DBCS_DECODER', 'codec.decoder === DBCS_DECODER()'],
+    ],
+  },
+  {
+    // The SOCKS client (with its IP address parser) only serves a connection through a SOCKS proxy; it loads when
+    // the first one opens. (esbuild bundles the require(): the module's set-up runs at that call.)
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]proxy-connection\.js$/,
+    warning: 'imapflow changed: its SOCKS client loads at start',
+    replace: [
+      ["import { SocksClient } from 'socks';", "const socksClient = () => require('socks').SocksClient;"],
+      ['SocksClient.createConnection(', 'socksClient().createConnection('],
+    ],
+  },
+  {
+    // imapflow's own pino only makes the logger of a connection given none (imapfw always gives one).
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]logger\.js$/,
+    warning: 'imapflow changed: its pino loads at start',
+    replace: [
+      ["import pino from 'pino';", "const pino = (options) => require('pino')(options);"],
+    ],
+  },
+];
+
+const loadTimeEdits = {
+  name: 'load-time-edits',
   setup(bundle) {
-    bundle.onLoad({ filter: /[\\/]libmime[\\/]dist[\\/]cjs[\\/]charset\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (source.split(DBCS_LOOKUP).length !== 2 || source.split(DBCS_CHECK).length !== 2) {
-        return { contents: source, loader: 'js', warnings: [{ text: 'libmime changed: its GBK codec is built at load' }] };
-      }
-      const lazy = "let dbcsDecoder; const DBCS_DECODER = () => (dbcsDecoder ??= iconv_lite_1.default.getCodec('gbk').decoder);";
-      return { contents: source.replace(DBCS_LOOKUP, lazy).replace(DBCS_CHECK, 'codec.decoder === DBCS_DECODER()'), loader: 'js' };
-    });
+    for (const { file, warning, replace } of LOAD_TIME_EDITS) {
+      bundle.onLoad({ filter: file }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (replace.some(([from]) => source.split(from).length !== 2)) return { contents: source, loader: 'js', warnings: [{ text: warning }] };
+        return { contents: replace.reduce((text, [from, to]) => text.replace(from, to), source), loader: 'js' };
+      });
+    }
   },
 };
+
+/**
+ * imapflow's ES modules import CommonJS packages (libmime and iconv-lite, mailsplit, libqp, libbase64, encoding-japanese,
+ * its flowed-text decoder) that only decoding a message's parts, encoded words or a non-ASCII folder name uses; esbuild
+ * runs each one's set-up where it is imported, at load. Each import becomes an object that sets the package up
+ * when one of its exports is first read.
+ */
+const IMPORTED_COMMONJS = /^var (import_\w+) = __toESM\((require_\w+)\(\), 1\);$/gm;
+function setUpOnFirstUse(text) {
+  const edited = text.replace(IMPORTED_COMMONJS, 'var $1 = imapfwOnFirstUse($2);');
+  if (edited === text) console.warn('bundle-imapflow: no CommonJS import found to set up on first use (esbuild changed?)');
+  return edited;
+}
+const ON_FIRST_USE = 'const imapfwOnFirstUse = (setUp) => { let module; return new Proxy({}, { get: (_, key) => (module ??= __toESM(setUp(), 1))[key] }); };';
 
 const { outputFiles } = await build({
   stdin: { contents: "export * from 'imapflow'; export { default } from 'imapflow';", resolveDir: root, sourcefile: 'imapflow-entry.js' },
@@ -56,11 +100,11 @@ const { outputFiles } = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [oneCopyPerPackage, lazyDbcsDecoder],
+  plugins: [oneCopyPerPackage, loadTimeEdits],
   // Not minified: it loaded no faster (README, "Start-up"), and stack traces stay readable.
   minify: false,
   // imapflow's CommonJS dependencies call require() for Node's built-ins; an ES module has no require of its own.
-  banner: { js: "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);" },
+  banner: { js: `import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);\n${ON_FIRST_USE}` },
   logLevel: 'warning',
   write: false,
 });
@@ -69,4 +113,4 @@ const { outputFiles } = await build({
 // keeps. A file of ASCII only is decoded and parsed as one-byte text: about half the time of Node's UTF-8 decoding
 // and a smaller source string.
 await mkdir(dirname(outfile), { recursive: true });
-await writeFile(outfile, outputFiles[0].text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
+await writeFile(outfile, setUpOnFirstUse(outputFiles[0].text).replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`));
