@@ -1,4 +1,3 @@
-import picomatch from 'picomatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
@@ -85,6 +84,14 @@ export class SyncAccount {
   }
 
   /**
+   * The first connections log in as this actor starts, while the run's other actors are still loading: the
+   * server's greeting and login overlap the start instead of following it. A failure here is the listing's.
+   */
+  start(): void {
+    for (const side of ['left', 'right'] as const) this.repository(side).connect().catch(() => undefined);
+  }
+
+  /**
    * One pass over the account; with `only` (folder names, the left side's
    * under a folder map), over those folders alone: a daemon syncs only the
    * folders it heard changed. A folder of `only` missing on one side is
@@ -93,13 +100,15 @@ export class SyncAccount {
   async run(only?: string[]): Promise<AccountReport> {
     const started = performance.now();
     const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0 };
-    const wanted = this.matcher(only);
+    const wanted = await this.matcher(only);
+    // The state opens (SQLite loads) while the servers list.
+    const reading = this.state.folderPairs();
     const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders) =>
       usable(folders, wanted, report),
     ) as [FolderInfo[], FolderInfo[]];
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
     const containers: Record<Side, Set<string>> = { left: noSelect(leftFolders), right: noSelect(rightFolders) };
-    const records = await this.state.folderPairs();
+    const records = await reading;
     const synced = new Set(records.map((pair) => pair.left));
     const pairs: FolderPairNames[] = [];
     const gone: { name: string; missing: Side }[] = [];
@@ -331,9 +340,11 @@ export class SyncAccount {
     return false;
   }
 
-  private matcher(only?: string[]): (name: string) => boolean {
-    const include = this.options.include?.length ? picomatch(this.options.include) : () => true;
-    const exclude = this.options.exclude?.length ? picomatch(this.options.exclude) : () => false;
+  /** Which folders a pass takes; picomatch loads only when there are patterns. */
+  private async matcher(only?: string[]): Promise<(name: string) => boolean> {
+    const patterns = this.options.include?.length || this.options.exclude?.length ? (await import('picomatch')).default : undefined;
+    const include = patterns && this.options.include?.length ? patterns(this.options.include) : () => true;
+    const exclude = patterns && this.options.exclude?.length ? patterns(this.options.exclude) : () => false;
     const asked = only ? new Set(only) : undefined;
     return (name) => (asked === undefined || asked.has(name)) && include(name) && !exclude(name);
   }
