@@ -62,3 +62,11 @@ it('the imapfw command caps the young generation of its main thread, where the a
   expect(size).toBeGreaterThan(0);
   expect(size).toBeLessThanOrEqual(8 * 1024 * 1024);
 });
+
+it("the imapfw command limits glibc's malloc to 2 arenas", () => {
+  const probe = fileURLToPath(new URL('./fixtures/malloc-arena-probe.cjs', import.meta.url));
+  const { MALLOC_ARENA_MAX: _theirs, ...env } = process.env;
+  const result = spawnSync(cli, ['--version'], { encoding: 'utf8', env: { ...env, NODE_OPTIONS: `--require ${probe}` } });
+  expect(result.status).toBe(0);
+  expect(result.stderr).toContain('MALLOC_ARENA_MAX=2\n');
+});
