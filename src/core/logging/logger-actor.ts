@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { printable } from '../output/printable.js';
@@ -24,6 +24,7 @@ export interface LoggerActorOptions {
 export class LoggerActor {
   private readonly out: { write(line: string): unknown; flushSync?(): void };
   private readonly pretty: boolean;
+  private readonly ports: MessagePort[] = [];
 
   constructor(options: LoggerActorOptions) {
     const fd = options.file ? undefined : 2;
@@ -39,6 +40,7 @@ export class LoggerActor {
 
   attachLogPort(port: MessagePort): void {
     port.on('message', (line: string) => this.write(line));
+    this.ports.push(port);
   }
 
   /** Logs one record on behalf of the main thread. */
@@ -46,7 +48,15 @@ export class LoggerActor {
     this.write(line);
   }
 
+  /**
+   * Writes the lines still queued on the log ports, then flushes. The logger stops last, once every other
+   * worker has posted its last lines, but a port's queue is read only as the event loop gets to it: the stop
+   * request, on a port of its own, may come first.
+   */
   stop(): void {
+    for (const port of this.ports) {
+      for (let queued = receiveMessageOnPort(port); queued; queued = receiveMessageOnPort(port)) this.write(queued.message as string);
+    }
     this.out.flushSync?.();
   }
 
