@@ -98,17 +98,18 @@ export interface SqliteStateStoreOptions {
 export class SqliteStateStore implements StateStore {
   private readonly applyCommit: (folderPairId: number, change: StateCommit) => number[];
   private readonly applyForget: (folderPairId: number, side: Side) => void;
+  private readonly wal: WalSync;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly sql: Statements,
     private readonly lock: AccountLock,
-    private readonly wal: WalSync,
     /** The database file. */
     readonly path: string,
     /** Where the unreadable database was moved to, when `rebuild` had to. */
     readonly movedAside: string | undefined,
   ) {
+    this.wal = new WalSync(`${path}-wal`);
     this.applyCommit = db.transaction((folderPairId: number, change: StateCommit) => this.apply(folderPairId, change));
     this.applyForget = db.transaction((folderPairId: number, side: Side) => {
       this.checkFolderPair(folderPairId);
@@ -124,12 +125,12 @@ export class SqliteStateStore implements StateStore {
     try {
       try {
         const { db, sql } = connect(path);
-        return new SqliteStateStore(db, sql, lock, new WalSync(`${path}-wal`), path, undefined);
+        return new SqliteStateStore(db, sql, lock, path, undefined);
       } catch (error) {
         if (!(error instanceof StateCorruptError) || !options.rebuild) throw error;
         const aside = moveAside(path);
         const { db, sql } = connect(path);
-        return new SqliteStateStore(db, sql, lock, new WalSync(`${path}-wal`), path, aside);
+        return new SqliteStateStore(db, sql, lock, path, aside);
       }
     } catch (error) {
       lock.release();
