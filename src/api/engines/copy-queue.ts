@@ -61,16 +61,22 @@ export class CopyQueue {
     return this.entries.splice(start, count).map((entry, i) => (typeof entry === 'string' ? this.plainStep(entry, flags[i]!) : entry));
   }
 
-  /** Drops the steps whose source id fails `keep`; returns their ids. */
+  /** Drops the steps whose source id fails `keep`; returns their ids. One pass, in place: a folder's queue can hold all its messages. */
   keepOnly(keep: (id: string) => boolean): string[] {
     const dropped: string[] = [];
-    for (let i = this.entries.length - 1; i >= 0; i--) {
+    let kept = 0;
+    for (let i = 0; i < this.entries.length; i++) {
       const id = this.idAt(i);
-      if (keep(id)) continue;
-      dropped.unshift(id);
-      this.entries.splice(i, 1);
-      this.flags.splice(i, 1);
+      if (!keep(id)) {
+        dropped.push(id);
+        continue;
+      }
+      this.entries[kept] = this.entries[i]!;
+      this.flags[kept] = this.flags[i];
+      kept++;
     }
+    this.entries.length = kept;
+    this.flags.length = kept;
     return dropped;
   }
 
