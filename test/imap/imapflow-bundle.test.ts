@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 
-// The build bundles imapflow into dist/src/vendor/imapflow.js (scripts/bundle-imapflow.mjs);
-// every compiled run of imapfw talks IMAP through it.
+// The build bundles imapflow into dist/src/vendor/imapflow.js and the packages its modules import into
+// dist/src/vendor/imapflow-deps.cjs (scripts/bundle-imapflow.mjs); every compiled run of imapfw talks IMAP through it.
 const bundle = new URL('../../dist/src/vendor/imapflow.js', import.meta.url);
+const depsFile = fileURLToPath(new URL('../../dist/src/vendor/imapflow-deps.cjs', import.meta.url));
+/** Whether this thread has read the second file (a CommonJS module, loaded by the bundle's own require). */
+const depsLoaded = () => Object.hasOwn(createRequire(import.meta.url).cache, depsFile);
 
 describe('the bundled imapflow', () => {
   let server: DovecotServer;
@@ -26,12 +31,15 @@ describe('the bundled imapflow', () => {
     try {
       const folders = await client.list();
       expect(folders.map((folder) => folder.path)).toContain('INBOX');
+      // Logging in and listing (all that a run on an empty account does) decode nothing.
+      expect(depsLoaded()).toBe(false);
       await client.append('INBOX', 'Subject: =?UTF-8?B?YnVuZGxlZCDinJM=?=\r\n\r\nbody\r\n');
       const lock = await client.getMailboxLock('INBOX');
       try {
         const message = await client.fetchOne('1', { envelope: true });
         // The encoded word is decoded by libmime, which the bundle sets up at this first use.
         expect(message && message.envelope?.subject).toBe('bundled \u2713');
+        expect(depsLoaded()).toBe(true);
       } finally {
         lock.release();
       }
@@ -40,8 +48,13 @@ describe('the bundled imapflow', () => {
     }
   });
 
-  it('holds one copy of each package, in ASCII only', () => {
-    const text = readFileSync(bundle, 'latin1');
+  it('holds one copy of each package, in ASCII only, the packages imapflow imports in the second file', () => {
+    const main = readFileSync(bundle, 'latin1');
+    const deps = readFileSync(depsFile, 'latin1');
+    // esbuild heads each bundled file with its path: imapflow.js holds imapflow's modules and nothing else.
+    expect([...main.matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\//gm)].map(([, name]) => name).filter((name) => name !== 'imapflow')).toEqual([]);
+    expect(deps).toMatch(/^\/\/ \S*node_modules\/libmime\//m);
+    const text = main + deps;
     // esbuild heads each bundled file with its path: a package bundled as both its ES module and its CommonJS
     // builds (dist/esm and dist/cjs) would run its set-up twice at every start.
     const builds = new Map<string, Set<string>>();
