@@ -4,10 +4,11 @@
 // worker's start-up; one bundled file loads in less than half the CPU time
 // (README, "Start-up"). src/core/imap/load-imapflow.ts prefers the bundle.
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadTimeEdits } from './load-time-edits.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = `${root}dist/src/vendor/imapflow.js`;
@@ -30,10 +31,7 @@ const oneCopyPerPackage = {
   },
 };
 
-/**
- * Edits of a few lines that keep what a run never uses from loading at every start. Should a package's text change,
- * its file is bundled as it is (slower to load, as correct) and the build says so.
- */
+/** What a run never uses waits for its first use (see load-time-edits.mjs). */
 const LOAD_TIME_EDITS = [
   {
     // libmime looks up iconv-lite's GBK codec when it loads, only to learn the class of its double-byte decoders,
@@ -68,19 +66,6 @@ const LOAD_TIME_EDITS = [
     ],
   },
 ];
-
-const loadTimeEdits = {
-  name: 'load-time-edits',
-  setup(bundle) {
-    for (const { file, warning, replace } of LOAD_TIME_EDITS) {
-      bundle.onLoad({ filter: file }, async (args) => {
-        const source = await readFile(args.path, 'utf8');
-        if (replace.some(([from]) => source.split(from).length !== 2)) return { contents: source, loader: 'js', warnings: [{ text: warning }] };
-        return { contents: replace.reduce((text, [from, to]) => text.replace(from, to), source), loader: 'js' };
-      });
-    }
-  },
-};
 
 /**
  * imapflow's ES modules import CommonJS packages (libmime and iconv-lite, mailsplit, libqp, libbase64, encoding-japanese,
@@ -138,7 +123,7 @@ const { outputFiles } = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [depsInSecondFile(deps), loadTimeEdits],
+  plugins: [depsInSecondFile(deps), loadTimeEdits(LOAD_TIME_EDITS)],
   // Not minified: it loaded no faster (README, "Start-up"), and stack traces stay readable.
   minify: false,
   // imapflow.js requires its second file (a CommonJS module, loaded synchronously); an ES module has no require of its own.
@@ -159,7 +144,7 @@ const { outputFiles: [depsOutput] } = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  plugins: [oneCopyPerPackage, loadTimeEdits],
+  plugins: [oneCopyPerPackage, loadTimeEdits(LOAD_TIME_EDITS)],
   minify: false,
   logLevel: 'warning',
   write: false,

@@ -9,8 +9,10 @@
 // user's `import 'imapfw'`), it is one module: there is one copy of each of imapfw's classes in a thread.
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadTimeEdits } from './load-time-edits.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist', 'bundle');
@@ -49,6 +51,52 @@ const moduleUrlAsCompiled = {
   },
 };
 
+/**
+ * Dependencies load from node_modules as they are (imapflow from its own bundle, scripts/bundle-imapflow.mjs), but
+ * for those every run loads at start: pino (the main thread and every worker), commander (every CLI run) and
+ * comlink (every thread), bundled with their own dependencies (about 30 CommonJS files), where loading each package
+ * took 10-40 ms of CPU. pino's transports, which resolve their worker files from pino's own folder, are never used:
+ * imapfw's loggers write to their own destinations (src/core/logging).
+ */
+const BUNDLED_PACKAGES = new Set(['pino', 'commander', 'comlink']);
+
+/** What pino loads at start and imapfw's loggers never use waits for its first use (see load-time-edits.mjs). */
+const LOAD_TIME_EDITS = [
+  {
+    // The worker thread's stream of pino's transports.
+    file: /[\\/]pino[\\/]lib[\\/]transport\.js$/,
+    warning: 'pino changed: thread-stream loads at start',
+    replace: [
+      ["const ThreadStream = require('thread-stream')", "const threadStream = () => require('thread-stream')"],
+      ['new ThreadStream(', 'new (threadStream())('],
+    ],
+  },
+  {
+    // sonic-boom's one assertion, on a file descriptor's type (Node's assert module, loaded for it, costs more).
+    file: /[\\/]sonic-boom[\\/]index\.js$/,
+    warning: 'sonic-boom changed: assert loads at start',
+    replace: [["const assert = require('assert')", "const assert = (...args) => require('assert')(...args)"]],
+  },
+  {
+    // commander's child processes run a subcommand that is a program of its own; imapfw's are functions.
+    file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    warning: 'commander changed: child_process loads at start',
+    replace: [
+      ["const childProcess = require('node:child_process');", "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"],
+    ],
+  },
+];
+const dependenciesExternal = {
+  name: 'dependencies-external',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^[^./]/ }, (args) => {
+      const fromPackage = /[\\/]node_modules[\\/]/.test(args.importer);
+      if (isBuiltin(args.path) || !(fromPackage || BUNDLED_PACKAGES.has(args.path))) return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
 // The whole of dist/ goes: a module an earlier tsc build compiled, left next to the bundle, would be a second copy.
 await rm(join(root, 'dist'), { recursive: true, force: true });
 const { metafile } = await build({
@@ -60,13 +108,15 @@ const { metafile } = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Dependencies load from node_modules as they are (imapflow from its own bundle, scripts/bundle-imapflow.mjs).
-  packages: 'external',
+  // A package's ES module build where it has one (comlink's main is a UMD script).
+  mainFields: ['module', 'main'],
   // Errors name themselves after their class (`this.name = new.target.name`), and threads rebuild them by that name.
   keepNames: true,
   sourcemap: true,
-  plugins: [moduleUrlAsCompiled],
+  plugins: [dependenciesExternal, loadTimeEdits(LOAD_TIME_EDITS), moduleUrlAsCompiled],
   metafile: true,
+  // The CommonJS code of a bundled package calls require(); an ES module has no require of its own.
+  banner: { js: "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 

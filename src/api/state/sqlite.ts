@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
-import { openSqlite } from '../../core/state/open-sqlite.js';
+import { openSqlite, SqliteError } from '../../core/state/open-sqlite.js';
 import { WalSync } from '../../core/state/wal-sync.js';
 import { StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
@@ -367,5 +367,5 @@ function moveAside(path: string): string {
 }
 
 function isCorruption(error: unknown): boolean {
-  return error instanceof Database.SqliteError && (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'));
+  return error instanceof SqliteError && (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'));
 }

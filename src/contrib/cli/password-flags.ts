@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
 
@@ -40,7 +39,9 @@ export function withStateDir(source: PasswordSource, stateDir: string | undefine
 }
 
 /** Reads a line from the terminal without echoing it. */
-function prompt(question: string): Promise<string> {
+async function prompt(question: string): Promise<string> {
+  // Loaded here: only a run that asks for its password reads the terminal.
+  const { createInterface } = await import('node:readline');
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput.bind(rl);

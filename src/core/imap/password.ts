@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { ConfigError } from '../../api/errors.js';
 import { registerSecret } from '../output/secrets.js';
 
@@ -68,7 +67,9 @@ function passwordFromEnv(name: string, account: string): string {
  * (a gpg pinentry may need them); stdout is the secret (a password, a token).
  * Its stdout is never quoted in an error. `what` names it in errors.
  */
-export function secretFromCommand(command: string, what: string): Promise<string> {
+export async function secretFromCommand(command: string, what: string): Promise<string> {
+  // Loaded here: a run whose password comes from elsewhere never starts a process.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['inherit', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

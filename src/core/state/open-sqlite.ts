@@ -1,4 +1,12 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+// Required, not imported: Node reads an imported CommonJS package with a lexer of its own (to find its named
+// exports), which it loads for the first such import. better-sqlite3 was the last one a run imported.
+const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+
+/** better-sqlite3's error, whose `code` is SQLite's (SQLITE_BUSY, SQLITE_CORRUPT...). */
+export const SqliteError = BetterSqlite3.SqliteError;
 
 /**
  * Every Database and Statement opened in this thread, kept reachable until the
@@ -16,7 +24,7 @@ const kept: object[] = [];
 
 /** `new Database(path, options)`, whose statements (its own `prepare` and `pragma`) are never garbage. */
 export function openSqlite(path: string, options?: Database.Options): Database.Database {
-  const db = new Database(path, options);
+  const db = new BetterSqlite3(path, options);
   kept.push(db);
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {

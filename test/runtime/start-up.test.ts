@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ExitCode } from '../../src/api/exit-codes.js';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { runCli } from '../mirror/helpers.js';
+
+// What a rerun on an empty account loads: all a one-shot run needs at start, nothing that only some runs use
+// (README, "Start-up").
+const probe = fileURLToPath(new URL('./fixtures/loaded-modules-probe.cjs', import.meta.url));
+let server: DovecotServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startDovecot({ users: { empty: 'empty-pw' } });
+  dir = await mkdtemp(join(tmpdir(), 'imapfw-start-up-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('a rerun of an empty account loads no module that only some runs use', async () => {
+  const args = ['mirror', '--remote', server.url('empty'), '--maildir', join(dir, 'maildir'), '--password-env', 'START_UP_PW', '--state-dir', join(dir, 'state'), '--json'];
+  expect((await runCli(args, { env: { START_UP_PW: 'empty-pw' } })).status).toBe(ExitCode.OK);
+  const rerun = await runCli(args, { env: { START_UP_PW: 'empty-pw', NODE_OPTIONS: `--require ${probe}` } });
+  expect(rerun.status, rerun.stderr).toBe(ExitCode.OK);
+  const { builtins, files } = JSON.parse(/^loaded modules: (.*)$/m.exec(rerun.stderr)![1]!) as { builtins: string[]; files: string[] };
+  // The run did its work: it logged in (imapflow) and opened its state (better-sqlite3).
+  expect(files.some((file) => file.endsWith('/better-sqlite3/lib/database.js'))).toBe(true);
+  expect(builtins).toContain('NativeModule tls');
+  // What only a password prompt (readline), a password command (child_process, which commander loaded for its
+  // programs run as subcommands) and an assertion failing in sonic-boom (assert) use; Node's lexer of CommonJS
+  // modules imported by an ES module (better-sqlite3 and comlink were).
+  for (const unused of ['readline', 'child_process', 'assert', 'internal/deps/cjs-module-lexer/lexer']) expect(builtins).not.toContain(`NativeModule ${unused}`);
+  // imapflow's decoders (libmime, iconv-lite, mailsplit...), in the second file of its bundle; pino and commander
+  // are in imapfw's bundle, read as one file each.
+  expect(files.filter((file) => /imapflow-deps\.cjs$|[\\/]node_modules[\\/](pino|sonic-boom|thread-stream|commander)[\\/]/.test(file))).toEqual([]);
+});
