@@ -257,11 +257,18 @@ export class SyncFolder {
     }
 
     let saved = await readSaved();
+    // A side's view maps every saved pair: built once for its scan and saved pairs, for the count check and for the planner.
+    const views: Partial<Record<Side, { scan: ScanResult; saved: readonly MessagePair[]; view: MessageMeta[] }>> = {};
+    const viewOf = (side: Side): MessageMeta[] => {
+      const kept = views[side];
+      if (kept?.scan === scans[side] && kept.saved === saved) return kept.view;
+      return (views[side] = { scan: scans[side], saved, view: currentView(side, scans[side], saved) }).view;
+    };
     // A listing of the changes alone ('unchanged': none) is believed only when, applied to the saved pairs, it accounts for the server's
     // count; an unchanged side that also holds messages never paired (those a narrower policy leaves) is listed in full here.
     for (const side of SIDES) {
       const scan = scans[side];
-      if (scan.kind !== 'full' && scan.status.exists !== undefined && currentView(side, scan, saved).length !== scan.status.exists) {
+      if (scan.kind !== 'full' && scan.status.exists !== undefined && viewOf(side).length !== scan.status.exists) {
         if (scan.kind === 'changes') this.context.logger.warn({ folder: names[side], side }, 'the changes since the last run do not account for the folder: listing it in full');
         scans[side] = await retrying(() => this.repository(side).scan(names[side], undefined, this.scanOptions(side)));
       }
@@ -283,7 +290,7 @@ export class SyncFolder {
 
     const skip = { left: new Set(names.skip?.left), right: new Set(names.skip?.right) };
     if (names.skip) saved = saved.filter((pair) => !SIDES.some((side) => pair[side] !== undefined && skip[side].has(pair[side]!)));
-    const view = { left: currentView('left', scans.left, saved), right: currentView('right', scans.right, saved) };
+    const view = { left: viewOf('left'), right: viewOf('right') };
     for (const side of SIDES) if (skip[side].size) view[side] = view[side].filter((message) => !skip[side].has(message.id));
     if (isSelective(this.options.select)) view.left = selectedView(view.left, saved, this.options.select);
     // Every request on ids from here on names the UIDVALIDITY they were listed under.
