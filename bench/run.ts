@@ -19,7 +19,11 @@ import { sectionBodies, writeSection } from './results-section.js';
 
 const exec = promisify(execFile);
 /** Sections written by hand (paired runs of issue 11's changes): kept when the file is rewritten. */
-const HAND_WRITTEN_HEADINGS = ['## Initial mirrors and memory (issue 11)', '## Two-way reruns: Maildir listings (paired, hand-written)'];
+const HAND_WRITTEN_HEADINGS = [
+  '## Initial mirrors and memory (issue 11)',
+  '## Two-way reruns: Maildir listings (paired, hand-written)',
+  '## The 100k no-op (noop-big, run on its own)',
+];
 /** This checkout (the bench's own). */
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
