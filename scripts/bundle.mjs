@@ -13,6 +13,7 @@ import { isBuiltin } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTimeEdits } from './load-time-edits.mjs';
+import { skipReExportChunks } from './skip-re-export-chunks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist', 'bundle');
@@ -99,6 +100,7 @@ const dependenciesExternal = {
 
 // The whole of dist/ goes: a module an earlier tsc build compiled, left next to the bundle, would be a second copy.
 await rm(join(root, 'dist'), { recursive: true, force: true });
+const BANNER = "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);";
 const { metafile } = await build({
   entryPoints: Object.fromEntries(ENTRY_POINTS.map((source) => [bundleName(source), join(root, source)])),
   outdir,
@@ -116,9 +118,11 @@ const { metafile } = await build({
   plugins: [dependenciesExternal, loadTimeEdits(LOAD_TIME_EDITS), moduleUrlAsCompiled],
   metafile: true,
   // The CommonJS code of a bundled package calls require(); an ES module has no require of its own.
-  banner: { js: "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);" },
+  banner: { js: BANNER },
   logLevel: 'warning',
 });
+
+const skipped = skipReExportChunks(outdir, BANNER);
 
 for (const source of ENTRY_POINTS) {
   const output = Object.entries(metafile.outputs).find(([, meta]) => meta.entryPoint && join(root, meta.entryPoint) === join(root, source));
@@ -130,4 +134,4 @@ for (const source of ENTRY_POINTS) {
   await mkdir(dirname(stub), { recursive: true });
   await writeFile(stub, `${lines.join('\n')}\n`);
 }
-console.log(`bundle: ${Object.keys(metafile.outputs).filter((name) => name.endsWith('.js')).length} files in ${basename(outdir)}/`);
+console.log(`bundle: ${Object.keys(metafile.outputs).filter((name) => name.endsWith('.js')).length - skipped} files in ${basename(outdir)}/ (${skipped} re-export chunks skipped)`);

@@ -29,6 +29,13 @@ describe('the bundled build', () => {
     for (const file of compiled) expect(readFileSync(join(root, 'dist', 'src', file), 'utf8'), file).toMatch(/^\/\/ src\/\S+\.ts, bundled: see scripts\/bundle\.mjs\.\nexport \* from '[./]+bundle\/[\w-]+\.js';\n/);
   });
 
+  it('loads an actor\'s module by a dynamic import straight from the chunk that holds its code, not through a re-export chunk', () => {
+    const holder = readdirSync(bundle).filter((file) => file.endsWith('.js') && /^\/\/ src\/api\/engines\/sync-account\.ts$/m.test(readFileSync(join(bundle, file), 'utf8')));
+    expect(holder).toHaveLength(1);
+    const app = readFileSync(join(bundle, 'apps-mirror-app.js'), 'utf8');
+    expect([...app.matchAll(/import\("\.\/([\w-]+\.js)"\)\)\.SyncAccount\b/g)].map(([, file]) => file)).toEqual(holder);
+  });
+
   it('gives a user\'s app loaded by the CLI the classes the CLI uses: one Runtime, one AuthError', () => {
     const run = spawnSync(process.execPath, [cli, 'run', userApp], { encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
