@@ -56,7 +56,10 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   process.on('SIGTERM', onSignal);
   try {
     await app.build(runtime, args);
-    await runtime.guard(runtime.start());
+    // A signal while the actors start ends the run too: an actor stopped before it was ready never says so,
+    // and a start waited for alone would leave the command with nothing to do but Node's exit 13.
+    await Promise.race([runtime.guard(runtime.start()), interrupted]);
+    if (signalled !== undefined) return signalled;
     return await Promise.race([runtime.guard(app.run(runtime, args)), interrupted]);
   } catch (error) {
     if (signalled !== undefined) return signalled;

@@ -83,6 +83,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
   const openPorts = new Set<MessagePort>([link]);
   let instance: (object & Lifecycle) | undefined;
   let logger: Logger | undefined;
+  let stopAsked = false;
 
   const bind = (binding: PortBinding) => {
     openPorts.add(binding.port);
@@ -104,6 +105,7 @@ export async function hostActor(init: WorkerInit): Promise<void> {
         bind({ channel: message.channel, role: message.role, port: message.port, kind: message.kind, peer: peerOf(init, message.channel) });
         return;
       }
+      stopAsked = true;
       withdrawLocal(self);
       void (async () => {
         try {
@@ -138,6 +140,9 @@ export async function hostActor(init: WorkerInit): Promise<void> {
     };
     instance = new ActorClass(actor.options, context) as object & Lifecycle;
     await instance.start?.();
+    // Asked to stop while it started (a signal during a slow login): it has been stopped above; serving its
+    // channels now would keep the thread alive until the main thread's grace ran out and it was terminated.
+    if (stopAsked) return await stopped;
     for (const binding of init.ports) if (binding.role === 'server') bind(binding);
     publishLocal(self, instance);
   } catch (error) {
