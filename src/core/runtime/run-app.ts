@@ -45,10 +45,14 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   let interrupt: (code: number) => void = () => {};
   const interrupted = new Promise<number>((resolve) => (interrupt = resolve));
   let stopping: Promise<void> | undefined;
+  let running: Promise<number> | undefined;
   const stop = () => (stopping ??= runtime.stop());
   const onSignal = (signal: NodeJS.Signals) => {
     signalled = signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
     process.stderr.write(`\nimapfw ${app.name}: ${signal}: stopping after the writes in flight\n`);
+    // Should nothing be left to wait for before runApp returns (a run that waits on nothing but the signal),
+    // Node exits with this code rather than 13, its code for a top-level await left unsettled.
+    process.exitCode = signalled;
     interrupt(signalled);
     void stop();
   };
@@ -60,14 +64,28 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
     // and a start waited for alone would leave the command with nothing to do but Node's exit 13.
     await Promise.race([runtime.guard(runtime.start()), interrupted]);
     if (signalled !== undefined) return signalled;
-    return await Promise.race([runtime.guard(app.run(runtime, args)), interrupted]);
+    running = runtime.guard(app.run(runtime, args));
+    return await Promise.race([running, interrupted]);
   } catch (error) {
     if (signalled !== undefined) return signalled;
     process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);
     return exitCodeFor(error);
   } finally {
     await stop();
+    // After a signal the app's run may still be winding down what it started beside this runtime (a daemon's
+    // reloaded accounts, a batch's other migrations): their locks are released before the command returns.
+    if (signalled !== undefined && running) await settledWithin(running, RUN_SETTLE_MS);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** How long a signalled command waits for the app's run to wind down once its runtime has stopped. */
+const RUN_SETTLE_MS = 10_000;
+
+/** Waits until `promise` settles, or `ms` have passed; the timer alone does not keep the process alive. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
+  clearTimeout(timer);
 }
