@@ -25,9 +25,5 @@ if (existsSync(compiled)) {
 }
 const code = await cli.main(process.argv.slice(2));
 process.exitCode = code;
-// Everything the run started is closed and written by now (runApp waits for an app's run to wind down, after a
-// signal too): exit once the output streams have flushed (a pipe is asynchronous on some systems), without the
-// heap teardown of a natural exit, which took tens of ms at the end of every run.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-// Should a stream never call back, do not hang.
+// Nothing should keep the process alive now; if something does, do not hang.
 setTimeout(() => process.exit(code), 2_000).unref();
