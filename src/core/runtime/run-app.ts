@@ -60,10 +60,8 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   process.on('SIGTERM', onSignal);
   try {
     await app.build(runtime, args);
-    // A signal while the actors start ends the run too: an actor stopped before it was ready never says so,
-    // and a start waited for alone would leave the command with nothing to do but Node's exit 13.
-    await Promise.race([runtime.guard(runtime.start()), interrupted]);
-    if (signalled !== undefined) return signalled;
+    // A signal while the actors start stops the runtime, which ends the start (caught below).
+    await runtime.guard(runtime.start());
     running = runtime.guard(app.run(runtime, args));
     return await Promise.race([running, interrupted]);
   } catch (error) {

@@ -27,6 +27,9 @@ export class Runtime {
   private readonly remotes = new Map<string, Remote<unknown>>();
   private mainLogger: Logger | undefined;
   private started = false;
+  private stopAsked = false;
+  /** Set while start() waits for the actors: ends it when stop() is called meanwhile. */
+  private stopWhileStarting: (() => void) | undefined;
   /** URL of the app module the runtime was made for (what its workers import). */
   readonly appModule: string;
 
@@ -94,20 +97,32 @@ export class Runtime {
 
   /**
    * Seals the topology and starts every manager's workers, all at once:
-   * requests sent to a worker still starting wait in its channel.
+   * requests sent to a worker still starting wait in its channel. Rejects
+   * (RuntimeError) when stop() is called before it or while it waits.
    */
   async start(): Promise<void> {
+    if (this.stopAsked) throw new RuntimeError('the runtime was stopped before it started');
     this.seal();
     this.started = true;
     limitHeapGrowth();
     // Connected before any actor can fail: a client first used after its actor died (waiting for a restart)
     // must see its channel closed, which a port connected after the close never does (the call would hang).
     for (const channel of this.topology.channels.values()) if (channel.client === MAIN && channel.kind === 'rpc') this.remoteOf(channel.name);
-    await Promise.all(this.managers.map((manager) => manager.start()));
+    // An actor stopped before it was ready never says it is: a stop() meanwhile (a signal during a slow login) ends the start.
+    const stoppedFirst = new Promise<never>((_, reject) => {
+      this.stopWhileStarting = () => reject(new RuntimeError('the runtime was stopped while its actors started'));
+    });
+    try {
+      await Promise.race([Promise.all(this.managers.map((manager) => manager.start())), stoppedFirst]);
+    } finally {
+      this.stopWhileStarting = undefined;
+    }
   }
 
   /** Stops every manager in reverse start order (the logger last, so the others' last words are written). */
   async stop(): Promise<void> {
+    this.stopAsked = true;
+    this.stopWhileStarting?.();
     const ordered = [...this.managers.filter((m) => m.kind !== 'logger').reverse(), ...this.managers.filter((m) => m.kind === 'logger')];
     for (const manager of ordered) await manager.stop();
     for (const manager of ordered) await manager.close();
