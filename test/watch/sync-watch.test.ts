@@ -80,8 +80,12 @@ describe('sync --watch', () => {
         const remote = [await serverIds(server!, 'INBOX'), await serverIds(server!, 'Archive')];
         return local[1]!.includes(id('offline-server')) && remote[0]!.includes(id('offline-local')) && JSON.stringify(local) === JSON.stringify(remote);
       });
-    } finally {
+    } catch (error) {
+      // What the daemon logged is what tells why it did not get there.
       stopped = await stopDaemon(daemon, 'SIGINT');
+      throw new Error(`${(error as Error).message}\n--- the daemon's standard error, last 8 kB:\n${stopped.stderr.slice(-8000)}`);
+    } finally {
+      stopped ??= await stopDaemon(daemon, 'SIGINT');
     }
     expect(stopped.code, stopped.stderr.slice(-3000)).toBe(130);
     // Each message once on each side.

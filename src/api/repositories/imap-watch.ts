@@ -166,6 +166,9 @@ export class ImapWatch extends ImapRepository {
     if (!this.interrupted) await client.noop();
     // A server that refuses IDLE (imapflow then returns at once) is simply waited on until the timer.
     const idling = this.interrupted || heard ? Promise.resolve() : client.idle();
+    // A connection lost meanwhile rejects it while the NOOP below throws first: it must not reject unhandled,
+    // which would fail every actor of this thread (awaited below, it still throws when the NOOP does not).
+    idling.catch(() => undefined);
     await Promise.race([woken, closed]);
     this.heard = undefined;
     clearTimeout(timer);
