@@ -52,7 +52,7 @@ export class DraftFile {
   private readonly counter = new CrlfSizeCounter();
   /** The CRLF size when the writer knew it (deliver's one write), else counted. */
   private knownCrlfSize: number | undefined;
-  private closing: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(
     private readonly folderDir: string,
@@ -81,7 +81,7 @@ export class DraftFile {
       futimesSync(this.fd, new Date(), new Date(internalDate));
       if (options.fsync) await syncFile(this.fd);
     } finally {
-      await this.close();
+      this.close();
     }
     const fileName = formatFileName(id, letters);
     renameSync(this.tmpPath(), join(this.folderDir, 'cur', fileName));
@@ -90,17 +90,19 @@ export class DraftFile {
 
   /** Drops the draft (its file in tmp/). */
   async discard(): Promise<void> {
-    await this.close().catch(() => undefined);
+    try {
+      this.close();
+    } catch {
+      // The draft goes either way: a descriptor that fails to close is no reason to keep its file.
+    }
     await unlinkFile(this.tmpPath()).catch(() => undefined);
   }
 
   /** Closes the descriptor once: closed twice, it could close a file opened since under the same number. */
-  private close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      closeSync(this.fd);
-      resolve();
-    });
-    return this.closing;
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   private tmpPath(): string {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDefinition } from '../../api/app.js';
 import { exitCodeFor, ExitCode } from '../../api/exit-codes.js';
 import { ConfigError } from '../../api/errors.js';
@@ -72,18 +73,11 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
     await stop();
     // After a signal the app's run may still be winding down what it started beside this runtime (a daemon's
     // reloaded accounts, a batch's other migrations): their locks are released before the command returns.
-    if (signalled !== undefined && running) await settledWithin(running, RUN_SETTLE_MS);
+    if (signalled !== undefined && running) await Promise.race([running.catch(() => {}), sleep(RUN_SETTLE_MS, undefined, { ref: false })]);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-/** How long a signalled command waits for the app's run to wind down once its runtime has stopped. */
+/** How long a signalled command waits for the app's run to wind down once its runtime has stopped (the timer does not keep the process alive). */
 const RUN_SETTLE_MS = 10_000;
-
-/** Waits until `promise` settles, or `ms` have passed; the timer alone does not keep the process alive. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
-  clearTimeout(timer);
-}
