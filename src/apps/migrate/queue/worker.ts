@@ -154,22 +154,31 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   };
 
   log(`worker ${id}: taking jobs from ${flags.queue}, ${flags.parallel} at a time`);
-  const signalled = await new Promise<NodeJS.Signals>((resolveSignal) => {
-    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
-    process.once('SIGINT', () => resolveSignal('SIGINT'));
-  });
+  // BullMQ's loop ending on its own (an error it does not retry) stops this worker as a signal would, not as an unhandled rejection.
+  const loopEnded = stopped.then(
+    () => 'the queue loop ended',
+    (error: Error) => `the queue loop failed: ${error.message}`,
+  );
+  const signalled = await Promise.race([
+    new Promise<NodeJS.Signals>((resolveSignal) => {
+      process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+      process.once('SIGINT', () => resolveSignal('SIGINT'));
+    }),
+    loopEnded,
+  ]);
   log(`worker ${id}: ${signalled}: stopping the accounts in flight after their writes and handing them back`);
   stopping = true;
   await Promise.all([...running.values()].map((account) => account.stop()));
   // Redis unreachable: do not wait for it forever; the jobs are taken over after the stall interval.
-  const closed = Promise.all([worker.close(), stopped]);
+  const closed = Promise.all([worker.close(), loopEnded]);
   const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((resolveTimer) => setTimeout(() => resolveTimer(true), CLOSE_MS).unref())]);
   if (timedOut) {
     log(`worker ${id}: the queue did not answer in ${CLOSE_MS / 1000} s; leaving, its jobs go to other workers after the stall interval`);
     await worker.close(true).catch(() => {});
   }
   await runner.close();
-  return signalled === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
+  if (signalled === 'SIGINT') return ExitCode.INTERRUPTED;
+  return signalled === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.NETWORK;
 }
 
 /**
