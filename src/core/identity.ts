@@ -66,6 +66,11 @@ export class IdentityBuilder {
     }
   }
 
+  /** True once the header's Message-ID is found: the identity no longer depends on the bytes to come. */
+  get decided(): boolean {
+    return typeof this.messageId === 'string';
+  }
+
   /** The identity, and the Message-ID when the header has one. */
   digest(): { identity: Identity; messageId?: string } {
     if (this.messageId === undefined) this.finishHeader(Buffer.concat(this.headerChunks), undefined);

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
@@ -282,13 +282,17 @@ export class MaildirRepository implements Repository {
       const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
-          const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+          const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
           try {
             const builder = new IdentityBuilder();
-            await readInChunks(handle, (chunk) => builder.update(chunk));
+            // A Message-ID in the header is the identity: the rest of the file is not read.
+            readInChunks(fd, (chunk) => {
+              builder.update(chunk);
+              return !builder.decided;
+            });
             return { id, ...builder.digest() };
           } finally {
-            await handle.close();
+            closeSync(fd);
           }
         }),
       );
@@ -304,14 +308,14 @@ export class MaildirRepository implements Repository {
       const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) => {
-          const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+          const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
           try {
-            const stats = await handle.stat({ bigint: true });
-            const body = ownBuffer(await handle.readFile());
+            const stats = fstatSync(fd, { bigint: true });
+            const body = ownBuffer(readFileSync(fd));
             const flags = flagsOfLetters(file.letters, (index) => keywords.nameAt(index));
             return { id, body, flags, internalDate: internalDateOf(stats) };
           } finally {
-            await handle.close();
+            closeSync(fd);
           }
         }),
       );
@@ -324,13 +328,13 @@ export class MaildirRepository implements Repository {
     return this.run('fetch', folder.name, async () => {
       const dir = await this.folderDirUnder(folder);
       const part = await this.finder(dir, folder.name).withFile(id, async (file) => {
-        const handle = await open(join(dir, file.subdir, file.name), READ_FLAGS);
+        const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
         try {
           const buffer = Buffer.allocUnsafe(length);
-          const { bytesRead } = await handle.read(buffer, 0, length, offset);
+          const bytesRead = readSync(fd, buffer, 0, length, offset);
           return ownBuffer(buffer.subarray(0, bytesRead));
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
       });
       if (!part) throw new MessagesUnavailableError(folder.name, [{ id, reason: 'it is no longer in the folder' }]);
@@ -432,7 +436,7 @@ export class MaildirRepository implements Repository {
           if (sortLetters(letters) === sortLetters(file.letters)) return;
           const name = formatFileName(file.id, letters);
           this.folderChanges?.ownWrites(this.nameTransBack(folder.name), [file.name, name]);
-          await rename(join(dir, file.subdir, file.name), join(dir, 'cur', name));
+          renameSync(join(dir, file.subdir, file.name), join(dir, 'cur', name));
           touched.add(file.subdir).add('cur');
           finder.update(file.id, { id: file.id, subdir: 'cur', name, letters: sortLetters(letters) });
         }),
