@@ -1,5 +1,5 @@
-// An esbuild plugin for the bundles' load-time edits (scripts/bundle.mjs, scripts/bundle-imapflow.mjs): edits of a
-// few lines that keep what a run never uses from loading at every start.
+// An esbuild plugin for the bundles' build-time edits (scripts/bundle.mjs, scripts/bundle-imapflow.mjs): edits of a
+// few lines that keep what a run never uses from loading at every start, or cut work a run repeats and never uses.
 import { readFile } from 'node:fs/promises';
 
 /**
