@@ -85,7 +85,11 @@ const HOT_PATH_EDITS = [
     file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]tools\.js$/,
     warning: 'imapflow changed: its FETCH responses are read as the package reads them (slower)',
     replace: [
-      ["import { createHash } from 'node:crypto';", "import { createHash } from 'node:crypto';\nimport * as imapfwCrypto from 'node:crypto';"],
+      [
+        "import { createHash } from 'node:crypto';",
+        "import { createHash } from 'node:crypto';\nimport * as imapfwCrypto from 'node:crypto';\n" +
+          "const imapfwHexHash = imapfwCrypto.hash ?? ((algorithm, text) => createHash(algorithm).update(text).digest('hex'));",
+      ],
       [
         'export async function formatMessageResponse(untagged, mailbox, idHashAlgorithm, connection) {',
         "const imapfwPlainKey = (attribute) => attribute && attribute.type === 'ATOM' && typeof attribute.value === 'string' && !attribute.section && !attribute.partial && /^[A-Za-z0-9.-]+$/.test(attribute.value) ? attribute.value.toLowerCase() : undefined;\n" +
@@ -111,7 +115,7 @@ const HOT_PATH_EDITS = [
         `                createHash(idHashAlgorithm || 'md5')
                     .update([path, mailbox.uidValidity?.toString() || '', map.uid.toString()].join(':'))
                     .digest('hex');`,
-        `                (imapfwCrypto.hash ?? ((algorithm, text) => createHash(algorithm).update(text).digest('hex')))(idHashAlgorithm || 'md5', [path, mailbox.uidValidity?.toString() || '', map.uid.toString()].join(':'));`,
+        `                imapfwHexHash(idHashAlgorithm || 'md5', [path, mailbox.uidValidity?.toString() || '', map.uid.toString()].join(':'));`,
       ],
     ],
   },

@@ -71,6 +71,16 @@ const NO_LETTER = 'a system flag with no Maildir letter';
 const NOT_AN_ATOM = 'not an IMAP atom: no dovecot-keywords line can hold it';
 const NO_ROOM = `all ${MAX_KEYWORDS} keyword letters (a-z) of the folder's dovecot-keywords are taken by other keywords`;
 
+/** Runs `use` on the message file opened for reading (synchronously: see readInChunks), and closes it. */
+function withMessageFile<T>(dir: string, file: MessageFile, use: (fd: number) => T): T {
+  const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A Maildir as a Repository (DESIGN §3): Maildir++ or nested layout, flags
  * in file names, keywords through dovecot-keywords, deliveries through tmp/.
@@ -281,9 +291,8 @@ export class MaildirRepository implements Repository {
       const dir = await this.folderDirUnder(folder);
       const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
-        finder.withFile(id, async (file) => {
-          const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
-          try {
+        finder.withFile(id, async (file) =>
+          withMessageFile(dir, file, (fd) => {
             const builder = new IdentityBuilder();
             // A Message-ID in the header is the identity: the rest of the file is not read.
             readInChunks(fd, (chunk) => {
@@ -291,10 +300,8 @@ export class MaildirRepository implements Repository {
               return !builder.decided;
             });
             return { id, ...builder.digest() };
-          } finally {
-            closeSync(fd);
-          }
-        }),
+          }),
+        ),
       );
       return found.filter((m): m is IdentifiedMessage => m !== undefined);
     });
@@ -307,17 +314,14 @@ export class MaildirRepository implements Repository {
       const keywords = await readKeywords(dir);
       const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
-        finder.withFile(id, async (file) => {
-          const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
-          try {
+        finder.withFile(id, async (file) =>
+          withMessageFile(dir, file, (fd) => {
             const stats = fstatSync(fd, { bigint: true });
             const body = ownBuffer(readFileSync(fd));
             const flags = flagsOfLetters(file.letters, (index) => keywords.nameAt(index));
             return { id, body, flags, internalDate: internalDateOf(stats) };
-          } finally {
-            closeSync(fd);
-          }
-        }),
+          }),
+        ),
       );
       return found.filter((m): m is FetchedMessage => m !== undefined);
     });
@@ -327,16 +331,13 @@ export class MaildirRepository implements Repository {
   async fetchPart(folder: FolderRef, id: MessageId, offset: number, length: number): Promise<Uint8Array> {
     return this.run('fetch', folder.name, async () => {
       const dir = await this.folderDirUnder(folder);
-      const part = await this.finder(dir, folder.name).withFile(id, async (file) => {
-        const fd = openSync(join(dir, file.subdir, file.name), READ_FLAGS);
-        try {
+      const part = await this.finder(dir, folder.name).withFile(id, async (file) =>
+        withMessageFile(dir, file, (fd) => {
           const buffer = Buffer.allocUnsafe(length);
           const bytesRead = readSync(fd, buffer, 0, length, offset);
           return ownBuffer(buffer.subarray(0, bytesRead));
-        } finally {
-          closeSync(fd);
-        }
-      });
+        }),
+      );
       if (!part) throw new MessagesUnavailableError(folder.name, [{ id, reason: 'it is no longer in the folder' }]);
       return part;
     });
