@@ -85,6 +85,20 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     expect((await repo.scan('Validity', stale)).kind).toBe('full');
     expect((await repo.scan('Validity', 'garbage')).kind).toBe('full');
   });
+
+  it('opens a folder on a session that never listed with its SELECT alone, and a missing one still fails as missing', async () => {
+    await repo.createFolder('Unlisted');
+    await repo.store('Unlisted', [mail('u1')]);
+    const fresh = repositoryOn(server);
+    expect((await fresh.scan('Unlisted')).messages).toHaveLength(1);
+    await expect(fresh.scan('Nowhere')).rejects.toMatchObject({ name: 'FolderNotFoundError' });
+    await fresh.close();
+    const session = (await server.commandsBySession()).at(-1)!;
+    // imapflow alone would send LIST "" "Unlisted" and LSUB "" "Unlisted" before it: two round trips per folder per connection.
+    const untilSelect = session.slice(0, session.findIndex((command) => /^SELECT "?Unlisted"?$/i.test(command)) + 1);
+    expect(untilSelect.at(-1)).toMatch(/^SELECT/i);
+    expect(untilSelect.filter((command) => /^(LIST|LSUB)\b/i.test(command))).toEqual([]);
+  });
 });
 
 describe('scan without CONDSTORE/QRESYNC', () => {

@@ -7,6 +7,7 @@ import { toImapfwError } from './errors.js';
 import { flagList } from './fields.js';
 import { identifyUids } from './identify.js';
 import { appendAtOnce, canAppendAtOnce } from './multi-append.js';
+import { openMailbox } from './open-mailbox.js';
 
 /** What a folder looked like before messages were written to it. */
 export interface FolderBefore {
@@ -136,7 +137,7 @@ export async function folderBefore(client: ImapFlow, path: string, folder: strin
  * it is the same mail.
  */
 export async function locateStored(client: ImapFlow, path: string, before: FolderBefore, expected: { identity: Identity; claim?: UidClaim }[]): Promise<Located> {
-  const mailbox = await client.mailboxOpen(path);
+  const mailbox = await openMailbox(client, path);
   // The folder was recreated meanwhile: no UID from before means anything, look everywhere.
   const renumbered = BigInt(mailbox.uidValidity) !== before.uidValidity;
   const fromUid = renumbered ? 1 : before.uidNext;

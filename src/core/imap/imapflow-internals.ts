@@ -13,6 +13,12 @@ export interface ImapflowInternals {
   commandParts: Buffer[];
   /** Writes one piece of the command in flight (a CRLF after it when nothing is left in commandParts). */
   write(chunk: Buffer | string): void;
+  /**
+   * Folders this session has listed, by server path. A SELECT of a path not
+   * in it first sends `LIST "" path` (and an LSUB) only to copy the folder's
+   * delimiter and special use into the mailbox object.
+   */
+  folders?: Map<string, { path: string }>;
   exec(command: string, attributes: unknown[], options?: { untagged?: boolean; onPlusTag?: () => unknown }): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
 }
 

@@ -5,6 +5,7 @@ import type { FolderStatus, MessageMeta, ScanResult } from '../../api/types.js';
 import { decodeCheckpoint, encodeCheckpoint, type ImapCheckpoint } from './checkpoint.js';
 import { listedMessages, unlistedCount, type Listing } from './listing.js';
 import { MAX_UID } from './uid-set.js';
+import { openMailbox } from './open-mailbox.js';
 
 const METADATA = { uid: true, flags: true, size: true, internalDate: true } as const;
 /** A full listing that does not account for EXISTS is fetched again (after a NOOP) this many times in all. */
@@ -46,7 +47,7 @@ export async function scanMailbox(
   };
   client.on('expunge', onExpunge);
   try {
-    const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
+    const mailbox = await openMailbox(client, path, { readOnly: options.readOnly });
     const status = folderStatus(mailbox, options.folder);
     const base: ImapCheckpoint = {
       uidValidity: status.uidValidity,
