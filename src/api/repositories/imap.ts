@@ -27,6 +27,7 @@ import { canonicalFolderName, serverFolderPath, unusableFolder, type FolderLayou
 import { identifyUids } from '../../core/imap/identify.js';
 import { credentialsFrom, refusedLogin, type Credentials, type Login } from '../../core/imap/credentials.js';
 import { listedStatus, scanMailbox } from '../../core/imap/scan.js';
+import { openMailbox } from '../../core/imap/open-mailbox.js';
 import { unchangedSince } from '../../core/imap/checkpoint.js';
 import { ownBuffer } from '../../core/own-buffer.js';
 import { toUid, uidSets } from '../../core/imap/uid-set.js';
@@ -505,7 +506,7 @@ export class ImapRepository implements Repository {
   /** Selects `folder` (EXAMINE when read-only) unless it is the selected one: for requests that use no ids. */
   protected async select(client: ImapFlow, folder: string): Promise<void> {
     const path = this.serverPath(client, folder);
-    if (!client.mailbox || client.mailbox.path !== path) await client.mailboxOpen(path, { readOnly: this.readOnly });
+    if (!client.mailbox || client.mailbox.path !== path) await openMailbox(client, path, { readOnly: this.readOnly });
   }
 
   protected serverPath(client: ImapFlow, folder: string): string {
