@@ -70,6 +70,31 @@ describe('SqliteStateStore: durability', () => {
     expect(await store.pairs(folder!)).toStrictEqual([{ left: '1', right: 'a', flags: [] }]);
     await store.close();
   });
+
+  it('finds a folder pair that exists without a write or an fsync (a rerun asks for every folder)', async () => {
+    const dir = newDir();
+    let store = openIn(dir);
+    const created = await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.close();
+    store = openIn(dir);
+    const probe = await open(store.path, 'r');
+    const sync = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'sync');
+    await probe.close();
+    const walBytes = () => (existsSync(`${store.path}-wal`) ? statSync(`${store.path}-wal`).size : 0);
+    const before = walBytes();
+    try {
+      expect(await store.ensureFolderPair('INBOX', 'INBOX')).toStrictEqual(created);
+      expect(walBytes()).toBe(before);
+      expect(sync).not.toHaveBeenCalled();
+      // A new pair is written and synced as before.
+      expect((await store.ensureFolderPair('Sent', 'Sent')).id).not.toBe(created.id);
+      expect(walBytes()).toBeGreaterThan(before);
+      expect(sync).toHaveBeenCalledTimes(1);
+    } finally {
+      sync.mockRestore();
+      await store.close();
+    }
+  });
 });
 
 describe('SqliteStateStore: files', () => {

@@ -142,7 +142,16 @@ export class SqliteStateStore implements StateStore {
     return this.guard(() => (this.sql.folderPairs.all() as FolderPairRow[]).map(folderPairFromRow));
   }
 
+  /**
+   * A pair that exists is read without a write: an INSERT OR IGNORE that
+   * ignores still writes a WAL frame, and its fsync held up every folder's
+   * scan of every run. A pair found already written by a call whose fsync is
+   * still under way needs none either: whatever is written under its id
+   * later syncs the WAL, frames before it included.
+   */
   async ensureFolderPair(left: string, right: string): Promise<FolderPairRecord> {
+    const found = this.guard(() => this.sql.folderPairByNames.get(left, right) as FolderPairRow | undefined);
+    if (found) return folderPairFromRow(found);
     const record = this.guard(() => {
       this.sql.insertFolderPair.run(left, right);
       return folderPairFromRow(this.sql.folderPairByNames.get(left, right) as FolderPairRow);
