@@ -220,7 +220,8 @@ export class MaildirRepository implements Repository {
       let stamps = await checkpointStamps(dir);
       if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
         const exists = previous.messages === undefined ? {} : { exists: previous.messages };
-        return { status: { uidValidity, ...exists }, checkpoint: encodeCheckpoint(previous), kind: 'unchanged', messages: [], vanished: [] };
+        // The text as it came: it decodes to `previous` again (re-encoding a folder's learned sizes cost more than the check).
+        return { status: { uidValidity, ...exists }, checkpoint: checkpoint!, kind: 'unchanged', messages: [], vanished: [] };
       }
       // The sizes learned before, of messages whose names state none: the previous run's (its checkpoint), then this run's.
       const learned = new Map([...Object.entries(previous?.uidValidity === uidValidity ? (previous.sizes ?? {}) : {}), ...(this.sizes.get(dir) ?? [])]);
