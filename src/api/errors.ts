@@ -207,8 +207,8 @@ export class StateCorruptError extends ImapfwError {
 
 /** One pair a state commit wanted to save, and the saved pairs that hold one of its ids with another partner. */
 export interface PairConflict {
-  pair: { left?: string; right?: string; flags: string[]; identity?: string };
-  holders: { left?: string; right?: string; flags: string[]; identity?: string }[];
+  pair: { left?: string; right?: string; flags: readonly string[]; identity?: string };
+  holders: { left?: string; right?: string; flags: readonly string[]; identity?: string }[];
 }
 
 /**

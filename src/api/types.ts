@@ -63,7 +63,7 @@ export interface FolderStatus {
 /** Metadata of one message as a scan reports it. */
 export interface MessageMeta {
   id: MessageId;
-  flags: string[];
+  flags: readonly string[];
   /** Size in bytes with CRLF line ends (IMAP RFC822.SIZE). */
   size: number;
   /**

@@ -65,11 +65,11 @@ describe.each(LAYOUTS)('Dovecot and MaildirRepository share a Maildir (%s)', (la
 
     const scan = await repo.scan('Work/Sub', undefined, { internalDates: true });
     const byId = new Map(scan.messages.map((m) => [m.id, m]));
-    expect(byId.get(ids[0]!)!.flags.sort()).toEqual(['$Forwarded', '$Label7', '\\Seen', 'from-dovecot']);
-    expect(byId.get(ids[1]!)!.flags.sort()).toEqual(['\\Answered', '\\Flagged']);
+    expect([...byId.get(ids[0]!)!.flags].sort()).toEqual(['$Forwarded', '$Label7', '\\Seen', 'from-dovecot']);
+    expect([...byId.get(ids[1]!)!.flags].sort()).toEqual(['\\Answered', '\\Flagged']);
     const delivered = scan.messages.find((m) => !ids.includes(m.id))!;
     expect(delivered).toMatchObject({ size: raw.length, internalDate: DATE });
-    expect(delivered.flags.sort()).toEqual(['\\Draft', 'from-dovecot']);
+    expect([...delivered.flags].sort()).toEqual(['\\Draft', 'from-dovecot']);
     const [fetched] = await repo.fetch(await folderAt(repo, 'Work/Sub'), [delivered.id]);
     // Dovecot saves with LF line ends (mail_save_crlf = no): same message, same size and identity.
     expect(Buffer.from(fetched!.body).toString()).toBe(raw.toString().replace(/\r\n/g, '\n'));

@@ -45,7 +45,7 @@ describe('kept listings', () => {
     // A's listing went: a lookup lists it again, and finds its message.
     const a = await folderAt(repo, 'A');
     await repo.setFlags(a, [{ id: '1700000000.M7P1.a,S=9', add: ['\\Flagged'], remove: [] }]);
-    expect((await repo.scan('A')).messages.find((message) => message.id === '1700000000.M7P1.a,S=9')?.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
+    expect([...((await repo.scan('A')).messages.find((message) => message.id === '1700000000.M7P1.a,S=9')?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
     expect((await repo.scan('B')).messages.map((message) => message.id)).toContain(stored[0]);
   });
 });

@@ -31,7 +31,7 @@ describe('dovecot-keywords', () => {
     await writeFile(join(root, 'dovecot-keywords'), '0 Junk\n3 NonJunk\n');
     await writeFile(join(root, 'cur', '1700000000.M1P1.host,S=10:2,Sd'), mail('dovecot'));
     const [meta] = (await repo.scan('INBOX')).messages;
-    expect(meta!.flags.sort()).toEqual(['NonJunk', '\\Seen']);
+    expect([...meta!.flags].sort()).toEqual(['NonJunk', '\\Seen']);
 
     await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: meta!.id, add: ['$Label1'], remove: ['NonJunk'] }]);
     expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe('0 Junk\n1 $Label1\n3 NonJunk\n');
@@ -114,7 +114,7 @@ describe('reserveFlags', () => {
     // Stored afterwards, the reserved keywords all find their letter: nothing is refused, nothing warned.
     await repo.store('INBOX', [{ body: mail('many'), flags: keywords.slice(0, 26), internalDate: 0 }]);
     expect(repo.takeWarnings()).toEqual([]);
-    expect((await repo.scan('INBOX')).messages[0]!.flags.sort()).toEqual(keywords.slice(0, 26));
+    expect([...(await repo.scan('INBOX')).messages[0]!.flags].sort()).toEqual(keywords.slice(0, 26));
   });
 
   it('keeps the keywords that have a letter whatever the order asked: the same ones win on every run', async () => {
@@ -148,5 +148,15 @@ describe('reserveFlags', () => {
     const refused = await dry.reserveFlags('INBOX', [...keywords].reverse());
     expect(refused.map((r) => r.flag)).toEqual(keywords.slice(20, 24).reverse());
     expect(await readFile(join(root, 'dovecot-keywords'), 'utf8')).toBe(before);
+  });
+});
+
+describe('KeywordTable.flagsOf', () => {
+  it('gives files with the same info letters one flag list, and a letter named later its keyword', () => {
+    const table = KeywordTable.parse('0 work\n');
+    expect(table.flagsOf('Sab')).toEqual(['\\Seen', 'work']);
+    expect(table.flagsOf('Sab')).toBe(table.flagsOf('Sab'));
+    expect(table.allocate(['home'])).toEqual({ added: true, refused: [] });
+    expect(table.flagsOf('Sab')).toEqual(['\\Seen', 'work', 'home']);
   });
 });

@@ -38,6 +38,18 @@ describe('SqliteStateStore: database', () => {
   });
 });
 
+describe('SqliteStateStore: pairs', () => {
+  it('reads pairs with the same flags with one shared flag list', async () => {
+    const store = openIn(newDir());
+    const folder = (await store.ensureFolderPair('INBOX', 'INBOX')).id;
+    await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen'] }, { left: '2', right: 'b', flags: [] }, { left: '3', right: 'c', flags: ['\\Seen'] }] });
+    const [one, two, three] = await store.pairs(folder);
+    expect([one!.flags, two!.flags, three!.flags]).toStrictEqual([['\\Seen'], [], ['\\Seen']]);
+    expect(three!.flags).toBe(one!.flags);
+    await store.close();
+  });
+});
+
 describe('SqliteStateStore: durability', () => {
   it('returns from a write once the WAL is fsynced, the thread free meanwhile', async () => {
     const store = openIn(newDir());

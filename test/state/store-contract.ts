@@ -156,7 +156,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       it('gives copies: changing a result changes nothing stored', async () => {
         await store.commit(folder, { upsertPairs: [{ left: '1', right: 'a', flags: ['\\Seen'] }] });
         const [pair] = await store.pairs(folder);
-        pair!.flags.push('\\Deleted');
+        (pair!.flags as string[]).push('\\Deleted');
         pair!.left = '7';
         expect(await store.pairs(folder)).toStrictEqual([{ left: '1', right: 'a', flags: ['\\Seen'] }]);
       });

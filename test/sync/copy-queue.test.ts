@@ -70,7 +70,7 @@ describe('CopyQueue', () => {
     const queue = new CopyQueue('left', planSync({ saved: [], left: messages(4).map((message) => ({ ...message, flags: ['\\Seen'] })), right: [], policy: mirrorPolicy() }).steps);
     const [a, b] = queue.take(0, 2);
     a!.copy!.flags.push('\\Flagged');
-    a!.becomes!.flags.length = 0;
+    (a!.becomes!.flags as string[]).length = 0;
     expect(b!.copy!.flags).toEqual(['\\Seen']);
     expect(b!.becomes!.flags).toEqual(['\\Seen']);
     expect(queue.take(0, 2).map((step) => step.copy!.flags)).toEqual([['\\Seen'], ['\\Seen']]);

@@ -122,6 +122,17 @@ describe('planSync: new messages', () => {
     expect(plan.steps).toEqual([step({ becomes: { [side]: '7', flags: [SEEN] }, copy: { from: side, id: '7', flags: [SEEN] } })]);
   });
 
+  it('gives copies with the same flags one set of flag lists, whatever order each listed them in', () => {
+    const plan = planSync({ saved: [], left: [m('1', [SEEN, FLAGGED]), m('2', [FLAGGED, SEEN]), m('3', [SEEN, FLAGGED]), m('4')], right: [], policy: mirror });
+    const [a, b, c, d] = plan.steps;
+    expect(a!.copy!.flags).toEqual([FLAGGED, SEEN]);
+    expect(c!.copy!.flags).toBe(a!.copy!.flags);
+    expect(c!.becomes!.flags).toBe(a!.becomes!.flags);
+    // Listed in another order: the same flags, a list of its own (the key is the listing's order, not the set).
+    expect(b!.copy!.flags).toEqual(a!.copy!.flags);
+    expect(d!.copy!.flags).toEqual([]);
+  });
+
   it('carries the identity when it is known', () => {
     const plan = planSync({ saved: [], left: [m('7')], right: [m('x')], identities: ids({ 7: 'I7' }, { x: 'IX' }), policy: full });
     expect(plan.steps).toEqual([

@@ -168,7 +168,9 @@ export class SqliteStateStore implements StateStore {
   async pairs(folderPairId: number): Promise<MessagePair[]> {
     return this.guard(() => {
       this.checkFolderPair(folderPairId);
-      return (this.sql.pairs.all(folderPairId) as PairRow[]).map(pairFromRow);
+      // One flag list per distinct set of flags, shared by the pairs that hold it: a big folder's pairs are read whole.
+      const flagLists = new Map<string, string[]>();
+      return (this.sql.pairs.all(folderPairId) as PairRow[]).map((row) => pairFromRow(row, flagLists));
     });
   }
 
@@ -344,8 +346,14 @@ function prepare(db: Database.Database) {
   };
 }
 
-function pairFromRow([left, right, flags, identity, notHeld]: PairRow): MessagePair {
-  const pair: MessagePair = { flags: JSON.parse(flags) as string[] };
+/** `flagLists`: lists parsed already, by their text (parsed once, shared). */
+function pairFromRow([left, right, flags, identity, notHeld]: PairRow, flagLists?: Map<string, string[]>): MessagePair {
+  let list = flagLists?.get(flags);
+  if (!list) {
+    list = JSON.parse(flags) as string[];
+    flagLists?.set(flags, list);
+  }
+  const pair: MessagePair = { flags: list };
   if (left !== null) pair.left = left;
   if (right !== null) pair.right = right;
   if (identity !== null) pair.identity = identity;

@@ -31,7 +31,7 @@ export interface MessagePair {
   left?: MessageId;
   right?: MessageId;
   /** The flags the sync agreed on: what each side holds, but for `notHeld`. */
-  flags: string[];
+  flags: readonly string[];
   /**
    * Flags of `flags` a side does not hold because it cannot (a Maildir folder
    * whose 26 keyword letters are taken): that side holds `flags` minus

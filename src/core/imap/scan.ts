@@ -3,7 +3,7 @@ import type { ExpungeEvent, ImapFlow, MailboxObject, StatusObject } from 'imapfl
 import { IncompleteListingError, NoUidValidityError } from '../../api/errors.js';
 import type { FolderStatus, MessageMeta, ScanResult } from '../../api/types.js';
 import { decodeCheckpoint, encodeCheckpoint, type ImapCheckpoint } from './checkpoint.js';
-import { listedMessages, unlistedCount, type Listing } from './listing.js';
+import { ListingBuilder, type Listing } from './listing.js';
 import { MAX_UID } from './uid-set.js';
 import { openMailbox } from './open-mailbox.js';
 
@@ -63,8 +63,9 @@ export async function scanMailbox(
       const since = sameValidity && saved?.highestModseq ? BigInt(saved.highestModseq) : undefined;
       if (since === BigInt(modseq)) return { status, checkpoint, kind: 'unchanged', messages: [], vanished: [] };
       if (since !== undefined && since < BigInt(modseq)) {
-        const rows = await client.fetchAll(`1:${MAX_UID}`, METADATA, { uid: true, changedSince: since });
-        return { status, checkpoint, kind: 'changes', ...withSkipped(listedMessages(rows)), vanished: [...vanished].sort((a, b) => a - b).map(String) };
+        const rows = new ListingBuilder();
+        for await (const row of client.fetch(`1:${MAX_UID}`, METADATA, { uid: true, changedSince: since })) rows.add(row);
+        return { status, checkpoint, kind: 'changes', ...withSkipped(rows.listing()), vanished: [...vanished].sort((a, b) => a - b).map(String) };
       }
       return { status, checkpoint, kind: 'full', ...withSkipped(await listAll(client, options.folder)), vanished: [] };
     }
@@ -89,10 +90,11 @@ export async function scanMailbox(
 async function listAll(client: ImapFlow, folder: string): Promise<Listing> {
   for (let attempt = 1; ; attempt++) {
     if (currentExists(client) === 0) return { messages: [], skipped: [] };
-    const rows = await client.fetchAll('1:*', METADATA, { uid: true });
+    const rows = new ListingBuilder();
+    for await (const row of client.fetch('1:*', METADATA, { uid: true })) rows.add(row);
     const exists = currentExists(client);
-    const unlisted = unlistedCount(rows, exists);
-    if (unlisted === 0) return listedMessages(rows);
+    const unlisted = rows.unlisted(exists);
+    if (unlisted === 0) return rows.listing();
     if (attempt === LISTING_ATTEMPTS) {
       throw new IncompleteListingError(folder, `${exists - unlisted} of the ${exists} messages the server counts (EXISTS) came back listed, ${LISTING_ATTEMPTS} times`);
     }

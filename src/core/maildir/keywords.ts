@@ -2,7 +2,7 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../api/errors.js';
 import { fsyncDir } from './fsync-dir.js';
-import { keywordLetter } from './flags.js';
+import { flagsOfLetters, keywordLetter } from './flags.js';
 
 /**
  * The `dovecot-keywords` file of a folder: one "N name" line per keyword,
@@ -18,6 +18,8 @@ const LOCK_WAIT_MS = 10_000;
 
 export class KeywordTable {
   private readonly names: (string | undefined)[];
+  /** flagsOf's lists by info letters; emptied when a keyword is added (a letter may then name one). */
+  private readonly flagLists = new Map<string, string[]>();
 
   constructor(names: readonly (string | undefined)[] = []) {
     this.names = [...names];
@@ -38,6 +40,20 @@ export class KeywordTable {
     return this.names[index];
   }
 
+  /**
+   * The flags of a file with these info letters, one list shared by every
+   * file with the same letters: a folder's listing holds a list per message,
+   * and most of a folder's messages have one of a few sets of flags.
+   */
+  flagsOf(letters: string): string[] {
+    let flags = this.flagLists.get(letters);
+    if (!flags) {
+      flags = flagsOfLetters(letters, (index) => this.names[index]);
+      this.flagLists.set(letters, flags);
+    }
+    return flags;
+  }
+
   letterOf(keyword: string): string | undefined {
     const index = this.names.indexOf(keyword);
     return index < 0 ? undefined : keywordLetter(index);
@@ -54,6 +70,7 @@ export class KeywordTable {
       if (free === MAX_KEYWORDS) refused.push(keyword);
       else {
         this.names[free] = keyword;
+        this.flagLists.clear();
         added = true;
       }
     }

@@ -2,7 +2,6 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageMeta } from '../../api/types.js';
-import { flagsOfLetters } from './flags.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageFile } from './list-messages.js';
 
@@ -26,7 +25,7 @@ export async function readFileStamp(folderDir: string, file: MessageFile): Promi
 export function messageMeta(file: MessageFile, keywords: KeywordTable, size: number, stamp?: FileStamp): MessageMeta {
   return {
     id: file.id,
-    flags: flagsOfLetters(file.letters, (index) => keywords.nameAt(index)),
+    flags: keywords.flagsOf(file.letters),
     size,
     ...(stamp ? { internalDate: stamp.internalDate } : {}),
   };

@@ -70,6 +70,8 @@ class Planner {
   private readonly atSavedId: Record<Side, (MessageMeta | undefined)[]>;
   private readonly unpaired: Record<Side, UnpairedMessages>;
   private readonly steps: PlanStep[] = [];
+  /** See copyFlags. */
+  private readonly copyFlagLists = new Map<string, { flags: string[]; copied: string[]; notHeld?: Partial<Record<Side, string[]>> }>();
 
   constructor(private readonly input: PlanInput) {
     this.policy = input.policy;
@@ -227,15 +229,32 @@ class Planner {
     const identity = pair?.identity ?? this.identities[side].get(message.id);
     if (this.expunges(side, message.flags)) return this.push(pair?.was, { delete: [{ side, id: message.id }] });
     if (this.copies(side, message)) {
-      const to = otherSide(side);
-      const flags = sorted(message.flags);
-      const copied = this.holdable(to, flags, []);
+      const { flags, copied, notHeld } = this.copyFlags(side, message.flags);
       const copy: CopyAction = { from: side, id: message.id, flags: copied };
       if (identity !== undefined) copy.identity = identity;
-      const notHeld = { [to]: flags.filter((flag) => !copied.includes(flag)) };
       return this.push(pair?.was, { becomes: makePair({ [side]: message.id }, flags, identity, notHeld), copy });
     }
     if (pair?.was) this.push(pair.was); // the pair is dissolved; the message stays, unpaired
+  }
+
+  /**
+   * The flags of a copy from `side` and of its pair, made once per distinct
+   * list of flags and shared by every copy with it: a folder's first copy
+   * plans every message, and lists of its own for each made that plan grow
+   * with the folder (about 100 bytes a message).
+   */
+  private copyFlags(side: Side, messageFlags: readonly string[]): { flags: string[]; copied: string[]; notHeld?: Partial<Record<Side, string[]>> } {
+    const key = `${side}\n${messageFlags.join('\n')}`;
+    let made = this.copyFlagLists.get(key);
+    if (!made) {
+      const to = otherSide(side);
+      const flags = sorted(messageFlags);
+      const copied = this.holdable(to, flags, []);
+      const lacking = flags.filter((flag) => !copied.includes(flag));
+      made = { flags, copied, ...(lacking.length ? { notHeld: { [to]: lacking } } : {}) };
+      this.copyFlagLists.set(key, made);
+    }
+    return made;
   }
 
   /** A new message on `side` is copied over, unless its target would expunge it at once. */
