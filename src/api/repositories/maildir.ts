@@ -225,6 +225,8 @@ export class MaildirRepository implements Repository {
       }
       // The sizes learned before, of messages whose names state none: the previous run's (its checkpoint), then this run's.
       const learned = new Map([...Object.entries(previous?.uidValidity === uidValidity ? (previous.sizes ?? {}) : {}), ...(this.sizes.get(dir) ?? [])]);
+      // The listing this scan makes replaces the kept one: let that go first, so that a big folder is not held twice.
+      this.listings.delete(dir);
       for (let attempt = 1; ; attempt++) {
         const listing = await listMessageFiles(dir);
         const keywords = await readKeywords(dir);
@@ -676,10 +678,16 @@ export class MaildirRepository implements Repository {
     this.boundListings();
   }
 
-  /** Files just written to a folder go into its kept listing, if it has one. */
+  /**
+   * Files just written to a folder go into its kept listing, if it has one;
+   * a listing that would grow past LISTED_FILES_KEPT goes instead (a folder's
+   * first copy writes all of it, and nothing may look its files up again: a
+   * lookup lists it anew).
+   */
   private addToListing(dir: string, files: readonly MessageFile[]): void {
     const listing = this.listings.get(dir);
     if (!listing) return;
+    if (listing.size + files.length > LISTED_FILES_KEPT) return void this.listings.delete(dir);
     for (const file of files) listing.set(file.id, file);
     this.boundListings();
   }
