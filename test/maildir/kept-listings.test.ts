@@ -48,4 +48,22 @@ describe('kept listings', () => {
     expect([...((await repo.scan('A')).messages.find((message) => message.id === '1700000000.M7P1.a,S=9')?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
     expect((await repo.scan('B')).messages.map((message) => message.id)).toContain(stored[0]);
   });
+
+  it("goes, rather than grow past 20,000 files with what is written to its folder (a folder's first copy); a lookup then lists the folder anew", { timeout: 60_000 }, async () => {
+    maildir = await tempMaildir({ fsync: false });
+    const { root, repo } = maildir;
+    await repo.createFolder('D');
+    await fill(join(root, '.D'), 'd', 19_999);
+    expect((await repo.scan('D')).messages).toHaveLength(19_999);
+    expect(keptFiles(repo)).toEqual([19_999]);
+    const message = (subject: string) => ({ body: new TextEncoder().encode(`Subject: ${subject}\r\n\r\nx`), flags: [], internalDate: 0 });
+    const [first] = await repo.store('D', [message('one')]);
+    expect(keptFiles(repo)).toEqual([20_000]);
+    const [second] = await repo.store('D', [message('two')]);
+    expect(keptFiles(repo)).toEqual([]);
+    await repo.setFlags(await folderAt(repo, 'D'), [{ id: second!, add: ['\\Flagged'], remove: [] }]);
+    const flagsOf = async (id: string) => (await repo.scan('D')).messages.find((m) => m.id === id)?.flags;
+    expect(await flagsOf(second!)).toEqual(['\\Flagged']);
+    expect(await flagsOf(first!)).toEqual([]);
+  });
 });
