@@ -161,7 +161,7 @@ export type NewMessageMeta = Omit<NewMessage, 'body'>;
 
 export interface NewMessage {
   body: Uint8Array;
-  flags: string[];
+  flags: readonly string[];
   internalDate: number;
   /**
    * The message's size with CRLF line ends as its source reported it (IMAP

@@ -69,7 +69,7 @@ describe('CopyQueue', () => {
   it('gives each step its own flag lists: changing one changes no other', () => {
     const queue = new CopyQueue('left', planSync({ saved: [], left: messages(4).map((message) => ({ ...message, flags: ['\\Seen'] })), right: [], policy: mirrorPolicy() }).steps);
     const [a, b] = queue.take(0, 2);
-    a!.copy!.flags.push('\\Flagged');
+    (a!.copy!.flags as string[]).push('\\Flagged');
     (a!.becomes!.flags as string[]).length = 0;
     expect(b!.copy!.flags).toEqual(['\\Seen']);
     expect(b!.becomes!.flags).toEqual(['\\Seen']);

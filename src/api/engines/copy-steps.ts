@@ -18,7 +18,7 @@ import { retrying } from './retrying.js';
  */
 export interface LandedCopy {
   id: string;
-  flags: string[];
+  flags: readonly string[];
   sourceId: string;
   identity: Identity;
 }

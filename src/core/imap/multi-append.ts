@@ -5,7 +5,7 @@ import { internalsOf, type ImapflowInternals } from './imapflow-internals.js';
 /** One message of a MULTIAPPEND: its bytes as sent (CRLF line ends), flags and INTERNALDATE. */
 export interface AppendItem {
   body: Uint8Array;
-  flags: string[];
+  flags: readonly string[];
   internalDate: number;
 }
 

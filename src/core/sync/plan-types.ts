@@ -49,7 +49,7 @@ export interface CopyAction {
   from: Side;
   id: MessageId;
   /** The flags the copy gets: the source's, but those the target cannot hold (the pair's `notHeld`). */
-  flags: string[];
+  flags: readonly string[];
   /** When known. The engine computes it from the fetched body otherwise, and saves it in the pair. */
   identity?: Identity;
 }
