@@ -93,6 +93,8 @@ export class MaildirRepository implements Repository {
   protected readonly options: ResolvedMaildirOptions;
   private rootRealPath: string | undefined;
   private readonly listings = new Map<string, Map<string, MessageFile>>();
+  /** Files written into a folder's kept listing since the folder was listed (see addToListing). */
+  private readonly writtenSinceListed = new Map<string, number>();
   /**
    * Per folder, the size and mtime of each file seen by its last scan, by
    * file name: a Maildir message never changes while it keeps its name, so
@@ -675,19 +677,24 @@ export class MaildirRepository implements Repository {
   private keepListing(dir: string, files: Map<string, MessageFile>): void {
     this.listings.delete(dir);
     this.listings.set(dir, files);
+    this.writtenSinceListed.set(dir, 0);
     this.boundListings();
   }
 
   /**
-   * Files just written to a folder go into its kept listing, if it has one;
-   * a listing that would grow past LISTED_FILES_KEPT goes instead (a folder's
-   * first copy writes all of it, and nothing may look its files up again: a
-   * lookup lists it anew).
+   * Files just written to a folder go into its kept listing, if it has one.
+   * Once more than LISTED_FILES_KEPT were written into it since the folder
+   * was listed, the listing goes instead: a folder's first copy writes all
+   * of it, and nothing may look its files up again (a lookup lists it anew,
+   * at most once per LISTED_FILES_KEPT files written). A big folder's
+   * listing is still kept whole for its lookups, whatever its size.
    */
   private addToListing(dir: string, files: readonly MessageFile[]): void {
     const listing = this.listings.get(dir);
     if (!listing) return;
-    if (listing.size + files.length > LISTED_FILES_KEPT) return void this.listings.delete(dir);
+    const written = (this.writtenSinceListed.get(dir) ?? 0) + files.length;
+    if (written > LISTED_FILES_KEPT) return void this.listings.delete(dir);
+    this.writtenSinceListed.set(dir, written);
     for (const file of files) listing.set(file.id, file);
     this.boundListings();
   }
