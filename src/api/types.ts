@@ -135,7 +135,7 @@ export interface FetchedMessage {
   id: MessageId;
   /** The raw RFC 5322 message (its start only when `partial`). Crosses threads as a transferred buffer. */
   body: Uint8Array;
-  flags: string[];
+  flags: readonly string[];
   internalDate: number;
   /**
    * Set when `body` is only the first `FetchOptions.partBytes` bytes of a

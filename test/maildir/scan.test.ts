@@ -154,7 +154,7 @@ describe('scan', () => {
     // mutt marks it seen and flagged.
     await rename(join(root, 'cur', `${id}:2,`), join(root, 'cur', `${id}:2,FS`));
     const [fetched] = await repo.fetch(inbox, [id!]);
-    expect(fetched!.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
+    expect([...fetched!.flags].sort()).toEqual(['\\Flagged', '\\Seen']);
     expect((await repo.identify(inbox, [id!])).map((m) => m.id)).toEqual([id]);
 
     await rename(join(root, 'cur', `${id}:2,FS`), join(root, 'cur', `${id}:2,S`));

@@ -4,7 +4,7 @@ import { dirname, join, sep } from 'node:path';
 import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
 import { deliver, DraftFile } from '../../core/maildir/deliver.js';
 import { formatFileName, parseFileName, sizeFromId, sortLetters } from '../../core/maildir/file-name.js';
-import { flagsOfLetters, isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
+import { isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
 import { FolderChanges } from '../../core/maildir/folder-changes.js';
 import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/folder-names.js';
 import { fsyncDir } from '../../core/maildir/fsync-dir.js';
@@ -323,7 +323,7 @@ export class MaildirRepository implements Repository {
           withMessageFile(dir, file, (fd) => {
             const stats = fstatSync(fd, { bigint: true });
             const body = ownBuffer(readFileSync(fd));
-            const flags = flagsOfLetters(file.letters, (index) => keywords.nameAt(index));
+            const flags = keywords.flagsOf(file.letters);
             return { id, body, flags, internalDate: internalDateOf(stats) };
           }),
         ),
@@ -502,7 +502,7 @@ export class MaildirRepository implements Repository {
       const touched = new Set<string>();
       for (const id of ids) {
         const moved = await finder.withFile(id, async (file) => {
-          const flags = flagsOfLetters(file.letters, (index) => sourceKeywords.nameAt(index));
+          const flags = sourceKeywords.flagsOf(file.letters);
           const keywords = await this.keywordsFor(toFolder, to, flags);
           const letters = flags.map((flag) => letterOf(flag, keywords)).filter((l): l is string => l !== undefined);
           const name = formatFileName(file.id, letters);

@@ -27,16 +27,16 @@ export class ListingBuilder {
   /** The UID and sequence number of each of `messages`, by index. */
   private readonly uids: number[] = [];
   private readonly seqs: (number | undefined)[] = [];
-  /** The sequence number of every row that answered, its UID usable or not. */
-  private readonly answered: (number | undefined)[] = [];
+  /** The sequence numbers of the rows that answered without a usable UID (they still answer for their message). */
+  private readonly unusableSeqs: (number | undefined)[] = [];
   private readonly skipped: SkippedMessage[] = [];
   private readonly flagLists = new Map<string, string[]>();
 
   add(row: FetchMessageObject): void {
     if (row.size === undefined) return;
-    this.answered.push(row.seq);
     const uid = row.uid as number | undefined;
     if (uid === undefined || !Number.isInteger(uid) || uid < 1 || uid > MAX_UID) {
+      this.unusableSeqs.push(row.seq);
       this.skipped.push({
         ...(uid === undefined ? {} : { id: String(uid) }),
         reason: uid === undefined ? `message ${row.seq ?? '?'} of the folder came with no usable UID` : `UID ${uid} is outside 1..${MAX_UID}`,
@@ -52,10 +52,12 @@ export class ListingBuilder {
   unlisted(exists: number): number {
     const seen = new Uint8Array(exists + 1);
     let answered = 0;
-    for (const seq of this.answered) {
-      if (seq === undefined || seq < 1 || seq > exists || seen[seq]) continue;
-      seen[seq] = 1;
-      answered++;
+    for (const seqs of [this.seqs, this.unusableSeqs]) {
+      for (const seq of seqs) {
+        if (seq === undefined || seq < 1 || seq > exists || seen[seq]) continue;
+        seen[seq] = 1;
+        answered++;
+      }
     }
     return exists - answered;
   }

@@ -19,7 +19,7 @@ const LOCK_WAIT_MS = 10_000;
 export class KeywordTable {
   private readonly names: (string | undefined)[];
   /** flagsOf's lists by info letters; emptied when a keyword is added (a letter may then name one). */
-  private readonly flagLists = new Map<string, string[]>();
+  private readonly flagLists = new Map<string, readonly string[]>();
 
   constructor(names: readonly (string | undefined)[] = []) {
     this.names = [...names];
@@ -45,7 +45,7 @@ export class KeywordTable {
    * file with the same letters: a folder's listing holds a list per message,
    * and most of a folder's messages have one of a few sets of flags.
    */
-  flagsOf(letters: string): string[] {
+  flagsOf(letters: string): readonly string[] {
     let flags = this.flagLists.get(letters);
     if (!flags) {
       flags = flagsOfLetters(letters, (index) => this.names[index]);
