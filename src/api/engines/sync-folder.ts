@@ -18,6 +18,7 @@ import { FlagLists } from './flag-lists.js';
 import type { SeenIdentities } from './seen-identities.js';
 import type { ListedFolder } from './local-moves.js';
 import { allDone } from './all-done.js';
+import { DEFAULT_LISTING_BUDGET, listingBudget } from './listing-budget.js';
 
 export interface SyncFolderOptions {
   /** Actor names of the two repositories and of the state store. */
@@ -47,6 +48,13 @@ export interface SyncFolderOptions {
    * one is not copied there, and is named in the report's skipped list.
    */
   uploadLimit?: Partial<Record<Side, { bytes: number; provider: string }>>;
+  /**
+   * Messages the engines of one thread hold listed at once while they plan a
+   * folder or list it for its checkpoint (default 10,000; see ListingBudget):
+   * a bigger folder waits for the others and is listed alone. A folder whose
+   * size its store's folder listing does not state never waits.
+   */
+  listingBudget?: number;
 }
 
 export interface FolderPairNames {
@@ -176,6 +184,17 @@ export class SyncFolder {
     return outcome;
   }
 
+  /** Runs `work`, which lists the folder, within the thread's listing budget, weighed by the folder's size as its stores' folder listings state it. */
+  private async listing<T>(names: FolderPairNames, work: () => Promise<T>): Promise<T> {
+    const size = Math.max(names.status?.left?.exists ?? 0, names.status?.right?.exists ?? 0);
+    const release = await listingBudget(this.options.listingBudget ?? DEFAULT_LISTING_BUDGET).hold(size);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   /** Opens both sides' connections ahead of the first folder (see SyncAccount.run). */
   async connect(): Promise<void> {
     await Promise.all(SIDES.map((side) => this.repository(side).connect()));
@@ -192,7 +211,7 @@ export class SyncFolder {
   private async sync(names: FolderPairNames, report: FolderReport): Promise<void> {
     const record = await this.folderPair(names);
     // Planned in a call of its own: the listings, the saved pairs and the plan are not held while the copies run.
-    const planned = await this.plan(names, record, report);
+    const planned = await this.listing(names, () => this.plan(names, record, report));
     if (!planned) return;
     const { folders, scans, intents, unfound } = planned;
     // Pairs committed from now on hold ids of these UIDVALIDITYs: record them first, so that a run that
@@ -205,7 +224,7 @@ export class SyncFolder {
     // listing). Both sides are checked at once.
     const fresh =
       report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
-        ? await Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')])
+        ? await this.listing(names, () => Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')]))
         : undefined;
     await this.state.commit(record.id, {
       closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
