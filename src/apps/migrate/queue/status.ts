@@ -10,7 +10,7 @@ import { failureReason } from './reason.js';
 /** Where a queued batch stands: `imapfw migrate status --queue URL [--json]`. */
 export interface QueueStatus {
   workers: number;
-  /** Not started yet, or waiting for a retry or for a server slot. */
+  /** Not started yet, or waiting for a retry or for a server slot (or started while the status was read). */
   waiting: number;
   running: { name: string; worker?: string; folders: string[]; done: number; total: number; bytes: number }[];
   complete: number;
@@ -19,13 +19,21 @@ export interface QueueStatus {
 
 type MigrateJob = Job<MigrateJobData, AccountResult>;
 
+/**
+ * Where the batch stands. The counts come from one atomic read (BullMQ counts in a Lua script); the running jobs'
+ * details are read before it and the failed jobs after it. So a job that moves on between the reads is seen at
+ * least once, and "none waiting, none running" is only said when the atomic count says it: a job that finished
+ * between two separate reads was neither running nor complete in them, and made a batch look finished early.
+ */
 export async function readQueueStatus(queue: Queue): Promise<QueueStatus> {
-  const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused', 'completed');
   const active = (await queue.getJobs(['active'])) as MigrateJob[];
+  const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'paused', 'waiting-children', 'completed');
   const failed = (await queue.getJobs(['failed'])) as MigrateJob[];
+  // Started after the running jobs were read: not shown as running, still counted as not done.
+  const startedSince = Math.max(0, counts.active! - active.length);
   return {
     workers: await queue.getWorkersCount(),
-    waiting: counts.waiting! + counts.delayed! + counts.prioritized! + counts.paused!,
+    waiting: counts.waiting! + counts.delayed! + counts.prioritized! + counts.paused! + counts['waiting-children']! + startedSince,
     running: active.map((job) => {
       const progress = job.progress as Partial<JobProgress> | number;
       const at = typeof progress === 'object' && 'worker' in progress ? progress : {};
