@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ListingBudget, listingBudget } from '../../src/api/engines/listing-budget.js';
+import { SyncFolder } from '../../src/api/engines/sync-folder.js';
+import { ConfigError } from '../../src/api/errors.js';
+import { mirrorPolicy } from '../../src/api/policy.js';
+import type { ActorContext } from '../../src/api/app.js';
 
 /** Lets every settled promise's callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -102,5 +106,12 @@ describe('ListingBudget', () => {
   it('is shared by the engines of a thread that ask for the same capacity', () => {
     expect(listingBudget(1234)).toBe(listingBudget(1234));
     expect(listingBudget(1234)).not.toBe(listingBudget(4321));
+  });
+
+  it('is refused by the engine when it is not a positive whole number, before any folder', () => {
+    const context = {} as ActorContext;
+    const engine = (listingBudget: number) => new SyncFolder({ left: 'left', right: 'right', state: 'state', policy: mirrorPolicy(), listingBudget }, context);
+    for (const bad of [0, -5, 2.5, Number.NaN]) expect(() => engine(bad)).toThrow(ConfigError);
+    expect(engine(1)).toBeInstanceOf(SyncFolder);
   });
 });

@@ -1,4 +1,5 @@
 import type { ActorContext, Remote } from '../app.js';
+import { ConfigError } from '../errors.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import { folderRef } from '../folder-ref.js';
 import type { FolderRef, FolderStatus, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
@@ -101,6 +102,9 @@ export class SyncFolder {
   protected readonly seenIdentities: SeenIdentities | undefined;
 
   constructor(options: SyncFolderOptions, context: ActorContext) {
+    if (options.listingBudget !== undefined && !(Number.isInteger(options.listingBudget) && options.listingBudget > 0)) {
+      throw new ConfigError(`listingBudget must be a positive whole number of messages, not ${options.listingBudget}`);
+    }
     this.options = options;
     this.context = context;
   }
