@@ -1,13 +1,13 @@
 /**
  * How many messages the engines of one thread hold listed at once. Planning a
  * folder holds both sides' listings, the saved pairs and the plan, and the
- * settled checkpoint after its copies lists the folder again: about 1 KiB per
- * message. Engines that finish together start their next folders together,
- * so without a bound an account's big folders are all held at once (four
- * 10,000-message folders planned together peaked 10 MiB higher than one at a
- * time, README "Initial mirrors and memory"). With it, a folder larger than
- * the budget is listed alone and smaller ones share it: memory follows the
- * largest folder, not the number of connections.
+ * settled checkpoint after its copies lists the folder again: hundreds of
+ * bytes a message, and as much again of garbage. Engines that finish together
+ * start their next folders together, so without a bound an account's big
+ * folders are all held at once, and V8 keeps the heap they grew to until the
+ * run ends (README, "Big folders listed one at a time"). With it, a folder
+ * larger than the budget is listed alone and smaller ones share it: memory
+ * follows the largest folder, not the number of connections.
  */
 export const DEFAULT_LISTING_BUDGET = 10_000;
 
