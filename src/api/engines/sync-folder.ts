@@ -224,11 +224,12 @@ export class SyncFolder {
     const expected = await this.execute(folders, record.id, planned.work, report);
     const wrote = (side: Side) => report.copied[side] + report.deleted[side] + report.flagsChanged[side] > 0;
     const checkpoint = async (side: Side) => (wrote(side) ? this.settledCheckpoint(names[side], side, scans[side], expected[side]) : scans[side].checkpoint);
+    const checkpoints = () => Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')]);
     // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no
-    // listing). Both sides are checked at once.
+    // listing). Both sides are checked at once; only a side written to is listed again, so only then is the budget taken.
     const fresh =
       report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
-        ? await this.listing(names, () => Promise.all([isSelective(this.options.select) ? undefined : checkpoint('left'), checkpoint('right')]))
+        ? await (SIDES.some(wrote) ? this.listing(names, checkpoints) : checkpoints())
         : undefined;
     await this.state.commit(record.id, {
       closeIntents: [...intents, ...unfound.settled].map((intent: Intent) => intent.id),
