@@ -3,12 +3,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startScriptedImap } from '../support/scripted-imap/index.js';
 import { encoder } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
 
 const PASSWORD = 'Pa55-w0rd-that-must-never-be-logged';
 
-function capturingLogger(): { logger: pino.Logger; text: () => string } {
+function capturingLogger(level = 'trace'): { logger: pino.Logger; text: () => string } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -16,7 +17,7 @@ function capturingLogger(): { logger: pino.Logger; text: () => string } {
       done();
     },
   });
-  return { logger: pino({ level: 'trace' }, sink), text: () => lines.join('') };
+  return { logger: pino({ level }, sink), text: () => lines.join('') };
 }
 
 describe('logging', () => {
@@ -61,5 +62,36 @@ describe('logging', () => {
     expect(log).toContain('"component":"imapflow"');
     expect(log).not.toMatch(/STARTTLS/);
     expect(log).not.toContain('"level":40');
+  });
+
+  it("imapflow's connection chatter (connected, logged in) is logged at debug: at the default info level nothing", async () => {
+    for (const level of ['info', 'debug']) {
+      const { logger, text } = capturingLogger(level);
+      const repo = new ImapRepository({ url: server.url('alice'), password: { value: PASSWORD }, logger });
+      await repo.listFolders();
+      await repo.close();
+      const lines = text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg?: string; component?: string });
+      const authenticated = lines.filter((line) => line.component === 'imapflow' && line.msg === 'User authenticated');
+      if (level === 'info') expect(lines.filter((line) => line.component === 'imapflow')).toEqual([]);
+      else expect(authenticated.map((line) => line.level)).toEqual([20]);
+    }
+  });
+
+  it("a server's [ALERT] is logged as a warning, at the default level: its text must reach the user (RFC 9051 7.1)", async () => {
+    const scripted = await startScriptedImap({ users: { alice: PASSWORD } });
+    try {
+      scripted.script.on('LIST', async (ctx, next) => {
+        await next();
+        ctx.reply = { ...ctx.reply, code: 'ALERT', text: 'Your mailbox is over quota' };
+      });
+      const { logger, text } = capturingLogger('info');
+      const repo = new ImapRepository({ url: scripted.url('alice'), password: { value: PASSWORD }, logger });
+      await repo.listFolders();
+      await repo.close();
+      const warnings = text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; alert?: string }).filter((line) => line.level === 40);
+      expect(warnings.map((line) => line.alert)).toEqual(['Your mailbox is over quota']);
+    } finally {
+      await scripted.stop();
+    }
   });
 });

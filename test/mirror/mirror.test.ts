@@ -85,8 +85,11 @@ describe('imapfw mirror', () => {
     await appendMessages(server, 'alice', 'Archive/2024', [{ raw: makeMessage({ subject: 'd archived', size: 50_000 }), flags: ['\\Seen'], internalDate: date('2024-03-01T12:00:00Z') }]);
     const { maildir } = paths('alice');
 
-    const first = expectOk(await mirror('alice'));
+    const firstRun = await mirror('alice');
+    const first = expectOk(firstRun);
     expect(first).toMatchObject({ folders: 2, foldersUnchanged: 0, copied: 4, deleted: 0, flagsChanged: 0, complete: true });
+    // Nothing on stderr when all went well: cron mails whatever a job prints there.
+    expect(firstRun.stderr).toBe('');
     expect(first.bytes).toBeGreaterThan(50_000);
     expect(first.seconds).toBeGreaterThan(0);
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['folders', 'copied', 'deleted', 'flagsChanged', 'bytes', 'seconds', 'errors']));
@@ -111,6 +114,7 @@ describe('imapfw mirror', () => {
 
     const human = await mirror('alice', [], { human: true });
     expect(human.status).toBe(0);
+    expect(human.stderr).toBe('');
     expect(human.stdout).toMatch(/folders +2 \(2 unchanged/);
     expect(human.stdout).toMatch(/copied +0 messages/);
   });

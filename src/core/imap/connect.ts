@@ -5,6 +5,7 @@ import type { Login } from './credentials.js';
 import { registerSecret } from '../output/secrets.js';
 import { sliceLargeWrites } from './deadline.js';
 import { toImapfwError } from './errors.js';
+import { imapflowLogger } from './imapflow-logger.js';
 import { loadImapFlow } from './load-imapflow.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
@@ -57,7 +58,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     tls: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
     auth: 'accessToken' in options.login ? { user: server.user, accessToken: options.login.accessToken } : { user: server.user, pass: options.login.password },
     // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
-    logger: options.logger ? options.logger.child({ component: 'imapflow' }) : false,
+    logger: options.logger ? imapflowLogger(options.logger) : false,
     connectionTimeout: options.connectTimeoutMs ?? 30_000,
     ...(options.socketTimeoutMs !== undefined ? { socketTimeout: options.socketTimeoutMs } : {}),
     // QRESYNC makes the server report expunges as VANISHED (UIDs), which incremental scans rely on.
