@@ -3,10 +3,10 @@
 // source checkout without a build, runs the TypeScript source through tsx.
 // The shebang caps V8's young generation on the main thread, where a run's actors live by default, as the
 // runtime caps every worker's (resourceLimits): by default V8 grows it to 32 MB (Node 20) or 64 MB (Node 24),
-// and a mirror's short-lived garbage then held 25-50 MB more at its peak (README, "Initial mirrors and memory").
+// and a mirror's short-lived garbage then held 25-50 MB more at its peak (docs/performance.md, "Initial mirrors and memory").
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's and libuv's helpers) an arena of its own, up to
 // 8 per core, and memory freed in one is not reused by another: with 2, a migration with 4 connections peaked
-// about 17 MiB lower on Node 24 at the same CPU (README, "Memory: malloc arenas"). Other C libraries ignore it.
+// about 17 MiB lower on Node 24 at the same CPU (docs/performance.md, "Memory: malloc arenas"). Other C libraries ignore it.
 import { existsSync } from 'node:fs';
 import nodeModule from 'node:module';
 

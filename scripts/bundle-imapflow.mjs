@@ -2,7 +2,7 @@
 // dist/src/vendor/imapflow-deps.cjs, loaded on their first use.
 // Loading imapflow's ~60 separate modules is the largest part of an IMAP
 // worker's start-up; one bundled file loads in less than half the CPU time
-// (README, "Start-up"). src/core/imap/load-imapflow.ts prefers the bundle.
+// (docs/performance.md, "Start-up"). src/core/imap/load-imapflow.ts prefers the bundle.
 import { build } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -178,7 +178,7 @@ const { outputFiles } = await build({
   format: 'esm',
   target: 'node20',
   plugins: [depsInSecondFile(deps), loadTimeEdits([...LOAD_TIME_EDITS, ...HOT_PATH_EDITS])],
-  // Not minified: it loaded no faster (README, "Start-up"), and stack traces stay readable.
+  // Not minified: it loaded no faster (docs/performance.md, "Start-up"), and stack traces stay readable.
   minify: false,
   // imapflow.js requires its second file (a CommonJS module, loaded synchronously); an ES module has no require of its own.
   banner: { js: `import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);\n${ON_FIRST_USE}` },

@@ -1,5 +1,5 @@
 // Bundles imapfw's own modules (esbuild, code splitting) into dist/bundle/: one file per entry point plus the chunks
-// they share, so a run loads a few files instead of ~125 (README, "Start-up"). Run first by `npm run build`; tsc
+// they share, so a run loads a few files instead of ~125 (docs/performance.md, "Start-up"). Run first by `npm run build`; tsc
 // then emits only the declarations (dist/src/**/*.d.ts).
 //
 // Every entry point gets a stub at the path tsc would have compiled it to (dist/src/cli/main.js re-exports

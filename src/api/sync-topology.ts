@@ -39,7 +39,7 @@ export interface SyncPlacement {
 }
 
 /**
- * The shipped apps' placement, chosen by measurement (README, "Placement"):
+ * The shipped apps' placement, chosen by measurement (docs/performance.md, "Placement"):
  * the connections, the Maildir writer and the engines of an account in one
  * worker, so bodies go from the IMAP connection to the writer without a
  * clone; the state store in a thread of its own, so its fsyncs do not block
@@ -50,7 +50,7 @@ export const SHIPPED_PLACEMENT: SyncPlacement = { left: 'io', right: 'io', engin
 /**
  * Every actor on the thread that declares the runtime: no MessagePort, no
  * clone, no thread to start, no module loaded twice. What a one-shot mirror
- * or sync uses (README, "Placement": a rerun costs about two thirds of the
+ * or sync uses (docs/performance.md, "Placement": a rerun costs about two thirds of the
  * CPU of SHIPPED_PLACEMENT's three threads and 30 MB less, and a first copy
  * is not slower, since it ran on one thread anyway), and a runtime per
  * account inside a thread that hosts several accounts (migrate's account

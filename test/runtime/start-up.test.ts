@@ -8,7 +8,7 @@ import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { runCli } from '../mirror/helpers.js';
 
 // What a rerun on an empty account loads: all a one-shot run needs at start, nothing that only some runs use
-// (README, "Start-up").
+// (docs/performance.md, "Start-up").
 const probe = fileURLToPath(new URL('./fixtures/loaded-modules-probe.cjs', import.meta.url));
 let server: DovecotServer;
 let dir: string;

@@ -5,7 +5,7 @@
  * bytes a message, and as much again of garbage. Engines that finish together
  * start their next folders together, so without a bound an account's big
  * folders are all held at once, and V8 keeps the heap they grew to until the
- * run ends (README, "Big folders listed one at a time"). With it, a folder
+ * run ends (docs/performance.md, "Big folders listed one at a time"). With it, a folder
  * larger than the budget is listed alone and smaller ones share it: memory
  * follows the largest folder, not the number of connections.
  */

@@ -55,7 +55,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
 
 /**
  * Where a single migration's actors run unless `--backend` says: on the main
- * thread unless `--placement workers` (README, "Placement": bodies then go
+ * thread unless `--placement workers` (docs/performance.md, "Placement": bodies then go
  * from the source connection to the target's by direct calls, and no
  * worker starts or loads its modules again).
  */

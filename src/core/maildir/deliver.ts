@@ -35,7 +35,7 @@ export async function deliver(folderDir: string, message: Delivery, options: { f
 
 // Only the fsync waits on Node's thread pool. Opening, writing to the page cache, setting the mtime, closing and
 // renaming take microseconds, less than handing each to the pool and back: with all six through the pool, a 10k
-// initial mirror took 7-10% more CPU (README, "The copy's thread").
+// initial mirror took 7-10% more CPU (docs/performance.md, "The copy's thread").
 const syncFile = promisify(fsync);
 const unlinkFile = promisify(unlink);
 
