@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapRepository } from '../../src/api/repositories/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { dropIntoMaildir, makeMessage } from '../support/messages.js';
+import { dropIntoMaildir, imapClient, makeMessage } from '../support/messages.js';
 import { capabilitiesWithout, encoder, repositoryOn } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
 import { folderRef } from '../../src/api/folder-ref.js';
@@ -98,6 +98,20 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     const untilSelect = session.slice(0, session.findIndex((command) => /^SELECT "?Unlisted"?$/i.test(command)) + 1);
     expect(untilSelect.at(-1)).toMatch(/^SELECT/i);
     expect(untilSelect.filter((command) => /^(LIST|LSUB)\b/i.test(command))).toEqual([]);
+  });
+
+  it('lists the folders with one LIST and no LSUB (imapfw never reads subscriptions)', async () => {
+    await repo.createFolder('Listed');
+    // With no folder subscribed, imapflow alone follows its LIST with an LSUB (as on an account filled by delivery).
+    const admin = await imapClient(server, 'alice');
+    for (const folder of await admin.list()) if (folder.subscribed) await admin.mailboxUnsubscribe(folder.path);
+    await admin.logout();
+    const fresh = repositoryOn(server);
+    expect((await fresh.listFolders()).map((folder) => folder.name)).toContain('Listed');
+    await fresh.close();
+    const session = (await server.commandsBySession()).at(-1)!;
+    expect(session.filter((command) => /^LIST\b/i.test(command))).toHaveLength(1);
+    expect(session.filter((command) => /^LSUB\b/i.test(command))).toEqual([]);
   });
 });
 

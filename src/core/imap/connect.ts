@@ -6,6 +6,7 @@ import { registerSecret } from '../output/secrets.js';
 import { sliceLargeWrites } from './deadline.js';
 import { toImapfwError } from './errors.js';
 import { imapflowLogger } from './imapflow-logger.js';
+import { internalsOf } from './imapflow-internals.js';
 import { loadImapFlow } from './load-imapflow.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
 
@@ -78,6 +79,8 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     throw connectError(error, account);
   }
   sliceLargeWrites(client);
+  // imapfw never reads a folder's subscription: an LSUB after every LIST would be a round trip on the path of every run.
+  internalsOf(client).skipLsub = true;
   return client;
 }
 

@@ -4,7 +4,8 @@ import type { ImapFlow } from 'imapflow';
 /**
  * What imapflow keeps on an instance and does not type, all that imapfw
  * reads or calls of it: the socket and the command in flight (deadline.ts),
- * and the command queue and its writes (multi-append.ts).
+ * the command queue and its writes (multi-append.ts), and what a session
+ * asks the server for nothing (open-mailbox.ts, connect.ts).
  */
 export interface ImapflowInternals {
   socket?: Socket;
@@ -19,6 +20,8 @@ export interface ImapflowInternals {
    * delimiter and special use into the mailbox object.
    */
   folders?: Map<string, { path: string }>;
+  /** When set, LIST goes without the LSUB imapflow sends after it to learn which folders are subscribed. */
+  skipLsub?: boolean;
   exec(command: string, attributes: unknown[], options?: { untagged?: boolean; onPlusTag?: () => unknown }): Promise<{ response: { attributes?: { section?: { value?: unknown }[] }[] }; next(): void }>;
 }
 
