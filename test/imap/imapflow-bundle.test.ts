@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startScriptedImap, withoutCapabilities } from '../support/scripted-imap/index.js';
 
 // The build bundles imapflow into dist/src/vendor/imapflow.js and the packages its modules import into
 // dist/src/vendor/imapflow-deps.cjs (scripts/bundle-imapflow.mjs); every compiled run of imapfw talks IMAP through it.
@@ -120,5 +121,35 @@ describe('the bundled imapflow', () => {
     expect(fromBundle).toHaveLength(3);
     expect(fromBundle.map((row) => row.id)).toEqual(fromBundle.map((row) => expect.stringMatching(/^[0-9a-f]{32}$/)));
     expect(fromBundle).toEqual(await answers(installed.ImapFlow));
+  });
+
+  it('logs in with one round trip where the server offers SASL-IR, its response hidden from the log; without SASL-IR as the package does', async () => {
+    expect(readFileSync(bundle, 'latin1')).toMatch(/let imapfwInitial = connection\.capabilities\.has\("SASL-IR"\)/);
+    const bundled = (await import(bundle.href)) as typeof import('imapflow');
+    /** What the bundled client logs (every level) over one login and logout. */
+    const logIn = async (port: number, pass: string) => {
+      const lines: { src?: string; msg?: string }[] = [];
+      const keep = (entry: { src?: string; msg?: string }) => void lines.push(entry);
+      const logger = { trace: keep, debug: keep, info: keep, warn: keep, error: keep, fatal: keep };
+      const client = new bundled.ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user: 'alice', pass }, logger });
+      await client.connect();
+      await client.logout();
+      return lines;
+    };
+    const continuations = (lines: { src?: string; msg?: string }[]) => lines.filter((line) => line.src === 's' && /^\+/.test(line.msg ?? ''));
+
+    const dovecot = await logIn(server.port, 'alice-pw');
+    expect(dovecot.some((line) => line.src === 'c' && /^\S+ AUTHENTICATE PLAIN /.test(line.msg ?? ''))).toBe(true);
+    expect(continuations(dovecot)).toEqual([]);
+    expect(JSON.stringify(dovecot)).not.toContain(Buffer.from('\0alice\0alice-pw').toString('base64'));
+
+    const scripted = await startScriptedImap({ users: { alice: 'secret' }, capabilities: withoutCapabilities('SASL-IR') });
+    try {
+      const plain = await logIn(scripted.port, 'secret');
+      expect(continuations(plain)).toHaveLength(1);
+      expect(JSON.stringify(plain)).not.toContain(Buffer.from('\0alice\0secret').toString('base64'));
+    } finally {
+      await scripted.stop();
+    }
   });
 });
