@@ -61,6 +61,22 @@ describe('store on a server that does not store what it says', () => {
     expect(ids.map(Number).every((uid) => uid > 4)).toBe(true);
   });
 
+  it('selects the folder again when the messages appended to it are not yet in the session', async () => {
+    await start();
+    await repo.store('INBOX', batch('before'));
+    // The next UID FETCH after the APPEND answers as a server that has not shown its session the new messages.
+    server.script.on('APPEND', async (ctx, next) => {
+      await next();
+      server.script.on('UID FETCH', async () => undefined, { nth: 1 });
+    }, { nth: 2 });
+    const sent = batch('unseen');
+    const ids = await repo.store('INBOX', sent);
+    expectIdsNameTheirMessages(sent, ids);
+    const names = server.commands().map((c) => c.name);
+    const append = names.lastIndexOf('APPEND');
+    expect(names.slice(append)).toContain('SELECT');
+  });
+
   it('reports a message answered OK but never stored as not stored, by its place; the others get their ids', async () => {
     await start();
     server.script.on('APPEND', appendNotStored(), { nth: 2 });

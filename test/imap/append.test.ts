@@ -60,6 +60,19 @@ describe('store with UIDPLUS', () => {
     expect(commands.filter((c) => /^APPEND "?Target/i.test(c))).toHaveLength(1);
   });
 
+  it('confirms a batch stored into the selected folder without selecting it again', async () => {
+    await repo.createFolder('Again');
+    await repo.store('Again', batch());
+    const before = (await server.commandsSeen()).length;
+    const sent = batch();
+    const ids = await repo.store('Again', sent);
+    const second = (await server.commandsSeen()).slice(before);
+    await expectIdsPointAtTheirMessages(repo, 'Again', sent, ids);
+    const append = second.findIndex((c) => /^APPEND "?Again/i.test(c));
+    expect(append).toBeGreaterThanOrEqual(0);
+    expect(second.slice(append).filter((c) => /^(SELECT|EXAMINE)\b/i.test(c)), second.join('\n')).toEqual([]);
+  });
+
   it('moves with UID MOVE and returns the new ids from COPYUID', async () => {
     await repo.createFolder('Moved');
     const sent = batch();
