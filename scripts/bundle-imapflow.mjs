@@ -173,8 +173,8 @@ const asciiOnly = (text) => text.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char
  * Round trips imapflow spends that the server said it need not: with SASL-IR (RFC 4959) advertised, AUTHENTICATE
  * PLAIN carries its response on the command line instead of waiting for the server's "+" (imapflow already does
  * so for OAUTHBEARER and XOAUTH2): one round trip less per login, on the path of every run. The response is a
- * sensitive attribute, hidden from the command log as the OAuth2 one is. A server that still asks for more after
- * it gets a "*", the cancel of RFC 9051 6.2.2, and the login fails as refused.
+ * sensitive attribute, hidden from the command log as the OAuth2 one is. A server that asks for more all the same
+ * gets "*", the cancel of RFC 9051 6.2.2, and the login fails as refused.
  */
 const ROUND_TRIP_EDITS = [
   {
