@@ -151,5 +151,20 @@ describe('the bundled imapflow', () => {
     } finally {
       await scripted.stop();
     }
+
+    // A server that offers SASL-IR and asks for more all the same gets the cancel, not the response again.
+    const asking = await startScriptedImap({ users: { alice: 'secret' } });
+    let answer: string | undefined;
+    asking.script.on('AUTHENTICATE', async (ctx) => {
+      await ctx.session.output.write(Buffer.from('+ \r\n'));
+      answer = (await ctx.session.reader.readLine()) ?? undefined;
+      ctx.bad('Authentication aborted');
+    });
+    try {
+      await expect(logIn(asking.port, 'secret')).rejects.toThrow();
+      expect(answer).toBe('*');
+    } finally {
+      await asking.stop();
+    }
   });
 });
