@@ -7,8 +7,10 @@ export interface CuttingProxy {
   port: number;
   /** Bytes the server has sent to clients through the proxy so far. */
   readonly bytesDown: number;
-  /** Connections cut so far. */
+  /** Connections cut so far (open ones cut, and new ones refused). */
   readonly cut: number;
+  /** New connections refused so far (see cutAll's `refuse`): attempts a client made while it could not get through. */
+  readonly refused: number;
   /** Cuts every open connection now; with `refuse`, also every later one until heal(). */
   cutAll(options?: { refuse?: boolean }): void;
   /** Lets connections through again. */
@@ -20,6 +22,7 @@ export async function startCuttingProxy(target: { host: string; port: number }):
   const open = new Set<net.Socket>();
   let bytesDown = 0;
   let cut = 0;
+  let refused = 0;
   let refusing = false;
 
   const cutOpen = () => {
@@ -34,6 +37,7 @@ export async function startCuttingProxy(target: { host: string; port: number }):
     if (refusing) {
       client.resetAndDestroy();
       cut += 1;
+      refused += 1;
       return;
     }
     const upstream = net.connect(target.port, target.host);
@@ -63,6 +67,9 @@ export async function startCuttingProxy(target: { host: string; port: number }):
     },
     get cut() {
       return cut;
+    },
+    get refused() {
+      return refused;
     },
     cutAll: (options = {}) => {
       refusing = options.refuse === true;
