@@ -73,9 +73,10 @@ it('the imapfw command caps the young generation of its main thread, where the a
   const result = spawnSync(cli, ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } });
   expect(result.status).toBe(0);
   const size = Number(/young generation: (\d+)/.exec(result.stderr)?.[1]);
-  // Two semi-spaces of at most 4 MB; V8's default lets them grow to 16 MB each (Node 20) or 32 MB (Node 24).
+  // Two semi-spaces of at most 4 MB; V8's default lets them grow to 16 MB each (Node 20) or 32 MB (Node 24). Node 24's
+  // V8 can count a page more while it resizes them (9 MiB, once in CI): the bound leaves room for that, far below 32 MiB.
   expect(size).toBeGreaterThan(0);
-  expect(size).toBeLessThanOrEqual(8 * 1024 * 1024);
+  expect(size).toBeLessThanOrEqual(12 * 1024 * 1024);
 });
 
 it("the imapfw command limits glibc's malloc to 2 arenas", () => {
