@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
+import { ImapFlow } from 'imapflow';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapRepository } from '../../src/api/repositories/imap.js';
+import { imapflowLogger } from '../../src/core/imap/imapflow-logger.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startScriptedImap } from '../support/scripted-imap/index.js';
 import { encoder } from './helpers.js';
@@ -74,6 +76,16 @@ describe('logging', () => {
       const authenticated = lines.filter((line) => line.component === 'imapflow' && line.msg === 'User authenticated');
       if (level === 'info') expect(lines.filter((line) => line.component === 'imapflow')).toEqual([]);
       else expect(authenticated.map((line) => line.level)).toEqual([20]);
+    }
+  });
+
+  it("imapflow learns which levels are on, so at info it never writes commands and responses back into text for nothing", () => {
+    // imapflow asks this before it compiles every response for its trace line; without an answer it assumes yes.
+    type Asking = { isLogLevelEnabled(level: string): boolean };
+    const expected: Record<string, string[]> = { info: [], debug: ['debug'], trace: ['trace', 'debug'] };
+    for (const [level, on] of Object.entries(expected)) {
+      const client = new ImapFlow({ host: '127.0.0.1', port: 1, logger: imapflowLogger(capturingLogger(level).logger) }) as unknown as Asking;
+      expect(['trace', 'debug'].filter((asked) => client.isLogLevelEnabled(asked))).toEqual(on);
     }
   });
 

@@ -7,10 +7,15 @@ import type { Logger } from 'pino';
  * IMAP traffic, so that a run from cron or a script prints nothing on success,
  * as mbsync does. A server's [ALERT] is the exception: RFC 9051 (7.1) says its
  * text must reach the user, so it is a warning.
+ *
+ * `isLevelEnabled` is what imapflow asks before it writes every command and
+ * every response back into text for its trace and debug lines: without it,
+ * imapflow assumes every level is on and does that work for nothing at info.
  */
-export function imapflowLogger(logger: Logger): ImapFlowLogger {
+export function imapflowLogger(logger: Logger): ImapFlowLogger & { isLevelEnabled: (level: string) => boolean } {
   const log = logger.child({ component: 'imapflow' });
   return {
+    isLevelEnabled: (level) => log.isLevelEnabled(level),
     trace: (entry) => log.trace(entry),
     debug: (entry) => log.debug(entry),
     info: (entry) => (isAlert(entry) ? log.warn(entry) : log.debug(entry)),
