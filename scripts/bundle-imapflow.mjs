@@ -78,9 +78,32 @@ const LOAD_TIME_EDITS = [
  * - INTERNALDATE's validity was checked by formatting the date as text and comparing it with "Invalid Date": its
  *   time value is read instead;
  * - each message's id (an MD5 of its folder, UIDVALIDITY and UID) takes a one-shot hash (`crypto.hash`, Node 20.12
- *   and later) instead of a Hash object.
+ *   and later) instead of a Hash object;
+ * - a FETCH line of atoms, plain quoted strings and flat lists (a listing's, a change listing's, a STORE's answer)
+ *   is read in one pass over its bytes (scripts/imapflow-fetch-line.mjs) instead of by the tokenizer; any other
+ *   line goes to the tokenizer as before.
  */
 const HOT_PATH_EDITS = [
+  {
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]handler[\\/]imap-parser\.js$/,
+    warning: 'imapflow changed: every FETCH line goes through its tokenizer (slower)',
+    replace: [
+      [
+        "import imapFormalSyntax from './imap-formal-syntax.js';",
+        `import imapFormalSyntax from './imap-formal-syntax.js';\nimport { readFetchLine as imapfwReadFetchLine } from ${JSON.stringify(join(root, 'scripts', 'imapflow-fetch-line.mjs'))};`,
+      ],
+      [
+        `export default async function parser(command, options) {
+    options = options || {};`,
+        `export default async function parser(command, options) {
+    const imapfwFetchLine = imapfwReadFetchLine(command);
+    if (imapfwFetchLine) {
+        return imapfwFetchLine;
+    }
+    options = options || {};`,
+      ],
+    ],
+  },
   {
     file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]tools\.js$/,
     warning: 'imapflow changed: its FETCH responses are read as the package reads them (slower)',
