@@ -79,9 +79,9 @@ const LOAD_TIME_EDITS = [
  *   time value is read instead;
  * - each message's id (an MD5 of its folder, UIDVALIDITY and UID) takes a one-shot hash (`crypto.hash`, Node 20.12
  *   and later) instead of a Hash object;
- * - a FETCH line of atoms, plain quoted strings and flat lists (a listing's, a change listing's, a STORE's answer)
- *   is read in one pass over its bytes (scripts/imapflow-fetch-line.mjs) instead of by the tokenizer; any other
- *   line goes to the tokenizer as before.
+ * - a FETCH line of atoms, plain quoted strings, flat lists, sections and literals (a listing's, a change listing's,
+ *   a STORE's answer, a body's) is read in one pass over its bytes (scripts/imapflow-fetch-line.mjs) instead of by
+ *   the tokenizer; any other line goes to the tokenizer as before.
  */
 const HOT_PATH_EDITS = [
   {
@@ -96,7 +96,7 @@ const HOT_PATH_EDITS = [
         `export default async function parser(command, options) {
     options = options || {};`,
         `export default async function parser(command, options) {
-    const imapfwFetchLine = imapfwReadFetchLine(command);
+    const imapfwFetchLine = imapfwReadFetchLine(command, options && options.literals);
     if (imapfwFetchLine) {
         return imapfwFetchLine;
     }

@@ -1,2 +1,2 @@
 /** See imapflow-fetch-line.mjs: imapflow's parse tree of a plain untagged FETCH line, or undefined. */
-export function readFetchLine(line: unknown): { tag: '*'; command: string; attributes: unknown[] } | undefined;
+export function readFetchLine(line: unknown, literals?: unknown): { tag: '*'; command: string; attributes: unknown[] } | undefined;
