@@ -73,8 +73,9 @@ const LOAD_TIME_EDITS = [
  * answers with the package's):
  * - each item's name went through the command compiler (a Buffer per name, then a string again) to make the key it
  *   is filed under: a plain name (letters, digits, dots, dashes: UID, FLAGS, RFC822.SIZE, MODSEQ...) is its own key,
- *   lower-cased, as the compiler would write it; any other name (BODY[...], a section, a partial) still goes
- *   through the compiler;
+ *   lower-cased, as the compiler would write it, and so is a plain name with a section of plain names and a flat
+ *   list of them (`body[]`, `body[header.fields (message-id)]`: scripts/imapflow-item-key.mjs); any other name (a
+ *   partial, a quoted part) still goes through the compiler;
  * - INTERNALDATE's validity was checked by formatting the date as text and comparing it with "Invalid Date": its
  *   time value is read instead;
  * - each message's id (an MD5 of its folder, UIDVALIDITY and UID) takes a one-shot hash (`crypto.hash`, Node 20.12
@@ -115,7 +116,7 @@ const HOT_PATH_EDITS = [
       ],
       [
         'export async function formatMessageResponse(untagged, mailbox, idHashAlgorithm, connection) {',
-        "const imapfwPlainKey = (attribute) => attribute && attribute.type === 'ATOM' && typeof attribute.value === 'string' && !attribute.section && !attribute.partial && /^[A-Za-z0-9.-]+$/.test(attribute.value) ? attribute.value.toLowerCase() : undefined;\n" +
+        `import { plainItemKey as imapfwPlainKey } from ${JSON.stringify(join(root, 'scripts', 'imapflow-item-key.mjs'))};\n` +
           'export async function formatMessageResponse(untagged, mailbox, idHashAlgorithm, connection) {',
       ],
       [

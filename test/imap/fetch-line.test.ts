@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import { parser } from 'imapflow/lib/handler/imap-handler.js';
+import { compiler, parser } from 'imapflow/lib/handler/imap-handler.js';
 import { describe, expect, it } from 'vitest';
 import { readFetchLine } from '../../scripts/imapflow-fetch-line.mjs';
+import { plainItemKey } from '../../scripts/imapflow-item-key.mjs';
 
-// scripts/imapflow-fetch-line.mjs reads the bundled imapflow's plain FETCH lines in place of its tokenizer: what it
-// answers must be what the tokenizer answers, and what it cannot answer it must leave to the tokenizer.
+// scripts/imapflow-fetch-line.mjs reads the bundled imapflow's plain FETCH lines in place of its tokenizer, and
+// scripts/imapflow-item-key.mjs names their items in place of its compiler: what they answer must be what the
+// tokenizer and the compiler answer, and what they cannot answer they must leave to them.
 const tokenized = async (line: Buffer, literals: Buffer[] = []): Promise<unknown> => {
   try {
     return await (parser as (input: Buffer, options: object) => Promise<unknown>)(line, { literals });
@@ -65,7 +67,7 @@ const line = fc
     literals: [...items.flatMap(([[, literals]]) => literals), ...spare],
   }));
 
-describe('FETCH lines read without the tokenizer', () => {
+describe('FETCH lines read without the tokenizer, items named without the compiler', () => {
   it('answer as the tokenizer does, or are left to it', async () => {
     let read = 0;
     await fc.assert(
@@ -80,6 +82,27 @@ describe('FETCH lines read without the tokenizer', () => {
     );
     // The generator makes plenty of lines the fast path must take, or the property says nothing.
     expect(read).toBeGreaterThan(150);
+  });
+
+  it("file each item under the key imapflow's compiler writes, or leave it to the compiler", async () => {
+    let keyed = 0;
+    await fc.assert(
+      fc.asyncProperty(line, async ({ text, literals }) => {
+        const tree = (await tokenized(Buffer.from(text, 'utf8'), literals)) as { attributes?: unknown[] };
+        const items = Array.isArray(tree.attributes?.[1]) ? (tree.attributes[1] as unknown[]) : [];
+        for (let i = 0; i < items.length; i += 2) {
+          const key = plainItemKey(items[i]);
+          if (key === undefined) continue;
+          keyed++;
+          expect(key).toBe((compiler as (response: object) => Buffer)({ attributes: [items[i]] }).toString().toLowerCase());
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(keyed).toBeGreaterThan(500);
+    const body = { type: 'ATOM', value: 'BODY', section: [{ type: 'ATOM', value: 'HEADER.FIELDS' }, [{ type: 'ATOM', value: 'MESSAGE-ID' }]] };
+    expect(plainItemKey(body)).toBe('body[header.fields (message-id)]');
+    expect(plainItemKey({ type: 'ATOM', value: 'BODY', section: [], partial: [0] })).toBeUndefined();
   });
 
   it("take a listing's, a change listing's, a STORE answer's and a body's lines, and the tokenizer's answer is theirs", async () => {

@@ -85,7 +85,7 @@ describe('the bundled imapflow', () => {
     const text = readFileSync(bundle, 'latin1');
     expect(text).toMatch(/async function parser\(\w+, options\) \{\n\s*const imapfwFetchLine = readFetchLine\(/);
     // The edits are in (a changed imapflow would be bundled as it is, with a warning from the build).
-    expect(text).toMatch(/key = imapfwPlainKey\(attribute\) \?\? /);
+    expect(text).toMatch(/key = plainItemKey\(attribute\) \?\? /);
     expect(text).toMatch(/if \(Number\.isNaN\(date\.getTime\(\)\)\) \{\n\s*map\.internalDate = value;/);
     expect(text).toMatch(/imapfwHexHash = imapfwCrypto\.hash \?\? /);
     expect(text).toMatch(/map\.id = map\.emailId \|\| imapfwHexHash\(/);
