@@ -47,7 +47,7 @@ export function readFetchLine(line, literals) {
   if (end < 12 || line[0] !== 0x2a || line[1] !== SP || line[end - 1] !== CLOSE) return undefined;
   let i = 2;
   while (i < end && isDigit(line[i])) i++;
-  if (i === 2 || i - 2 > 10 || line.compare(FETCH, 0, FETCH.length, i, i + FETCH.length) !== 0) return undefined;
+  if (i === 2 || i - 2 > 10 || i + FETCH.length > end || line.compare(FETCH, 0, FETCH.length, i, i + FETCH.length) !== 0) return undefined;
   const reader = { line, end, at: i + FETCH.length, literals: Array.isArray(literals) ? literals : [], taken: 0, nodes: 0 };
   const items = readSequence(reader, CLOSE, TOP);
   if (items === undefined || reader.at !== end || reader.taken !== reader.literals.length) return undefined;

@@ -57,7 +57,7 @@ const line = fc
   .tuple(
     usually(fc.constant('*'), fc.constantFrom('A1', '+', '')),
     number,
-    usually(fc.constant(' FETCH ('), fc.constantFrom(' fetch (', ' FETCH(', ' EXISTS', ' FETCH  (')),
+    usually(fc.constant(' FETCH ('), fc.constantFrom(' fetch (', ' FETCH(', ' EXISTS', ' FETCH  (', ' F', '', ' FETCH')),
     fc.array(fc.tuple(item, usually(fc.constant(' '), fc.constantFrom('  ', ''))), { maxLength: 6 }),
     usually(fc.constant(')'), fc.constantFrom(' )', ') ', '')),
     usually(fc.constant<Buffer[]>([]), fc.constant<Buffer[]>([Buffer.from('spare')])),
@@ -138,6 +138,8 @@ describe('FETCH lines read without the tokenizer, items named without the compil
       ['* 1 FETCH (UID  5)', []],
       ['\u0000* 1 FETCH (UID 5)', []],
       ['* 1 EXISTS', []],
+      ['* 1234567890)', []],
+      ['* 123456789 F)', []],
       ['A1 OK FETCH (UID 5)', []],
     ] as const) {
       expect(readFetchLine(Buffer.from(text), literals), text).toBeUndefined();
