@@ -4,9 +4,14 @@
 
 const PLAIN = /^[A-Za-z0-9.-]+$/;
 
-/** A name of letters, digits, dots and dashes, which the compiler writes as it is; otherwise undefined. */
+/** An atom of letters, digits, dots and dashes, which the compiler writes as it is; otherwise undefined. */
+function plainValue(node) {
+  return node && node.type === 'ATOM' && typeof node.value === 'string' && PLAIN.test(node.value) ? node.value : undefined;
+}
+
+/** Such an atom without a section or an origin of its own (a part of a section). */
 function plainName(node) {
-  return node && node.type === 'ATOM' && typeof node.value === 'string' && !node.section && !node.partial && PLAIN.test(node.value) ? node.value : undefined;
+  return node && !node.section && !node.partial ? plainValue(node) : undefined;
 }
 
 /** A section's part: a plain name, or a flat list of them. */
@@ -22,7 +27,7 @@ function sectionPart(part) {
  */
 export function plainItemKey(attribute) {
   if (!attribute || attribute.partial) return undefined;
-  const name = plainName({ type: attribute.type, value: attribute.value });
+  const name = plainValue(attribute);
   if (name === undefined) return undefined;
   if (attribute.section === undefined) return name.toLowerCase();
   if (!Array.isArray(attribute.section)) return undefined;
