@@ -84,6 +84,13 @@ export interface ScanOptions {
    * A change after the listing is then seen by the next run.
    */
   listed?: FolderStatus;
+  /**
+   * The scan follows this run's own writes to the folder, and its checkpoint
+   * is for the next run to trust. A store whose checkpoint is a clock reading
+   * (a Maildir's directory mtimes) waits, briefly, until a later change could
+   * no longer share that reading; an IMAP folder needs no wait.
+   */
+  afterWrites?: boolean;
 }
 
 export interface ScanResult {

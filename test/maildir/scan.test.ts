@@ -71,6 +71,23 @@ describe('scan checkpoints', () => {
     expect(JSON.parse((await repo.scan('INBOX')).checkpoint).settled).toBe(true);
   });
 
+  it('after the run\'s own writes, waits out the tick so the checkpoint is settled, but never a coarse file system\'s seconds', async () => {
+    maildir = await tempMaildir();
+    const { root, repo } = maildir;
+    await repo.store('INBOX', [{ body: mail('fresh'), flags: [], internalDate: 0 }]);
+    // A write 2 ms from now, in nanoseconds: a scan without the wait is within the tick (20 ms).
+    const soon = Date.now() / 1000 + 0.002 + 0.000123;
+    for (const sub of ['cur', 'new']) await utimes(join(root, sub), soon, soon);
+    const after = await repo.scan('INBOX', undefined, { afterWrites: true });
+    expect(JSON.parse(after.checkpoint)).toMatchObject({ settled: true, messages: 1 });
+    expect((await repo.scan('INBOX', after.checkpoint)).kind).toBe('unchanged');
+
+    // Whole seconds: waiting for a 2 s tick would cost every written folder seconds; the checkpoint stays unsettled.
+    const wholeSecond = Math.floor(Date.now() / 1000) + 1;
+    for (const sub of ['cur', 'new']) await utimes(join(root, sub), wholeSecond, wholeSecond);
+    expect(JSON.parse((await repo.scan('INBOX', undefined, { afterWrites: true })).checkpoint).settled).toBe(false);
+  });
+
   it('detects each kind of change through a settled checkpoint: delivery to new/, flag change, deletion', async () => {
     maildir = await tempMaildir();
     const { root, repo } = maildir;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorContext, Remote } from '../app.js';
 import type { FolderPairRecord, StateStore } from '../state/types.js';
 import type { FolderInfo, FolderStatus, Repository, Side } from '../types.js';
@@ -10,6 +9,7 @@ import { checkpointOf } from './checkpoints.js';
 import { folderMapper, type FolderMapSpec } from './folder-map.js';
 import type { FolderPairNames, SyncFolder } from './sync-folder.js';
 import type { LentOutcome } from './shared-copies.js';
+import { PollWait } from './poll-wait.js';
 
 /** How often an idle engine asks the running folders again for copies to take (they may still be scanning). */
 const HELP_POLL_MS = 20;
@@ -288,6 +288,8 @@ export class SyncAccount {
     const queue = [...pairs];
     /** Engines running a folder now. */
     const running = new Set<string>();
+    /** Idle engines wait here between asks; a folder's end wakes them, so the last one's end ends the run at once. */
+    const idle = new PollWait();
     let stopped = false;
     const stopsRun = (failure: ReportedError) => {
       if (failure.code === 'EAUTH' || failure.code === 'ENETWORK') stopped = true;
@@ -304,10 +306,11 @@ export class SyncAccount {
           report.folders.push({ ...emptyFolderReport(next.left, next.right), errors: [failure] });
         } finally {
           running.delete(engineName);
+          idle.wake();
         }
       }
       while (!stopped && running.size > 0) {
-        if (!(await this.helpOnce(engine, running, stopsRun))) await sleep(HELP_POLL_MS);
+        if (!(await this.helpOnce(engine, running, stopsRun))) await idle.wait(HELP_POLL_MS);
       }
     };
     await Promise.all(this.options.engines.map(work));

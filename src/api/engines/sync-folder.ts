@@ -529,9 +529,8 @@ export class SyncFolder {
    * sees that change.
    */
   private async settledCheckpoint(folder: string, side: Side, scan: ScanSummary, expected: Map<string, readonly string[]>): Promise<string> {
-    // Let the store's timestamps move past our last write, so the fresh checkpoint can be trusted (see core/maildir/checkpoint.ts).
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    const after = await retrying(() => this.repository(side).scan(folder, scan.kind === 'full' ? undefined : scan.checkpoint));
+    // A store whose checkpoint is a clock reading lets it move past our last write first, so the next run can trust it.
+    const after = await retrying(() => this.repository(side).scan(folder, scan.kind === 'full' ? undefined : scan.checkpoint, { afterWrites: true }));
     const asExpected = (messages: readonly MessageMeta[]) => messages.every((message) => expected.has(message.id) && sameFlags(expected.get(message.id), message.flags));
     if (after.status.uidValidity !== scan.status.uidValidity) return scan.checkpoint;
     if (after.kind === 'full') return after.messages.length === expected.size && asExpected(after.messages) ? after.checkpoint : scan.checkpoint;

@@ -1,7 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, sameStamp } from '../../core/maildir/checkpoint.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, msUntilSettled, sameStamp } from '../../core/maildir/checkpoint.js';
 import { deliver, DraftFile } from '../../core/maildir/deliver.js';
 import { formatFileName, parseFileName, sizeFromId, sortLetters } from '../../core/maildir/file-name.js';
 import { isStorableKeyword, isSystemFlag, systemFlagLetter } from '../../core/maildir/flags.js';
@@ -46,6 +47,12 @@ const STAT_PARALLELISM = 32;
 const FILE_PARALLELISM = 4;
 /** A listing changing under a full scan is redone this many times at most. */
 const SCAN_ATTEMPTS = 3;
+/**
+ * The longest a scan after this run's writes waits for its stamps to settle. A tick on file systems with nanosecond
+ * mtimes is covered; on one with whole seconds the checkpoint stays unsettled (the next run lists the folder) rather
+ * than every written folder waiting two seconds.
+ */
+const SETTLE_WAIT_MAX_MS = 25;
 /** Folder listings kept to find messages by id without listing again (one per engine writing at once)... */
 const LISTINGS_KEPT = 4;
 /**
@@ -220,6 +227,11 @@ export class MaildirRepository implements Repository {
       const uidValidity = await readOrCreateUidValidity(dir, { fsync: this.options.fsync, create: this.writes() });
       const previous = checkpoint === undefined ? undefined : decodeCheckpoint(checkpoint);
       let stamps = await checkpointStamps(dir);
+      const settleWait = options?.afterWrites ? msUntilSettled([stamps.cur, stamps.new], Date.now()) : 0;
+      if (settleWait > 0 && settleWait <= SETTLE_WAIT_MAX_MS) {
+        await sleep(settleWait);
+        stamps = await checkpointStamps(dir);
+      }
       if (previous?.settled && previous.uidValidity === uidValidity && sameStamp(previous.cur, stamps.cur) && sameStamp(previous.new, stamps.new)) {
         const exists = previous.messages === undefined ? {} : { exists: previous.messages };
         // The text as it came: it decodes to `previous` again (re-encoding a folder's learned sizes cost more than the check).

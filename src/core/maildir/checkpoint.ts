@@ -69,11 +69,21 @@ export function sameStamp(a: DirStamp, b: DirStamp): boolean {
 }
 
 export function isSettled(stamps: readonly DirStamp[], now: number): boolean {
-  return stamps.every((s) => {
-    const mtime = BigInt(s.mtimeNs);
-    const tick = mtime % 1_000_000_000n === 0n ? COARSE_TICK_MS : FINE_TICK_MS;
-    return mtime < BigInt(Math.floor(now - tick)) * 1_000_000n;
-  });
+  return stamps.every((s) => BigInt(s.mtimeNs) < BigInt(Math.floor(now - tickOf(s))) * 1_000_000n);
+}
+
+/** Milliseconds from `now` until isSettled holds for these stamps (0 when it does already). */
+export function msUntilSettled(stamps: readonly DirStamp[], now: number): number {
+  let wait = 0;
+  for (const s of stamps) {
+    const settledAt = Number(BigInt(s.mtimeNs) / 1_000_000n) + tickOf(s) + 1;
+    wait = Math.max(wait, settledAt - now);
+  }
+  return wait;
+}
+
+function tickOf(stamp: DirStamp): number {
+  return BigInt(stamp.mtimeNs) % 1_000_000_000n === 0n ? COARSE_TICK_MS : FINE_TICK_MS;
 }
 
 export function encodeCheckpoint(checkpoint: MaildirCheckpoint): string {
