@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startScriptedImap, withoutCapabilities } from '../support/scripted-imap/index.js';
 
@@ -131,6 +131,56 @@ describe('the bundled imapflow', () => {
     const bodies = await answers(bundled.ImapFlow, 'bodies');
     expect(bodies.map((row) => Buffer.from((row.source as { data: number[] }).data).toString())).toEqual([1, 2, 3].map((i) => `Message-ID: <m${i}@bundle.test>\r\nSubject: ${i}\r\n\r\nbody ${i}\r\n`));
     expect(bodies).toEqual(await answers(installed.ImapFlow, 'bodies'));
+  });
+
+  it('lists in code-unit order without setting ICU\'s collator up, with the special uses the package gives', async () => {
+    const bundled = (await import(bundle.href)) as typeof import('imapflow');
+    const installed = await import('imapflow');
+    const connected = async (ImapFlow: typeof installed.ImapFlow) => {
+      const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user: 'alice', pass: 'alice-pw' }, logger: false });
+      await client.connect();
+      return client;
+    };
+    const listed = async (ImapFlow: typeof installed.ImapFlow) => {
+      const client = await connected(ImapFlow);
+      try {
+        return (await client.list()).map((entry) => ({ path: entry.path, specialUse: entry.specialUse, source: entry.specialUseSource }));
+      } finally {
+        await client.logout();
+      }
+    };
+    const byPath = (entries: { path: string }[]) => [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const setUp = await connected(installed.ImapFlow);
+    try {
+      for (const path of ['Sent', 'Drafts', 'Trash', 'Zeta', 'alpha', 'Lists', 'Lists/dev', 'Caf\u00e9']) await setUp.mailboxCreate(path).catch(() => undefined);
+    } finally {
+      await setUp.logout();
+    }
+    const localeCompare = vi.spyOn(String.prototype, 'localeCompare');
+    try {
+      const fromBundle = await listed(bundled.ImapFlow);
+      // A process's first localeCompare() costs 8-13 ms; no special use here has two candidates to choose from.
+      expect(localeCompare).not.toHaveBeenCalled();
+      expect(fromBundle.filter((entry) => !entry.specialUse).map((entry) => entry.path)).toEqual(['Caf\u00e9', 'Lists', 'Lists/dev', 'Zeta', 'alpha']);
+      expect(fromBundle.filter((entry) => entry.specialUse).length).toBeGreaterThanOrEqual(4);
+      expect(byPath(fromBundle)).toEqual(byPath(await listed(installed.ImapFlow)));
+
+      // "Sent", "Envoyés" and "Éléments envoyés" all look like \Sent: which one gets it is imapflow's alphabetical
+      // choice, kept (in code units "Éléments envoyés" would come last).
+      const more = await connected(installed.ImapFlow);
+      try {
+        for (const path of ['Envoy\u00e9s', '\u00c9l\u00e9ments envoy\u00e9s']) await more.mailboxCreate(path);
+      } finally {
+        await more.logout();
+      }
+      localeCompare.mockClear();
+      const competing = await listed(bundled.ImapFlow);
+      expect(localeCompare).toHaveBeenCalled();
+      expect(byPath(competing)).toEqual(byPath(await listed(installed.ImapFlow)));
+      expect(competing.find((entry) => entry.specialUse === '\\Sent')?.path).toBe('\u00c9l\u00e9ments envoy\u00e9s');
+    } finally {
+      localeCompare.mockRestore();
+    }
   });
 
   it('logs in with one round trip where the server offers SASL-IR, its response hidden from the log; without SASL-IR as the package does', async () => {
