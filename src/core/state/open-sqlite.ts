@@ -3,7 +3,21 @@ import type Database from 'better-sqlite3';
 
 // Required, not imported: Node reads an imported CommonJS package with a lexer of its own (to find its named
 // exports), which it loads for the first such import. better-sqlite3 was the last one a run imported.
-const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+const require = createRequire(import.meta.url);
+const BetterSqlite3 = require('better-sqlite3') as typeof Database;
+
+/**
+ * The addon's file, named to better-sqlite3 so that it skips its own search (the `bindings` package: an Error built
+ * for its stack, then two paths that do not exist before build/Release), 2-3 ms of every run's start. An addon
+ * built elsewhere (a debug build) is still found by that search.
+ */
+const NATIVE_BINDING = (() => {
+  try {
+    return require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined;
+  }
+})();
 
 /** better-sqlite3's error, whose `code` is SQLite's (SQLITE_BUSY, SQLITE_CORRUPT...). */
 export const SqliteError = BetterSqlite3.SqliteError;
@@ -24,7 +38,7 @@ const kept: object[] = [];
 
 /** `new Database(path, options)`, whose statements (its own `prepare` and `pragma`) are never garbage. */
 export function openSqlite(path: string, options?: Database.Options): Database.Database {
-  const db = new BetterSqlite3(path, options);
+  const db = new BetterSqlite3(path, NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING, ...options } : options);
   kept.push(db);
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {
