@@ -58,6 +58,27 @@ const LOAD_TIME_EDITS = [
     ],
   },
   {
+    // Node's TLS (with what it loads: 6 modules, about 3 ms) serves only an encrypted connection, zlib only COMPRESS
+    // =DEFLATE; a plaintext session (a server on the same host, a run on an empty account in the benchmark) uses neither.
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]imap-flow\.js$/,
+    warning: 'imapflow changed: Node\'s TLS and zlib load at start',
+    replace: [
+      ["import tls from 'node:tls';", "const tls = { connect: (...args) => require('node:tls').connect(...args) };"],
+      ["import zlib from 'node:zlib';", "const zlib = new Proxy({}, { get: (_, key) => require('node:zlib')[key] });"],
+      // zlib is looked at only when the server offers COMPRESS=DEFLATE: without it, the COMPRESS command is skipped anyway.
+      ["        if (typeof zlib.createDeflateRaw !== 'function') {", "        if (this.capabilities.has('COMPRESS=DEFLATE') && typeof zlib.createDeflateRaw !== 'function') {"],
+    ],
+  },
+  {
+    // The proxy connection's TLS and DNS lookups serve only a connection through a proxy.
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]proxy-connection\.js$/,
+    warning: 'imapflow changed: its proxy connection loads Node\'s TLS and DNS at start',
+    replace: [
+      ["import dns from 'node:dns';", "const dns = { promises: { lookup: (...args) => require('node:dns').promises.lookup(...args) } };"],
+      ["import tls from 'node:tls';", "const tls = { connect: (...args) => require('node:tls').connect(...args) };"],
+    ],
+  },
+  {
     // imapflow's own pino only makes the logger of a connection given none (imapfw always gives one).
     file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]logger\.js$/,
     warning: 'imapflow changed: its pino loads at start',

@@ -4,18 +4,23 @@ import { readFile } from 'node:fs/promises';
 
 /**
  * Each edit names a file (a RegExp of its path), the build's warning should its text change, and the replacements,
- * each of which must match exactly once: a file whose text changed is bundled as it is (slower to load, as correct)
- * and the build says so.
+ * each of which must match exactly once: an edit whose text changed is left out (the file loads slower, as correct)
+ * and the build says so. Every edit naming a file applies to it, in order (esbuild asks only the first onLoad that
+ * answers).
  */
 export function loadTimeEdits(edits) {
   return {
     name: 'load-time-edits',
     setup(bundle) {
-      for (const { file, warning, replace } of edits) {
+      for (const { file } of edits) {
         bundle.onLoad({ filter: file }, async (args) => {
-          const source = await readFile(args.path, 'utf8');
-          if (replace.some(([from]) => source.split(from).length !== 2)) return { contents: source, loader: 'js', warnings: [{ text: warning }] };
-          return { contents: replace.reduce((text, [from, to]) => text.replace(from, to), source), loader: 'js' };
+          let contents = await readFile(args.path, 'utf8');
+          const warnings = [];
+          for (const { warning, replace } of edits.filter((edit) => edit.file.test(args.path))) {
+            if (replace.some(([from]) => contents.split(from).length !== 2)) warnings.push({ text: warning });
+            else contents = replace.reduce((text, [from, to]) => text.replace(from, to), contents);
+          }
+          return { contents, loader: 'js', warnings };
         });
       }
     },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -180,6 +181,55 @@ describe('the bundled imapflow', () => {
       expect(competing.find((entry) => entry.specialUse === '\\Sent')?.path).toBe('\u00c9l\u00e9ments envoy\u00e9s');
     } finally {
       localeCompare.mockRestore();
+    }
+  });
+
+  it('uses Node\'s TLS and zlib where a session needs them: an imaps:// connection speaks TLS, COMPRESS=DEFLATE compresses', async () => {
+    const bundled = (await import(bundle.href)) as typeof import('imapflow');
+    // Both load on first use now (test/runtime/start-up.test.ts: a plaintext session loads neither).
+    const text = readFileSync(bundle, 'latin1');
+    expect(text).toMatch(/var tls2 = \{ connect: \(\.\.\.args\) => __require\("node:tls"\)\.connect\(\.\.\.args\) \};/);
+    expect(text).not.toMatch(/^import \w+ from "node:(tls|zlib|dns)";$/m);
+
+    // imaps://: the first bytes the server gets are a TLS handshake record (0x16), sent through the lazy connect.
+    const firstBytes = await new Promise<Buffer>((resolve, reject) => {
+      const listener = createServer((socket) => socket.once('data', (data) => {
+        resolve(data);
+        socket.destroy();
+        listener.close();
+      }));
+      listener.listen(0, '127.0.0.1', () => {
+        const { port } = listener.address() as AddressInfo;
+        const client = new bundled.ImapFlow({ host: '127.0.0.1', port, secure: true, auth: { user: 'u', pass: 'p' }, logger: false, tls: { rejectUnauthorized: true } });
+        client.on('error', () => undefined);
+        client.connect().then(() => reject(new Error('connected to a server that speaks no TLS')), () => undefined);
+      });
+    });
+    expect(firstBytes[0]).toBe(0x16);
+
+    // A server offering COMPRESS=DEFLATE: the session is compressed both ways, and a message goes in and out intact.
+    const compressing = await startDovecot({ compress: true });
+    try {
+      const client = new bundled.ImapFlow({ host: compressing.host, port: compressing.port, secure: false, doSTARTTLS: false, auth: { user: 'alice', pass: 'alice-pw' }, logger: false });
+      await client.connect();
+      try {
+        expect(client.capabilities.has('COMPRESS=DEFLATE')).toBe(true);
+        expect((client as unknown as { _deflate?: object; _inflate?: object })._deflate).toBeDefined();
+        expect((client as unknown as { _deflate?: object; _inflate?: object })._inflate).toBeDefined();
+        const message = `Message-ID: <z@bundle.test>\r\nSubject: deflated\r\n\r\n${'compressible line\r\n'.repeat(2000)}`;
+        await client.append('INBOX', message);
+        const lock = await client.getMailboxLock('INBOX');
+        try {
+          const fetched = await client.fetchOne('*', { source: true });
+          expect(fetched && fetched.source?.toString()).toBe(message);
+        } finally {
+          lock.release();
+        }
+      } finally {
+        await client.logout();
+      }
+    } finally {
+      await compressing.stop();
     }
   });
 

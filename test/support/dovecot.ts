@@ -27,6 +27,8 @@ export interface DovecotOptions {
    * `active: "true"` and name the user as `username`). Passwords keep working.
    */
   oauth2?: { introspectionUrl: string; mechanisms?: ('xoauth2' | 'oauthbearer')[] };
+  /** Offer COMPRESS=DEFLATE (RFC 4978, Dovecot's imap_zlib plugin), as Gmail and many Dovecots do. */
+  compress?: boolean;
 }
 
 export interface DovecotServer {
@@ -188,6 +190,7 @@ function config(o: {
   mailGid: number;
   capabilities?: string;
   rawlog: boolean;
+  compress: boolean;
   oauth2?: { introspectionUrl: string; mechanisms?: ('xoauth2' | 'oauthbearer')[] };
   /** false when serving a caller's Maildir, which others may change under Dovecot */
   ownsMail: boolean;
@@ -225,7 +228,7 @@ namespace inbox {
   inbox = yes
 }
 ${o.capabilities === undefined ? '' : `imap_capability = ${o.capabilities}`}
-${o.rawlog ? `protocol imap {\n  rawlog_dir = ${o.dir}/rawlog\n}` : ''}
+${o.rawlog || o.compress ? `protocol imap {\n${o.rawlog ? `  rawlog_dir = ${o.dir}/rawlog\n` : ''}${o.compress ? '  mail_plugins = $mail_plugins imap_zlib\n' : ''}}` : ''}
 service imap-login {
   inet_listener imap {
     port = ${o.port}
@@ -331,6 +334,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       mailGid,
       capabilities: options.capabilities,
       rawlog: !!options.rawlog,
+      compress: !!options.compress,
       ...(options.oauth2 ? { oauth2: options.oauth2 } : {}),
       ownsMail: !root,
     });
