@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -594,12 +594,15 @@ export class MaildirRepository implements Repository {
     return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout), localName);
   }
 
-  /** Checks the real path (symlinks resolved) of `path`, or of its nearest existing parent, is inside the root. */
+  /**
+   * Checks the real path (symlinks resolved) of `path`, or of its nearest existing parent, is inside the root.
+   * Synchronous (libc's realpath, as the promise's): it runs at every operation on a folder (see hasCur).
+   */
   private async assertReallyInside(path: string): Promise<void> {
     const rootReal = this.rootRealPath!;
     for (let existing = path; ; existing = dirname(existing)) {
       try {
-        const real = await realpath(existing);
+        const real = realpathSync.native(existing);
         if (real !== rootReal && !real.startsWith(rootReal + sep)) {
           throw new StoreError(`refused to write through ${path}: it resolves to ${real}, outside the Maildir root ${rootReal}`);
         }

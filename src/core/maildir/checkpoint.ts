@@ -1,5 +1,4 @@
-import type { BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -50,14 +49,14 @@ function stampOf(stats: BigIntStats): DirStamp {
 
 /** The stamps of a folder's cur/ and new/, taken before listing them. */
 export async function checkpointStamps(folderDir: string): Promise<{ cur: DirStamp; new: DirStamp }> {
-  const [cur, fresh] = await Promise.all([stat(join(folderDir, 'cur'), { bigint: true }), stampOfNew(join(folderDir, 'new'))]);
-  return { cur: stampOf(cur), new: fresh };
+  // Synchronous, as the Maildir's other metadata reads of one file (see hasCur).
+  return { cur: stampOf(statSync(join(folderDir, 'cur'), { bigint: true })), new: stampOfNew(join(folderDir, 'new')) };
 }
 
 /** new/ may be missing (a folder made by hand); cur/ may not: without it there is no folder. */
-async function stampOfNew(dir: string): Promise<DirStamp> {
+function stampOfNew(dir: string): DirStamp {
   try {
-    return stampOf(await stat(dir, { bigint: true }));
+    return stampOf(statSync(dir, { bigint: true }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return MISSING_DIR;
     throw error;

@@ -1,4 +1,5 @@
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../api/errors.js';
 import { fsyncDir } from './fsync-dir.js';
@@ -84,7 +85,8 @@ export class KeywordTable {
 
 export async function readKeywords(folderDir: string): Promise<KeywordTable> {
   try {
-    return KeywordTable.parse(await readFile(join(folderDir, KEYWORDS_FILE), 'utf8'));
+    // Synchronous: one small file, read at every operation on a folder (see hasCur).
+    return KeywordTable.parse(readFileSync(join(folderDir, KEYWORDS_FILE), 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new KeywordTable();
     throw error;

@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
 import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, type MaildirLayout } from './folder-names.js';
@@ -97,7 +98,9 @@ function describe(kind: string): string {
 
 export async function hasCur(folderDir: string): Promise<boolean> {
   try {
-    return (await lstat(join(folderDir, 'cur'))).isDirectory();
+    // Synchronous, as the other metadata reads of one file: from the dentry cache in microseconds, less than a hop
+    // through libuv's thread pool, which on two cores also takes the core from the main thread.
+    return lstatSync(join(folderDir, 'cur')).isDirectory();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
     throw error;

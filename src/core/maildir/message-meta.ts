@@ -1,5 +1,4 @@
-import type { BigIntStats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageMeta } from '../../api/types.js';
 import type { KeywordTable } from './keywords.js';
@@ -12,7 +11,7 @@ export interface FileStamp {
 }
 
 export async function readFileStamp(folderDir: string, file: MessageFile): Promise<FileStamp> {
-  const stats = await lstat(join(folderDir, file.subdir, file.name), { bigint: true });
+  const stats = lstatSync(join(folderDir, file.subdir, file.name), { bigint: true });
   return { bytes: Number(stats.size), internalDate: internalDateOf(stats) };
 }
 

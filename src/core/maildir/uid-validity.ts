@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { link, open, readFile, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../api/errors.js';
 import { fsyncDir } from './fsync-dir.js';
@@ -46,7 +47,8 @@ export async function readOrCreateUidValidity(folderDir: string, options: { fsyn
 
 async function readValue(path: string): Promise<string | undefined> {
   try {
-    return (await readFile(path, 'utf8')).trim() || undefined;
+    // Synchronous: one small file, read at every operation on a folder (see hasCur).
+    return readFileSync(path, 'utf8').trim() || undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
