@@ -20,6 +20,24 @@ describe('PollWait', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('ends at once when a wake came after the generation it is given: a folder that ended while the engine looked', async () => {
+    vi.useFakeTimers();
+    const idle = new PollWait();
+    const looked = idle.generation;
+    idle.wake();
+    let ended = false;
+    const waiting = idle.wait(20, looked).then(() => (ended = true));
+    await Promise.resolve();
+    await waiting;
+    expect(ended).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    // Given the generation after that wake, it waits as usual.
+    void idle.wait(20, idle.generation);
+    expect(vi.getTimerCount()).toBe(1);
+    idle.wake();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('ends after its time when nothing wakes it, and a later wake() finds nothing to end', async () => {
     vi.useFakeTimers();
     const idle = new PollWait();

@@ -6,9 +6,20 @@
  */
 export class PollWait {
   private readonly waiting = new Set<() => void>();
+  private wakes = 0;
 
-  /** Resolves after `ms`, or at the next wake(), whichever comes first. */
-  wait(ms: number): Promise<void> {
+  /** How many times wake() was called: pass it to wait() to miss none that came after. */
+  get generation(): number {
+    return this.wakes;
+  }
+
+  /**
+   * Resolves after `ms`, or at the next wake(), whichever comes first; at
+   * once when a wake came after `since` (a generation read before the caller
+   * last looked, so a wake while it looked is not lost).
+   */
+  wait(ms: number, since = this.wakes): Promise<void> {
+    if (since !== this.wakes) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -22,6 +33,7 @@ export class PollWait {
 
   /** Ends every wait in progress. */
   wake(): void {
+    this.wakes++;
     for (const done of [...this.waiting]) done();
   }
 }

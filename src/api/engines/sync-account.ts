@@ -310,7 +310,9 @@ export class SyncAccount {
         }
       }
       while (!stopped && running.size > 0) {
-        if (!(await this.helpOnce(engine, running, stopsRun))) await idle.wait(HELP_POLL_MS);
+        // A folder that ends while this engine asks for copies wakes no one yet: the generation says it did.
+        const looked = idle.generation;
+        if (!(await this.helpOnce(engine, running, stopsRun))) await idle.wait(HELP_POLL_MS, looked);
       }
     };
     await Promise.all(this.options.engines.map(work));
