@@ -2,7 +2,7 @@
 // safety (mode 0600, one daemon per state directory, stale sockets) and its
 // robustness (garbage and idle clients never hold up anyone else).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,16 @@ import { ControlError, DaemonClient, DaemonRunningError, NoDaemonError, serveCon
 import { FakeDaemon } from './fake-daemon.js';
 
 const opened: { close(): unknown }[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const thing of opened.splice(0).reverse()) await thing.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function stateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'imapfw-ctl-'));
+  const dir = mkdtempSync(join(tmpdir(), 'imapfw-ctl-'));
+  dirs.push(dir);
+  return dir;
 }
 
 async function serve(daemon: FakeDaemon, dir: string): Promise<ControlServer> {

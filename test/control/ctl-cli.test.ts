@@ -1,6 +1,6 @@
 // `imapfw ctl` and the one-shot hand-off, as a user runs them (the CLI in a
 // child process), against a fake daemon serving the socket in this process.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,8 +11,10 @@ import { describeAppRun, startApp } from '../support/cli-run.js';
 import { FakeDaemon } from './fake-daemon.js';
 
 const servers: ControlServer[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 async function daemonAt(dir: string, daemon: FakeDaemon): Promise<ControlServer> {
@@ -22,7 +24,9 @@ async function daemonAt(dir: string, daemon: FakeDaemon): Promise<ControlServer>
 }
 
 function stateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'imapfw-ctl-cli-'));
+  const dir = mkdtempSync(join(tmpdir(), 'imapfw-ctl-cli-'));
+  dirs.push(dir);
+  return dir;
 }
 
 /** Ends the daemon's pass as soon as one starts. */
