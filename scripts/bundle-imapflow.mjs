@@ -31,6 +31,9 @@ const oneCopyPerPackage = {
   },
 };
 
+/** Node's TLS as imapflow uses it (`tls.connect` only), loaded at the first encrypted connection. */
+const LAZY_TLS = "const tls = { connect: (...args) => require('node:tls').connect(...args) };";
+
 /** What a run never uses waits for its first use (see load-time-edits.mjs). */
 const LOAD_TIME_EDITS = [
   {
@@ -63,7 +66,7 @@ const LOAD_TIME_EDITS = [
     file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]imap-flow\.js$/,
     warning: 'imapflow changed: Node\'s TLS and zlib load at start',
     replace: [
-      ["import tls from 'node:tls';", "const tls = { connect: (...args) => require('node:tls').connect(...args) };"],
+      ["import tls from 'node:tls';", LAZY_TLS],
       ["import zlib from 'node:zlib';", "const zlib = new Proxy({}, { get: (_, key) => require('node:zlib')[key] });"],
       // zlib is looked at only when the server offers COMPRESS=DEFLATE: without it, the COMPRESS command is skipped anyway.
       ["        if (typeof zlib.createDeflateRaw !== 'function') {", "        if (this.capabilities.has('COMPRESS=DEFLATE') && typeof zlib.createDeflateRaw !== 'function') {"],
@@ -75,7 +78,7 @@ const LOAD_TIME_EDITS = [
     warning: 'imapflow changed: its proxy connection loads Node\'s TLS and DNS at start',
     replace: [
       ["import dns from 'node:dns';", "const dns = { promises: { lookup: (...args) => require('node:dns').promises.lookup(...args) } };"],
-      ["import tls from 'node:tls';", "const tls = { connect: (...args) => require('node:tls').connect(...args) };"],
+      ["import tls from 'node:tls';", LAZY_TLS],
     ],
   },
   {

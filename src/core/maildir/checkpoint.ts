@@ -67,11 +67,12 @@ export function sameStamp(a: DirStamp, b: DirStamp): boolean {
   return a.mtimeNs === b.mtimeNs && a.ino === b.ino;
 }
 
+/** Every stamp's mtime is a whole tick before `now` (in ms): a change from now on moves it. */
 export function isSettled(stamps: readonly DirStamp[], now: number): boolean {
-  return stamps.every((s) => BigInt(s.mtimeNs) < BigInt(Math.floor(now - tickOf(s))) * 1_000_000n);
+  return msUntilSettled(stamps, Math.floor(now)) === 0;
 }
 
-/** Milliseconds from `now` until isSettled holds for these stamps (0 when it does already). */
+/** Milliseconds from `now` until the stamps are settled (0 when they are already). */
 export function msUntilSettled(stamps: readonly DirStamp[], now: number): number {
   let wait = 0;
   for (const s of stamps) {
