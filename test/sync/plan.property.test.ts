@@ -298,7 +298,22 @@ describe('planSync properties', () => {
   it('mirror into a side that holds only some flags: it holds those it can, the state says which', () => {
     fc.assert(
       fc.property(capacity, fc.array(opArb(SIDES, { capacity: true }), { maxLength: 60 }), (cannotHold, ops) => run(ops, checkMirrorSync, cannotHold)),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        examples: [
+          // The source stops holding a flag its copy has, then can hold it again, still without it: the copy follows the source.
+          [
+            { left: [], right: [] },
+            [
+              { kind: 'add', side: 'left', identity: 'I0', flags: ['$Todo'] },
+              { kind: 'sync' },
+              { kind: 'capacity', side: 'left', flag: '$Todo', holds: false },
+              { kind: 'sync' },
+              { kind: 'capacity', side: 'left', flag: '$Todo', holds: true },
+            ],
+          ],
+        ],
+      },
     );
   });
 

@@ -482,6 +482,16 @@ describe('planSync: flags a side cannot hold', () => {
     ]);
   });
 
+  it("a mirror's source that can hold a flag again and lacks it removed it: the copy follows, the state says the source holds what it holds", () => {
+    const saved: SavedPair[] = [{ left: '1', right: 'a', flags: [keywords[27]!], notHeld: { left: [keywords[27]!] } }];
+    const plan = planSync({ saved, left: [m('1', [])], right: [m('a', [keywords[27]!])], policy: mirror });
+    expect(plan.steps).toEqual([
+      step({ was: saved[0]!, becomes: { left: '1', right: 'a', flags: [] }, setFlags: [{ side: 'right', id: 'a', add: [], remove: [keywords[27]!] }] }),
+    ]);
+    // While it still cannot hold the flag, its lack is not a removal: nothing to do.
+    expect(planSync({ saved, left: [m('1', [])], right: [m('a', [keywords[27]!])], policy: mirror, cannotHold: { left: new Set([keywords[27]!]) } }).steps).toEqual([]);
+  });
+
   it('first run against two populated sides: paired by identity, the flags the right cannot hold kept on the left', () => {
     const plan = planSync({
       saved: [],

@@ -30,7 +30,8 @@
  *   not a removal: the other side keeps it. The pair records it in
  *   `notHeld`, so the state says what each side really holds, and that
  *   side's changes are read against what it held. A flag it did not hold
- *   and can hold now (a letter freed) is set there like a missing flag.
+ *   and can hold now (a letter freed) is set there like a missing flag, if
+ *   flags flow to it; if not (a mirror's source), its lack is a removal.
  */
 import type { Identity, MessageMeta, Side } from '../../api/types.js';
 import { DELETED, flagDelta, mergeFlags, sameFlags, sorted } from './flags.js';
@@ -193,11 +194,14 @@ class Planner {
 
   /**
    * A side's flags as the merge reads them against the pair's base: a base
-   * flag the side did not hold at the last sync, or cannot hold now, counts
-   * as still there (neither removed there nor, being in the base, added).
+   * flag the side cannot hold now counts as still there (neither removed
+   * there nor, being in the base, added), and so does one it did not hold at
+   * the last sync if flags flow to it (it is set there now). A side flags do
+   * not flow to (a mirror's source) that can hold the flag again and lacks it
+   * is read as it is: it removed the flag, since it can never be given it.
    */
   private seenAgainstBase(pair: Located, message: MessageMeta, side: Side): readonly string[] {
-    const notHeld = pair.was?.notHeld?.[side];
+    const notHeld = towards(this.policy, side).has('flags') ? pair.was?.notHeld?.[side] : undefined;
     const cannotHold = this.cannotHold[side];
     if (!notHeld && cannotHold.size === 0) return message.flags;
     const unseen = pair.base.filter((flag) => !message.flags.includes(flag) && (cannotHold.has(flag) || notHeld?.includes(flag)));
