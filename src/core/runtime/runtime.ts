@@ -122,6 +122,7 @@ export class Runtime {
   /** Stops every manager in reverse start order (the logger last, so the others' last words are written). */
   async stop(): Promise<void> {
     this.stopAsked = true;
+    this.supervisor.refuseStarts();
     this.stopWhileStarting?.();
     const ordered = [...this.managers.filter((m) => m.kind !== 'logger').reverse(), ...this.managers.filter((m) => m.kind === 'logger')];
     for (const manager of ordered) await manager.stop();

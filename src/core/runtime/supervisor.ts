@@ -62,6 +62,8 @@ export class Supervisor {
   private readonly scope = String(++supervisors);
   private rejectFailure!: (error: WorkerFailedError) => void;
   private failed: WorkerFailedError | undefined;
+  /** Set by refuseStarts(): the runtime is stopping. */
+  private refusing = false;
   /** Rejects with the first failure the policy does not absorb; never resolves. */
   readonly failure: Promise<never>;
   /** Called for every record, absorbed or not (the app logs them). */
@@ -95,8 +97,18 @@ export class Supervisor {
     return starting;
   }
 
+  /**
+   * No worker starts from now on: a start still on its way (its backend
+   * being imported) when the runtime stops would launch a worker after every
+   * stop was asked, with channel ports the stop has closed.
+   */
+  refuseStarts(): void {
+    this.refusing = true;
+  }
+
   private async launch(worker: string, actors: ActorDeclaration[], start: StartWorker, restarts = 0): Promise<void> {
     if (this.failed) throw this.failed;
+    if (this.refusing) throw new RuntimeError(`worker "${worker}" was not started: the runtime is stopping`);
     const links = new Map<string, MessagePort>();
     const inits: WorkerInit[] = [];
     const transfer: MessagePort[] = [];
@@ -143,6 +155,12 @@ export class Supervisor {
           link.close();
         }
         if (entry.stopping) return;
+        // While the runtime stops, a worker that ends before it was ready and without a word ended because of
+        // the stop (a pool task that waited for a thread gets the ports of peers the stop has ended): no failure.
+        if (this.refusing && waiting.size > 0 && entry.records.length === 0) {
+          reject(new RuntimeError(`worker "${worker}" ended before it was ready: the runtime is stopping`));
+          return;
+        }
         if (entry.records.length === 0) {
           for (const { name } of actors) {
             entry.records.push(
