@@ -1,9 +1,9 @@
 // The sync app's command line: mbsync's policy words per account, and a
 // ConfigError (exit code 2) naming the option for anything it does not understand.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../src/api/errors.js';
 import { onSides, parseSyncArgs } from '../../src/apps/sync/args.js';
 
@@ -42,6 +42,7 @@ describe('sync args', () => {
 
   it('a --config module gives each account its own policies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imapfw-sync-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'accounts.mjs');
     writeFileSync(
       file,

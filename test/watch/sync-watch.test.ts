@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, listServerMessages, makeMessage } from '../support/messages.js';
@@ -36,7 +36,9 @@ describe('sync --watch', () => {
     server = await startDovecot();
     proxy = await startCuttingProxy({ host: server.host, port: server.port });
     dirs = syncDirs();
-    const hookOutput = path.join(mkdtempSync(path.join(os.tmpdir(), 'imapfw-hook-')), 'passes');
+    const hookDir = mkdtempSync(path.join(os.tmpdir(), 'imapfw-hook-'));
+    onTestFinished(() => rmSync(hookDir, { recursive: true, force: true }));
+    const hookOutput = path.join(hookDir, 'passes');
     await appendMessages(server, USER, 'INBOX', ['inbox-0', 'inbox-1', 'inbox-2'].map(message));
     await appendMessages(server, USER, 'Archive', [message('archive-0')]);
     const daemon = startApp(
