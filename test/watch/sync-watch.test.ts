@@ -55,10 +55,12 @@ describe('sync --watch', () => {
     try {
       await waitFor('the first pass', () => localIds(dirs!.maildir, 'INBOX').length === 3 && localIds(dirs!.maildir, 'Archive').length === 1, START_MS);
 
-      // Local -> server, as a mail client does it.
+      // Local -> server, as a mail client does it. The move first: its one rename marks both folders at once, where
+      // a stall of this process between another change and the move (over the Maildir watch's 300 ms of quiet, on a
+      // loaded CI machine) can start a pass over INBOX alone that sees half of the move: a delete, then a copy.
+      moveLocal(dirs.maildir, 'INBOX', 'Archive', id('inbox-1'));
       dropLocal(dirs.maildir, 'INBOX', [message('new-local')]);
       setLocalFlags(dirs.maildir, 'INBOX', id('inbox-0'), ['\\Flagged', '\\Seen']);
-      moveLocal(dirs.maildir, 'INBOX', 'Archive', id('inbox-1'));
       rmSync(localFile(dirs.maildir, 'INBOX', id('inbox-2')).path);
       await waitFor('the local changes on the server', async () => {
         const [inbox, archive] = [await serverIds(server!, 'INBOX'), await serverIds(server!, 'Archive')];
