@@ -2,26 +2,20 @@
 // safety (mode 0600, one daemon per state directory, stale sockets) and its
 // robustness (garbage and idle clients never hold up anyone else).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { ControlError, DaemonClient, DaemonRunningError, NoDaemonError, serveControl, type ControlServer, type WatchControlServer } from '../../src/api/index.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { FakeDaemon } from './fake-daemon.js';
 
 const opened: { close(): unknown }[] = [];
-const dirs: string[] = [];
 afterEach(async () => {
   for (const thing of opened.splice(0).reverse()) await thing.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function stateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'imapfw-ctl-'));
-  dirs.push(dir);
-  return dir;
-}
+const stateDir = tempDirs('ctl');
 
 async function serve(daemon: FakeDaemon, dir: string): Promise<ControlServer> {
   const server = await serveControl(daemon, { stateDir: dir });

@@ -1,20 +1,18 @@
 // `imapfw ctl` and the one-shot hand-off, as a user runs them (the CLI in a
 // child process), against a fake daemon serving the socket in this process.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, serveControl, type ControlServer, type RunSummary } from '../../src/api/index.js';
 import { handOffToDaemon, type HandOffRun } from '../../src/contrib/cli/hand-off.js';
 import { accountName } from '../../src/contrib/cli/maildir-app-options.js';
 import { describeAppRun, startApp } from '../support/cli-run.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { FakeDaemon } from './fake-daemon.js';
 
 const servers: ControlServer[] = [];
-const dirs: string[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 async function daemonAt(dir: string, daemon: FakeDaemon): Promise<ControlServer> {
@@ -23,11 +21,7 @@ async function daemonAt(dir: string, daemon: FakeDaemon): Promise<ControlServer>
   return server;
 }
 
-function stateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'imapfw-ctl-cli-'));
-  dirs.push(dir);
-  return dir;
-}
+const stateDir = tempDirs('ctl-cli');
 
 /** Ends the daemon's pass as soon as one starts. */
 async function endPassWhenAsked(daemon: FakeDaemon, copied: number, exitCode: number): Promise<void> {

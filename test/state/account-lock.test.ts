@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateLockedError } from '../../src/api/errors.js';
 import { AccountLock } from '../../src/core/state/account-lock.js';
-import { tempDirs } from './temp-dirs.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const newDir = tempDirs('lock');
 const readLock = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore, SqliteStateStore, type MessagePair, type StateCommit, type StateStore } from '../../src/api/state/index.js';
 import { sortPairs } from './store-contract.js';
-import { tempDirs } from './temp-dirs.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const newDir = tempDirs('equivalence');
 

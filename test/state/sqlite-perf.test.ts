@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
 import { SqliteStateStore, type MessagePair } from '../../src/api/state/index.js';
-import { tempDirs } from './temp-dirs.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const newDir = tempDirs('perf');
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StateCorruptError, StateLockedError } from '../../src/api/errors.js';
 import { SqliteStateStore, stateDatabasePath } from '../../src/api/state/index.js';
 import { describeStateStore } from './store-contract.js';
-import { tempDirs } from './temp-dirs.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const newDir = tempDirs('sqlite');
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,11 +1,13 @@
 // The sync app's command line: mbsync's policy words per account, and a
 // ConfigError (exit code 2) naming the option for anything it does not understand.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/api/errors.js';
 import { onSides, parseSyncArgs } from '../../src/apps/sync/args.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const configDir = tempDirs('sync-config');
 
 const base = ['--remote', 'imaps://me@mail.example.org', '--maildir', '/tmp/imapfw-sync-args-mail', '--password-env', 'HOME'];
 
@@ -41,8 +43,7 @@ describe('sync args', () => {
   });
 
   it('a --config module gives each account its own policies', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'imapfw-sync-config-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = configDir();
     const file = join(dir, 'accounts.mjs');
     writeFileSync(
       file,

@@ -5,18 +5,19 @@
 // change, and once the server is back the daemon reconnects (shortened
 // backoff) and both sides converge, each message once. --on-change runs
 // after the passes that changed something, and its failure is not fatal.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, listServerMessages, makeMessage } from '../support/messages.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { startCuttingProxy, type CuttingProxy } from '../mirror/cutting-proxy.js';
 import { dropLocal, localFile, localFiles, moveLocal, setLocalFlags, syncDirs, type SyncDirs } from '../sync-app/support.js';
 import { logLines, START_MS, stopDaemon, waitFor } from './support.js';
 
 const USER = 'alice';
+const hookDir = tempDirs('hook');
 const message = (tag: string) => ({ raw: makeMessage({ messageId: `<${tag}@watch.test>`, subject: tag }) });
 const id = (tag: string) => `<${tag}@watch.test>`;
 const localIds = (maildir: string, folder: string) => localFiles(maildir, folder).map((file) => file.messageId!).sort();
@@ -36,9 +37,7 @@ describe('sync --watch', () => {
     server = await startDovecot();
     proxy = await startCuttingProxy({ host: server.host, port: server.port });
     dirs = syncDirs();
-    const hookDir = mkdtempSync(path.join(os.tmpdir(), 'imapfw-hook-'));
-    onTestFinished(() => rmSync(hookDir, { recursive: true, force: true }));
-    const hookOutput = path.join(hookDir, 'passes');
+    const hookOutput = path.join(hookDir(), 'passes');
     await appendMessages(server, USER, 'INBOX', ['inbox-0', 'inbox-1', 'inbox-2'].map(message));
     await appendMessages(server, USER, 'Archive', [message('archive-0')]);
     const daemon = startApp(
