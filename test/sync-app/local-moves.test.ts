@@ -126,6 +126,59 @@ describe('followMoves with two Maildirs', () => {
     expect(listed.saved).toEqual(await s.state.pairs(s.records[2]!.id));
   });
 
+  it('a pass over A alone follows a move from A to B, a synced folder outside the pass; not a move between two such folders', async () => {
+    const s = await synced({ A: 2, B: 1, C: 1 });
+    const [toB] = await s.state.pairs(s.records[0]!.id);
+    const [toC] = await s.state.pairs(s.records[1]!.id);
+    renameSync(join(s.right.root, '.A', 'cur', `${toB!.right}:2,S`), join(s.right.root, '.B', 'cur', `${toB!.right}:2,S`));
+    renameSync(join(s.right.root, '.B', 'cur', `${toC!.right}:2,S`), join(s.right.root, '.C', 'cur', `${toC!.right}:2,S`));
+
+    const outcome = await followMoves({
+      sides: { right: true },
+      pairs: [{ left: 'A', right: 'A' }],
+      nearby: [{ left: 'B', right: 'B' }, { left: 'C', right: 'C' }],
+      gone: [],
+      records: s.records,
+      repositories: s.repositories,
+      state: s.remoteState,
+      dryRun: false,
+    });
+    expect(outcome).toMatchObject({ moved: 1, warnings: [] });
+    expect(outcome.lines).toEqual([expect.stringMatching(new RegExp(`^move left A→B ${toB!.left} `))]);
+    expect(await ids(s.left, 'A')).not.toContain(toB!.left);
+    expect((await s.state.pairs(s.records[1]!.id)).map((p) => p.right)).toContain(toB!.right);
+    // B -> C is left to the pass over them: C on the other side and the pairs of B and C keep it where it was.
+    expect(await ids(s.left, 'C')).toHaveLength(1);
+    expect((await s.state.pairs(s.records[1]!.id)).map((p) => p.right)).toContain(toC!.right);
+    // Only A is synced by this pass: nothing nearby goes to a folder sync as listed.
+    expect([...outcome.listed.keys()]).toEqual([]);
+  });
+
+  it('a pass whose folders did not change in the Maildir does not look at the nearby folders', async () => {
+    const s = await synced({ A: 1, B: 1 });
+    const scanned: string[] = [];
+    const right = new Proxy(s.right.repo, {
+      get: (target, key, receiver) => (key === 'scan' ? (folder: string, ...rest: unknown[]) => (scanned.push(folder), target.scan(folder, ...(rest as []))) : Reflect.get(target, key, receiver)),
+    });
+    // As a sync leaves it: a checkpoint (after the policy it was saved under) that says A did not change.
+    const scan = await s.right.repo.scan('A', undefined, { afterWrites: true });
+    await s.state.commit(s.records[0]!.id, { checkpoints: { rightCheckpoint: `policy ${scan.checkpoint}` } });
+    const records = await s.state.folderPairs();
+
+    const outcome = await followMoves({
+      sides: { right: true },
+      pairs: [{ left: 'A', right: 'A' }],
+      nearby: [{ left: 'B', right: 'B' }],
+      gone: [],
+      records,
+      repositories: { ...s.repositories, right: right as unknown as Remote<Repository> },
+      state: s.remoteState,
+      dryRun: false,
+    });
+    expect(outcome.moved).toBe(0);
+    expect(scanned).toEqual(['A']);
+  });
+
   it('a dry run moves nothing and names what the folder syncs must leave out', async () => {
     const s = await synced({ A: 2, B: 0 });
     const moved = (await s.state.pairs(s.records[0]!.id))[0]!;

@@ -259,6 +259,14 @@ export interface FollowMovesInput {
   sides: Partial<Record<Side, boolean>>;
   /** The folder pairs synced this run (both folders exist, or one is `absent` on a dry run). */
   pairs: readonly FolderPairNames[];
+  /**
+   * In a pass limited to some folders (a daemon's, over the folders it heard
+   * changed), the other synced folder pairs a full pass would take: a message
+   * moved between one of them and a folder of the pass while the pass ran
+   * (the Maildir watch had not told of it yet) is followed as a move, not
+   * deleted here and copied by the next pass.
+   */
+  nearby?: readonly FolderPairNames[];
   /** Folders synced before that are now missing on one side. */
   gone: readonly { name: string; missing: Side }[];
   records: readonly FolderPairRecord[];
@@ -276,7 +284,8 @@ export interface FollowMovesInput {
  *   moves its file, so a saved pair whose file vanished from folder A and an
  *   unpaired file of that name in folder B is a move, repeated on the server
  *   with `UID MOVE`. A local folder renamed is a folder gone whose messages
- *   all moved: the server folder is emptied into the new one.
+ *   all moved: the server folder is emptied into the new one. A pass limited
+ *   to some folders looks for the other end of a move in `nearby` too.
  * - Left (the server): UIDs change when a message moves, so only a folder
  *   renamed on the server is followed: a synced left folder gone, and new
  *   left folders whose messages carry the identities of its pairs. Those
@@ -314,11 +323,35 @@ function recordOf(records: readonly FolderPairRecord[], folder: { left: string; 
 /**
  * Moves made in the Maildir: matched by unique name across the folders that
  * changed, all listed at once. Their listings and saved pairs go to `listed`.
+ * A pass limited to some folders looks for the other end of a move in the
+ * `nearby` folders too, once one of its own changed here, and follows the
+ * moves that have one end in the pass.
  */
 async function localMoves(input: FollowMovesInput, listed: Map<string, ListedFolder>): Promise<PlannedMove[]> {
+  const own = await localViews(input, input.pairs, listed);
+  const nearby = input.nearby?.length && own.some((view) => view.current !== 'unchanged') ? await localViews(input, input.nearby) : [];
+  const views = [...own, ...nearby];
+  for (const { name, missing } of input.gone) {
+    if (missing !== 'right') continue;
+    const record = input.records.find((candidate) => candidate.left === name);
+    if (record) views.push(await missingFolderView(input, record, 'left'));
+  }
+  const moves = detectMoves(
+    'right',
+    views,
+    (message) => message.id,
+    (pair) => pair.right,
+  );
+  // A move between two nearby folders waits for the pass over them: this pass does not sync either.
+  const outside = new Set(nearby);
+  return moves.filter((move) => !outside.has(move.from) || !outside.has(move.to));
+}
+
+/** The Maildir side of `pairs` as the detection sees it; the full listings go to `listed` when given. */
+async function localViews(input: FollowMovesInput, pairs: readonly FolderPairNames[], listed?: Map<string, ListedFolder>): Promise<MoveFolderView[]> {
   const repository = input.repositories.right;
   const folderViews = await Promise.all(
-    input.pairs.map(async (pair): Promise<MoveFolderView | undefined> => {
+    pairs.map(async (pair): Promise<MoveFolderView | undefined> => {
       if (pair.absent === 'right') return undefined;
       const record = recordOf(input.records, pair);
       const found = await unlessFolderFails(async () => {
@@ -328,7 +361,7 @@ async function localMoves(input: FollowMovesInput, listed: Map<string, ListedFol
         // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
         if (record?.rightUidValidity !== undefined && record.rightUidValidity !== uidValidity) return undefined;
         const saved = record && listing !== 'unchanged' ? await input.state.pairs(record.id) : [];
-        if (listing !== 'unchanged') listed.set(folderKey(pair), { side: 'right', scan: listing, saved });
+        if (listing !== 'unchanged') listed?.set(folderKey(pair), { side: 'right', scan: listing, saved });
         return { current: listing === 'unchanged' ? listing : listing.messages, uidValidity, saved };
       });
       if (found === undefined) return undefined;
@@ -345,18 +378,7 @@ async function localMoves(input: FollowMovesInput, listed: Map<string, ListedFol
       };
     }),
   );
-  const views = folderViews.filter((view): view is MoveFolderView => view !== undefined);
-  for (const { name, missing } of input.gone) {
-    if (missing !== 'right') continue;
-    const record = input.records.find((candidate) => candidate.left === name);
-    if (record) views.push(await missingFolderView(input, record, 'left'));
-  }
-  return detectMoves(
-    'right',
-    views,
-    (message) => message.id,
-    (pair) => pair.right,
-  );
+  return folderViews.filter((view): view is MoveFolderView => view !== undefined);
 }
 
 /** A folder renamed on the server: a synced left folder gone, its messages found by identity in new left folders. */

@@ -95,7 +95,8 @@ export class SyncAccount {
    * One pass over the account; with `only` (folder names, the left side's
    * under a folder map), over those folders alone: a daemon syncs only the
    * folders it heard changed. A folder of `only` missing on one side is
-   * created or removed there as in a full pass.
+   * created or removed there as in a full pass, and a message moved between
+   * a folder of `only` and another synced folder is followed as a move.
    */
   async run(only?: string[]): Promise<AccountReport> {
     const started = performance.now();
@@ -137,7 +138,8 @@ export class SyncAccount {
     const toOpen = await this.foldersToOpen(pairs, records, statusOf);
     for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
-    const moves = this.options.moves?.left || this.options.moves?.right ? await this.followMoves(pairs, gone, records, report) : undefined;
+    const follows = this.options.moves?.left || this.options.moves?.right;
+    const moves = follows ? await this.followMoves(pairs, only ? await this.nearby(pairs, records, names) : [], gone, records, report) : undefined;
     for (const { name, missing } of gone) {
       try {
         await this.peerGone(name, missing, report, moves);
@@ -213,10 +215,17 @@ export class SyncAccount {
     return pairs;
   }
 
-  private async followMoves(pairs: FolderPairNames[], gone: { name: string; missing: Side }[], records: FolderPairRecord[], report: AccountReport): Promise<MoveOutcome> {
+  private async followMoves(
+    pairs: FolderPairNames[],
+    nearby: FolderPairNames[],
+    gone: { name: string; missing: Side }[],
+    records: FolderPairRecord[],
+    report: AccountReport,
+  ): Promise<MoveOutcome> {
     const outcome = await followMoves({
       sides: this.options.moves ?? {},
       pairs,
+      nearby,
       gone,
       records,
       repositories: { left: this.repository('left'), right: this.repository('right') },
@@ -226,6 +235,15 @@ export class SyncAccount {
     report.moves = outcome.lines;
     if (outcome.warnings.length) (report.warnings ??= []).push(...outcome.warnings);
     return outcome;
+  }
+
+  /** In a pass limited to some folders, the other synced folder pairs a full pass would take, present on both sides. */
+  private async nearby(pairs: FolderPairNames[], records: FolderPairRecord[], names: Record<Side, Set<string>>): Promise<FolderPairNames[]> {
+    const taken = new Set(pairs.map(folderKey));
+    const inScope = await this.matcher();
+    return records
+      .filter((record) => !taken.has(folderKey(record)) && inScope(record.left) && names.left.has(record.left) && names.right.has(record.right))
+      .map((record) => ({ left: record.left, right: record.right }));
   }
 
   /** A folder synced before is gone on `missing`: remove its peer, or keep it and say so. */
