@@ -389,12 +389,13 @@ export class SyncFolder {
    */
   private async flagsNotHeld(names: FolderPairNames, view: Record<Side, MessageMeta[]>, report: FolderReport): Promise<Record<Side, Set<string>>> {
     const result = { left: new Set<string>(), right: new Set<string>() };
-    const wanted = flagsByUse([...view.left, ...view.right].map((message) => message.flags));
+    const wanted = flagsByUse(flagListsOf(view.left, view.right));
     if (wanted.length === 0) return result;
     for (const side of SIDES) {
       const incoming = towards(this.options.policy, side);
       if (names.absent === side || (!incoming.has('new') && !incoming.has('flags'))) continue;
       const refused = await retrying(() => this.repository(side).reserveFlags(names[side], wanted));
+      if (refused.length === 0) continue;
       for (const { flag } of refused) result[side].add(flag);
       const other = side === 'left' ? 'right' : 'left';
       const carried = new Set(view[other].flatMap((message) => message.flags));
@@ -674,29 +675,38 @@ function folderWork(plan: SyncPlan, view: Record<Side, MessageMeta[]>, flagLists
 }
 
 function flagIndex(messages: readonly MessageMeta[], flagLists: FlagLists): Map<string, readonly string[]> {
-  return new Map(messages.map((message) => [message.id, flagLists.of(sorted(message.flags))]));
+  const index = new Map<string, readonly string[]>();
+  for (let i = 0; i < messages.length; i++) index.set(messages[i]!.id, flagLists.of(sorted(messages[i]!.flags)));
+  return index;
 }
 
 function sameFlags(expected: readonly string[] | undefined, actual: readonly string[]): boolean {
   if (!expected || expected.length !== actual.length) return false;
   const have = sorted(actual);
-  return expected.every((flag, i) => flag === have[i]);
+  for (let i = 0; i < have.length; i++) if (expected[i] !== have[i]) return false;
+  return true;
 }
 
-function sorted(flags: readonly string[]): string[] {
-  return [...flags].sort();
+/** `flags` in code-unit order: the list itself when it is already (most are: a handful of flags, often one or none). */
+function sorted(flags: readonly string[]): readonly string[] {
+  for (let i = 1; i < flags.length; i++) if (flags[i - 1]! > flags[i]!) return [...flags].sort();
+  return flags;
+}
+
+/** The flag lists of both sides' messages, in one array. */
+function flagListsOf(...views: readonly (readonly MessageMeta[])[]): (readonly string[])[] {
+  const lists: (readonly string[])[] = [];
+  for (const view of views) for (let i = 0; i < view.length; i++) lists.push(view[i]!.flags);
+  return lists;
 }
 
 /** The claimed sizes of the messages `copies` copies: those alone, for as long as the copy lasts. */
 function sizesOfCopies(messages: readonly MessageMeta[], copies: CopyQueue): Map<string, number> {
   const sizes = new Map<string, number>();
   if (copies.length === 0) return sizes;
-  const all = new Map(messages.map((message) => [message.id, message.size]));
-  for (let i = 0; i < copies.length; i++) {
-    const id = copies.idAt(i);
-    const size = all.get(id);
-    if (size !== undefined) sizes.set(id, size);
-  }
+  const copied = new Set<string>();
+  for (let i = 0; i < copies.length; i++) copied.add(copies.idAt(i));
+  for (let i = 0; i < messages.length; i++) if (copied.has(messages[i]!.id)) sizes.set(messages[i]!.id, messages[i]!.size);
   return sizes;
 }
 

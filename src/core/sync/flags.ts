@@ -35,7 +35,10 @@ export function flagDelta(from: readonly string[], to: readonly string[]): { add
 
 /** Equal as sets. Flag lists are a handful of entries: a linear scan beats building sets. */
 export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
-  return a.every((flag) => b.includes(flag)) && b.every((flag) => a.includes(flag));
+  // Loops, not every(): called for each pair of a folder, where a closure per call shows in the collector's time.
+  for (let i = 0; i < a.length; i++) if (!b.includes(a[i]!)) return false;
+  for (let i = 0; i < b.length; i++) if (!a.includes(b[i]!)) return false;
+  return true;
 }
 
 /**
@@ -45,7 +48,13 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
  */
 export function flagsByUse(lists: Iterable<readonly string[]>): string[] {
   const counts = new Map<string, number>();
-  for (const flags of lists) for (const flag of new Set(flags)) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+  for (const flags of lists) {
+    for (let i = 0; i < flags.length; i++) {
+      const flag = flags[i]!;
+      // A flag listed twice in one list counts once (a list is a handful of flags: no Set per list).
+      if (flags.indexOf(flag) === i) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+    }
+  }
   return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : a > b ? 1 : 0));
 }
 

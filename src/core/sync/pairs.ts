@@ -18,11 +18,16 @@ export function sortOut(
   side: Side,
   messages: readonly MessageMeta[],
 ): { atSavedId: (MessageMeta | undefined)[]; unpaired: MessageMeta[] } {
+  // Index loops: this runs over every message of a folder, twice per sync, and iterators allocate when not optimized.
   const pairAt = new Map<MessageId, number>();
-  for (const [index, pair] of saved.entries()) if (pair[side] !== undefined) pairAt.set(pair[side], index);
+  for (let index = 0; index < saved.length; index++) {
+    const id = saved[index]![side];
+    if (id !== undefined) pairAt.set(id, index);
+  }
   const atSavedId = new Array<MessageMeta | undefined>(saved.length);
   const unpaired: MessageMeta[] = [];
-  for (const message of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!;
     const index = pairAt.get(message.id);
     if (index === undefined) unpaired.push(message);
     else atSavedId[index] = message;
