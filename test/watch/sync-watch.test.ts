@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApp } from '../support/cli-run.js';
+import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, listServerMessages, makeMessage } from '../support/messages.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -72,6 +72,10 @@ describe('sync --watch', () => {
       // of quiet, so a pass over INBOX alone sees the message gone from there. It is still pushed as a move.
       // The pass of the move above has run its hook: the passes after it move nothing more, unless this one.
       await waitFor('the hook of the pass that moved inbox-1', () => hookLines(hookOutput).some(movedSome));
+      // A pass asked for and waited for: the passes the daemon's own writes on the server set off are over, so
+      // none of them is halfway through INBOX and Archive when the move below is made.
+      const barrier = await startApp('ctl', ['sync', '--state-dir', dirs.state], { timeoutMs: 120_000 }).done;
+      expect(barrier.code, describeAppRun(barrier)).toBe(0);
       const passesBefore = hookLines(hookOutput).length;
       moveLocal(dirs.maildir, 'INBOX', 'Archive', id('mover'));
       await appendMessages(server, USER, 'INBOX', [message('nudge')]);
