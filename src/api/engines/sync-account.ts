@@ -101,7 +101,9 @@ export class SyncAccount {
   async run(only?: string[]): Promise<AccountReport> {
     const started = performance.now();
     const report: AccountReport = { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0 };
-    const wanted = await this.matcher(only);
+    const inScope = await this.inScope();
+    const asked = only && new Set(only);
+    const wanted = asked ? (name: string) => asked.has(name) && inScope(name) : inScope;
     // The state opens (SQLite loads) while the servers list.
     const reading = this.state.folderPairs();
     const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders) =>
@@ -139,7 +141,7 @@ export class SyncAccount {
     for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const follows = this.options.moves?.left || this.options.moves?.right;
-    const moves = follows ? await this.followMoves(pairs, only ? await this.nearby(pairs, records, names) : [], gone, records, report) : undefined;
+    const moves = follows ? await this.followMoves(pairs, only ? nearby(pairs, records, names, inScope) : [], gone, records, report) : undefined;
     for (const { name, missing } of gone) {
       try {
         await this.peerGone(name, missing, report, moves);
@@ -235,15 +237,6 @@ export class SyncAccount {
     report.moves = outcome.lines;
     if (outcome.warnings.length) (report.warnings ??= []).push(...outcome.warnings);
     return outcome;
-  }
-
-  /** In a pass limited to some folders, the other synced folder pairs a full pass would take, present on both sides. */
-  private async nearby(pairs: FolderPairNames[], records: FolderPairRecord[], names: Record<Side, Set<string>>): Promise<FolderPairNames[]> {
-    const taken = new Set(pairs.map(folderKey));
-    const inScope = await this.matcher();
-    return records
-      .filter((record) => !taken.has(folderKey(record)) && inScope(record.left) && names.left.has(record.left) && names.right.has(record.right))
-      .map((record) => ({ left: record.left, right: record.right }));
   }
 
   /** A folder synced before is gone on `missing`: remove its peer, or keep it and say so. */
@@ -364,14 +357,21 @@ export class SyncAccount {
     return false;
   }
 
-  /** Which folders a pass takes; picomatch loads only when there are patterns. */
-  private async matcher(only?: string[]): Promise<(name: string) => boolean> {
+  /** Which folders a full pass takes (include and exclude); picomatch loads only when there are patterns. */
+  private async inScope(): Promise<(name: string) => boolean> {
     const patterns = this.options.include?.length || this.options.exclude?.length ? (await import('picomatch')).default : undefined;
     const include = patterns && this.options.include?.length ? patterns(this.options.include) : () => true;
     const exclude = patterns && this.options.exclude?.length ? patterns(this.options.exclude) : () => false;
-    const asked = only ? new Set(only) : undefined;
-    return (name) => (asked === undefined || asked.has(name)) && include(name) && !exclude(name);
+    return (name) => include(name) && !exclude(name);
   }
+}
+
+/** In a pass limited to some folders, the other synced folder pairs a full pass would take, present on both sides. */
+function nearby(pairs: FolderPairNames[], records: FolderPairRecord[], names: Record<Side, Set<string>>, inScope: (name: string) => boolean): FolderPairNames[] {
+  const taken = new Set(pairs.map(folderKey));
+  return records
+    .filter((record) => !taken.has(folderKey(record)) && inScope(record.left) && names.left.has(record.left) && names.right.has(record.right))
+    .map((record) => ({ left: record.left, right: record.right }));
 }
 
 /** A folder pair with what the moves left for its sync: the ids to leave out (dry run), a side already listed. */
