@@ -196,6 +196,44 @@ describe('planSync: new messages', () => {
     expect(plan.steps.flatMap((s) => s.setFlags)).toEqual([]);
   });
 
+  it('pairs a copy with the duplicate of its date and flags, even when one side holds a single copy: a rerun after a crash copies the other duplicate with its own date', () => {
+    // Two source copies of one mail (same Message-ID and size) with their own dates and flags; a run copied '2' and was
+    // killed before committing the pair. The lower id must not take that copy: '2' would then be copied again with its
+    // date, and '1' be left with '2's date on the target.
+    const at = (message: ReturnType<typeof m>, hour: number) => ({ ...message, internalDate: Date.UTC(2024, 0, 1, hour) });
+    const plan = planSync({
+      saved: [],
+      left: [at(m('1', [FLAGGED, SEEN]), 18), at(m('2', [DELETED, SEEN]), 7)],
+      right: [at(m('a', [DELETED, SEEN]), 7)],
+      identities: ids({ 1: 'D', 2: 'D' }, { a: 'D' }),
+      policy: migratePolicy(),
+    });
+    expect(plan.steps.map((s) => s.becomes)).toEqual(
+      expect.arrayContaining([
+        { left: '2', right: 'a', flags: [DELETED, SEEN], identity: 'D' },
+        { left: '1', flags: [FLAGGED, SEEN], identity: 'D' },
+      ]),
+    );
+    expect(plan.steps.flatMap((s) => s.setFlags)).toEqual([]);
+  });
+
+  it('pairs duplicates by date before flags: a copy whose source changed flags since stays with its source', () => {
+    const at = (message: ReturnType<typeof m>, hour: number) => ({ ...message, internalDate: Date.UTC(2024, 0, 1, hour) + 400 });
+    const plan = planSync({
+      saved: [],
+      left: [at(m('1', []), 18), at(m('2', [SEEN]), 7)],
+      right: [{ ...m('a', []), internalDate: Date.UTC(2024, 0, 1, 7) }],
+      identities: ids({ 1: 'D', 2: 'D' }, { a: 'D' }),
+      policy: migratePolicy(),
+    });
+    expect(plan.steps.map((s) => s.becomes)).toEqual(
+      expect.arrayContaining([
+        { left: '2', right: 'a', flags: [SEEN], identity: 'D' },
+        { left: '1', flags: [], identity: 'D' },
+      ]),
+    );
+  });
+
   it('finds duplicates again by identity with the flags they were paired with: a side whose ids changed swaps no flags', () => {
     // The left side's UIDVALIDITY changed: its ids were forgotten, the pairs kept their right side and flags.
     const saved: SavedPair[] = [

@@ -51,18 +51,24 @@ export class UnpairedMessages {
 
   /**
    * Takes the messages whose identity the other side has too, in pairs: the
-   * same mail, stored on both. Among duplicates, copies with the same flags
-   * pair first: pairing again (a folder whose UIDVALIDITY changed, a rebuilt
-   * state) then keeps each copy with its like instead of swapping their flags.
+   * same mail, stored on both. Where one side holds several copies, copies
+   * alike pair first: the same INTERNALDATE and flags, then the same date,
+   * then the same flags. A copy made by an earlier run carries its source's
+   * date and flags, so pairing again (a crash before the pair was committed,
+   * a folder whose UIDVALIDITY changed, a rebuilt state) keeps each copy with
+   * its like, instead of handing one duplicate's copy to another and then
+   * copying the first again with the wrong date.
    */
   *matchWith(other: UnpairedMessages): Generator<[Identity, MessageMeta, MessageMeta]> {
     for (const [identity, mine] of this.byIdentity) {
       const theirs = other.byIdentity.get(identity);
       if (!theirs?.length) continue;
-      if (mine.length > 1 && theirs.length > 1) {
-        for (let i = mine.length - 1; i >= 0; i--) {
-          const j = theirs.findLastIndex((message) => sameFlags(message.flags, mine[i]!.flags));
-          if (j !== -1) yield [identity, mine.splice(i, 1)[0]!, theirs.splice(j, 1)[0]!];
+      if (mine.length > 1 || theirs.length > 1) {
+        for (const alike of LIKENESS) {
+          for (let i = mine.length - 1; i >= 0 && theirs.length > 0; i--) {
+            const j = theirs.findLastIndex((message) => alike(message, mine[i]!));
+            if (j !== -1) yield [identity, mine.splice(i, 1)[0]!, theirs.splice(j, 1)[0]!];
+          }
         }
       }
       while (theirs.length && mine.length) yield [identity, mine.pop()!, theirs.pop()!];
@@ -75,6 +81,18 @@ export class UnpairedMessages {
     yield* this.unidentified;
   }
 }
+
+/** INTERNALDATEs known on both and equal to the second (an IMAP date has no finer grain; a Maildir's mtime does). */
+function sameDate(a: MessageMeta, b: MessageMeta): boolean {
+  return a.internalDate !== undefined && b.internalDate !== undefined && Math.floor(a.internalDate / 1000) === Math.floor(b.internalDate / 1000);
+}
+
+/** How alike two copies of one identity are, most alike first. */
+const LIKENESS: ((a: MessageMeta, b: MessageMeta) => boolean)[] = [
+  (a, b) => sameDate(a, b) && sameFlags(a.flags, b.flags),
+  sameDate,
+  (a, b) => sameFlags(a.flags, b.flags),
+];
 
 /** Numeric ids (IMAP UIDs) by value, others (Maildir names) by code units. */
 export function compareIds(a: MessageId, b: MessageId): number {
