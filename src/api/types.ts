@@ -136,6 +136,12 @@ export interface IdentifiedMessage {
   id: MessageId;
   identity: Identity;
   messageId?: string;
+  /**
+   * INTERNALDATE in milliseconds, from a store whose listing leaves it out
+   * (a Maildir: the file's mtime, read from the file opened anyway). It tells
+   * copies of one mail apart when the planner pairs them again.
+   */
+  internalDate?: number;
 }
 
 export interface FetchedMessage {

@@ -4,14 +4,27 @@ import { retrying } from './retrying.js';
 
 const IDENTIFY_BATCH = 500;
 
-/** Identities of `ids` in `folder`, asked in batches; those `known` already (see SeenIdentities) are taken from it, not asked. */
-export async function identifyAll(repository: Remote<Repository>, folder: FolderRef, ids: readonly MessageId[], known?: ReadonlyMap<MessageId, Identity>): Promise<Map<MessageId, Identity>> {
+/**
+ * Identities of `ids` in `folder`, asked in batches; those `known` already
+ * (see SeenIdentities) are taken from it, not asked. The dates the store
+ * told with them go into `dates`, when given.
+ */
+export async function identifyAll(
+  repository: Remote<Repository>,
+  folder: FolderRef,
+  ids: readonly MessageId[],
+  known?: ReadonlyMap<MessageId, Identity>,
+  dates?: Map<MessageId, number>,
+): Promise<Map<MessageId, Identity>> {
   const identities = new Map<MessageId, Identity>();
   const asked = known?.size ? ids.filter((id) => !known.has(id)) : ids;
   if (asked !== ids) for (const id of ids) if (known!.has(id)) identities.set(id, known!.get(id)!);
   for (let i = 0; i < asked.length; i += IDENTIFY_BATCH) {
     const batch = asked.slice(i, i + IDENTIFY_BATCH);
-    for (const found of await retrying(() => repository.identify(folder, batch))) identities.set(found.id, found.identity);
+    for (const found of await retrying(() => repository.identify(folder, batch))) {
+      identities.set(found.id, found.identity);
+      if (dates && found.internalDate !== undefined) dates.set(found.id, found.internalDate);
+    }
   }
   return identities;
 }

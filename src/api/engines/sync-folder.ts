@@ -2,7 +2,7 @@ import type { ActorContext, Remote } from '../app.js';
 import { ConfigError } from '../errors.js';
 import type { FolderPairRecord, Intent, MessagePair, StateStore } from '../state/types.js';
 import { folderRef } from '../folder-ref.js';
-import type { FolderRef, FolderStatus, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
+import type { FolderRef, FolderStatus, MessageId, MessageMeta, RefusedFlag, Repository, ScanOptions, ScanResult, Side } from '../types.js';
 import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, planSync, type PlanStep, type SyncPlan } from '../../core/sync/index.js';
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
@@ -320,8 +320,11 @@ export class SyncFolder {
     // Every request on ids from here on names the UIDVALIDITY they were listed under.
     const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
     const wanted = needIdentities(saved, view.left, view.right);
-    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side])));
+    const dates = { left: new Map<MessageId, number>(), right: new Map<MessageId, number>() };
+    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side], undefined, dates[side])));
     const identities = { left: leftIdentities!, right: rightIdentities! };
+    // Dates a listing left out (a Maildir's) tell the planner which copy of a mail held twice is which.
+    for (const side of SIDES) if (dates[side].size > 0) view[side] = withDates(view[side], dates[side]);
     for (const side of SIDES) this.seenIdentities?.add(side, folders[side], identities[side]);
     const cannotHold = await this.flagsNotHeld(names, view, report);
     const unfound = holdBackUnfound(planSync({ saved, left: view.left, right: view.right, identities, policy: this.options.policy, cannotHold }), marks, names);
@@ -609,6 +612,14 @@ function selectedView(messages: MessageMeta[], saved: readonly MessagePair[], se
   const paired = new Set(saved.flatMap((pair) => (pair.left !== undefined ? [pair.left] : [])));
   const now = select.now ?? Date.now();
   return messages.filter((message) => paired.has(message.id) || selects(select, message, now));
+}
+
+/** The messages, those without a date given theirs from `dates`. */
+function withDates(messages: readonly MessageMeta[], dates: ReadonlyMap<MessageId, number>): MessageMeta[] {
+  return messages.map((message) => {
+    const internalDate = message.internalDate === undefined ? dates.get(message.id) : undefined;
+    return internalDate === undefined ? message : { ...message, internalDate };
+  });
 }
 
 /** The refused flags grouped by reason, each group's flags sorted. */

@@ -302,21 +302,25 @@ export class MaildirRepository implements Repository {
     return true;
   }
 
-  /** Identities of the messages, each file streamed; ids no longer in the folder are left out. */
+  /**
+   * Identities of the messages, each file streamed, with their dates (file
+   * mtimes, which a listing does not read); ids no longer in the folder are
+   * left out.
+   */
   async identify(folder: FolderRef, ids: MessageId[]): Promise<IdentifiedMessage[]> {
     return this.run('identify', folder.name, async () => {
       const dir = await this.folderDirUnder(folder);
       const finder = this.finder(dir, folder.name);
       const found = await mapLimit(ids, FILE_PARALLELISM, (id) =>
         finder.withFile(id, async (file) =>
-          withMessageFile(dir, file, (fd) => {
+          withMessageFile(dir, file, (fd): IdentifiedMessage => {
             const builder = new IdentityBuilder();
             // A Message-ID in the header is the identity: the rest of the file is not read.
             readInChunks(fd, (chunk) => {
               builder.update(chunk);
               return !builder.decided;
             });
-            return { id, ...builder.digest() };
+            return { id, ...builder.digest(), internalDate: internalDateOf(fstatSync(fd, { bigint: true })) };
           }),
         ),
       );
