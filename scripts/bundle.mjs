@@ -1,19 +1,22 @@
-// Bundles imapfw's own modules (esbuild, code splitting) into dist/bundle/: one file per entry point plus the chunks
-// they share, so a run loads a few files instead of ~125 (docs/performance.md, "Start-up"). Run first by `npm run build`; tsc
-// then emits only the declarations (dist/src/**/*.d.ts).
+// Bundles imapfw's own modules (esbuild) into one file, dist/bundle/imapfw.js, so that a run reads, compiles and links
+// one file instead of the ~50 a split build's chunks made it load (docs/performance.md, "Start-up"). Run first by `npm
+// run build`; tsc then emits only the declarations (dist/src/**/*.d.ts).
 //
-// Every entry point gets a stub at the path tsc would have compiled it to (dist/src/cli/main.js re-exports
-// dist/bundle/cli-main.js): package.json's exports, bin/imapfw.mjs and the modules that find an entry by URL (the
-// CLI its apps, the runtime its worker entry, TaskThreads its thread entry) keep the paths they had. A stub
-// re-exports the bundle's module, so whichever path a module is imported by (the CLI's app, a worker's entry, a
-// user's `import 'imapfw'`), it is one module: there is one copy of each of imapfw's classes in a thread.
+// The file exports one loader per entry point: each entry is set up (its modules evaluated) when it is first loaded,
+// so a run evaluates what it uses, as before. Every entry point gets a stub at the path tsc would have compiled it to
+// (dist/src/cli/main.js loads the CLI's entry and re-exports its names): package.json's exports, bin/imapfw.mjs and
+// the modules that find an entry by URL (the CLI its apps, the runtime its worker entry, TaskThreads its thread
+// entry) keep the paths they had. Whichever path a module is reached by (the CLI's app, a worker's entry, a user's
+// `import 'imapfw'`), it is in the one file once: there is one copy of each of imapfw's classes in a thread.
+//
+// esbuild hoists every static import of a package to the top of that file, where it loads at every start: what only
+// some runs use is required where it is used (src/core/require-on-use.ts).
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTimeEdits } from './load-time-edits.mjs';
-import { skipReExportChunks } from './skip-re-export-chunks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist', 'bundle');
@@ -31,14 +34,13 @@ const ENTRY_POINTS = [
   'src/api/threads/task-thread.ts',
 ];
 
-/** dist/bundle/cli-main.js for src/cli/main.ts: entries and chunks all in one folder (see moduleUrlAsCompiled). */
+/** 'cli-main' for src/cli/main.ts: the entry's loader in the bundle. */
 const bundleName = (source) => source.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '-');
 
 /**
  * A module that finds a file next to itself (`new URL('../../vendor/imapflow.js', import.meta.url)`, an entry
  * by its sibling's URL, the package's root) does so from where tsc would have compiled it: every `import.meta.url`
- * of a source file becomes that file's URL under dist/src/, computed from the bundle's folder, where every output
- * file of the bundle lives whichever chunk the module lands in.
+ * of a source file becomes that file's URL under dist/src/, computed from the bundle's folder.
  */
 const moduleUrlAsCompiled = {
   name: 'module-url-as-compiled',
@@ -101,12 +103,9 @@ const dependenciesExternal = {
 // The whole of dist/ goes: a module an earlier tsc build compiled, left next to the bundle, would be a second copy.
 await rm(join(root, 'dist'), { recursive: true, force: true });
 const BANNER = "import { createRequire as imapfwCreateRequire } from 'node:module'; const require = imapfwCreateRequire(import.meta.url);";
-const { metafile } = await build({
-  entryPoints: Object.fromEntries(ENTRY_POINTS.map((source) => [bundleName(source), join(root, source)])),
-  outdir,
-  chunkNames: 'chunk-[hash]',
+const OUTPUT = join(outdir, 'imapfw.js');
+const options = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -114,24 +113,49 @@ const { metafile } = await build({
   mainFields: ['module', 'main'],
   // Errors name themselves after their class (`this.name = new.target.name`), and threads rebuild them by that name.
   keepNames: true,
-  sourcemap: true,
   plugins: [dependenciesExternal, loadTimeEdits(LOAD_TIME_EDITS), moduleUrlAsCompiled],
-  metafile: true,
   // The CommonJS code of a bundled package calls require(); an ES module has no require of its own.
   banner: { js: BANNER },
   logLevel: 'warning',
+};
+
+// The names each entry point exports, for its stub: from a split build that is not written.
+const { metafile } = await build({
+  ...options,
+  entryPoints: Object.fromEntries(ENTRY_POINTS.map((source) => [bundleName(source), join(root, source)])),
+  outdir,
+  splitting: true,
+  metafile: true,
+  write: false,
+});
+const exportsOf = (source) => {
+  const output = Object.values(metafile.outputs).find((meta) => meta.entryPoint && join(root, meta.entryPoint) === join(root, source));
+  if (!output) throw new Error(`bundle: no output for ${source}`);
+  return output.exports;
+};
+
+// A dynamic import() of a bundled module becomes a call that evaluates it (and what it imports) on first use.
+const loaders = ENTRY_POINTS.map((source) => `  ${JSON.stringify(bundleName(source))}: () => import(${JSON.stringify(join(root, source))}),`);
+await build({
+  ...options,
+  stdin: { contents: `export const entries = {\n${loaders.join('\n')}\n};\n`, resolveDir: root, sourcefile: 'imapfw-entries.js', loader: 'js' },
+  outfile: OUTPUT,
+  sourcemap: true,
 });
 
-const skipped = skipReExportChunks(outdir, BANNER);
-
 for (const source of ENTRY_POINTS) {
-  const output = Object.entries(metafile.outputs).find(([, meta]) => meta.entryPoint && join(root, meta.entryPoint) === join(root, source));
-  if (!output) throw new Error(`bundle: no output for ${source}`);
   const stub = join(root, 'dist', source.replace(/\.ts$/, '.js'));
-  const target = relative(dirname(stub), join(root, output[0])).replaceAll('\\', '/');
-  const lines = [`// ${source}, bundled: see scripts/bundle.mjs.`, `export * from '${target}';`];
-  if (output[1].exports.includes('default')) lines.push(`export { default } from '${target}';`);
+  const target = relative(dirname(stub), OUTPUT).replaceAll('\\', '/');
+  const names = exportsOf(source);
+  const named = names.filter((name) => name !== 'default');
+  const lines = [
+    `// ${source}, bundled: see scripts/bundle.mjs.`,
+    `import { entries } from '${target}';`,
+    `const entry = await entries[${JSON.stringify(bundleName(source))}]();`,
+    ...(named.length ? [`export const { ${named.join(', ')} } = entry;`] : []),
+    ...(names.includes('default') ? ['export default entry.default;'] : []),
+  ];
   await mkdir(dirname(stub), { recursive: true });
   await writeFile(stub, `${lines.join('\n')}\n`);
 }
-console.log(`bundle: ${Object.keys(metafile.outputs).filter((name) => name.endsWith('.js')).length - skipped} files in ${basename(outdir)}/ (${skipped} re-export chunks skipped)`);
+console.log(`bundle: ${relative(root, OUTPUT)}, ${ENTRY_POINTS.length} entry points`);

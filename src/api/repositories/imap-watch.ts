@@ -1,5 +1,6 @@
 import type { ImapFlow, StatusObject } from 'imapflow';
-import picomatch from 'picomatch';
+import type picomatch from 'picomatch';
+import { requireOnUse } from '../../core/require-on-use.js';
 import type { ActorContext } from '../app.js';
 import type { FolderWatchMode } from '../watch/types.js';
 import { ImapRepository, type ImapRepositoryOptions } from './imap.js';
@@ -122,7 +123,7 @@ export class ImapWatch extends ImapRepository {
     this.seen = now;
     this.lastPoll = Date.now();
     const changed = first || !before ? [] : [...new Set([...now.keys(), ...before.keys()])].filter((name) => now.get(name) !== before.get(name)).sort();
-    const isIdle = picomatch(idleGlobs.length ? idleGlobs : ['INBOX']);
+    const isIdle = (requireOnUse('picomatch') as typeof picomatch)(idleGlobs.length ? idleGlobs : ['INBOX']);
     const watched = [...now.keys()].find((name) => isIdle(name)) ?? 'INBOX';
     if (this.prepared !== client) {
       this.listen(client);

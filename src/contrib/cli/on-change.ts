@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { AccountPass } from '../../api/index.js';
+import { requireOnUse } from '../../core/require-on-use.js';
 
 /**
  * `--on-change CMD`: after a pass that changed something, runs CMD with the
@@ -35,6 +35,7 @@ function environment(pass: AccountPass): Record<string, string> {
 
 function run(command: string, env: Record<string, string>, logger: Logger, account: string): Promise<void> {
   return new Promise((resolve) => {
+    const { spawn } = requireOnUse('node:child_process') as typeof import('node:child_process');
     const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));

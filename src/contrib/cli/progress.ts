@@ -1,5 +1,6 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { forTerminal } from '../../api/output.js';
+import { requireOnUse } from '../../core/require-on-use.js';
 import type { FolderProgress, Remote, SyncFolder } from '../../api/index.js';
 
 /**
@@ -7,10 +8,13 @@ import type { FolderProgress, Remote, SyncFolder } from '../../api/index.js';
  * the engines a few times a second; a request costs about 0.1 ms.
  */
 export class ProgressBars {
-  private readonly bars = new cliProgress.MultiBar(
-    { format: ' {bar} {percentage}% | {value}/{total} msgs | {mb} MB | {folder}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bars = (() => {
+    const { MultiBar, Presets } = requireOnUse('cli-progress') as typeof cliProgress;
+    return new MultiBar(
+      { format: ' {bar} {percentage}% | {value}/{total} msgs | {mb} MB | {folder}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+      Presets.shades_classic,
+    );
+  })();
   private readonly byEngine = new Map<string, { folder: string; bar: cliProgress.SingleBar }>();
   private readonly timer: NodeJS.Timeout;
 

@@ -1,5 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { NetworkError } from '../../api/index.js';
+import { requireOnUse } from '../../core/require-on-use.js';
 import { parseRedisUrl, redisConnection } from './redis-url.js';
 
 /** How long a command-line run (enqueue, status, results) tries to reach Redis before it gives up. */
@@ -12,6 +13,7 @@ const CONNECT_MS = 10_000;
  */
 export async function openQueue(url: string, name: string): Promise<Queue> {
   const location = parseRedisUrl(url);
+  const { Queue } = requireOnUse('bullmq') as typeof import('bullmq');
   const queue = new Queue(name, { connection: { ...redisConnection(location), maxRetriesPerRequest: 3, retryStrategy: (times: number) => (times > 10 ? null : 200 * times) } });
   let lastError: Error | undefined;
   queue.on('error', (error) => (lastError = error));

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type * as OpenId from 'openid-client';
 import { AuthError, ConfigError, NetworkError } from '../../api/errors.js';
 import { clientConfiguration, defaultScope, type ProviderSettings } from './providers.js';
 import { loginPath, readLogin, removeLogin, writeLogin } from './token-store.js';
 import { tokensOf } from './tokens.js';
+import { requireOnUse } from '../require-on-use.js';
 
 export interface LoginOptions {
   address: string;
@@ -84,6 +83,7 @@ async function deviceFlow(config: OpenId.Configuration, settings: ProviderSettin
 async function loopbackRedirect(timeoutMs: number): Promise<{ uri: string; callback: Promise<URL>; close: () => void }> {
   let settle: { resolve: (url: URL) => void; reject: (error: Error) => void } | undefined;
   const callback = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
+  const http = requireOnUse('node:http') as typeof import('node:http');
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', uri);
     if (url.pathname !== '/' || (!url.searchParams.has('code') && !url.searchParams.has('error'))) {
@@ -110,7 +110,7 @@ async function loopbackRedirect(timeoutMs: number): Promise<{ uri: string; callb
 function openInBrowser(url: string): void {
   const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   // Best effort: the address is printed anyway.
-  spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+  (requireOnUse('node:child_process') as typeof import('node:child_process')).spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
 }
 
 function loginError(error: unknown): Error {

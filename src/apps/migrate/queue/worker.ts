@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, registerKnownPasswords, type Backend } from '../../../api/index.js';
 import { appCommand, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
 import { parseRedisUrl, redisConnection } from '../../../contrib/queue/redis-url.js';
@@ -14,6 +14,9 @@ import type { AccountResult } from '../batch.js';
 import type { RunningAccounts } from '../migrate-one.js';
 import { accountOnWorker, QUEUE_NAME, serverOf, type JobProgress, type MigrateJobData } from './job.js';
 import { failureReason } from './reason.js';
+import { requireOnUse } from '../../../core/require-on-use.js';
+
+const bullmq = () => requireOnUse('bullmq') as typeof import('bullmq');
 
 /** How often a running job's progress (folders, messages, bytes) is written to the queue. */
 const PROGRESS_EVERY_MS = 1_000;
@@ -67,6 +70,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   const lost = new Set<string>();
   let stopping = false;
 
+  const { Worker } = bullmq();
   const worker = new Worker<MigrateJobData, AccountResult>(
     QUEUE_NAME,
     async (job, token) => {
@@ -189,13 +193,13 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
 async function fail(job: Job, result: AccountResult): Promise<never> {
   await job.updateProgress({ result });
   const reason = failureReason(result);
-  throw result.exitCode === ExitCode.AUTH || result.exitCode === ExitCode.USAGE ? new UnrecoverableError(reason) : new Error(reason);
+  throw result.exitCode === ExitCode.AUTH || result.exitCode === ExitCode.USAGE ? new (bullmq().UnrecoverableError)(reason) : new Error(reason);
 }
 
 /** Puts a job back on the queue (after `delayMs`) without counting it as a failed attempt. */
 async function handBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
   await job.moveToDelayed(Date.now() + delayMs, token);
-  throw new DelayedError();
+  throw new (bullmq().DelayedError)();
 }
 
 async function release(lease: ServerLease, name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { requireOnUse } from '../../require-on-use.js';
 import type { HostInit } from '../worker-host.js';
 import { bootSpec, WORKER_RESOURCE_LIMITS } from './boot.js';
 import type { StartWorker, WorkerExit } from './handle.js';
@@ -22,7 +23,8 @@ export class PoolBackend {
 
   readonly start: StartWorker = (init: HostInit, transfer: MessagePort[]) => {
     const { filename, entry, tsx } = bootSpec(init.actors[0]!.appModule);
-    this.pool ??= new Piscina({
+    const { Piscina: Pool } = requireOnUse('piscina') as typeof import('piscina');
+    this.pool ??= new Pool({
       filename,
       workerData: { imapfw: { mode: 'pool', entry, tsx } },
       minThreads: 0,
