@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --initial-old-space-size=32
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --initial-old-space-size=32 --heap-growing-percent=50
 // The imapfw command. Runs the compiled CLI (built by `npm install`); in a
 // source checkout without a build, runs the TypeScript source through tsx.
 // The shebang caps V8's young generation on the main thread, where a run's actors live by default, as the
@@ -11,6 +11,8 @@
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's and libuv's helpers) an arena of its own, up to
 // 8 per core, and memory freed in one is not reused by another: with 2, a migration with 4 connections peaked
 // about 17 MiB lower on Node 24 at the same CPU (docs/performance.md, "Memory: malloc arenas"). Other C libraries ignore it.
+// --heap-growing-percent=50: what the runtime sets otherwise (src/core/runtime/heap-growth.ts), given here so that a
+// run does not load node:v8 to set it.
 import { existsSync } from 'node:fs';
 import nodeModule from 'node:module';
 

@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { requireOnUse } from '../require-on-use.js';
 
 /**
  * How far a heap may grow past what its last full GC found live before the
@@ -16,10 +16,12 @@ let limited = false;
 /**
  * Limits heap growth (HEAP_GROWING_PERCENT) in every thread of the process:
  * a V8 flag, process-wide, read at each full GC; set once, before the first
- * worker starts. One given on Node's command line wins.
+ * worker starts. One given on Node's command line wins (the `imapfw` bin
+ * gives it, which spares its runs loading `node:v8` for this).
  */
 export function limitHeapGrowth(): void {
   if (limited) return;
   limited = true;
-  if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  if (process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) return;
+  (requireOnUse('node:v8') as typeof import('node:v8')).setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
