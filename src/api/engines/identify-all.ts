@@ -4,17 +4,19 @@ import { retrying } from './retrying.js';
 
 const IDENTIFY_BATCH = 500;
 
-/**
- * Identities of `ids` in `folder`, asked in batches; those `known` already
- * (see SeenIdentities) are taken from it, not asked. The dates the store
- * told with them go into `dates`, when given.
- */
+export interface IdentifyAllOptions {
+  /** Identities known already (see SeenIdentities): taken from here, not asked. */
+  known?: ReadonlyMap<MessageId, Identity>;
+  /** Filled with the INTERNALDATE the store told with an identity (a Maildir's file time), by id. */
+  dates?: Map<MessageId, number>;
+}
+
+/** Identities of `ids` in `folder`, asked in batches. */
 export async function identifyAll(
   repository: Remote<Repository>,
   folder: FolderRef,
   ids: readonly MessageId[],
-  known?: ReadonlyMap<MessageId, Identity>,
-  dates?: Map<MessageId, number>,
+  { known, dates }: IdentifyAllOptions = {},
 ): Promise<Map<MessageId, Identity>> {
   const identities = new Map<MessageId, Identity>();
   const asked = known?.size ? ids.filter((id) => !known.has(id)) : ids;

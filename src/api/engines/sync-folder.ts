@@ -321,7 +321,7 @@ export class SyncFolder {
     const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
     const wanted = needIdentities(saved, view.left, view.right);
     const dates = { left: new Map<MessageId, number>(), right: new Map<MessageId, number>() };
-    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side], undefined, dates[side])));
+    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side], { dates: dates[side] })));
     const identities = { left: leftIdentities!, right: rightIdentities! };
     // Dates a listing left out (a Maildir's) tell the planner which copy of a mail held twice is which.
     for (const side of SIDES) if (dates[side].size > 0) view[side] = withDates(view[side], dates[side]);

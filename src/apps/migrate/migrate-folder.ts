@@ -133,8 +133,8 @@ export class MigrateFolder extends SyncFolder {
     const refs = { left: folderRef(names.left, source), right: folderRef(names.right, target) };
     // Afresh but for what this run saw already, under the same UIDVALIDITY: a UID names the same message for as long as that lasts.
     const [sourceIdentities, targetIdentities] = await Promise.all([
-      identifyAll(this.repository('left'), refs.left, selected.map((message) => message.id), this.seenIdentities.of('left', refs.left)),
-      identifyAll(this.repository('right'), refs.right, target.messages.map((message) => message.id), this.seenIdentities.of('right', refs.right)),
+      identifyAll(this.repository('left'), refs.left, selected.map((message) => message.id), { known: this.seenIdentities.of('left', refs.left) }),
+      identifyAll(this.repository('right'), refs.right, target.messages.map((message) => message.id), { known: this.seenIdentities.of('right', refs.right) }),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
     const found = new Set(verified);

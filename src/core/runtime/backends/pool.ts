@@ -22,18 +22,7 @@ export class PoolBackend {
   ) {}
 
   readonly start: StartWorker = (init: HostInit, transfer: MessagePort[]) => {
-    const { filename, entry, tsx } = bootSpec(init.actors[0]!.appModule);
-    const { Piscina: Pool } = requireOnUse('piscina') as typeof import('piscina');
-    this.pool ??= new Pool({
-      filename,
-      workerData: { imapfw: { mode: 'pool', entry, tsx } },
-      minThreads: 0,
-      maxThreads: Math.max(1, this.size),
-      idleTimeout: 1_000,
-      atomics: 'disabled',
-      resourceLimits: WORKER_RESOURCE_LIMITS,
-      concurrentTasksPerWorker: Math.max(1, this.tasksPerThread),
-    });
+    this.pool ??= this.newPool(init);
     // piscina runs an abortable task alone on its thread: only threads hosting one actor can end one actor.
     const abort = this.tasksPerThread === 1 ? new AbortController() : undefined;
     const done: Promise<WorkerExit> = this.pool.run(init, { transferList: transfer as never, ...(abort ? { signal: abort.signal } : {}) }).then(
@@ -49,6 +38,22 @@ export class PoolBackend {
       },
     };
   };
+
+  /** The pool, made on the first start: its workers boot the app module of the first actor they host. */
+  private newPool(init: HostInit): Piscina {
+    const { filename, entry, tsx } = bootSpec(init.actors[0]!.appModule);
+    const { Piscina: Pool } = requireOnUse('piscina') as typeof import('piscina');
+    return new Pool({
+      filename,
+      workerData: { imapfw: { mode: 'pool', entry, tsx } },
+      minThreads: 0,
+      maxThreads: Math.max(1, this.size),
+      idleTimeout: 1_000,
+      atomics: 'disabled',
+      resourceLimits: WORKER_RESOURCE_LIMITS,
+      concurrentTasksPerWorker: Math.max(1, this.tasksPerThread),
+    });
+  }
 
   async close(): Promise<void> {
     await this.pool?.destroy();
