@@ -27,6 +27,14 @@ describe('needIdentities', () => {
       ['a', 'b'],
       { left: ['7', '8'], right: ['b'] },
     ],
+    // Two pairs of one identity (duplicates): their surviving messages are identified too, for their dates.
+    [
+      'a UIDVALIDITY change on the left, with duplicates',
+      [{ right: 'a', flags: [], identity: 'D' }, { right: 'b', flags: [], identity: 'D' }, { right: 'c', flags: [], identity: 'C' }],
+      ['7', '8', '9'],
+      ['a', 'b', 'c'],
+      { left: ['7', '8', '9'], right: ['a', 'b'] },
+    ],
   ])('%s', (_name, saved, left, right, expected) => {
     expect(needIdentities(saved, left.map((id) => m(id)), right.map((id) => m(id)))).toEqual(expected);
   });

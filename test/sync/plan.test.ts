@@ -234,6 +234,37 @@ describe('planSync: new messages', () => {
     );
   });
 
+  it('finds duplicates again by their date before their flags: a flag changed on a copy since the last run is not lost', () => {
+    // The right side's UIDVALIDITY changed (its ids were forgotten) and, since the last run, another client flagged 'a'
+    // (the copy of '1', 07:00) and unflagged 'b' (the copy of '2', 18:00): by flags alone '1' would find 'b' and '2'
+    // find 'a', and neither change would be seen.
+    const at = (message: ReturnType<typeof m>, hour: number) => ({ ...message, internalDate: Date.UTC(2024, 0, 1, hour) });
+    const saved: SavedPair[] = [
+      { left: '1', flags: [], identity: 'D' },
+      { left: '2', flags: [FLAGGED], identity: 'D' },
+    ];
+    const plan = planSync({
+      saved,
+      left: [at(m('1', []), 7), at(m('2', [FLAGGED]), 18)],
+      right: [at(m('a', [FLAGGED]), 7), at(m('b', []), 18)],
+      identities: ids({}, { a: 'D', b: 'D' }),
+      policy: full,
+    });
+    expect(plan.steps.map((s) => s.becomes)).toEqual(
+      expect.arrayContaining([
+        { left: '1', right: 'a', flags: [FLAGGED], identity: 'D' },
+        { left: '2', right: 'b', flags: [], identity: 'D' },
+      ]),
+    );
+    expect(actionsOn(plan, 'left')).toEqual(
+      expect.arrayContaining([
+        { side: 'left', id: '1', add: [FLAGGED], remove: [] },
+        { side: 'left', id: '2', add: [], remove: [FLAGGED] },
+      ]),
+    );
+    expect(plan.steps.some((s) => s.copy)).toBe(false);
+  });
+
   it('finds duplicates again by identity with the flags they were paired with: a side whose ids changed swaps no flags', () => {
     // The left side's UIDVALIDITY changed: its ids were forgotten, the pairs kept their right side and flags.
     const saved: SavedPair[] = [

@@ -12,7 +12,10 @@ import type { SavedPair } from './plan-types.js';
  * messages, asks for nothing.
  *
  * Also asked: the surviving message of such a pair when the pair saved no
- * identity, since the planner looks for the missing message by it.
+ * identity, since the planner looks for the missing message by it; and when
+ * several such pairs share their identity (real duplicates), since its
+ * identification tells its date (a Maildir's listing does not), by which the
+ * planner tells the copies apart.
  *
  * The policy is not asked: pairs are kept right under every policy, and a
  * message stored again is looked for even when the policy would not copy it.
@@ -32,9 +35,15 @@ export function needIdentities(
     if (!wanted(side)) continue;
     for (const message of sortedOut[side].unpaired) result[side].push(message.id);
     const other = otherSide(side);
+    const missingCopies = new Map<string, number>();
+    for (const index of missing[side]) {
+      const identity = saved[index]!.identity;
+      if (identity !== undefined) missingCopies.set(identity, (missingCopies.get(identity) ?? 0) + 1);
+    }
     for (const index of missing[side]) {
       const survivor = sortedOut[other].atSavedId[index];
-      if (saved[index]!.identity === undefined && survivor) result[other].push(survivor.id);
+      const identity = saved[index]!.identity;
+      if (survivor && (identity === undefined || missingCopies.get(identity)! > 1)) result[other].push(survivor.id);
     }
   }
   return result;

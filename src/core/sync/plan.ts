@@ -114,7 +114,8 @@ class Planner {
    */
   private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
     if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
-    return (identity === undefined ? undefined : this.unpaired[side].take(identity, was.flags)) ?? 'lost';
+    // Among duplicates, the copy of the other side's message (its date), else the one with the pair's flags.
+    return (identity === undefined ? undefined : this.unpaired[side].take(identity, was.flags, this.atSavedId[otherSide(side)][index])) ?? 'lost';
   }
 
   /**

@@ -35,18 +35,29 @@ export class UnpairedMessages {
   }
 
   /**
-   * Removes and returns the preferred message with this identity; among
-   * duplicates, one with `flags` first (those a pair held: finding a pair's
-   * message again then swaps no flags between copies), unless only a copy
-   * about to be expunged has them.
+   * Removes and returns the preferred message with this identity. Among
+   * duplicates, that of a saved pair whose ids on this side were forgotten:
+   * the copy with the INTERNALDATE of the pair's message on the other side
+   * (`like`: a copy carries its source's date, which never changes), then
+   * one with the pair's saved `flags` (finding the pair's message again then
+   * swaps no flags between copies), unless only a copy about to be expunged
+   * has those flags. A duplicate whose flags changed since the last run is
+   * thus still found by its date.
    */
-  take(identity: Identity, flags?: readonly string[]): MessageMeta | undefined {
+  take(identity: Identity, flags?: readonly string[], like?: MessageMeta): MessageMeta | undefined {
     const list = this.byIdentity.get(identity);
-    if (flags && list && list.length > 1) {
-      const like = list.findLastIndex((message) => sameFlags(message.flags, flags));
-      if (like !== -1 && (!this.expunged(list[like]!) || this.expunged(list.at(-1)!))) return list.splice(like, 1)[0];
+    if (!list || list.length < 2) return list?.pop();
+    if (like) {
+      for (const alike of [(m: MessageMeta) => sameDate(m, like) && (!flags || sameFlags(m.flags, flags)), (m: MessageMeta) => sameDate(m, like)]) {
+        const found = list.findLastIndex(alike);
+        if (found !== -1) return list.splice(found, 1)[0];
+      }
     }
-    return list?.pop();
+    if (flags) {
+      const found = list.findLastIndex((message) => sameFlags(message.flags, flags));
+      if (found !== -1 && (!this.expunged(list[found]!) || this.expunged(list.at(-1)!))) return list.splice(found, 1)[0];
+    }
+    return list.pop();
   }
 
   /**
