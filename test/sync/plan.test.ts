@@ -265,6 +265,20 @@ describe('planSync: new messages', () => {
     expect(plan.steps.some((s) => s.copy)).toBe(false);
   });
 
+  it('a vanished message stored again among duplicates rejoins its pair by date: the other duplicate is copied with its own', () => {
+    // 'a' (07:00) was deleted and stored again as 'y'; 'x' is another copy of the mail, of 18:00, never paired.
+    const at = (message: ReturnType<typeof m>, hour: number) => ({ ...message, internalDate: Date.UTC(2024, 0, 1, hour) });
+    const plan = planSync({
+      saved: [{ left: '1', right: 'a', flags: [SEEN], identity: 'D' }],
+      left: [at(m('1', [SEEN]), 7)],
+      right: [at(m('x', [SEEN]), 18), at(m('y', [SEEN]), 7)],
+      identities: ids({}, { x: 'D', y: 'D' }),
+      policy: full,
+    });
+    expect(plan.steps.map((s) => s.becomes)).toContainEqual({ left: '1', right: 'y', flags: [SEEN], identity: 'D' });
+    expect(plan.steps.filter((s) => s.copy).map((s) => s.copy!.id)).toEqual(['x']);
+  });
+
   it('finds duplicates again by identity with the flags they were paired with: a side whose ids changed swaps no flags', () => {
     // The left side's UIDVALIDITY changed: its ids were forgotten, the pairs kept their right side and flags.
     const saved: SavedPair[] = [

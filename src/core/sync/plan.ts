@@ -127,8 +127,10 @@ class Planner {
   private findStoredAgain(pair: Located, side: Side): void {
     const { identity } = pair;
     if (pair[side] !== 'vanished' || typeof pair[otherSide(side)] !== 'object' || identity === undefined) return;
-    const again = this.unpaired[side].peek(identity);
-    if (again && this.copies(side, again)) pair[side] = this.unpaired[side].take(identity)!;
+    // Among duplicates, the copy of the pair's other message (its date).
+    const like = pair[otherSide(side)] as MessageMeta;
+    const again = this.unpaired[side].peek(identity, undefined, like);
+    if (again && this.copies(side, again)) pair[side] = this.unpaired[side].take(identity, undefined, like)!;
   }
 
   private knownIdentity(pair: SavedPair): Identity | undefined {

@@ -30,34 +30,40 @@ export class UnpairedMessages {
   }
 
   /** The message `take` would return, left in place. */
-  peek(identity: Identity): MessageMeta | undefined {
-    return this.byIdentity.get(identity)?.at(-1);
+  peek(identity: Identity, flags?: readonly string[], like?: MessageMeta): MessageMeta | undefined {
+    const list = this.byIdentity.get(identity);
+    return list?.[this.preferred(list, flags, like)];
   }
 
   /**
    * Removes and returns the preferred message with this identity. Among
-   * duplicates, that of a saved pair whose ids on this side were forgotten:
-   * the copy with the INTERNALDATE of the pair's message on the other side
-   * (`like`: a copy carries its source's date, which never changes), then
-   * one with the pair's saved `flags` (finding the pair's message again then
-   * swaps no flags between copies), unless only a copy about to be expunged
-   * has those flags. A duplicate whose flags changed since the last run is
-   * thus still found by its date.
+   * duplicates, the one a saved pair is looking for again: the copy with the
+   * INTERNALDATE of the pair's message on the other side (`like`: a copy
+   * carries its source's date, which never changes), then one with the
+   * pair's saved `flags` (finding the pair's message again then swaps no
+   * flags between copies), unless only a copy about to be expunged has
+   * those flags. A duplicate whose flags changed since the last run is thus
+   * still found by its date.
    */
   take(identity: Identity, flags?: readonly string[], like?: MessageMeta): MessageMeta | undefined {
     const list = this.byIdentity.get(identity);
-    if (!list || list.length < 2) return list?.pop();
+    return list?.length ? list.splice(this.preferred(list, flags, like), 1)[0] : undefined;
+  }
+
+  /** The index in `list` of the message to hand out (see take). */
+  private preferred(list: readonly MessageMeta[], flags?: readonly string[], like?: MessageMeta): number {
+    if (list.length < 2) return list.length - 1;
     if (like) {
       for (const alike of [(m: MessageMeta) => sameDate(m, like) && (!flags || sameFlags(m.flags, flags)), (m: MessageMeta) => sameDate(m, like)]) {
         const found = list.findLastIndex(alike);
-        if (found !== -1) return list.splice(found, 1)[0];
+        if (found !== -1) return found;
       }
     }
     if (flags) {
       const found = list.findLastIndex((message) => sameFlags(message.flags, flags));
-      if (found !== -1 && (!this.expunged(list[found]!) || this.expunged(list.at(-1)!))) return list.splice(found, 1)[0];
+      if (found !== -1 && (!this.expunged(list[found]!) || this.expunged(list.at(-1)!))) return found;
     }
-    return list.pop();
+    return list.length - 1;
   }
 
   /**
