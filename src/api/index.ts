@@ -9,6 +9,7 @@ export type * from './types.js';
 export { folderRef } from './folder-ref.js';
 
 export { ImapRepository, type ImapRepositoryOptions, type PasswordSource } from './repositories/imap.js';
+export { parseImapUrl, type ImapServer } from '../core/imap/url.js';
 export { MaildirRepository } from './repositories/maildir.js';
 export type { MaildirOptions, MaildirLayout, MaildirWarning } from './repositories/maildir-options.js';
 export * from './state/index.js';

@@ -68,6 +68,8 @@ describe('readAccountsCsv', () => {
     ['from,to,to_password_env\nimap://a@h,imap://b@h,B\n', /:2: give exactly one of from_password.*none given/],
     ['from_host,from_user,from_security,from_password_env,to,to_password_env\nh,u,ssl,A,imap://b@h,B\n', /from_security must be tls or starttls/],
     ['name,from,from_password_env,to,to_password_env\nx,imap://a@h,A,imap://b@h,B\nx,imap://c@h,A,imap://d@h,B\n', /two accounts named "x"/],
+    ['from,from_password_env,to,to_password_env\nimap://a@h,A,ftp://b@h,B\n', /:2: to: url "ftp:\/\/b@h" must start with imaps:\/\//],
+    ['from,from_password_env,to,to_password_env\nimap://h,A,imap://b@h,B\n', /:2: from: url "imap:\/\/h" has no user/],
   ])('refuses a bad file with a message naming the line or column (%#)', (text, message) => {
     expect(() => readAccountsCsv(csvFile(text))).toThrow(message);
   });

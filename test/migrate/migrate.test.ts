@@ -2,7 +2,7 @@
 // hierarchy separator where users migrate to each other, and one with '.'.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeAppRun } from '../support/cli-run.js';
+import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
 import { folderDifferences, readFolder, runMigrate, serverFolders, tempDir, type Side } from './support.js';
@@ -217,6 +217,15 @@ describe('migrate', () => {
       const run = await runMigrate(alice(), side('bob'), state, [...args]);
       expect(run.code, describeAppRun(run)).toBe(2);
       expect(run.stderr).toMatch(pattern);
+    }
+    // A bad URL is told once, naming its option, before any connection starts.
+    for (const [from, to, pattern] of [
+      ['http://mail.example.com', server.url('bob'), /^imapfw migrate: --from: url "http:\/\/mail\.example\.com" must start with imaps:\/\//],
+      [server.url('alice'), 'imaps://mail.example.com', /^imapfw migrate: --to: url "imaps:\/\/mail\.example\.com" has no user/],
+    ] as const) {
+      const run = await startApp('migrate', ['--from', from, '--to', to, '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', state], { env: { PW: 'pw' } }).done;
+      expect(run.code, describeAppRun(run)).toBe(2);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(pattern)]);
     }
   });
 });

@@ -284,6 +284,9 @@ describe('imapfw mirror', () => {
     await usage(['--remote', server.url(user), '--maildir', maildir, '--password-env', 'MIRROR_PW', '--layout', 'sideways'], /--layout/);
     await usage(['--remote', server.url(user), '--password-env', 'MIRROR_PW'], /--maildir is required/);
     await usage(['--remote', server.url(user), '--maildir', maildir, '--no-such-flag'], /no-such-flag/);
+    // A bad URL is told once, before any connection starts (not by each connection's actor, with its stack).
+    await usage(['--remote', 'http://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "http:\/\/mail\.example\.com" must start with imaps:\/\/[^\n]*\n$/);
+    await usage(['--remote', 'imaps://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "imaps:\/\/mail\.example\.com" has no user[^\n]*\n$/);
 
     // Verbose logs of a successful run carry no password either (checked after each test for every output).
     await appendMessages(server, user, 'INBOX', [{ raw: makeMessage({ subject: 'logged' }) }]);

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
-import type { PasswordSource } from '../../api/index.js';
+import { parseImapUrl, type PasswordSource } from '../../api/index.js';
 import { accountName, type MigrateAccount } from './args.js';
 
 /**
@@ -61,6 +61,11 @@ function sideUrl(side: 'from' | 'to', cell: (column: string) => string | undefin
   const user = cell(`${side}_user`);
   if (url) {
     if (host || user) throw new ConfigError(`${where}: give ${side} (a URL) or ${side}_host and ${side}_user, not both`);
+    try {
+      parseImapUrl(url);
+    } catch (error) {
+      throw new ConfigError(`${where}: ${side}: ${(error as Error).message}`);
+    }
     return url;
   }
   if (!host || !user) throw new ConfigError(`${where}: no ${side} account: give ${side} (imaps://USER@HOST) or ${side}_host and ${side}_user`);

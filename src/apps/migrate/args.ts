@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, basename, join, resolve } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
-import type { Backend, FolderMapRule, FolderMapSpec, MessageSelection, PasswordSource } from '../../api/index.js';
+import { parseImapUrl, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';
@@ -228,6 +228,13 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   } else {
     if (!flags.from) throw new ConfigError('--from is required (imaps://USER@HOST), or give --batch FILE');
     if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
+    for (const [flag, url] of [['--from', flags.from], ['--to', flags.to]] as const) {
+      try {
+        parseImapUrl(url);
+      } catch (error) {
+        throw new ConfigError(`${flag}: ${(error as Error).message}`);
+      }
+    }
     const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
     const side = (env?: string, command?: string, oauth2?: string, oauth2TokenCommand?: string) => ({
       ...(env ? { passwordEnv: env } : {}),

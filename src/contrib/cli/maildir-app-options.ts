@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
+import { parseImapUrl } from '../../core/imap/url.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
@@ -176,6 +177,8 @@ export interface MaildirAppAccount {
  * messages (Gmail's All Mail, Important, Starred) unless `--exclude` is given.
  */
 export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, flags: MaildirAppFlags): MaildirAppAccount {
+  // A bad URL is a usage error, told once before anything starts (not by every connection's actor as it starts).
+  parseImapUrl(entry.remote);
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
   return {
