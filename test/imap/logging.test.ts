@@ -66,6 +66,30 @@ describe('logging', () => {
     expect(log).not.toContain('"level":40');
   });
 
+  it("a refused login is the repository's error alone: imapflow's own error lines (with their stacks) go to debug", async () => {
+    const levelsAt = async (level: string) => {
+      const { logger, text } = capturingLogger(level);
+      const failing = new ImapRepository({ url: server.url('alice'), password: { value: 'not-the-password' }, logger });
+      expect(((await failing.listFolders().catch((e: unknown) => e)) as Error).name).toBe('AuthError');
+      await failing.close();
+      return text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; component?: string; err?: unknown });
+    };
+    expect((await levelsAt('info')).filter((line) => line.component === 'imapflow')).toEqual([]);
+    // Still there for whoever asks for debug.
+    expect((await levelsAt('debug')).some((line) => line.component === 'imapflow' && line.err !== undefined && line.level === 20)).toBe(true);
+  });
+
+  it('a warning about what the server did, with no error, stays a warning; a failure is kept for the error that reports it', () => {
+    const { logger, text } = capturingLogger('info');
+    const log = imapflowLogger(logger);
+    log.warn({ msg: 'Dropped flags the mailbox does not accept', cid: 'x' });
+    log.error({ msg: 'Command failed', err: Object.assign(new Error('Command failed'), { responseStatus: 'NO', serverResponseCode: 'CANNOT', responseText: 'not now' }), cid: 'x' });
+    expect(text().trim().split('\n').map((line) => (JSON.parse(line) as { level: number; msg: string }).msg)).toEqual(['Dropped flags the mailbox does not accept']);
+    // The server's answer, for the repository's error when imapflow answers the refusal with `false`; once.
+    expect(log.takeRefusal()).toBe('NO [CANNOT] not now');
+    expect(log.takeRefusal()).toBeUndefined();
+  });
+
   it("imapflow's connection chatter (connected, logged in) is logged at debug: at the default info level nothing", async () => {
     for (const level of ['info', 'debug']) {
       const { logger, text } = capturingLogger(level);

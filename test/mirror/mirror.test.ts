@@ -264,6 +264,10 @@ describe('imapfw mirror', () => {
     expect(wrong.stdout + wrong.stderr).toMatch(/password/i);
     expect(wrong.stdout + wrong.stderr).toMatch(/refused/);
     expect(wrong.stdout + wrong.stderr).not.toContain('Not-The-Password-5150');
+    // Told once, in the summary: not again by the IMAP client's own log, with its stack.
+    const stackFrame = /^\s+at .+:\d+:\d+\)?$/m;
+    expect(wrong.stdout + wrong.stderr).not.toMatch(stackFrame);
+    expect(wrong.stdout + wrong.stderr).not.toMatch(/Command failed/);
     const wrongJson = await mirror(user, [], { env: { MIRROR_PW: 'Not-The-Password-5150' } });
     expect(wrongJson.status).toBe(3);
     expect(wrongJson.json?.errors.map((e) => e.code)).toContain('EAUTH');
@@ -273,6 +277,7 @@ describe('imapfw mirror', () => {
     outputs.push(closed.stdout, closed.stderr);
     expect(closed.status).toBe(4);
     expect(closed.stdout + closed.stderr).toMatch(/127\.0\.0\.1:1/);
+    expect(closed.stdout + closed.stderr).not.toMatch(stackFrame);
 
     const usage = async (args: string[], message: RegExp) => {
       const result = await runCli(['mirror', ...args], { env: { MIRROR_PW: PASSWORD } });

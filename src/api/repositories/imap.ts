@@ -19,7 +19,7 @@ import type {
   ScanResult,
 } from '../types.js';
 import { appendMessages, folderBefore, locateStored, type UidClaim } from '../../core/imap/append.js';
-import { connectImap } from '../../core/imap/connect.js';
+import { connectImap, takeRefusal } from '../../core/imap/connect.js';
 import { CallDeadline, DEFAULT_MIN_BYTES_PER_SECOND, DEFAULT_TIMEOUT_MS, describeStall, type DeadlineOptions, type Stall } from '../../core/imap/deadline.js';
 import { toImapfwError } from '../../core/imap/errors.js';
 import { flagList, toMillis } from '../../core/imap/fields.js';
@@ -569,7 +569,8 @@ export class ImapRepository implements Repository {
   private expectDone(client: ImapFlow, answer: unknown, what: string, folder: string): void {
     if (answer) return;
     if (!client.usable) throw new NetworkError(`connection to ${this.account} lost while ${what} in "${folder}"`);
-    throw new StoreError(`${what} in "${folder}" on ${this.account} was refused by the server (see the imapflow log for its answer)`);
+    const refusal = takeRefusal(client);
+    throw new StoreError(`${what} in "${folder}" on ${this.account} was refused by the server${refusal ? `: ${refusal}` : ''}`);
   }
 
   /** Those of `uids` that still exist in the selected folder (`UID SEARCH UID set`). */

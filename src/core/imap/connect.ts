@@ -5,7 +5,7 @@ import type { Login } from './credentials.js';
 import { registerSecret } from '../output/secrets.js';
 import { sliceLargeWrites } from './deadline.js';
 import { toImapfwError } from './errors.js';
-import { imapflowLogger } from './imapflow-logger.js';
+import { imapflowLogger, type ImapflowLog } from './imapflow-logger.js';
 import { internalsOf } from './imapflow-internals.js';
 import { loadImapFlow } from './load-imapflow.js';
 import { describeServer, isLoopbackHost, type ImapServer } from './url.js';
@@ -44,12 +44,20 @@ export interface ConnectOptions {
  * A failed login is attempted exactly once: imapflow does not retry, and
  * neither do we. Errors come back typed (see toImapfwError).
  */
+const logs = new WeakMap<ImapFlow, ImapflowLog>();
+
+/** The server's answer to the client's last command that failed, once (see ImapflowLog.takeRefusal). */
+export function takeRefusal(client: ImapFlow): string | undefined {
+  return logs.get(client)?.takeRefusal();
+}
+
 export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   const { server } = options;
   const account = describeServer(server);
   registerSecret('accessToken' in options.login ? options.login.accessToken : options.login.password);
   const loopback = isLoopbackHost(server.host);
   const { ImapFlow } = await loadImapFlow();
+  const log = imapflowLogger(options.logger);
   const client = new ImapFlow({
     host: server.host,
     port: server.port,
@@ -59,7 +67,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
     tls: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
     auth: 'accessToken' in options.login ? { user: server.user, accessToken: options.login.accessToken } : { user: server.user, pass: options.login.password },
     // imapflow masks LOGIN/AUTHENTICATE arguments in its command log; raw socket logging (logRaw) stays off.
-    logger: options.logger ? imapflowLogger(options.logger) : false,
+    logger: log,
     connectionTimeout: options.connectTimeoutMs ?? 30_000,
     ...(options.socketTimeoutMs !== undefined ? { socketTimeout: options.socketTimeoutMs } : {}),
     // QRESYNC makes the server report expunges as VANISHED (UIDs), which incremental scans rely on.
@@ -71,6 +79,7 @@ export async function connectImap(options: ConnectOptions): Promise<ImapFlow> {
   // After connect() an error is emitted (once) instead of thrown; without a
   // listener it would crash the process. The next call sees `usable === false` and reconnects.
   client.on('error', (error: unknown) => options.logger?.debug({ err: error, account }, 'imap connection error'));
+  logs.set(client, log);
   options.onClient?.(client);
   try {
     await client.connect();
