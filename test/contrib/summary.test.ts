@@ -39,6 +39,13 @@ describe('skipped items in the summary', () => {
     expect(text).toMatch(/result +INCOMPLETE/);
   });
 
+  it('a refused login or a state in use says what to fix before running again; other failures keep the app\'s text', () => {
+    const failed = (code: string) => summarize([{ ...account([]), errors: [{ code, message: 'm' }] }], 1);
+    expect(formatSummary('title', failed('EAUTH'), OUTCOME)).toMatch(/result +INCOMPLETE: a login was refused; fix the user name, password or token/);
+    expect(formatSummary('title', failed('ESTATELOCKED'), OUTCOME)).toMatch(/result +INCOMPLETE: the state is in use by another run or unreadable/);
+    expect(formatSummary('title', failed('ENETWORK'), OUTCOME)).toMatch(/result +INCOMPLETE$/m);
+  });
+
   it('a migration with a skipped folder is INCOMPLETE with exit 1, even when every checked message is there', () => {
     const folder = verified(emptyFolderReport('INBOX', 'INBOX'));
     const clean = summarizeMigration([account([folder])], 1, { dryRun: false, justFolders: false });

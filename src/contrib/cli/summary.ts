@@ -1,6 +1,7 @@
+import { ExitCode } from '../../api/exit-codes.js';
 import type { ReportedError, SkippedItem } from '../../api/index.js';
 import { forTerminal } from '../../api/output.js';
-import type { RunSummary } from '../../api/summary.js';
+import { exitCodeOf, type RunSummary } from '../../api/summary.js';
 
 // The summary's data is the API's (a running daemon hands it over too); its text for people is here.
 export { summarize, skippedItems, exitCodeOf, type RunSummary } from '../../api/summary.js';
@@ -27,6 +28,18 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** What an incomplete run's result says: what to do first when running again alone will not help (the exit code's cause). */
+function incomplete(summary: RunSummary, text: string): string {
+  switch (exitCodeOf(summary)) {
+    case ExitCode.AUTH:
+      return 'INCOMPLETE: a login was refused; fix the user name, password or token (see the errors), then run again';
+    case ExitCode.STATE:
+      return 'INCOMPLETE: the state is in use by another run or unreadable (see the errors); run again once that run ended, or with --rebuild-state';
+    default:
+      return text;
+  }
+}
+
 /** The final summary for people, like imapsync's: no secret, and no control character from a server reaches the terminal. */
 export function formatSummary(title: string, summary: RunSummary, outcome: { complete: string; incomplete: string }): string {
   const rate = summary.seconds > 0 ? `, ${megabytes(summary.bytes / summary.seconds)}/s` : '';
@@ -42,7 +55,7 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     ...skippedLines('  skipped          ', summary.skipped),
     ...errorLines('  errors           ', summary.errors),
     `  time             ${summary.seconds.toFixed(1)} s`,
-    `  result           ${summary.complete ? outcome.complete : outcome.incomplete}`,
+    `  result           ${summary.complete ? outcome.complete : incomplete(summary, outcome.incomplete)}`,
   ];
   if (summary.planned) lines.push('', 'dry run: nothing was changed. Planned:', ...summary.planned.map((line) => `  ${line}`));
   return lines.map(forTerminal).join('\n');
