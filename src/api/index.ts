@@ -36,6 +36,7 @@ export { declareSyncTopology, SHIPPED_PLACEMENT, INLINE_PLACEMENT, type SyncPlac
 
 export { parseSyncPolicy, mirrorPolicy, twoWayPolicy, migratePolicy, type SyncPolicy } from './policy.js';
 export { identityFromBody, identityFromMessageId } from '../core/identity.js';
+export { makeDirs, makeDirsSync } from '../core/make-dirs.js';
 export { registerKnownPasswords } from '../core/imap/password.js';
 export { registerSecret, withoutSecrets, REDACTED, printable, forTerminal } from './output.js';
 

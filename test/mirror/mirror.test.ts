@@ -293,6 +293,14 @@ describe('imapfw mirror', () => {
     await usage(['--remote', 'http://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "http:\/\/mail\.example\.com" must start with imaps:\/\/[^\n]*\n$/);
     await usage(['--remote', 'imaps://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "imaps:\/\/mail\.example\.com" has no user[^\n]*\n$/);
 
+    // A Maildir or a state directory that cannot be made (under /proc, where Node's own recursive mkdir would spin
+    // forever): the run ends at once, saying which.
+    const noMaildir = await runCli(['mirror', '--remote', server.url(user), '--maildir', '/proc/imapfw-no-such/Mail', '--password-env', 'MIRROR_PW', '--state-dir', state], { env: { MIRROR_PW: PASSWORD } });
+    outputs.push(noMaildir.stdout, noMaildir.stderr);
+    expect(noMaildir.status).toBe(1);
+    expect(noMaildir.stdout + noMaildir.stderr).toMatch(/Maildir \/proc\/imapfw-no-such\/Mail.*ENOENT/);
+    await usage(['--remote', server.url(user), '--maildir', maildir, '--password-env', 'MIRROR_PW', '--state-dir', '/proc/imapfw-no-such/state'], /^imapfw mirror: .*the state directory \/proc\/imapfw-no-such\/state cannot be made[^\n]*\n$/);
+
     // Verbose logs of a successful run carry no password either (checked after each test for every output).
     await appendMessages(server, user, 'INBOX', [{ raw: makeMessage({ subject: 'logged' }) }]);
     const traced = await mirror(user, ['--log-level', 'trace', '--backend', 'thread'], { human: true });

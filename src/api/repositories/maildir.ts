@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync, renameSync } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
+import { open, readdir, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointStamps, decodeCheckpoint, encodeCheckpoint, isSettled, msUntilSettled, sameStamp } from '../../core/maildir/checkpoint.js';
@@ -38,6 +38,7 @@ import type {
   ScanResult,
 } from '../types.js';
 import { resolveMaildirOptions, type MaildirOptions, type MaildirWarning, type ResolvedMaildirOptions } from './maildir-options.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export type { MaildirLayout, MaildirOptions, MaildirWarning } from './maildir-options.js';
 
@@ -622,15 +623,15 @@ export class MaildirRepository implements Repository {
     const { root, create } = this.options;
     if (!(await hasCur(root))) {
       if (!create) throw new ConfigError(`${root} is not a Maildir (it has no cur/ directory): check the "root" option, or set "create: true" to make one`);
-      for (const sub of MESSAGE_DIRS) await mkdir(join(root, sub), { recursive: true });
+      for (const sub of MESSAGE_DIRS) await makeDirs(join(root, sub));
     }
     this.rootRealPath = await realpath(root);
   }
 
   private async makeFolderDir(dir: string): Promise<void> {
     await this.assertReallyInside(dir);
-    await mkdir(dir, { recursive: true });
-    for (const sub of MESSAGE_DIRS) await mkdir(join(dir, sub), { recursive: true });
+    await makeDirs(dir);
+    for (const sub of MESSAGE_DIRS) await makeDirs(join(dir, sub));
     // The Maildir++ marker of a sub-folder (Courier, Dovecot's quota code look for it).
     if (this.options.layout === 'maildir++') await (await open(join(dir, 'maildirfolder'), 'a')).close();
     if (this.options.fsync) {
@@ -643,7 +644,7 @@ export class MaildirRepository implements Repository {
   private async prepareTmp(dir: string): Promise<void> {
     if (this.tmpCleaned.has(dir)) return;
     const tmp = join(dir, 'tmp');
-    await mkdir(tmp, { recursive: true });
+    await makeDirs(tmp);
     await removeStaleTmpFiles(tmp);
     this.tmpCleaned.add(dir);
   }

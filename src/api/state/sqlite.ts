@@ -1,15 +1,16 @@
 import type Database from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
 import { openSqlite, SqliteError } from '../../core/state/open-sqlite.js';
 import { WalSync } from '../../core/state/wal-sync.js';
-import { StateCorruptError } from '../errors.js';
+import { ConfigError, StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
 import { stateDatabasePath } from './database-path.js';
 import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
+import { makeDirsSync } from '../../core/make-dirs.js';
 
 const SCHEMA_VERSION = 4;
 
@@ -120,7 +121,11 @@ export class SqliteStateStore implements StateStore {
   /** Opens (creating it if needed) the account's database; throws StateLockedError if another run holds it, StateCorruptError if unreadable. */
   static open(options: SqliteStateStoreOptions): SqliteStateStore {
     const path = options.path ?? stateDatabasePath(options.account, options.stateDir);
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      makeDirsSync(dirname(path), 0o700);
+    } catch (error) {
+      throw new ConfigError(`the state directory ${dirname(path)} cannot be made (${(error as Error).message}); give --state-dir a directory this user can write`);
+    }
     const lock = AccountLock.acquire(`${path}.lock`);
     try {
       try {

@@ -1,6 +1,6 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, forTerminal, registerKnownPasswords, type AccountReport } from '../../api/index.js';
+import { ExitCode, forTerminal, makeDirsSync, registerKnownPasswords, type AccountReport } from '../../api/index.js';
 import { jsonLine } from '../../contrib/cli/json-line.js';
 import { accountRunner } from './account-runner.js';
 import type { MigrateArgs } from './args.js';
@@ -33,7 +33,7 @@ const PROGRESS_EVERY_MS = 15_000;
 export async function runBatch(args: MigrateArgs, appModule: string): Promise<number> {
   const batch = args.batch!;
   const started = performance.now();
-  mkdirSync(dirname(batch.results), { recursive: true });
+  makeDirsSync(dirname(batch.results));
   writeFileSync(batch.results, '');
   const results: AccountResult[] = [];
   const reports: AccountReport[] = [];

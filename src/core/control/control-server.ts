@@ -15,7 +15,7 @@
  * Each connection is served on its own: a request that takes long (a sync)
  * or a client that sends garbage or stops reading holds up only itself.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ControlReply, ControlRequest, ControlResults, RequestId } from '../../api/watch/control-protocol.js';
@@ -28,6 +28,7 @@ import { defaultStateDir } from '../state/paths.js';
 import { readLines, writeLine } from './json-lines.js';
 import { BadRequest, parseRequest } from './parse-request.js';
 import { controlSocketPlace } from './socket-path.js';
+import { makeDirsSync } from '../make-dirs.js';
 
 /** A connection with no request in progress is closed after this long. */
 const IDLE_MS = 60_000;
@@ -68,7 +69,7 @@ export class ControlServer {
   /** Listens on the state directory's control socket. Throws DaemonRunningError if another daemon serves it. */
   static async start(control: WatchControl, options: ControlServerOptions): Promise<ControlServer> {
     const place = controlSocketPlace(options.stateDir);
-    mkdirSync(dirname(place.path), { recursive: true, mode: 0o700 });
+    makeDirsSync(dirname(place.path), 0o700);
     let lock: AccountLock;
     try {
       lock = AccountLock.acquire(`${place.path}.lock`);

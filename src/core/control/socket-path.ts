@@ -8,9 +8,10 @@
  * directory, so the daemon and `imapfw ctl` find the same one.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
+import { makeDirsSync } from '../make-dirs.js';
 
 export const SOCKET_NAME = 'imapfw.sock';
 /** The longest path that binds everywhere we run (macOS's 104-byte sun_path, less the NUL). */
@@ -55,7 +56,7 @@ function privateRuntimeDir(): string {
   if (xdg && isAbsolute(xdg)) return xdg;
   const uid = process.getuid?.() ?? 0;
   const dir = join('/tmp', `imapfw-${uid}`);
-  mkdirSync(dir, { mode: 0o700, recursive: true });
+  makeDirsSync(dir, 0o700);
   // Anyone may create a name in /tmp first: use it only if it is a real directory, ours, closed to others.
   const stat = lstatSync(dir);
   if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) {

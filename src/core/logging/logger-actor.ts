@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { printable } from '../output/printable.js';
 import { registerSecret, withoutSecrets } from '../output/secrets.js';
+import { makeDirsSync } from '../make-dirs.js';
 
 export interface LoggerActorOptions {
   /** Human-readable output (a TTY); JSON lines otherwise. */
@@ -28,7 +30,8 @@ export class LoggerActor {
 
   constructor(options: LoggerActorOptions) {
     const fd = options.file ? undefined : 2;
-    const destination = pino.destination({ ...(options.file ? { dest: options.file } : { fd }), sync: true, mkdir: true });
+    if (options.file) makeDirsSync(dirname(options.file));
+    const destination = pino.destination({ ...(options.file ? { dest: options.file } : { fd }), sync: true });
     // pino-pretty costs some 50 ms of CPU to load: only on a TTY, where it is used.
     const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     this.out = options.pretty

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, ConfigError } from '../../api/errors.js';
 import { accountFileName, defaultStateDir } from '../state/paths.js';
 import type { ProviderSettings } from './providers.js';
 import { registerSecret } from '../output/secrets.js';
+import { makeDirsSync } from '../make-dirs.js';
 
 /** What `imapfw login` leaves in the state directory for one address (file mode 0600). */
 export interface StoredLogin {
@@ -43,7 +44,7 @@ export function readLogin(path: string, address: string): StoredLogin {
 
 /** Writes the login whole (a private temporary file renamed into place), readable by its owner only. */
 export function writeLogin(path: string, login: StoredLogin): void {
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  makeDirsSync(join(path, '..'), 0o700);
   const temporary = `${path}.${randomUUID()}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(login)}\n`, { mode: 0o600 });
   chmodSync(temporary, 0o600);
@@ -71,7 +72,7 @@ const STALE_LOCK_MS = 60_000;
  */
 export async function withLoginLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  makeDirsSync(join(path, '..'), 0o700);
   for (;;) {
     try {
       closeSync(openSync(lock, 'wx', 0o600));
