@@ -38,7 +38,13 @@ export class Runtime {
     listenForSecrets();
     this.supervisor = new Supervisor(this.topology, options.appModule, options.policy);
     this.supervisor.onMainRebind = (channel, port) => this.remotes.set(channel, connect(port));
-    this.supervisor.onRecord = (record) => this.logger.error({ failure: record }, `worker "${record.worker}" failed: ${record.message}`);
+    // An actor refusing to start with a typed error (a bad URL, a state in use) ends the start, and the app says so
+    // in one line: logged again at error, with its stack, it would repeat that line once per actor it failed.
+    this.supervisor.onRecord = (record) =>
+      (record.kind === 'start' && record.code !== undefined ? this.logger.debug.bind(this.logger) : this.logger.error.bind(this.logger))(
+        { failure: record },
+        `worker "${record.worker}" failed: ${record.message}`,
+      );
   }
 
   register(manager: WorkerManager): void {
