@@ -182,8 +182,22 @@ export class PartialStoreError extends StoreError {
     readonly folder: string,
     readonly stored: (string | null)[],
     readonly failures: StoreFailure[],
+    /** Set when the store is full (see NoSpaceError): its message. What was stored is kept; the copy stops. */
+    readonly noSpace?: string,
   ) {
     super(`"${folder}": ${failures.length} of ${stored.length} message(s) not stored (first: ${failures[0]?.reason ?? 'unknown'})`);
+  }
+}
+
+/**
+ * The local store cannot take more messages: its file system is full, over
+ * quota or read-only. Ends the account's run, since every later message
+ * would fail the same way after being downloaded for nothing; what was
+ * stored is kept, and the next run copies the rest.
+ */
+export class NoSpaceError extends ImapfwError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ENOSPACE', message, options);
   }
 }
 

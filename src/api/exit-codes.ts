@@ -30,6 +30,8 @@ export function exitCodeFor(error: unknown): number {
       return ExitCode.AUTH;
     case 'ENETWORK':
       return ExitCode.NETWORK;
+    case 'ENOSPACE':
+      return ExitCode.PARTIAL;
     case 'ECONFIG':
       return ExitCode.USAGE;
     case 'ESTATELOCKED':

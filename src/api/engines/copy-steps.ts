@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Remote } from '../app.js';
 import type { SkippedItem } from './folder-report.js';
-import { PartialStoreError, StateConflictError, type MessagesUnavailableError, type StoreFailure } from '../errors.js';
+import { NoSpaceError, PartialStoreError, StateConflictError, type MessagesUnavailableError, type StoreFailure } from '../errors.js';
 import type { NewIntent, StateCommit, StateStore } from '../state/types.js';
 import type { FetchedMessage, FolderRef, Identity, Repository, Side } from '../types.js';
 import type { PlanStep } from '../../core/sync/index.js';
@@ -159,6 +159,7 @@ async function storeWhole(job: CopyJob, to: Side, pairs: PairsToCommit, present:
   const intentIds = await pairs.commit(copied.map(({ step, identity }) => ({ from: job.from, sourceId: step.copy!.id, identity })));
   let newIds: (string | null)[];
   let failures: StoreFailure[] = [];
+  let noSpace: string | undefined;
   try {
     // The bodies are transferred to the target's thread (not usable here afterwards), or handed over as they are on a direct call.
     newIds = await job.target.store(
@@ -173,8 +174,11 @@ async function storeWhole(job: CopyJob, to: Side, pairs: PairsToCommit, present:
     if (!(error instanceof PartialStoreError)) throw error;
     newIds = error.stored;
     failures = error.failures;
+    noSpace = error.noSpace;
   }
-  recordStored(job, pairs, copied, intentIds, newIds, failures);
+  // A full store: what landed is paired, and the one error says the rest waits for the next run (no skipped line each).
+  recordStored(job, pairs, copied, intentIds, newIds, noSpace ? failures.filter((failure) => failure.unfound) : failures);
+  if (noSpace) throw new NoSpaceError(noSpace);
 }
 
 /**

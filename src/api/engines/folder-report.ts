@@ -61,7 +61,7 @@ export function reportError(error: unknown, folder?: string): ReportedError {
 /** True for an error that ends the whole account (the login refused, the connection lost); any other fails one folder only. */
 export function endsAccount(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'EAUTH' || code === 'ENETWORK';
+  return code === 'EAUTH' || code === 'ENETWORK' || code === 'ENOSPACE';
 }
 
 /**

@@ -303,14 +303,17 @@ export class SyncAccount {
     const idle = new PollWait();
     let stopped = false;
     const stopsRun = (failure: ReportedError) => {
-      if (failure.code === 'EAUTH' || failure.code === 'ENETWORK') stopped = true;
+      if (failure.code === 'EAUTH' || failure.code === 'ENETWORK' || failure.code === 'ENOSPACE') stopped = true;
     };
     const work = async (engineName: string) => {
       const engine = this.context.peer<SyncFolder>(engineName);
       for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
         running.add(engineName);
         try {
-          report.folders.push(await engine.run(next));
+          const done = await engine.run(next);
+          report.folders.push(done);
+          // A full local store fails a folder's copy, not the folder: the next folders would download for nothing.
+          for (const failure of done.errors) if (failure.code === 'ENOSPACE') stopsRun(failure);
         } catch (error) {
           const failure = reportError(error, next.left);
           stopsRun(failure);

@@ -21,7 +21,7 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
-import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, MessagesUnavailableError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
+import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, MessagesUnavailableError, NoSpaceError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
   FlagDelta,
@@ -75,6 +75,8 @@ const FOLDER_OWN_FILES = [KEYWORDS_FILE, UID_VALIDITY_FILE, 'maildirfolder'];
 // O_NOFOLLOW: a symlink planted in cur/ must not make us read (and upload) a file outside the Maildir.
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 const RETRYABLE_CODES = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR']);
+/** The file system is full, over quota or read-only: every later write fails the same way (NoSpaceError). */
+const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 const NO_LETTER = 'a system flag with no Maildir letter';
 const NOT_AN_ATOM = 'not an IMAP atom: no dovecot-keywords line can hold it';
 const NO_ROOM = `all ${MAX_KEYWORDS} keyword letters (a-z) of the folder's dovecot-keywords are taken by other keywords`;
@@ -436,7 +438,8 @@ export class MaildirRepository implements Repository {
       this.addToListing(dir, delivered.filter((file) => file !== undefined));
       const ids = delivered.map((file) => file?.id ?? null);
       const failures = outcomes.flatMap((outcome, index) => ('error' in outcome ? [{ index, reason: describeError(outcome.error) }] : []));
-      if (failures.length > 0) throw new PartialStoreError(folder, ids, failures);
+      const full = outcomes.find((outcome) => 'error' in outcome && NO_SPACE_CODES.has((outcome.error as NodeJS.ErrnoException).code ?? ''));
+      if (failures.length > 0) throw new PartialStoreError(folder, ids, failures, full && 'error' in full ? this.noSpace(full.error) : undefined);
       return ids as MessageId[];
     });
   }
@@ -738,6 +741,11 @@ export class MaildirRepository implements Repository {
   }
 
   /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
+  /** What a user is told when the Maildir's file system refuses to grow (NO_SPACE_CODES). */
+  private noSpace(error: unknown): string {
+    return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): make room on its file system (or raise the quota), then run again; what was copied is kept`;
+  }
+
   private async run<T>(operation: string, folder: string | undefined, body: () => Promise<T>): Promise<T> {
     try {
       return await body();
@@ -747,6 +755,7 @@ export class MaildirRepository implements Repository {
       // The folder vanished under us (another client deleted it): say so, rather than report it empty.
       if (code === 'ENOENT' && folder !== undefined && !(await this.folderExists(folder))) throw new FolderNotFoundError(folder, { cause: error });
       if (code === 'ENAMETOOLONG' && folder !== undefined) throw new FolderNameError(folder, 'its path is longer than the file system allows; rename it where it comes from, or leave it out (--exclude)');
+      if (code !== undefined && NO_SPACE_CODES.has(code)) throw new NoSpaceError(this.noSpace(error), { cause: error });
       const where = folder === undefined ? `Maildir ${this.options.root}` : `folder "${folder}" of Maildir ${this.options.root}`;
       throw new StoreError(`${operation} failed in ${where}: ${describeError(error)}`, { cause: error, retryable: code !== undefined && RETRYABLE_CODES.has(code) });
     }

@@ -30,6 +30,7 @@ function megabytes(bytes: number): string {
 
 /** What an incomplete run's result says: what to do first when running again alone will not help (the exit code's cause). */
 function incomplete(summary: RunSummary, text: string): string {
+  if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: the Maildir is out of space (see the errors); make room, then run again (what was copied is kept)';
   switch (exitCodeOf(summary)) {
     case ExitCode.AUTH:
       return 'INCOMPLETE: a login was refused; fix the user name, password or token (see the errors), then run again';
