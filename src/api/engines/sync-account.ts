@@ -303,7 +303,7 @@ export class SyncAccount {
     const idle = new PollWait();
     let stopped = false;
     const stopsRun = (failure: ReportedError) => {
-      if (failure.code === 'EAUTH' || failure.code === 'ENETWORK' || failure.code === 'ENOSPACE') stopped = true;
+      if (endsAccount(failure)) stopped = true;
     };
     const work = async (engineName: string) => {
       const engine = this.context.peer<SyncFolder>(engineName);

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
-import { parseImapUrl, type PasswordSource } from '../../api/index.js';
-import { accountName, type MigrateAccount } from './args.js';
+import type { PasswordSource } from '../../api/index.js';
+import { accountName, checkImapUrl, type MigrateAccount } from './args.js';
 
 /**
  * The --batch file: CSV (RFC 4180: comma separated, "quoted" fields with ""
@@ -61,11 +61,7 @@ function sideUrl(side: 'from' | 'to', cell: (column: string) => string | undefin
   const user = cell(`${side}_user`);
   if (url) {
     if (host || user) throw new ConfigError(`${where}: give ${side} (a URL) or ${side}_host and ${side}_user, not both`);
-    try {
-      parseImapUrl(url);
-    } catch (error) {
-      throw new ConfigError(`${where}: ${side}: ${(error as Error).message}`);
-    }
+    checkImapUrl(`${where}: ${side}`, url);
     return url;
   }
   if (!host || !user) throw new ConfigError(`${where}: no ${side} account: give ${side} (imaps://USER@HOST) or ${side}_host and ${side}_user`);

@@ -115,6 +115,15 @@ interface Flags {
   placement?: string;
 }
 
+/** A usage error naming `where` (an option, a batch file's line and column) when `url` is no imap[s]://USER@HOST. */
+export function checkImapUrl(where: string, url: string): void {
+  try {
+    parseImapUrl(url);
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
+}
+
 export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   const command = appCommand('migrate', 'Copy every folder and message of an IMAP account to another IMAP account, resumably, and prove that nothing is missing.')
     .option('--from <url>', 'the source: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
@@ -228,13 +237,8 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   } else {
     if (!flags.from) throw new ConfigError('--from is required (imaps://USER@HOST), or give --batch FILE');
     if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
-    for (const [flag, url] of [['--from', flags.from], ['--to', flags.to]] as const) {
-      try {
-        parseImapUrl(url);
-      } catch (error) {
-        throw new ConfigError(`${flag}: ${(error as Error).message}`);
-      }
-    }
+    checkImapUrl('--from', flags.from);
+    checkImapUrl('--to', flags.to);
     const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
     const side = (env?: string, command?: string, oauth2?: string, oauth2TokenCommand?: string) => ({
       ...(env ? { passwordEnv: env } : {}),

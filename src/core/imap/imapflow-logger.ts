@@ -31,7 +31,7 @@ export function imapflowLogger(logger: Logger | undefined): ImapflowLog {
   const log = logger?.child({ component: 'imapflow' });
   let refusal: string | undefined;
   const failed = (entry: unknown, level: 'warn' | 'error') => {
-    const err = isFailure(entry);
+    const err = failureOf(entry);
     if (!err) return log?.[level](entry);
     refusal = answerOf(err);
     log?.debug(entry);
@@ -60,7 +60,7 @@ interface ImapflowError {
 }
 
 /** The `err` of a failure entry, if it has one. */
-function isFailure(entry: unknown): ImapflowError | undefined {
+function failureOf(entry: unknown): ImapflowError | undefined {
   const err = typeof entry === 'object' && entry !== null ? (entry as { err?: unknown }).err : undefined;
   return typeof err === 'object' && err !== null ? (err as ImapflowError) : undefined;
 }

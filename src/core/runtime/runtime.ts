@@ -40,11 +40,10 @@ export class Runtime {
     this.supervisor.onMainRebind = (channel, port) => this.remotes.set(channel, connect(port));
     // An actor refusing to start with a typed error (a bad URL, a state in use) ends the start, and the app says so
     // in one line: logged again at error, with its stack, it would repeat that line once per actor it failed.
-    this.supervisor.onRecord = (record) =>
-      (record.kind === 'start' && record.code !== undefined ? this.logger.debug.bind(this.logger) : this.logger.error.bind(this.logger))(
-        { failure: record },
-        `worker "${record.worker}" failed: ${record.message}`,
-      );
+    this.supervisor.onRecord = (record) => {
+      const level = record.kind === 'start' && record.code !== undefined ? 'debug' : 'error';
+      this.logger[level]({ failure: record }, `worker "${record.worker}" failed: ${record.message}`);
+    };
   }
 
   register(manager: WorkerManager): void {
