@@ -44,6 +44,18 @@ describe('skipped items in the summary', () => {
     expect(formatSummary('title', failed('EAUTH'), OUTCOME)).toMatch(/result +INCOMPLETE: a login was refused; fix the user name, password or token/);
     expect(formatSummary('title', failed('ESTATELOCKED'), OUTCOME)).toMatch(/result +INCOMPLETE: the state is in use by another run or unreadable/);
     expect(formatSummary('title', failed('ENETWORK'), OUTCOME)).toMatch(/result +INCOMPLETE$/m);
+    expect(formatSummary('title', failed('ENOSPACE'), OUTCOME)).toMatch(/result +INCOMPLETE: out of disk space/);
+  });
+
+  it('one cause met by several folders is one line naming them; different causes keep their lines', () => {
+    const full = { code: 'ENOSPACE', message: 'the state database /s cannot grow' };
+    const folders = ['Archive', 'INBOX', 'Sent'].map((name) => ({ ...emptyFolderReport(name, name), errors: [{ folder: name, ...full }] }));
+    folders[1]!.errors.push({ folder: 'INBOX', message: 'a message came back empty' });
+    const text = formatSummary('title', summarize([account(folders)], 1), OUTCOME);
+    expect(text).toContain('  errors           4');
+    expect(text).toContain('    Archive, INBOX, Sent: [ENOSPACE] the state database /s cannot grow');
+    expect(text).toContain('    INBOX: a message came back empty');
+    expect(text.match(/cannot grow/g)).toHaveLength(1);
   });
 
   it('a migration with a skipped folder is INCOMPLETE with exit 1, even when every checked message is there', () => {

@@ -1,7 +1,8 @@
 // A Maildir whose file system fills up during a mirror (a 2 MB tmpfs here):
 // the run keeps what it wrote, stops at the first full write instead of
 // downloading every later message to fail it, says so once, and the run
-// after making room completes with each message once.
+// after making room completes with each message once. The same for the
+// state database's file system (a 256 KB tmpfs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +15,11 @@ import { runCli } from './helpers.js';
 const PASSWORD = 'alice-pw';
 const FOLDERS = ['Archive', 'INBOX', 'Sent'];
 const PER_FOLDER = 15;
+const SMALL_PER_FOLDER = 200;
 
 let server: DovecotServer;
 let scratch: string;
-let mounted: string | undefined;
+const mounted: string[] = [];
 
 /** A small tmpfs, or why the machine refuses one (mounting needs root). */
 function mountSmall(dir: string, size: string): string | undefined {
@@ -30,7 +32,7 @@ function mountSmall(dir: string, size: string): string | undefined {
 }
 
 beforeAll(async () => {
-  server = await startDovecot({ users: { alice: PASSWORD } });
+  server = await startDovecot({ users: { alice: PASSWORD, bob: PASSWORD } });
   scratch = mkdtempSync(join(tmpdir(), 'imapfw-no-space-'));
   for (const folder of FOLDERS) {
     await appendMessages(
@@ -39,11 +41,17 @@ beforeAll(async () => {
       folder,
       Array.from({ length: PER_FOLDER }, (_, i) => ({ raw: makeMessage({ subject: `${folder} ${i}`, size: 100_000 }) })),
     );
+    await appendMessages(
+      server,
+      'bob',
+      folder,
+      Array.from({ length: SMALL_PER_FOLDER }, (_, i) => ({ raw: makeMessage({ subject: `${folder} ${i}`, size: 500 }) })),
+    );
   }
 });
 
 afterAll(async () => {
-  if (mounted) execFileSync('umount', [mounted]);
+  for (const dir of mounted) execFileSync('umount', [dir]);
   await server?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -59,7 +67,7 @@ describe('mirror: the Maildir runs out of space', () => {
     mkdirSync(disk);
     const refused = mountSmall(disk, '2m');
     if (refused !== undefined) return context.skip(`no tmpfs to fill: ${refused}`);
-    mounted = disk;
+    mounted.push(disk);
     const maildir = join(disk, 'Mail');
     const args = ['mirror', '--remote', server.url('alice'), '--maildir', maildir, '--password-env', 'PW', '--state-dir', join(scratch, 'state'), '--max-connections', '1'];
 
@@ -76,11 +84,37 @@ describe('mirror: the Maildir runs out of space', () => {
     for (const folder of FOLDERS) expect(files(maildir, folder, 'tmp')).toEqual([]);
 
     const human = await runCli(args, { env: { PW: PASSWORD } });
-    expect(human.stdout + human.stderr).toMatch(/result +INCOMPLETE: the Maildir is out of space/);
+    expect(human.stdout + human.stderr).toMatch(/result +INCOMPLETE: out of disk space/);
 
     execFileSync('mount', ['-o', 'remount,size=20m', disk]);
     const rerun = await runCli([...args, '--json'], { env: { PW: PASSWORD } });
     expect(rerun.status, rerun.stderr).toBe(0);
     for (const folder of FOLDERS) expect(files(maildir, folder, 'cur')).toHaveLength(PER_FOLDER);
+  });
+});
+
+describe('mirror: the state database runs out of space', () => {
+  it('ends the run with one line naming the database, no stack, and the run after making room completes with each message once', async (context) => {
+    const disk = join(scratch, 'state-disk');
+    mkdirSync(disk);
+    const refused = mountSmall(disk, '256k');
+    if (refused !== undefined) return context.skip(`no tmpfs to fill: ${refused}`);
+    mounted.push(disk);
+    const maildir = join(scratch, 'bob-mail');
+    const args = ['mirror', '--remote', server.url('bob'), '--maildir', maildir, '--password-env', 'PW', '--state-dir', disk];
+
+    const full = await runCli(args, { env: { PW: PASSWORD } });
+    const output = full.stdout + full.stderr;
+    expect(full.status, output).toBe(1);
+    const errorLines = output.split('\n').filter((line) => line.includes('[ENOSPACE]'));
+    expect(errorLines, output).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/: \[ENOSPACE\] the state database .* cannot grow \(SQLITE_FULL/);
+    expect(output).toMatch(/result +INCOMPLETE: out of disk space/);
+    expect(output).not.toMatch(/SqliteError|"level":50/);
+
+    execFileSync('mount', ['-o', 'remount,size=20m', disk]);
+    const rerun = await runCli([...args, '--json'], { env: { PW: PASSWORD } });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    for (const folder of FOLDERS) expect(files(maildir, folder, 'cur')).toHaveLength(SMALL_PER_FOLDER);
   });
 });

@@ -58,6 +58,17 @@ export function reportError(error: unknown, folder?: string): ReportedError {
   };
 }
 
+/**
+ * Adds failures to `errors`, each once: the batches of one folder's copies
+ * (its own and those idle engines borrowed) that fail for one cause, a full
+ * disk or a dropped connection, report it once.
+ */
+export function addErrors(errors: ReportedError[], ...failures: readonly ReportedError[]): void {
+  for (const failure of failures) {
+    if (!errors.some((known) => known.folder === failure.folder && known.code === failure.code && known.message === failure.message)) errors.push(failure);
+  }
+}
+
 /** True for an error that ends the whole account (the login refused, the connection lost); any other fails one folder only. */
 export function endsAccount(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -72,7 +83,7 @@ export function endsAccount(error: unknown): boolean {
 export function recordFolderFailure(error: unknown, folder: string, report: { errors: ReportedError[]; skipped: SkippedItem[] }): void {
   const failure = reportError(error, folder);
   if (failure.code === 'EFOLDERNAME') report.skipped.push({ folder, reason: failure.message });
-  else report.errors.push(failure);
+  else addErrors(report.errors, failure);
   if (endsAccount(error)) throw error;
 }
 

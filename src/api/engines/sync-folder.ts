@@ -7,7 +7,7 @@ import { describePlan, flagsByUse, heldAtLastSync, needIdentities, otherSide, pl
 import { towards, type SyncPolicy } from '../../core/sync/policy.js';
 import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps, type LandedCopy } from './copy-steps.js';
-import { emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
+import { addErrors, emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
 import { isSelective, selects, selectsByAge, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
@@ -178,8 +178,8 @@ export class SyncFolder {
         },
         onSkipped: (items) => outcome.skipped.push(...items),
         onError: (error) => {
-          outcome.errors.push(reportError(error, folder));
-          this.context.logger.error({ err: error, folder }, 'copy failed');
+          addErrors(outcome.errors, reportError(error, folder));
+          this.copyFailed(error, folder);
         },
       });
     } finally {
@@ -469,7 +469,7 @@ export class SyncFolder {
         new SharedCopies({ from: side, folders: { from: folders[side], to: folders[to] }, folderPairId }, outgoing, work.sizes[side], this.batch, (outcome) => {
           this.landed(side, folders, outcome.stored, outcome.bytes, work.expected, report);
           if (outcome.skipped.length) this.skippedCopies(folders[side].name, outcome.skipped, report);
-          report.errors.push(...outcome.errors);
+          addErrors(report.errors, ...outcome.errors);
         }),
       );
     }
@@ -496,6 +496,12 @@ export class SyncFolder {
     }
   }
 
+  /** Logs a failed copy; one that ends the account (a full disk, a refused login) the summary tells, so its stack goes to debug. */
+  private copyFailed(error: unknown, folder: string): void {
+    if (endsAccount(error)) this.context.logger.debug({ err: error, folder }, 'copy failed');
+    else this.context.logger.error({ err: error, folder }, 'copy failed');
+  }
+
   private skippedCopies(folder: string, items: SkippedItem[], report: FolderReport): void {
     report.skipped.push(...items);
     this.context.logger.warn({ folder, skipped: items }, 'messages not copied');
@@ -513,8 +519,8 @@ export class SyncFolder {
       onSkipped: (items) => this.skippedCopies(folder, items, report),
       onError: (error) => {
         shared.stop();
-        report.errors.push(reportError(error, folder));
-        this.context.logger.error({ err: error, folder }, 'copy failed');
+        addErrors(report.errors, reportError(error, folder));
+        this.copyFailed(error, folder);
       },
     });
     // Whatever idle engines borrowed is done (or failed) before the checkpoint is taken.

@@ -5,7 +5,7 @@ import { upgradeSavedIdentity } from '../../core/identity.js';
 import { AccountLock } from '../../core/state/account-lock.js';
 import { openSqlite, SqliteError } from '../../core/state/open-sqlite.js';
 import { WalSync } from '../../core/state/wal-sync.js';
-import { ConfigError, StateCorruptError } from '../errors.js';
+import { ConfigError, NoSpaceError, StateCorruptError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } from './types.js';
 import { stateDatabasePath } from './database-path.js';
@@ -126,7 +126,12 @@ export class SqliteStateStore implements StateStore {
     } catch (error) {
       throw new ConfigError(`the state directory ${dirname(path)} cannot be made (${(error as Error).message}); give --state-dir a directory this user can write`);
     }
-    const lock = AccountLock.acquire(`${path}.lock`);
+    let lock: AccountLock;
+    try {
+      lock = AccountLock.acquire(`${path}.lock`);
+    } catch (error) {
+      throw stateError(path, error);
+    }
     try {
       try {
         const { db, sql } = connect(path);
@@ -161,13 +166,13 @@ export class SqliteStateStore implements StateStore {
       this.sql.insertFolderPair.run(left, right);
       return folderPairFromRow(this.sql.folderPairByNames.get(left, right) as FolderPairRow);
     });
-    await this.wal.sync();
+    await this.synced();
     return record;
   }
 
   async removeFolderPair(id: number): Promise<void> {
     this.guard(() => this.sql.deleteFolderPair.run(id));
-    await this.wal.sync();
+    await this.synced();
   }
 
   async pairs(folderPairId: number): Promise<MessagePair[]> {
@@ -196,13 +201,13 @@ export class SqliteStateStore implements StateStore {
 
   async commit(folderPairId: number, change: StateCommit): Promise<{ intentIds: number[] }> {
     const intentIds = this.guard(() => this.applyCommit(folderPairId, change));
-    await this.wal.sync();
+    await this.synced();
     return { intentIds };
   }
 
   async forgetSide(folderPairId: number, side: Side): Promise<void> {
     this.guard(() => this.applyForget(folderPairId, side));
-    await this.wal.sync();
+    await this.synced();
   }
 
   async close(): Promise<void> {
@@ -251,12 +256,21 @@ export class SqliteStateStore implements StateStore {
     if (this.sql.folderPairById.get(id) === undefined) throw unknownFolderPair(id);
   }
 
-  /** Runs a database operation, reporting damage found on the way as StateCorruptError. */
+  /** Runs a database operation, reporting damage found on the way as StateCorruptError, a full disk as NoSpaceError. */
   private guard<T>(operation: () => T): T {
     try {
       return operation();
     } catch (error) {
-      throw isCorruption(error) ? new StateCorruptError(this.path, { cause: error }) : error;
+      throw stateError(this.path, error);
+    }
+  }
+
+  /** Returns once the last write is on disk (see WalSync). */
+  private async synced(): Promise<void> {
+    try {
+      await this.wal.sync();
+    } catch (error) {
+      throw stateError(this.path, error);
     }
   }
 }
@@ -293,7 +307,7 @@ function connect(path: string): { db: Database.Database; sql: Statements } {
     }
   } catch (error) {
     db.close();
-    throw isCorruption(error) ? new StateCorruptError(path, { cause: error }) : error;
+    throw stateError(path, error);
   }
 }
 
@@ -386,6 +400,27 @@ function moveAside(path: string): string {
     }
   }
   return aside;
+}
+
+/** What an error of the database at `path` tells a user: damage (StateCorruptError), a full disk (NoSpaceError), or itself. */
+function stateError(path: string, error: unknown): unknown {
+  if (error instanceof StateCorruptError || error instanceof NoSpaceError) return error;
+  if (isCorruption(error)) return new StateCorruptError(path, { cause: error });
+  if (isNoSpace(error)) {
+    const why = error instanceof SqliteError ? `${error.code}: ${error.message}` : (error as Error).message;
+    return new NoSpaceError(
+      `the state database ${path} cannot grow (${why}): make room on its file system (or raise the quota), then run again; what was copied is kept and paired on the next run`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** SQLite's full database or disk (SQLITE_FULL: ENOSPC on a write), or the file system's own refusal (a lock file, the WAL's fsync). */
+function isNoSpace(error: unknown): boolean {
+  if (error instanceof SqliteError) return error.code === 'SQLITE_FULL';
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function isCorruption(error: unknown): boolean {

@@ -15,13 +15,20 @@ export function skippedLines(label: string, skipped: readonly SkippedItem[]): st
   ];
 }
 
-/** The summary's lines for the errors: a count, then up to 20 errors. */
+/**
+ * The summary's lines for the errors: a count, then up to 20 of them. One cause met by several folders (a full
+ * disk, a dropped connection) is one line naming them all.
+ */
 export function errorLines(label: string, errors: readonly ReportedError[]): string[] {
-  return [
-    `${label}${errors.length}`,
-    ...errors.slice(0, 20).map((error) => `    ${error.folder ? `${error.folder}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`),
-    ...(errors.length > 20 ? [`    ... and ${errors.length - 20} more`] : []),
-  ];
+  const causes = new Map<string, { folders: string[]; error: ReportedError }>();
+  for (const error of errors) {
+    const key = `${error.code ?? ''}\n${error.message}`;
+    const cause = causes.get(key) ?? { folders: [], error };
+    if (error.folder && !cause.folders.includes(error.folder)) cause.folders.push(error.folder);
+    causes.set(key, cause);
+  }
+  const lines = [...causes.values()].map(({ folders, error }) => `    ${folders.length ? `${folders.join(', ')}: ` : ''}${error.code ? `[${error.code}] ` : ''}${error.message}`);
+  return [`${label}${errors.length}`, ...lines.slice(0, 20), ...(lines.length > 20 ? [`    ... and ${lines.length - 20} more`] : [])];
 }
 
 function megabytes(bytes: number): string {
@@ -30,7 +37,7 @@ function megabytes(bytes: number): string {
 
 /** What an incomplete run's result says: what to do first when running again alone will not help (the exit code's cause). */
 function incomplete(summary: RunSummary, text: string): string {
-  if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: the Maildir is out of space (see the errors); make room, then run again (what was copied is kept)';
+  if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: out of disk space (see the errors for where); make room, then run again (what was copied is kept)';
   switch (exitCodeOf(summary)) {
     case ExitCode.AUTH:
       return 'INCOMPLETE: a login was refused; fix the user name, password or token (see the errors), then run again';
