@@ -110,7 +110,7 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
   }
   if (NETWORK_CODES.has(code) || (context.connectionLost && !answered)) {
     return new NetworkError(
-      `connection to ${context.account} failed during ${context.operation} (${code || detail}); it will be retried`,
+      `connection to ${context.account} failed during ${context.operation} (${code || detail})`,
       { cause: error },
     );
   }

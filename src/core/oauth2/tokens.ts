@@ -66,7 +66,7 @@ function refreshError(error: unknown, login: StoredLogin, stateDir: string | und
         `access was revoked or has expired; run \`${loginCommand(login.address, login.settings, stateDir)}\` again`,
     );
   }
-  return new NetworkError(`refreshing the OAuth2 access token of ${login.address} failed: ${(error as Error).message}; it will be retried`, { cause: error });
+  return new NetworkError(`refreshing the OAuth2 access token of ${login.address} failed: ${(error as Error).message}`, { cause: error });
 }
 
 /** The `imapfw login` command line that makes this login again. */
