@@ -17,8 +17,10 @@ export interface RunSummary {
   errors: ReportedError[];
   /** Folders and messages left out, each with the reason: the run is not complete while any is. */
   skipped: SkippedItem[];
-  /** True when everything synced: no error, nothing skipped. */
+  /** True when everything synced: no error, nothing skipped, not interrupted. */
   complete: boolean;
+  /** The run was stopped early (SIGINT, SIGTERM): what it did is kept, and the next run does the rest. */
+  interrupted?: boolean;
   /** The plan, on a dry run. */
   planned?: string[];
   /** Messages moved between folders to follow a move on the other side (`sync`); absent when no app moves. */
@@ -34,6 +36,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
   const skipped = skippedItems(reports);
   const moves = reports.flatMap((report) => report.moves ?? []);
   const warnings = [...reports.flatMap((report) => report.warnings ?? []), ...folders.flatMap((folder) => folder.warnings)];
+  const interrupted = reports.some((report) => report.interrupted) || folders.some((folder) => folder.interrupted);
   return {
     folders: folders.length,
     foldersUnchanged: folders.filter((folder) => folder.unchanged).length,
@@ -47,7 +50,8 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
     seconds,
     errors,
     skipped,
-    complete: errors.length === 0 && skipped.length === 0,
+    complete: errors.length === 0 && skipped.length === 0 && !interrupted,
+    ...(interrupted ? { interrupted } : {}),
     ...(reports.some((report) => report.moves !== undefined) ? { moved: moves.length } : {}),
     ...(warnings.length ? { warnings } : {}),
     ...(dryRun

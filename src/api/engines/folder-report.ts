@@ -25,6 +25,8 @@ export interface FolderReport {
   skipped: SkippedItem[];
   /** What the user should know that is not a failure (flags a side cannot hold, kept on the other side). */
   warnings: ReportedError[];
+  /** The sync stopped early on an interrupt (SyncFolder.interrupt): what it did is kept, the next run does the rest. */
+  interrupted?: boolean;
   seconds: number;
 }
 
@@ -112,6 +114,11 @@ export interface FolderProgress {
   total: number;
   done: number;
   bytes: number;
+}
+
+/** The report of an account whose runtime a second signal stopped under it: what it did is kept, but not known here. */
+export function interruptedAccountReport(): AccountReport {
+  return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0, interrupted: true };
 }
 
 /** The report of an account that failed as a whole (a refused login, an unreachable server): its one error, `context` in front of its message. */

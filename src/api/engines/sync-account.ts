@@ -61,6 +61,8 @@ export interface AccountReport {
   warnings?: ReportedError[];
   /** Failures outside any one folder (folder failures are in `folders`). */
   errors: ReportedError[];
+  /** The pass stopped early on an interrupt (SyncAccount.interrupt): folders not started are not in `folders`. */
+  interrupted?: boolean;
   /** Folders (and messages) left out outside any one folder's sync, with the reason (those of a folder's sync are in `folders`). */
   skipped: SkippedItem[];
   seconds: number;
@@ -78,9 +80,23 @@ export class SyncAccount {
   protected readonly options: SyncAccountOptions;
   protected readonly context: ActorContext;
 
+  /** Set by interrupt(): no folder is started any more. */
+  private interrupting = false;
+
   constructor(options: SyncAccountOptions, context: ActorContext) {
     this.options = options;
     this.context = context;
+  }
+
+  /**
+   * Winds the pass down (a signal: see Runtime.onInterrupt): no folder is
+   * started any more, and each engine finishes its batches in flight and
+   * stops (SyncFolder.interrupt). run() then returns what was done, its
+   * report marked `interrupted`.
+   */
+  async interrupt(): Promise<void> {
+    this.interrupting = true;
+    await Promise.all(this.options.engines.map((name) => this.context.peer<SyncFolder>(name).interrupt()));
   }
 
   /**
@@ -301,13 +317,14 @@ export class SyncAccount {
     const running = new Set<string>();
     /** Idle engines wait here between asks; a folder's end wakes them, so the last one's end ends the run at once. */
     const idle = new PollWait();
-    let stopped = false;
+    let failed = false;
     const stopsRun = (failure: ReportedError) => {
-      if (endsAccount(failure)) stopped = true;
+      if (endsAccount(failure)) failed = true;
     };
+    const stopped = () => failed || this.interrupting;
     const work = async (engineName: string) => {
       const engine = this.context.peer<SyncFolder>(engineName);
-      for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
+      for (let next = queue.shift(); next && !stopped(); next = queue.shift()) {
         running.add(engineName);
         try {
           const done = await engine.run(next);
@@ -323,13 +340,14 @@ export class SyncAccount {
           idle.wake();
         }
       }
-      while (!stopped && running.size > 0) {
+      while (!stopped() && running.size > 0) {
         // A folder that ends while this engine asks for copies wakes no one yet: the generation says it did.
         const looked = idle.generation;
         if (!(await this.helpOnce(engine, running, stopsRun))) await idle.wait(HELP_POLL_MS, looked);
       }
     };
     await Promise.all(this.options.engines.map(work));
+    if (this.interrupting || report.folders.some((folder) => folder.interrupted)) report.interrupted = true;
     // Code-unit order, as the folders were taken: localeCompare would set ICU's collator up (8-13 ms) for the report alone.
     report.folders.sort((a, b) => (a.left < b.left ? -1 : a.left > b.left ? 1 : 0));
   }

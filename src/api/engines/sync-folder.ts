@@ -100,6 +100,10 @@ export class SyncFolder {
   private readonly flagLists = new FlagLists();
   /** Set by a subclass that checks the folder after its sync (MigrateFolder): the identities the plan and the copies saw. */
   protected readonly seenIdentities: SeenIdentities | undefined;
+  /** Set by interrupt(): this engine starts no more batches. */
+  private interrupting = false;
+  /** The queues of copies lent to this engine that it copies now: interrupt() empties them. */
+  private readonly borrowed = new Set<CopyQueue>();
 
   constructor(options: SyncFolderOptions, context: ActorContext) {
     if (options.listingBudget !== undefined && !(Number.isInteger(options.listingBudget) && options.listingBudget > 0)) {
@@ -152,6 +156,24 @@ export class SyncFolder {
     return undefined;
   }
 
+  /**
+   * Winds this engine down (a signal: see Runtime.onInterrupt): the batches
+   * in flight finish and are committed, nothing more is started, and the
+   * folder takes no checkpoint, so the next run does the rest. Its report,
+   * and that of each later run() of this engine, says `interrupted`.
+   */
+  interrupt(): void {
+    this.interrupting = true;
+    for (const copies of this.shared.values()) copies.stop();
+    for (const queue of this.borrowed) queue.clear();
+  }
+
+  /** True, and marked in `report`, once interrupt() was called. */
+  private interrupted(report: FolderReport): boolean {
+    if (this.interrupting) report.interrupted = true;
+    return this.interrupting;
+  }
+
   /** Lent copies are done, by another engine: they count as this folder's own. */
   returnLent(from: Side, outcome: LentOutcome): void {
     this.shared.get(from)?.returned(outcome);
@@ -166,10 +188,12 @@ export class SyncFolder {
     const folder = copies.folders.from.name;
     const progress: FolderProgress = { folder, total: copies.steps.length, done: 0, bytes: 0 };
     this.current = progress;
+    const steps = new CopyQueue(copies.from, this.interrupting ? [] : copies.steps);
+    this.borrowed.add(steps);
     try {
       await copySteps({
         ...this.copyJob(copies.from, copies.folders, copies.folderPairId, new Map(copies.sizes)),
-        steps: new CopyQueue(copies.from, copies.steps),
+        steps,
         onBatch: (stored, bytes) => {
           outcome.stored.push(...stored);
           outcome.bytes += bytes;
@@ -183,6 +207,7 @@ export class SyncFolder {
         },
       });
     } finally {
+      this.borrowed.delete(steps);
       this.current = undefined;
     }
     return outcome;
@@ -213,10 +238,11 @@ export class SyncFolder {
   }
 
   private async sync(names: FolderPairNames, report: FolderReport): Promise<void> {
+    if (this.interrupted(report)) return;
     const record = await this.folderPair(names);
     // Planned in a call of its own: the listings, the saved pairs and the plan are not held while the copies run.
     const planned = await this.listing(names, () => this.plan(names, record, report));
-    if (!planned) return;
+    if (!planned || this.interrupted(report)) return;
     const { folders, scans, intents, unfound } = planned;
     // Pairs committed from now on hold ids of these UIDVALIDITYs: record them first, so that a run that
     // fails half-way never leaves pairs whose ids a later renumbering would make mean other messages.
@@ -228,7 +254,7 @@ export class SyncFolder {
     // After a failure or a skipped message, both sides are listed in full next time (a message held back needs no
     // listing). Both sides are checked at once; only a side written to is listed again, so only then is the budget taken.
     const fresh =
-      report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
+      !this.interrupted(report) && report.errors.length === 0 && report.skipped.every((item) => unfound.held.includes(item))
         ? await (SIDES.some(wrote) ? this.listing(names, checkpoints) : checkpoints())
         : undefined;
     await this.state.commit(record.id, {
@@ -435,7 +461,7 @@ export class SyncFolder {
 
   /** The plan's flag changes and deletions, a batch at a time; `expected` follows them. */
   private async update(folders: Record<Side, FolderRef>, folderPairId: number, updates: PlanStep[], expected: Record<Side, Map<string, readonly string[]>>, report: FolderReport): Promise<void> {
-    for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
+    for (let i = 0; i < updates.length && !this.interrupted(report); i += UPDATE_BATCH) {
       const batch = updates.slice(i, i + UPDATE_BATCH);
       await this.applyUpdates(folders, folderPairId, batch, report);
       for (const step of batch) {
@@ -473,6 +499,7 @@ export class SyncFolder {
         }),
       );
     }
+    if (this.interrupted(report)) for (const copies of shared) copies.stop();
     return shared;
   }
 

@@ -64,7 +64,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
       appendFileSync(batch.results, jsonLine(result));
       const firstError = summary.errors[0];
       log(
-        `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
+        `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : summary.interrupted ? 'interrupted' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
           `${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s${firstError ? `: ${firstError.code ? `[${firstError.code}] ` : ''}${firstError.message}` : ''}`,
       );
     }

@@ -72,7 +72,8 @@ export class MigrateFolder extends SyncFolder {
   override async run(names: FolderPairNames): Promise<MigrateFolderReport> {
     if (this.migrate.justFolders) return emptyFolderReport(names.left, names.right);
     const report: MigrateFolderReport = await super.run(names);
-    if (this.options.dryRun) return report;
+    // An interrupted folder is checked (and its source messages deleted, with --delete-source) by the run that finishes it.
+    if (this.options.dryRun || report.interrupted) return report;
     try {
       let checked = await this.verify(names);
       // Copies gone from the target (dropped by the server after its OK, or deleted since): copy them again now, then check again.

@@ -14,6 +14,7 @@ export interface AccountOutcome {
 /** A running account, seen from the process that runs it: how far its engines are, and how to stop it after its writes. */
 export interface AccountControl {
   progress(): Promise<FolderProgress[]>;
+  /** The first call winds the migration down (its batches in flight finish, its report says `interrupted`); the next stops its runtime. */
   stop(): Promise<void>;
 }
 
@@ -33,7 +34,15 @@ export async function migrateOne(account: MigrateAccount, args: MigrateArgs, app
   try {
     const topology = declareMigration(runtime, account, args, `${account.name}/`, placement);
     const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)]));
-    running.set(account.name, { progress: () => folderProgress(engines), stop: () => runtime.stop() });
+    let asked = false;
+    const stop = async () => {
+      const first = !asked;
+      asked = true;
+      // The first winds the migration down (runMigration's onInterrupt); a second, or one before it runs, stops the runtime.
+      if (first && runtime.interrupt()) return;
+      await runtime.stop();
+    };
+    running.set(account.name, { progress: () => folderProgress(engines), stop });
     await runtime.guard(runtime.start());
     report = await runMigration(runtime, topology, account, { progressBars: false });
   } catch (error) {

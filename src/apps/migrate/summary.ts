@@ -34,6 +34,8 @@ export interface MigrateSummary {
   skipped: SkippedItem[];
   /** True when every selected source message was found on the target, nothing failed and nothing was skipped. */
   complete: boolean;
+  /** Stopped early by SIGINT or SIGTERM: what was copied is kept (unverified), and the same command does the rest. */
+  interrupted?: boolean;
   dryRun: boolean;
   /** The plan, on a dry run: folders to create, then per folder pair what would be copied. */
   planned?: string[];
@@ -70,6 +72,7 @@ export function summarizeMigration(reports: AccountReport[], seconds: number, op
     errors: base.errors,
     skipped: base.skipped,
     complete: base.complete && verified.missing === 0 && !unverified && !options.dryRun,
+    ...(base.interrupted ? { interrupted: true } : {}),
     dryRun: options.dryRun,
     ...(options.dryRun
       ? {
@@ -94,6 +97,7 @@ export function outcomeLine(summary: MigrateSummary, justFolders = false): strin
   if (summary.dryRun) return summary.errors.length ? 'DRY RUN with errors: nothing was changed; see the errors above' : 'dry run: nothing was changed on either server';
   if (justFolders) return summary.errors.length ? 'INCOMPLETE: some folders could not be created; run again' : 'complete: the folders exist on the target (--just-folders: no message copied)';
   if (summary.complete) return `COMPLETE: all ${summary.verified.selected} selected source messages are on the target (checked by identity)`;
+  if (summary.interrupted && summary.errors.length === 0) return 'INTERRUPTED: what was copied is kept; run the same command again to finish (nothing is copied twice)';
   const missing = summary.verified.missing ? `${summary.verified.missing} message(s) missing on the target, ` : '';
   const skipped = summary.skipped.length ? `${summary.skipped.length} skipped, ` : '';
   return `INCOMPLETE: ${missing}${skipped}${summary.errors.length} error(s); run the same command again (nothing is copied twice)`;

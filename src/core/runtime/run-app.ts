@@ -26,7 +26,9 @@ export async function loadApp(moduleUrl: string): Promise<AppDefinition<unknown>
 /**
  * Runs an app to its end and returns the exit code: builds the topology,
  * starts every worker, runs, stops every worker. SIGINT and SIGTERM stop
- * the workers cleanly (in-flight writes finish) and give 130 / 143.
+ * the workers cleanly (in-flight writes finish) and give 130 / 143; a run
+ * that registered runtime.onInterrupt winds down by itself first, unless
+ * a second signal comes.
  */
 export async function runApp(moduleUrl: string, argv: string[], policy?: SupervisorPolicy): Promise<number> {
   const app = await loadApp(moduleUrl);
@@ -49,7 +51,14 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
   let running: Promise<number> | undefined;
   const stop = () => (stopping ??= runtime.stop());
   const onSignal = (signal: NodeJS.Signals) => {
-    signalled = signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
+    const first = signalled === undefined;
+    signalled ??= signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
+    // A run that winds down by itself (onInterrupt) finishes its writes and prints what it did; a second signal stops it.
+    if (first && runtime.interrupt()) {
+      process.stderr.write(`\nimapfw ${app.name}: ${signal}: finishing the writes in flight (${signal} again to stop sooner)\n`);
+      process.exitCode = signalled;
+      return;
+    }
     process.stderr.write(`\nimapfw ${app.name}: ${signal}: stopping after the writes in flight\n`);
     // Should nothing be left to wait for before runApp returns (a run that waits on nothing but the signal),
     // Node exits with this code rather than 13, its code for a top-level await left unsettled.
@@ -64,7 +73,8 @@ export async function runApp(moduleUrl: string, argv: string[], policy?: Supervi
     // A signal while the actors start stops the runtime, which ends the start (caught below).
     await runtime.guard(runtime.start());
     running = runtime.guard(app.run(runtime, args));
-    return await Promise.race([running, interrupted]);
+    const code = await Promise.race([running, interrupted]);
+    return signalled ?? code;
   } catch (error) {
     if (signalled !== undefined) return signalled;
     process.stderr.write(`imapfw ${app.name}: ${forTerminal((error as Error).message)}\n`);

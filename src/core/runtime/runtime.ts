@@ -30,6 +30,8 @@ export class Runtime {
   private stopAsked = false;
   /** Set while start() waits for the actors: ends it when stop() is called meanwhile. */
   private stopWhileStarting: (() => void) | undefined;
+  /** What the app's run does on a first SIGINT or SIGTERM (see onInterrupt). */
+  private readonly interruptHandlers = new Set<() => void>();
   /** URL of the app module the runtime was made for (what its workers import). */
   readonly appModule: string;
 
@@ -52,6 +54,24 @@ export class Runtime {
 
   beforeSeal(hook: () => void): void {
     this.sealHooks.push(hook);
+  }
+
+  /**
+   * Lets the app's run wind down by itself on a first SIGINT or SIGTERM
+   * (runApp): `handler` asks its engines to finish the writes in flight and
+   * start nothing more, and the run then returns, with its summary, before
+   * the runtime stops. Without a handler, the signal stops the runtime at
+   * once. Returns the function that removes the handler.
+   */
+  onInterrupt(handler: () => void): () => void {
+    this.interruptHandlers.add(handler);
+    return () => void this.interruptHandlers.delete(handler);
+  }
+
+  /** Calls the handlers onInterrupt registered; false when there is none. */
+  interrupt(): boolean {
+    for (const handler of this.interruptHandlers) handler();
+    return this.interruptHandlers.size > 0;
   }
 
   /** Declares that the main thread calls `actor`. */
