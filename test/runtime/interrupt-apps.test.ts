@@ -3,7 +3,7 @@
 // prints what it did, marked interrupted, with exit 130 / 143. Every message
 // that landed was counted and paired (none the summary does not know of);
 // the next run does the rest, copying nothing twice.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ let server: DovecotServer;
 let scratch: string;
 
 beforeAll(async () => {
-  server = await startDovecot({ users: { mirrored: PASSWORD, synced: PASSWORD, source: PASSWORD, target: PASSWORD } });
+  server = await startDovecot({ users: { mirrored: PASSWORD, synced: PASSWORD, source: PASSWORD, target: PASSWORD, first: PASSWORD, second: PASSWORD } });
   scratch = mkdtempSync(join(tmpdir(), 'imapfw-interrupt-'));
   for (const user of ['mirrored', 'synced', 'source']) {
     for (const folder of FOLDERS) {
@@ -36,12 +36,11 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-/** The messages in the FOLDERS of a Maildir (imapfw's, Maildir++; or the server's, with `layout`) under `subs`. */
-function filesIn(maildir: string, ...subs: ('cur' | 'new' | 'tmp')[]): number {
+/** The files of the FOLDERS of a Maildir under `subs`; `layout` is the Maildir's (imapfw's is Maildir++, the test server's may be fs). */
+function filesIn(maildir: string, subs: readonly ('cur' | 'new' | 'tmp')[], layout: 'maildir++' | 'fs' = 'maildir++'): number {
   let files = 0;
-  const fsLayout = maildir === server.maildirOf('target') && server.layout === 'fs';
   for (const folder of FOLDERS) {
-    const dir = fsLayout && folder !== 'INBOX' ? join(maildir, folder) : folderDir(maildir, folder);
+    const dir = layout === 'fs' && folder !== 'INBOX' ? join(maildir, folder) : folderDir(maildir, folder);
     for (const sub of subs) {
       try {
         files += readdirSync(join(dir, sub)).length;
@@ -53,9 +52,14 @@ function filesIn(maildir: string, ...subs: ('cur' | 'new' | 'tmp')[]): number {
   return files;
 }
 
-/** Resolves once `count` messages are in the Maildir's cur/ and new/ folders. */
-async function landed(maildir: string, count: number): Promise<void> {
-  while (filesIn(maildir, 'cur', 'new') < count) await new Promise((resolve) => setTimeout(resolve, 20));
+/** The messages a server user's folders hold (its Maildir's files). */
+function onServer(user: string): number {
+  return filesIn(server.maildirOf(user), ['cur', 'new'], server.layout);
+}
+
+/** Resolves once `count()` reaches `least`. */
+async function reaches(count: () => number, least: number): Promise<void> {
+  while (count() < least) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe.each([
@@ -67,7 +71,7 @@ describe.each([
     // One connection: a run long enough to stop in its middle.
     const args = ['--remote', server.url(user), '--maildir', maildir, '--password-env', 'PW', '--state-dir', join(scratch, `${user}-state`), '--max-connections', '1', '--json'];
     const running = startApp<RunSummary>(app, args, { env: { PW: PASSWORD } });
-    await landed(maildir, 100);
+    await reaches(() => filesIn(maildir, ['cur', 'new']), 100);
     running.child.kill(signal);
     const stopped = await running.done;
 
@@ -78,8 +82,8 @@ describe.each([
     expect(copied).toBeGreaterThanOrEqual(100);
     expect(copied).toBeLessThan(TOTAL);
     // What landed is what the summary counted, each committed: none is left for the next run to pair by identity.
-    expect(filesIn(maildir, 'cur', 'new')).toBe(copied);
-    expect(filesIn(maildir, 'tmp')).toBe(0);
+    expect(filesIn(maildir, ['cur', 'new'])).toBe(copied);
+    expect(filesIn(maildir, ['tmp'])).toBe(0);
 
     const rerun = await startApp<RunSummary>(app, args, { env: { PW: PASSWORD } }).done;
     expect(rerun.code, describeAppRun(rerun)).toBe(0);
@@ -90,10 +94,9 @@ describe.each([
 
 describe('migrate interrupted', () => {
   it('SIGINT mid-run: the batches in flight finish, nothing is verified or deleted yet, and the same command finishes without copying twice', async () => {
-    const target = server.maildirOf('target');
     const args = ['--from', server.url('source'), '--to', server.url('target'), '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', join(scratch, 'migrate-state'), '--max-connections', '1', '--json'];
     const running = startApp<{ transferred: number; interrupted?: boolean; complete: boolean; errors: unknown[] }>('migrate', args, { env: { PW: PASSWORD } });
-    await landed(target, 100);
+    await reaches(() => onServer('target'), 100);
     running.child.kill('SIGINT');
     const stopped = await running.done;
 
@@ -102,11 +105,35 @@ describe('migrate interrupted', () => {
     const transferred = stopped.summary!.transferred;
     expect(transferred).toBeGreaterThanOrEqual(100);
     expect(transferred).toBeLessThan(TOTAL);
-    expect(filesIn(target, 'cur', 'new'), JSON.stringify(stopped.summary)).toBe(transferred);
+    expect(onServer('target'), JSON.stringify(stopped.summary)).toBe(transferred);
 
     const rerun = await startApp<{ transferred: number; complete: boolean }>('migrate', args, { env: { PW: PASSWORD } }).done;
     expect(rerun.code, describeAppRun(rerun)).toBe(0);
     expect(rerun.summary).toMatchObject({ complete: true, transferred: TOTAL - transferred });
-    expect(filesIn(target, 'cur', 'new')).toBe(TOTAL);
+    expect(onServer('target')).toBe(TOTAL);
+  });
+});
+
+describe('migrate --batch interrupted', () => {
+  it('SIGINT mid-batch: the account running winds down, the next is not started, and the batch run again finishes both', async () => {
+    // Sources the other tests only read (a migration opens them read-only too).
+    const csv = join(scratch, 'accounts.csv');
+    writeFileSync(csv, `name,from,from_password_env,to,to_password_env\nfirst,${server.url('mirrored')},PW,${server.url('first')},PW\nsecond,${server.url('synced')},PW,${server.url('second')},PW\n`);
+    const args = ['--batch', csv, '--parallel', '1', '--max-connections', '1', '--state-dir', join(scratch, 'batch-state'), '--json'];
+    type BatchSummary = { interrupted: string[]; failed: unknown[]; notRun: number; complete: boolean; total: { transferred: number } };
+    const running = startApp<BatchSummary>('migrate', args, { env: { PW: PASSWORD } });
+    await reaches(() => onServer('first'), 100);
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+
+    expect(stopped.code, describeAppRun(stopped)).toBe(130);
+    expect(stopped.summary, describeAppRun(stopped)).toMatchObject({ interrupted: ['first'], failed: [], notRun: 1, complete: false });
+    expect(stopped.stderr).toMatch(/\] first: interrupted, \d+ transferred/);
+    const transferred = stopped.summary!.total.transferred;
+    expect(onServer('first')).toBe(transferred);
+
+    const rerun = await startApp<BatchSummary>('migrate', args, { env: { PW: PASSWORD } }).done;
+    expect(rerun.code, describeAppRun(rerun)).toBe(0);
+    expect(rerun.summary).toMatchObject({ complete: true, total: { transferred: 2 * TOTAL - transferred } });
   });
 });

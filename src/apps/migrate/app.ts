@@ -34,7 +34,7 @@ export default defineApp<MigrateArgs>({
 
   async run(runtime, args) {
     if (args.queue) return (await import('./queue/enqueue.js')).enqueueBatch(args);
-    if (args.batch) return (await import('./batch.js')).runBatch(args, runtime.appModule);
+    if (args.batch) return (await import('./batch.js')).runBatch(args, runtime);
     const { runMigration } = await import('./run-account.js');
     const { formatMigrationSummary, migrateExitCode, summarizeMigration } = await import('./summary.js');
     const account = args.accounts[0]!;

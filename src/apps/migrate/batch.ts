@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, forTerminal, makeDirsSync, registerKnownPasswords, type AccountReport } from '../../api/index.js';
+import { ExitCode, forTerminal, makeDirsSync, registerKnownPasswords, type AccountReport, type Runtime } from '../../api/index.js';
 import { jsonLine } from '../../contrib/cli/json-line.js';
 import { accountRunner } from './account-runner.js';
 import type { MigrateArgs } from './args.js';
@@ -30,7 +30,8 @@ const PROGRESS_EVERY_MS = 15_000;
  * account as it starts and ends, appends its result to the results file at
  * once (a batch cut short keeps what it finished), then one combined summary.
  */
-export async function runBatch(args: MigrateArgs, appModule: string): Promise<number> {
+export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<number> {
+  const appModule = runtime.appModule;
   const batch = args.batch!;
   const started = performance.now();
   makeDirsSync(dirname(batch.results));
@@ -41,13 +42,12 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   // The passwords this process knows are redacted here too, whatever the account threads print.
   registerKnownPasswords(args.accounts.flatMap((account) => [account.fromPassword, account.toPassword]));
   const runner = accountRunner(appModule, { parallel: batch.parallel, ...(batch.threads ? { threads: batch.threads } : {}), ...(args.backend ? { backend: args.backend } : {}) });
+  // A signal winds the running accounts down (their batches in flight finish) and starts no other; a second one stops the runtime (runApp).
   let stopped = false;
-  const onSignal = () => {
+  const forget = runtime.onInterrupt(() => {
     stopped = true;
     for (const account of running.values()) void account.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   const ticker = setInterval(() => void progressLines(running), PROGRESS_EVERY_MS);
   const queue = args.accounts.map((account, index) => ({ account, index }));
   const total = args.accounts.length;
@@ -64,7 +64,7 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
       appendFileSync(batch.results, jsonLine(result));
       const firstError = summary.errors[0];
       log(
-        `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : summary.interrupted ? 'interrupted' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
+        `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : interrupted(result) ? 'interrupted' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
           `${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s${firstError ? `: ${firstError.code ? `[${firstError.code}] ` : ''}${firstError.message}` : ''}`,
       );
     }
@@ -74,31 +74,41 @@ export async function runBatch(args: MigrateArgs, appModule: string): Promise<nu
   } finally {
     clearInterval(ticker);
     await runner.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    forget();
   }
 
   const combined = summarizeMigration(reports, (performance.now() - started) / 1000, args);
-  const failed = results.filter((result) => result.exitCode !== ExitCode.OK);
+  const unfinished = results.filter((result) => result.exitCode !== ExitCode.OK);
+  const cut = unfinished.filter(interrupted);
+  const failed = unfinished.filter((result) => !interrupted(result));
   const notRun = total - results.length;
-  const complete = failed.length === 0 && notRun === 0 && !args.dryRun;
+  const complete = unfinished.length === 0 && notRun === 0 && !args.dryRun;
   if (args.json) {
-    process.stdout.write(jsonLine({ accounts: total, completed: results.length - failed.length, failed: failed.map(({ name, exitCode, summary }) => ({ name, exitCode, errors: summary.errors })), notRun, results: batch.results, total: combined, complete }));
+    const failures = failed.map(({ name, exitCode, summary }) => ({ name, exitCode, errors: summary.errors }));
+    process.stdout.write(jsonLine({ accounts: total, completed: results.length - unfinished.length, failed: failures, interrupted: cut.map((result) => result.name), notRun, results: batch.results, total: combined, complete }));
   } else {
-    const title = `imapfw migrate --batch ${batch.file}: ${total} accounts, ${results.length - failed.length} complete, ${failed.length} failed${notRun ? `, ${notRun} not run` : ''}`;
+    const counts = [`${results.length - unfinished.length} complete`, `${failed.length} failed`, ...(cut.length ? [`${cut.length} interrupted`] : []), ...(notRun ? [`${notRun} not run`] : [])];
+    const title = `imapfw migrate --batch ${batch.file}: ${total} accounts, ${counts.join(', ')}`;
     const extra = [...failed.map((result) => `  FAILED account       ${result.name}: ${result.summary.errors[0]?.message ?? outcomeLine(result.summary)}`), `  results              ${batch.results}`];
-    const notComplete = [...failed.map((result) => result.name), ...(notRun ? [`${notRun} not run`] : [])].join(', ');
+    const notComplete = [...unfinished.map((result) => result.name), ...(notRun ? [`${notRun} not run`] : [])].join(', ');
     const outcome = complete
       ? `COMPLETE: all ${total} accounts migrated and verified`
-      : args.dryRun && failed.length === 0 && notRun === 0
+      : args.dryRun && unfinished.length === 0 && notRun === 0
         ? 'dry run: nothing was changed on any server'
-        : `INCOMPLETE: ${failed.length + notRun} of ${total} accounts not complete (${notComplete}); fix and run the batch again (finished accounts copy nothing)`;
+        : stopped
+          ? `INTERRUPTED: ${unfinished.length + notRun} of ${total} accounts not complete (${notComplete}); run the batch again to finish (finished accounts copy nothing)`
+          : `INCOMPLETE: ${unfinished.length + notRun} of ${total} accounts not complete (${notComplete}); fix and run the batch again (finished accounts copy nothing)`;
     process.stdout.write(`${formatMigrationSummary(title, combined, { justFolders: args.justFolders, extra, outcome })}\n`);
   }
-  if (failed.length === 0 && notRun === 0) return ExitCode.OK;
+  if (unfinished.length === 0 && notRun === 0) return ExitCode.OK;
   if (stopped) return ExitCode.INTERRUPTED;
   // Some accounts done, some not: partial; none done: the first failure's kind.
   return results.length > failed.length ? ExitCode.PARTIAL : (failed[0]?.exitCode ?? ExitCode.PARTIAL);
+}
+
+/** An account a signal stopped before it finished, with no failure of its own. */
+function interrupted(result: AccountResult): boolean {
+  return result.summary.interrupted === true && result.summary.errors.length === 0;
 }
 
 /** A line per running account: the folders being copied and how far. */
