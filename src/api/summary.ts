@@ -27,6 +27,8 @@ export interface RunSummary {
   moved?: number;
   /** Things to know that are not failures (a non-empty folder kept instead of removed); absent when none. */
   warnings?: ReportedError[];
+  /** Folders deleted on one side since an earlier run and kept on the other ('left:Name'), which are no longer synced; absent when none. */
+  keptFolders?: string[];
 }
 
 export function summarize(reports: AccountReport[], seconds: number, dryRun = false): RunSummary {
@@ -36,6 +38,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
   const skipped = skippedItems(reports);
   const moves = reports.flatMap((report) => report.moves ?? []);
   const warnings = [...reports.flatMap((report) => report.warnings ?? []), ...folders.flatMap((folder) => folder.warnings)];
+  const keptFolders = reports.flatMap((report) => report.keptFolders);
   const interrupted = reports.some((report) => report.interrupted) || folders.some((folder) => folder.interrupted);
   return {
     folders: folders.length,
@@ -54,6 +57,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
     ...(interrupted ? { interrupted } : {}),
     ...(reports.some((report) => report.moves !== undefined) ? { moved: moves.length } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(keptFolders.length ? { keptFolders } : {}),
     ...(dryRun
       ? {
           planned: [

@@ -1,6 +1,6 @@
 // The run summaries (sync/mirror and migrate): what was skipped is listed, and keeps the run from being complete.
 import { describe, expect, it } from 'vitest';
-import { emptyFolderReport, ExitCode, registerSecret, type AccountReport, type SkippedItem } from '../../src/api/index.js';
+import { emptyFolderReport, ExitCode, registerSecret, type AccountReport, type FolderReport, type SkippedItem } from '../../src/api/index.js';
 import { jsonLine } from '../../src/contrib/cli/json-line.js';
 import { exitCodeOf, formatSummary, summarize } from '../../src/contrib/cli/summary.js';
 import { formatMigrationSummary, migrateExitCode, summarizeMigration } from '../../src/apps/migrate/summary.js';
@@ -47,9 +47,15 @@ describe('skipped items in the summary', () => {
     expect(formatSummary('title', failed('ENOSPACE'), OUTCOME)).toMatch(/result +INCOMPLETE: out of disk space/);
   });
 
+  it('folders kept after their peer was deleted are named, with the side they are kept on; none, no line', () => {
+    const kept = formatSummary('title', summarize([{ ...account([]), keptFolders: ['right:Old', 'left:Spam'] }], 1), OUTCOME);
+    expect(kept).toMatch(/^ {2}kept folders +Old \(right\), Spam \(left\): deleted on the other side since an earlier run; kept, and no longer synced$/m);
+    expect(formatSummary('title', summarize([account([])], 1), OUTCOME)).not.toContain('kept folders');
+  });
+
   it('one cause met by several folders is one line naming them; different causes keep their lines', () => {
     const full = { code: 'ENOSPACE', message: 'the state database /s cannot grow' };
-    const folders = ['Archive', 'INBOX', 'Sent'].map((name) => ({ ...emptyFolderReport(name, name), errors: [{ folder: name, ...full }] }));
+    const folders = ['Archive', 'INBOX', 'Sent'].map((name): FolderReport => ({ ...emptyFolderReport(name, name), errors: [{ folder: name, ...full }] }));
     folders[1]!.errors.push({ folder: 'INBOX', message: 'a message came back empty' });
     const text = formatSummary('title', summarize([account(folders)], 1), OUTCOME);
     expect(text).toContain('  errors           4');

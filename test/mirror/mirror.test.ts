@@ -1,12 +1,12 @@
 // `imapfw mirror` end to end: the CLI as a child process against a real Dovecot.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, imapClient, listServerMessages, makeMessage } from '../support/messages.js';
-import { localFolders, localMessages, runCli, snapshot, type CliResult } from './helpers.js';
+import { folderDir, localFolders, localMessages, runCli, snapshot, type CliResult } from './helpers.js';
 
 /** Distinctive, so that finding it in any output is meaningful. */
 const PASSWORD = 'Kumquat-7f3a9c-Sesame!';
@@ -48,6 +48,8 @@ interface Summary {
   errors: { folder?: string; code?: string; message: string }[];
   complete: boolean;
   planned?: string[];
+  warnings?: { folder?: string; message: string }[];
+  keptFolders?: string[];
 }
 
 const paths = (user: string) => ({ maildir: join(scratch, user, 'Mail'), state: join(scratch, user, 'state') });
@@ -173,7 +175,8 @@ describe('imapfw mirror', () => {
       ['m3', ['$Todo', '\\Flagged']],
     ]);
     expect(localMessages(maildir, 'Projects/2025').map((m) => [m.subject, m.flags, m.mtimeMs])).toEqual([['p1', ['\\Flagged'], date('2025-05-05T05:05:05Z').getTime()]]);
-    // The folder deleted on the server is kept, messages and all.
+    // The folder deleted on the server is kept, messages and all, and the summary says so.
+    expect(second.keptFolders).toEqual(['right:Old']);
     expect(localFolders(maildir)).toContain('Old');
     expect(localMessages(maildir, 'Old').map((m) => m.subject)).toEqual(['o1']);
 
@@ -185,14 +188,23 @@ describe('imapfw mirror', () => {
     expect(localFolders(maildir)).not.toContain('Old');
     expect(localFolders(maildir)).toEqual(expect.arrayContaining(['INBOX', 'Projects/2025', 'Work']));
 
-    // Four runs with changes between them: only reads reached the server, folders opened with EXAMINE.
+    // A Maildir folder deleted by hand comes back, filled anew from the server; the run after it is quiet.
+    rmSync(folderDir(maildir, 'Work'), { recursive: true });
+    const restored = await observed();
+    expect(restored).toMatchObject({ copied: 1, foldersCreated: 1, warnings: [{ folder: 'Work', message: expect.stringMatching(/^deleted on the right side since the last run: created there again/) }] });
+    expect(localMessages(maildir, 'Work').map((m) => m.subject)).toEqual(['w1']);
+    const quiet = await observed();
+    expect(quiet).toMatchObject({ copied: 0, foldersCreated: 0 });
+    expect(quiet.warnings).toBeUndefined();
+
+    // Six runs with changes between them: only reads reached the server, folders opened with EXAMINE.
     const verbs = mirrorCommands.map(verb);
     const writes = ['STORE', 'APPEND', 'EXPUNGE', 'CREATE', 'DELETE', 'RENAME', 'COPY', 'MOVE', 'SELECT', 'SUBSCRIBE', 'UNSUBSCRIBE'];
     expect(verbs.filter((v) => writes.includes(v.replace(/^UID /, '')))).toEqual([]);
     const reads = new Set(['CAPABILITY', 'ID', 'NAMESPACE', 'ENABLE', 'LIST', 'LSUB', 'EXAMINE', 'STATUS', 'FETCH', 'UID FETCH', 'UID SEARCH', 'SEARCH', 'NOOP', 'CLOSE', 'UNSELECT', 'LOGOUT', '']);
     expect(verbs.filter((v) => !reads.has(v))).toEqual([]);
     expect(verbs).toContain('EXAMINE');
-    expect(verbs.filter((v) => v === 'LOGOUT').length).toBeGreaterThanOrEqual(4);
+    expect(verbs.filter((v) => v === 'LOGOUT').length).toBeGreaterThanOrEqual(6);
   });
 
   it('--dry-run changes nothing locally and prints the plan', async () => {

@@ -28,6 +28,13 @@ export interface SyncAccountOptions {
   create: Record<Side, boolean>;
   /** Remove a folder on this side when its synced peer was removed on the other (its messages too). */
   remove: Record<Side, boolean>;
+  /**
+   * A folder synced before and deleted since on this side is created again
+   * (with `create` on this side) and filled anew from the other side, which
+   * it follows (`mirror`: the Maildir follows the server), instead of being
+   * left out of every later run.
+   */
+  restore?: Partial<Record<Side, boolean>>;
   /** Never remove a folder that still holds messages: keep it, with a warning in the report (`sync`). */
   keepNonEmpty?: boolean;
   /**
@@ -144,8 +151,10 @@ export class SyncAccount {
       // A parent that only holds folders there (\Noselect: 'Lists' above 'Lists/dev' on a server) is not missing:
       // a Maildir cannot hold such a parent, it has an empty real folder instead.
       if (containers[missing].has(name)) continue;
-      if (synced.has(name)) gone.push({ name, missing });
-      else if (this.options.create[missing] && (await this.created(missing, name, name, report))) {
+      if (synced.has(name) && !(this.options.restore?.[missing] && this.options.create[missing])) gone.push({ name, missing });
+      else if (synced.has(name)) {
+        if (await this.restored(missing, name, report)) pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
+      } else if (this.options.create[missing] && (await this.created(missing, name, name, report))) {
         pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
       }
     }
@@ -206,6 +215,21 @@ export class SyncAccount {
       return false;
     }
     report.createdFolders.push(`${side}:${name}`);
+    return true;
+  }
+
+  /**
+   * Creates again on `side` a synced folder deleted there (`restore`) and
+   * forgets its pair, so that it is synced as a new folder; false when the
+   * store refused (recorded: the next run tries again).
+   */
+  private async restored(side: Side, name: string, report: AccountReport): Promise<boolean> {
+    if (!(await this.created(side, name, name, report))) return false;
+    if (!this.options.dryRun) await this.forgetFolderPair(name);
+    (report.warnings ??= []).push({
+      folder: name,
+      message: `deleted on the ${side} side since the last run: created there again and filled anew from the ${other(side)} side, which it follows (exclude the folder to leave it out)`,
+    });
     return true;
   }
 

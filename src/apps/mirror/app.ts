@@ -65,7 +65,8 @@ async function declareAccount(runtime: Runtime, args: MirrorArgs, index: number)
   return declareMaildirAccount(runtime, args, index, {
     readOnlyServer: true,
     policy: mirrorPolicy(),
-    folders: { create: { left: false, right: true }, remove: { left: false, right: args.accounts[index]!.deleteFolders } },
+    // A Maildir folder deleted by hand comes back: the Maildir follows the server (--exclude leaves a folder out).
+    folders: { create: { left: false, right: true }, remove: { left: false, right: args.accounts[index]!.deleteFolders }, restore: { right: true } },
   });
 }
 

@@ -9,7 +9,7 @@ import type { MaildirAppAccount, MaildirAppRun } from './maildir-app-options.js'
 export interface MaildirAppAccountSpec {
   readOnlyServer: boolean;
   policy: SyncPolicy;
-  folders: Pick<SyncAccountOptions, 'create' | 'remove'> & Partial<Pick<SyncAccountOptions, 'keepNonEmpty' | 'moves'>>;
+  folders: Pick<SyncAccountOptions, 'create' | 'remove'> & Partial<Pick<SyncAccountOptions, 'keepNonEmpty' | 'moves' | 'restore'>>;
   /** With --watch: also hear the Maildir's changes (a two-way sync; a mirror only writes there). */
   watchLocal?: boolean;
 }

@@ -61,6 +61,9 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     `  deleted          ${summary.deleted}`,
     `  flags changed    ${summary.flagsChanged}`,
     ...(summary.warnings ? [`  warnings         ${summary.warnings.length}`, ...summary.warnings.slice(0, 20).map((w) => `    ${w.folder ? `${w.folder}: ` : ''}${w.message}`)] : []),
+    ...(summary.keptFolders
+      ? [`  kept folders     ${summary.keptFolders.map((kept) => kept.replace(/^(left|right):(.*)$/, '$2 ($1)')).join(', ')}: deleted on the other side since an earlier run; kept, and no longer synced`]
+      : []),
     ...skippedLines('  skipped          ', summary.skipped),
     ...errorLines('  errors           ', summary.errors),
     `  time             ${summary.seconds.toFixed(1)} s`,
