@@ -92,6 +92,28 @@ describe.each([
   });
 });
 
+describe('mirror --watch stopped during its first pass', () => {
+  it('SIGTERM: the pass winds down as a one-shot run does; the next run pairs nothing by identity', async () => {
+    const maildir = join(scratch, 'watched');
+    const args = ['--remote', server.url('mirrored'), '--maildir', maildir, '--password-env', 'PW', '--state-dir', join(scratch, 'watched-state'), '--max-connections', '1'];
+    const running = startApp<RunSummary>('mirror', [...args, '--watch'], { env: { PW: PASSWORD } });
+    await reaches(() => filesIn(maildir, ['cur', 'new']), 100);
+    running.child.kill('SIGTERM');
+    const stopped = await running.done;
+
+    expect(stopped.code, describeAppRun(stopped)).toBe(143);
+    expect(stopped.stderr).toContain('SIGTERM: finishing the writes in flight');
+    const landed = filesIn(maildir, ['cur', 'new']);
+    expect(landed).toBeLessThan(TOTAL);
+    expect(filesIn(maildir, ['tmp'])).toBe(0);
+
+    const rerun = await startApp<RunSummary>('mirror', [...args, '--json'], { env: { PW: PASSWORD } }).done;
+    expect(rerun.code, describeAppRun(rerun)).toBe(0);
+    // Every message the daemon wrote was recorded before it stopped.
+    expect(rerun.summary).toMatchObject({ complete: true, copied: TOTAL - landed, paired: 0 });
+  });
+});
+
 describe('migrate interrupted', () => {
   it('SIGINT mid-run: the batches in flight finish, nothing is verified or deleted yet, and the same command finishes without copying twice', async () => {
     const args = ['--from', server.url('source'), '--to', server.url('target'), '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', join(scratch, 'migrate-state'), '--max-connections', '1', '--json'];

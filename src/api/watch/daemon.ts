@@ -50,7 +50,7 @@ export class WatchDaemon implements WatchControl {
     return true;
   }
 
-  /** Stops serving `account`: its pass in progress finishes, no other starts; resolves once its loop ended. */
+  /** Stops serving `account`: its pass in progress winds down (its batches in flight finish), no other starts; resolves once its loop ended. */
   async remove(account: WatchAccount): Promise<void> {
     const index = this.loops.indexOf(account);
     if (index >= 0) this.loops.splice(index, 1);
@@ -85,7 +85,7 @@ export class WatchDaemon implements WatchControl {
 }
 
 /** What every account of `watchTopologies` shares; the rest comes from each topology. */
-export type SharedWatchOptions = Omit<WatchAccountOptions, 'account' | 'remote' | 'maildir' | 'pass' | 'server' | 'local'>;
+export type SharedWatchOptions = Omit<WatchAccountOptions, 'account' | 'remote' | 'maildir' | 'pass' | 'interruptPass' | 'server' | 'local'>;
 
 /**
  * The daemon of an app declared with `declareSyncTopology(..., { watch })`:
@@ -121,6 +121,7 @@ export function watchTopology(
     remote,
     maildir,
     pass: (only) => engine.run(only),
+    interruptPass: () => engine.interrupt(),
     ...(server ? { server } : {}),
     ...(local ? { local } : {}),
   });

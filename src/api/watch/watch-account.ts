@@ -42,6 +42,8 @@ export interface WatchAccountOptions {
   maildir: string;
   /** Runs one pass (SyncAccount.run): over `only` those folders when given, else over every folder. */
   pass(only?: string[]): Promise<AccountReport>;
+  /** Winds the pass in progress down for stop() (SyncAccount.interrupt): its batches in flight finish, nothing more starts. */
+  interruptPass?(): Promise<void>;
   /** Hears the server's changes; without it, the server is only checked by the periodic pass. */
   server?: ServerWatcher;
   /** Hears the Maildir's changes (two-way sync); without it, local changes wait for the periodic pass. */
@@ -136,13 +138,17 @@ export class WatchAccount {
     this.wakePasses?.();
   }
 
-  /** Lets the pass in progress finish, starts no other, ends the waits; resolves once the loops ended. */
+  /** Winds the pass in progress down (its batches in flight finish), starts no other, ends the waits; resolves once the loops ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.resume.stop();
     this.wakePasses?.();
     this.wakeOnline?.();
-    await Promise.all([this.options.server?.interrupt().catch(() => undefined), this.options.local?.interruptChanges().catch(() => undefined)]);
+    await Promise.all([
+      this.options.interruptPass?.().catch(() => undefined),
+      this.options.server?.interrupt().catch(() => undefined),
+      this.options.local?.interruptChanges().catch(() => undefined),
+    ]);
     await this.running;
     for (const request of this.requests.splice(0)) request.resolve(failedAccountReport(new Error('the daemon stopped before this pass could run'), `${this.options.remote}: `));
   }

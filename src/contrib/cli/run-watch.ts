@@ -46,10 +46,8 @@ export async function runWatch<Account extends MaildirAppAccount>(runtime: Runti
   // First: a second daemon for the same state directory stops here (DaemonRunningError), before any pass.
   const serve = options.controlServer ?? ((control, where) => serveControl(control, { ...where, logger }));
   const control = await serve(daemon, { ...(options.stateDir ? { stateDir: options.stateDir } : {}), accounts });
-  // The runtimes a reload started are stopped here: on a signal, the app's own runtime is stopped by runApp.
-  const stop = () => void daemon.stop().then(() => served?.close());
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // The runtimes a reload started are stopped here, the app's own by runApp once this returns (or at once on a second signal).
+  const forget = runtime.onInterrupt(() => void daemon.stop().then(() => served?.close()));
   process.on('SIGHUP', hangUp);
   daemon.start();
   logger.info({ accounts }, `imapfw ${options.app} --watch: running (pid ${process.pid})`);
@@ -58,8 +56,7 @@ export async function runWatch<Account extends MaildirAppAccount>(runtime: Runti
   } finally {
     await served?.close();
     await control.close();
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
+    forget();
     process.off('SIGHUP', hangUp);
   }
   return 0;
