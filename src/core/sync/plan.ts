@@ -115,7 +115,7 @@ class Planner {
   private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
     if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
     // Among duplicates, the copy of the other side's message (its date), else the one with the pair's flags.
-    return (identity === undefined ? undefined : this.unpaired[side].take(identity, was.flags, this.atSavedId[otherSide(side)][index])) ?? 'lost';
+    return (identity === undefined ? undefined : this.unpaired[side].take(identity, { flags: was.flags, like: this.atSavedId[otherSide(side)][index] })) ?? 'lost';
   }
 
   /**
@@ -129,8 +129,8 @@ class Planner {
     if (pair[side] !== 'vanished' || typeof pair[otherSide(side)] !== 'object' || identity === undefined) return;
     // Among duplicates, the copy of the pair's other message (its date).
     const like = pair[otherSide(side)] as MessageMeta;
-    const again = this.unpaired[side].peek(identity, undefined, like);
-    if (again && this.copies(side, again)) pair[side] = this.unpaired[side].take(identity, undefined, like)!;
+    const again = this.unpaired[side].peek(identity, { like });
+    if (again && this.copies(side, again)) pair[side] = this.unpaired[side].take(identity, { like })!;
   }
 
   private knownIdentity(pair: SavedPair): Identity | undefined {

@@ -8,6 +8,14 @@ import { sameFlags } from './flags.js';
  * a message about to be expunged comes last, so that a pair is made with a
  * copy that stays (else the next run would re-pair with that copy).
  */
+/** What a saved pair looking for its message again knows of it (see UnpairedMessages.take). */
+export interface Wanted {
+  /** The pair's saved flags. */
+  flags?: readonly string[];
+  /** The pair's message on the other side: its INTERNALDATE is the copy's. */
+  like?: MessageMeta;
+}
+
 export class UnpairedMessages {
   /** Per identity, messages in reverse order of preference: `take` pops the first. */
   private readonly byIdentity = new Map<Identity, MessageMeta[]>();
@@ -30,9 +38,9 @@ export class UnpairedMessages {
   }
 
   /** The message `take` would return, left in place. */
-  peek(identity: Identity, flags?: readonly string[], like?: MessageMeta): MessageMeta | undefined {
+  peek(identity: Identity, wanted: Wanted = {}): MessageMeta | undefined {
     const list = this.byIdentity.get(identity);
-    return list?.[this.preferred(list, flags, like)];
+    return list?.[this.preferred(list, wanted)];
   }
 
   /**
@@ -45,13 +53,13 @@ export class UnpairedMessages {
    * those flags. A duplicate whose flags changed since the last run is thus
    * still found by its date.
    */
-  take(identity: Identity, flags?: readonly string[], like?: MessageMeta): MessageMeta | undefined {
+  take(identity: Identity, wanted: Wanted = {}): MessageMeta | undefined {
     const list = this.byIdentity.get(identity);
-    return list?.length ? list.splice(this.preferred(list, flags, like), 1)[0] : undefined;
+    return list?.length ? list.splice(this.preferred(list, wanted), 1)[0] : undefined;
   }
 
   /** The index in `list` of the message to hand out (see take). */
-  private preferred(list: readonly MessageMeta[], flags?: readonly string[], like?: MessageMeta): number {
+  private preferred(list: readonly MessageMeta[], { flags, like }: Wanted): number {
     if (list.length < 2) return list.length - 1;
     if (like) {
       for (const alike of [(m: MessageMeta) => sameDate(m, like) && (!flags || sameFlags(m.flags, flags)), (m: MessageMeta) => sameDate(m, like)]) {
