@@ -151,11 +151,13 @@ export class SyncAccount {
       // A parent that only holds folders there (\Noselect: 'Lists' above 'Lists/dev' on a server) is not missing:
       // a Maildir cannot hold such a parent, it has an empty real folder instead.
       if (containers[missing].has(name)) continue;
-      if (synced.has(name) && !(this.options.restore?.[missing] && this.options.create[missing])) gone.push({ name, missing });
-      else if (synced.has(name)) {
-        if (await this.restored(missing, name, report)) pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
-      } else if (this.options.create[missing] && (await this.created(missing, name, name, report))) {
-        pairs.push({ left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) });
+      const pair = { left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) };
+      if (!synced.has(name)) {
+        if (this.options.create[missing] && (await this.created(missing, name, name, report))) pairs.push(pair);
+      } else if (this.options.restore?.[missing] && this.options.create[missing]) {
+        if (await this.restored(missing, name, report)) pairs.push(pair);
+      } else {
+        gone.push({ name, missing });
       }
     }
     const listed = { left: statusByName(leftFolders), right: statusByName(rightFolders) };
