@@ -230,7 +230,7 @@ export class SyncAccount {
     if (!this.options.dryRun) await this.forgetFolderPair(name);
     (report.warnings ??= []).push({
       folder: name,
-      message: `deleted on the ${side} side since the last run: created there again and filled anew from the ${other(side)} side, which it follows (exclude the folder to leave it out)`,
+      message: `deleted on the ${side} side since the last run: ${this.options.dryRun ? 'would be created' : 'created'} there again and filled anew from the ${other(side)} side, which it follows (exclude the folder to leave it out)`,
     });
     return true;
   }
