@@ -80,6 +80,32 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
   });
 });
 
+describe.each(LAYOUTS)('a directory holding mail under a name imapfw does not write (%s)', (layout) => {
+  it('is listed as skipped, with the name to rename it to, and never read or touched', async () => {
+    maildir = await tempMaildir({ layout });
+    const { root, repo } = maildir;
+    // As another tool names a folder 'Odd%Name': its '%' unescaped.
+    const dir = layout === 'maildir++' ? '.Odd%Name' : 'Odd%Name';
+    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, dir, sub), { recursive: true });
+    await writeFile(join(root, dir, 'cur', '1700000000.M1P1.other:2,S'), mail('kept elsewhere'));
+    const inside = async () => (await listTree(root)).filter((path) => path.startsWith(dir));
+    const before = await inside();
+
+    const listed = await repo.listFolders();
+    expect(listed.map((f) => f.name)).toEqual(['INBOX', dir]);
+    const skipped = listed.find((f) => f.name === dir)!;
+    const renamed = layout === 'maildir++' ? '.Odd%25Name' : 'Odd%25Name';
+    expect(skipped.skipped).toBe(`the directory ${dir} holds mail, but its name is not one imapfw writes for a folder (another tool named it): rename it to ${renamed} to sync it as "Odd%Name", or exclude "${dir}"`);
+    expect(await inside()).toEqual(before);
+
+    // Renamed as told, it is the folder 'Odd%Name', its message included.
+    const { rename } = await import('node:fs/promises');
+    await rename(join(root, dir), join(root, renamed));
+    expect((await repo.listFolders()).map((f) => [f.name, f.skipped])).toEqual([['INBOX', undefined], ['Odd%Name', undefined]]);
+    expect((await repo.scan('Odd%Name')).messages).toHaveLength(1);
+  });
+});
+
 describe('deleteFolder', () => {
   it('refuses INBOX and a folder holding messages, with a StoreError', async () => {
     maildir = await tempMaildir();

@@ -129,8 +129,10 @@ export class SyncAccount {
     const wanted = asked ? (name: string) => asked.has(name) && inScope(name) : inScope;
     // The state opens (SQLite loads) while the servers list.
     const reading = this.state.folderPairs();
-    const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders) =>
-      usable(folders, wanted, report),
+    // A side's folder that cannot be synced is reported when the side's folders go to the other (created there), not
+    // when they only receive: a mirror has no business with a local folder it cannot read.
+    const [leftFolders, rightFolders] = (await Promise.all([this.repository('left').listFolders(), this.repository('right').listFolders()])).map((folders, i) =>
+      usable(folders, wanted, this.options.create[i === 0 ? 'right' : 'left'] ? report : undefined),
     ) as [FolderInfo[], FolderInfo[]];
     const names: Record<Side, Set<string>> = { left: selectable(leftFolders), right: selectable(rightFolders) };
     const containers: Record<Side, Set<string>> = { left: noSelect(leftFolders), right: noSelect(rightFolders) };
@@ -428,9 +430,9 @@ function withMoves(pair: FolderPairNames, moves: MoveOutcome): FolderPairNames {
   return { ...pair, ...(skip ? { skip } : {}), ...(listed ? { listed } : {}) };
 }
 
-/** The folders of a listing that can be synced; the wanted ones the store listed but cannot sync go to the report's skipped list. */
-function usable(folders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport): FolderInfo[] {
-  for (const folder of folders) if (folder.skipped !== undefined && wanted(folder.name)) report.skipped.push({ folder: folder.name, reason: folder.skipped });
+/** The folders of a listing that can be synced; the wanted ones the store listed but cannot sync go to `report`'s skipped list. */
+function usable(folders: FolderInfo[], wanted: (name: string) => boolean, report: AccountReport | undefined): FolderInfo[] {
+  for (const folder of folders) if (report && folder.skipped !== undefined && wanted(folder.name)) report.skipped.push({ folder: folder.name, reason: folder.skipped });
   return folders.filter((folder) => folder.skipped === undefined);
 }
 

@@ -172,12 +172,14 @@ export class MaildirRepository implements Repository {
   async listFolders(): Promise<FolderInfo[]> {
     return this.run('list folders', undefined, async () => {
       await this.ensureRoot();
-      const { folders, foreign } = await listFolderDirs(this.options.root, this.options.layout);
+      const { folders, misnamed, foreign } = await listFolderDirs(this.options.root, this.options.layout);
       this.reportForeign(foreign);
-      return folders
+      const listed: FolderInfo[] = folders
         .filter((f) => this.folderFilter(f.name))
         .sort((a, b) => (a.name === INBOX ? -1 : b.name === INBOX ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map((f) => ({ name: this.nameTrans(f.name) }));
+      // Mail in a directory named by another tool is listed as skipped, with what to do: never passed over in silence.
+      return [...listed, ...misnamed.map(({ dir, literal }) => ({ name: dir, skipped: misnamedReason(dir, literal) }))];
     });
   }
 
@@ -792,6 +794,12 @@ function ignoreCode(...codes: string[]): (error: unknown) => undefined {
     if (!codes.includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     return undefined;
   };
+}
+
+/** Why a directory holding mail is not synced, and how to have it synced. */
+function misnamedReason(dir: string, literal: { name: string; path: string } | undefined): string {
+  const rename = literal ? `rename it to ${literal.path} to sync it as "${literal.name}", or exclude "${dir}"` : `rename it, or exclude "${dir}"`;
+  return `the directory ${dir} holds mail, but its name is not one imapfw writes for a folder (another tool named it): ${rename}`;
 }
 
 function describeError(error: unknown): string {

@@ -57,6 +57,21 @@ export function folderOfNestedDirs(dirs: readonly string[]): string | undefined 
 }
 
 /**
+ * A directory that holds mail but whose name this scheme does not write
+ * ('.Odd%Name', written by another tool): the folder its name reads as
+ * literally, and the directory path (relative to the root) this scheme
+ * writes for that folder; undefined when no directory can hold that name.
+ */
+export function literalFolderOf(dirs: readonly string[], layout: MaildirLayout): { name: string; path: string } | undefined {
+  const name = layout === 'maildir++' ? dirs[0]!.slice(1).split('.').join('/') : dirs.join('/');
+  try {
+    return { name, path: folderPathSegments(name, layout).join('/') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Joins segments to the root and proves the result is inside it (defense in
  * depth: escaping already makes it so). `name` is the folder's name, for the
  * error of a path too long for the system (a folder nested very deep).

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
-import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, type MaildirLayout } from './folder-names.js';
+import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, literalFolderOf, type MaildirLayout } from './folder-names.js';
 import type { ForeignEntry } from './foreign-entry.js';
 import { KEYWORDS_FILE } from './keywords.js';
 import { UID_VALIDITY_FILE } from './uid-validity.js';
@@ -11,6 +11,14 @@ export interface FolderDir {
   /** The folder name as stored here (before any nameTrans). */
   name: string;
   path: string;
+}
+
+/** A directory that holds mail (cur/) under a name this scheme does not write: not read, but not to be passed over in silence. */
+export interface MisnamedFolderDir {
+  /** Its path relative to the root ('.Odd%Name', 'A/Odd%Name'). */
+  dir: string;
+  /** The folder its name reads as, and the directory this scheme writes for it (see literalFolderOf). */
+  literal?: { name: string; path: string };
 }
 
 export const MESSAGE_DIRS: ReadonlySet<string> = new Set(['cur', 'new', 'tmp']);
@@ -24,19 +32,21 @@ function isFolderFile(name: string): boolean {
  * entries that are neither folders nor folder files. Symlinks are never
  * followed.
  */
-export async function listFolderDirs(root: string, layout: MaildirLayout): Promise<{ folders: FolderDir[]; foreign: ForeignEntry[] }> {
+export async function listFolderDirs(root: string, layout: MaildirLayout): Promise<{ folders: FolderDir[]; misnamed: MisnamedFolderDir[]; foreign: ForeignEntry[] }> {
   const folders: FolderDir[] = [{ name: INBOX, path: root }];
+  const misnamed: MisnamedFolderDir[] = [];
   const foreign: ForeignEntry[] = [];
   if (layout === 'nested') {
-    await walkNested(root, [], folders, foreign);
-    return { folders, foreign };
+    await walkNested(root, [], folders, misnamed, foreign);
+    return { folders, misnamed, foreign };
   }
   for (const entry of await readdir(root, { withFileTypes: true })) {
     const path = join(root, entry.name);
     const kind = await entryKind(entry, path);
     if (kind === 'directory' && entry.name.startsWith('.')) {
       const name = folderOfMaildirPlusPlusDir(entry.name);
-      if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
+      if (name === undefined && (await hasCur(path))) misnamed.push(misnamedDir([entry.name], layout));
+      else if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       else if (!(await hasCur(path))) foreign.push({ path, reason: 'a directory without cur/' });
       else {
         folders.push({ name, path });
@@ -46,11 +56,16 @@ export async function listFolderDirs(root: string, layout: MaildirLayout): Promi
       foreign.push({ path, reason: describe(kind) });
     }
   }
-  return { folders, foreign };
+  return { folders, misnamed, foreign };
+}
+
+function misnamedDir(dirs: readonly string[], layout: MaildirLayout): MisnamedFolderDir {
+  const literal = literalFolderOf(dirs, layout);
+  return { dir: dirs.join('/'), ...(literal ? { literal } : {}) };
 }
 
 /** Returns whether the directory holds a folder at any depth. */
-async function walkNested(dir: string, dirs: string[], folders: FolderDir[], foreign: ForeignEntry[]): Promise<boolean> {
+async function walkNested(dir: string, dirs: string[], folders: FolderDir[], misnamed: MisnamedFolderDir[], foreign: ForeignEntry[]): Promise<boolean> {
   let found = false;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -65,13 +80,14 @@ async function walkNested(dir: string, dirs: string[], folders: FolderDir[], for
     // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root).
     const inboxParent = childDirs.length === 1 && entry.name === INBOX;
     if (name === undefined && !inboxParent) {
-      foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
+      if (await hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested'));
+      else foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       continue;
     }
     const isFolder = name !== undefined && (await hasCur(path));
     if (isFolder) folders.push({ name, path });
     const inside: ForeignEntry[] = [];
-    const holdsFolders = await walkNested(path, childDirs, folders, inside);
+    const holdsFolders = await walkNested(path, childDirs, folders, misnamed, inside);
     // A directory holding no folder at all is reported as one entry, not entry by entry.
     if (!isFolder && !holdsFolders) foreign.push({ path, reason: 'a directory without cur/ or folders' });
     else foreign.push(...inside);
