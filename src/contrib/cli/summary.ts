@@ -38,6 +38,10 @@ function megabytes(bytes: number): string {
 /** What an incomplete run's result says: what to do first when running again alone will not help (the exit code's cause). */
 function incomplete(summary: RunSummary, text: string): string {
   if (summary.interrupted && summary.errors.length === 0) return 'INTERRUPTED: what was done is kept; run again to finish (nothing is lost or duplicated)';
+  // Only skipped items: each says why and what to do; running again alone does not help every one of them.
+  if (summary.errors.length === 0 && summary.skipped.length > 0 && !summary.interrupted) {
+    return `INCOMPLETE: ${summary.skipped.length} skipped (each with why and what to do, above); everything else is done`;
+  }
   if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: out of disk space (see the errors for where); make room, then run again (what was copied is kept)';
   switch (exitCodeOf(summary)) {
     case ExitCode.AUTH:
