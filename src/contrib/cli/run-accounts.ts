@@ -36,10 +36,11 @@ export async function runAccounts(runtime: Runtime, topologies: readonly SyncTop
   try {
     for (const [i, topology] of topologies.entries()) {
       if (interrupted) break;
+      // Set before the first await: a signal from now on reaches this account.
+      current = runtime.client<SyncAccount>(topology.account);
       const engines = Object.fromEntries(topology.engines.map((name) => [name, runtime.client<SyncFolder>(name)])) as Record<string, Remote<SyncFolder>>;
       // cli-progress is loaded only when there is a terminal to draw on.
       const bars = process.stderr.isTTY && !options.json && !options.dryRun ? new (await import('./progress.js')).ProgressBars(engines) : undefined;
-      current = runtime.client<SyncAccount>(topology.account);
       try {
         reports.push(await current.run());
       } catch (error) {
