@@ -83,6 +83,7 @@ export function exitCodeOf(summary: RunSummary): number {
   if (codes.has('EAUTH')) return ExitCode.AUTH;
   if (codes.has('ENETWORK')) return ExitCode.NETWORK;
   if (codes.has('ESTATELOCKED') || codes.has('ESTATECORRUPT')) return ExitCode.STATE;
+  if (codes.has('ECONFIG')) return ExitCode.USAGE;
   return ExitCode.PARTIAL;
 }
 

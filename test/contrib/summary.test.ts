@@ -45,6 +45,8 @@ describe('skipped items in the summary', () => {
     expect(formatSummary('title', failed('ESTATELOCKED'), OUTCOME)).toMatch(/result +INCOMPLETE: the state is in use by another run or unreadable/);
     expect(formatSummary('title', failed('ENETWORK'), OUTCOME)).toMatch(/result +INCOMPLETE$/m);
     expect(formatSummary('title', failed('ENOSPACE'), OUTCOME)).toMatch(/result +INCOMPLETE: out of disk space/);
+    expect(exitCodeOf(failed('ECONFIG'))).toBe(ExitCode.USAGE);
+    expect(formatSummary('title', failed('ECONFIG'), OUTCOME)).toMatch(/result +INCOMPLETE: a setting is wrong \(see the errors\); fix it, then run again$/m);
   });
 
   it('folders kept after their peer was deleted are named, with the side they are kept on; none, no line', () => {

@@ -305,6 +305,14 @@ describe('imapfw mirror', () => {
     await usage(['--remote', 'http://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "http:\/\/mail\.example\.com" must start with imaps:\/\/[^\n]*\n$/);
     await usage(['--remote', 'imaps://mail.example.com', '--maildir', maildir, '--password-env', 'MIRROR_PW'], /^imapfw mirror: url "imaps:\/\/mail\.example\.com" has no user[^\n]*\n$/);
 
+    // A --maildir that holds other things and no Maildir (a home directory given by mistake): refused, untouched.
+    const home = join(scratch, 'a-home');
+    const { mkdir, readdir } = await import('node:fs/promises');
+    await mkdir(join(home, 'Documents'), { recursive: true });
+    await writeFile(join(home, 'notes.txt'), 'not mail');
+    await usage(['--remote', server.url(user), '--maildir', home, '--password-env', 'MIRROR_PW'], /^imapfw mirror: \S*a-home is not a Maildir and not empty \(it holds Documents, notes\.txt, and no cur\/ nor folder\)[^\n]*\n$/);
+    expect((await readdir(home)).sort()).toEqual(['Documents', 'notes.txt']);
+
     // A Maildir or a state directory that cannot be made (under /proc, where Node's own recursive mkdir would spin
     // forever): the run ends at once, saying which.
     const noMaildir = await runCli(['mirror', '--remote', server.url(user), '--maildir', '/proc/imapfw-no-such/Mail', '--password-env', 'MIRROR_PW', '--state-dir', state], { env: { MIRROR_PW: PASSWORD } });

@@ -12,6 +12,7 @@ import { fsyncDir } from '../../core/maildir/fsync-dir.js';
 import type { ForeignEntry } from '../../core/maildir/foreign-entry.js';
 import { ensureKeywords, KEYWORDS_FILE, MAX_KEYWORDS, readKeywords, type KeywordTable } from '../../core/maildir/keywords.js';
 import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-folders.js';
+import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
@@ -579,7 +580,7 @@ export class MaildirRepository implements Repository {
   protected async folderDir(name: string): Promise<string> {
     await this.ensureRoot();
     const dir = this.dirOf(this.nameTransBack(name));
-    if (!(await hasCur(dir))) throw new FolderNotFoundError(name);
+    if (!hasCur(dir)) throw new FolderNotFoundError(name);
     await this.assertReallyInside(dir);
     return dir;
   }
@@ -626,8 +627,9 @@ export class MaildirRepository implements Repository {
   private async ensureRoot(): Promise<void> {
     if (this.rootRealPath !== undefined) return;
     const { root, create } = this.options;
-    if (!(await hasCur(root))) {
+    if (!hasCur(root)) {
       if (!create) throw new ConfigError(`${root} is not a Maildir (it has no cur/ directory): check the "root" option, or set "create: true" to make one`);
+      checkMaildirRoot(root);
       for (const sub of MESSAGE_DIRS) await makeDirs(join(root, sub));
     }
     this.rootRealPath = await realpath(root);

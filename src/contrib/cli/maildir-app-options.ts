@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
 import { parseImapUrl } from '../../core/imap/url.js';
+import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
@@ -181,6 +182,8 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   parseImapUrl(entry.remote);
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
+  // So is a --maildir that holds other files and no Maildir (a home directory given by mistake).
+  checkMaildirRoot(maildir);
   return {
     name: accountName(app, entry),
     remote: entry.remote,

@@ -48,6 +48,8 @@ function incomplete(summary: RunSummary, text: string): string {
       return 'INCOMPLETE: a login was refused; fix the user name, password or token (see the errors), then run again';
     case ExitCode.STATE:
       return 'INCOMPLETE: the state is in use by another run or unreadable (see the errors); run again once that run ended, or with --rebuild-state';
+    case ExitCode.USAGE:
+      return 'INCOMPLETE: a setting is wrong (see the errors); fix it, then run again';
     default:
       return text;
   }

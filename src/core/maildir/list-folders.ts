@@ -45,9 +45,9 @@ export async function listFolderDirs(root: string, layout: MaildirLayout): Promi
     const kind = await entryKind(entry, path);
     if (kind === 'directory' && entry.name.startsWith('.')) {
       const name = folderOfMaildirPlusPlusDir(entry.name);
-      if (name === undefined && (await hasCur(path))) misnamed.push(misnamedDir([entry.name], layout));
+      if (name === undefined && hasCur(path)) misnamed.push(misnamedDir([entry.name], layout));
       else if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
-      else if (!(await hasCur(path))) foreign.push({ path, reason: 'a directory without cur/' });
+      else if (!hasCur(path)) foreign.push({ path, reason: 'a directory without cur/' });
       else {
         folders.push({ name, path });
         await checkFolderEntries(path, foreign);
@@ -80,11 +80,11 @@ async function walkNested(dir: string, dirs: string[], folders: FolderDir[], mis
     // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root).
     const inboxParent = childDirs.length === 1 && entry.name === INBOX;
     if (name === undefined && !inboxParent) {
-      if (await hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested'));
+      if (hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested'));
       else foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       continue;
     }
-    const isFolder = name !== undefined && (await hasCur(path));
+    const isFolder = name !== undefined && hasCur(path);
     if (isFolder) folders.push({ name, path });
     const inside: ForeignEntry[] = [];
     const holdsFolders = await walkNested(path, childDirs, folders, misnamed, inside);
@@ -112,7 +112,7 @@ function describe(kind: string): string {
   return kind === 'file' ? 'a file that is not part of the Maildir' : kind === 'directory' ? 'a directory that is not a folder' : 'not a regular file or directory';
 }
 
-export async function hasCur(folderDir: string): Promise<boolean> {
+export function hasCur(folderDir: string): boolean {
   try {
     // Synchronous, as the other metadata reads of one file: from the dentry cache in microseconds, less than a hop
     // through libuv's thread pool, which on two cores also takes the core from the main thread.
