@@ -1,5 +1,5 @@
 // Where a Maildir may be made: a new, empty or Maildir directory; never a
-// directory that holds other things and no Maildir (a home given by mistake).
+// directory that holds files of its own and no Maildir (a home given by mistake).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,9 @@ describe('checkMaildirRoot', () => {
     ['a Maildir (cur/ at the top)', ['cur/', 'new/', 'tmp/', 'notes.txt'], ''],
     ["a Maildir++ tree whose INBOX is elsewhere", ['.Archive/cur/', 'README'], ''],
     ["mbsync's verbatim tree", ['INBOX/cur/', 'Sent/cur/'], ''],
+    ['a nested tree whose top holds parents only', ['Local/Notes/cur/', 'Local/Drafts/cur/'], ''],
+    ["Dovecot's files beside folders", ['dovecot-uidlist', 'subscriptions', 'Work/cur/'], ''],
+    ['directories only (nothing tells them from parents of folders)', ['Documents/', 'Music/'], ''],
   ])('passes %s', (_, paths, sub) => {
     const root = tree(paths);
     expect(() => checkMaildirRoot(sub === 'missing' ? join(root, 'Mail') : root)).not.toThrow();

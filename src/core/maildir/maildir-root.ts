@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { hasCur } from './list-folders.js';
 
+/** Files a Maildir tree holds at its top besides folders: Dovecot's, Courier's, imapfw's, the Maildir++ marker. */
+const MAIL_TOOL_FILE = /^(?:dovecot|courier|imapfw-)|^(?:subscriptions|maildirfolder)$/i;
+
 /**
  * Throws a ConfigError when `root` is no place to make a Maildir: a directory
- * that holds other things (dotfiles aside) but no Maildir, neither cur/ nor
- * a folder with cur/ at its top (a tree whose INBOX is elsewhere, as mbsync
- * writes one). A home or project directory given by mistake is refused
- * before anything is written into it; a new, empty or Maildir directory
- * passes.
+ * with no cur/ and no folder (a directory with cur/) at its top, that holds
+ * files of its own (dotfiles and mail tools' files aside). A home or project
+ * directory given by mistake is refused before anything is written into it;
+ * a new or empty directory passes, and so does any Maildir tree: one whose
+ * INBOX is elsewhere (mbsync's), or a nested one whose top holds only parent
+ * directories.
  */
 export function checkMaildirRoot(root: string): void {
   let entries;
@@ -20,8 +24,9 @@ export function checkMaildirRoot(root: string): void {
     if (code === 'ENOENT' || code === 'ENOTDIR') return; // made, or refused, when the Maildir is
     throw error;
   }
-  const others = entries.filter((entry) => !(entry.name.startsWith('.') && !entry.isDirectory()));
-  if (others.length === 0 || others.some((entry) => entry.name === 'cur' || (entry.isDirectory() && hasCur(join(root, entry.name))))) return;
+  const others = entries.filter((entry) => !(entry.name.startsWith('.') && !entry.isDirectory()) && !MAIL_TOOL_FILE.test(entry.name));
+  const files = others.filter((entry) => !entry.isDirectory());
+  if (files.length === 0 || others.some((entry) => entry.name === 'cur' || (entry.isDirectory() && hasCur(join(root, entry.name))))) return;
   const named = others.map((entry) => entry.name).sort().slice(0, 3).join(', ');
   throw new ConfigError(
     `${root} is not a Maildir and not empty (it holds ${named}${others.length > 3 ? `, and ${others.length - 3} more` : ''}, and no cur/ nor folder): give a new or empty directory, or an existing Maildir`,
