@@ -744,12 +744,12 @@ export class MaildirRepository implements Repository {
     return entry;
   }
 
-  /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
   /** What a user is told when the Maildir's file system refuses to grow (NO_SPACE_CODES). */
   private noSpace(error: unknown): string {
     return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): make room on its file system (or raise the quota), then run again; what was copied is kept`;
   }
 
+  /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
   private async run<T>(operation: string, folder: string | undefined, body: () => Promise<T>): Promise<T> {
     try {
       return await body();
