@@ -16,7 +16,7 @@ export * from './state/index.js';
 
 export { SyncFolder, type SyncFolderOptions, type FolderPairNames } from './engines/sync-folder.js';
 export { SyncAccount, type SyncAccountOptions, type AccountReport } from './engines/sync-account.js';
-export { emptyFolderReport, failedAccountReport, interruptedAccountReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
+export { emptyFolderReport, failedAccountReport, failedPassReport, reportError, type FolderReport, type FolderProgress, type ReportedError, type SkippedItem } from './engines/folder-report.js';
 export { identifyAll, type IdentifyAllOptions } from './engines/identify-all.js';
 export { SeenIdentities } from './engines/seen-identities.js';
 export { retrying } from './engines/retrying.js';

@@ -1,3 +1,4 @@
+import { RuntimeError } from '../errors.js';
 import type { Side } from '../types.js';
 import type { AccountReport } from './sync-account.js';
 
@@ -116,9 +117,15 @@ export interface FolderProgress {
   bytes: number;
 }
 
-/** The report of an account whose runtime a second signal stopped under it: what it did is kept, but not known here. */
-export function interruptedAccountReport(): AccountReport {
-  return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0, interrupted: true };
+/**
+ * The report of an account pass that threw. After a signal (`interrupted`), a
+ * runtime stopped under it (a second signal) is no failure: what the pass did
+ * is kept, but not known here, and the report says `interrupted`. Otherwise,
+ * the failed account's report (failedAccountReport).
+ */
+export function failedPassReport(error: unknown, interrupted: boolean, context = ''): AccountReport {
+  if (interrupted && error instanceof RuntimeError) return { folders: [], createdFolders: [], removedFolders: [], keptFolders: [], errors: [], skipped: [], seconds: 0, interrupted: true };
+  return failedAccountReport(error, context);
 }
 
 /** The report of an account that failed as a whole (a refused login, an unreachable server): its one error, `context` in front of its message. */

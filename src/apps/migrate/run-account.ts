@@ -1,5 +1,4 @@
-import { failedAccountReport, interruptedAccountReport } from '../../api/engines/folder-report.js';
-import { RuntimeError } from '../../api/errors.js';
+import { failedPassReport } from '../../api/engines/folder-report.js';
 import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
 import { ProgressBars } from '../../contrib/cli/progress.js';
 import type { MigrateAccount } from './args.js';
@@ -23,9 +22,7 @@ export async function runMigration(runtime: Runtime, topology: SyncTopology, acc
   try {
     return await client.run();
   } catch (error) {
-    // A second signal stopped the runtime under the account: what it did is kept, and the same command finishes it.
-    if (interrupted && error instanceof RuntimeError) return interruptedAccountReport();
-    return failedAccountReport(error, `${account.from} -> ${account.to}: `);
+    return failedPassReport(error, interrupted, `${account.from} -> ${account.to}: `);
   } finally {
     forget();
     bars?.stop();

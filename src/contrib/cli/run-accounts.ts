@@ -1,5 +1,4 @@
-import { failedAccountReport, interruptedAccountReport } from '../../api/engines/folder-report.js';
-import { RuntimeError } from '../../api/errors.js';
+import { failedPassReport } from '../../api/engines/folder-report.js';
 import type { AccountReport, Remote, Runtime, SyncAccount, SyncFolder, SyncTopology } from '../../api/index.js';
 import { jsonLine } from './json-line.js';
 import { exitCodeOf, formatSummary, summarize } from './summary.js';
@@ -44,9 +43,7 @@ export async function runAccounts(runtime: Runtime, topologies: readonly SyncTop
       try {
         reports.push(await current.run());
       } catch (error) {
-        // A second signal stopped the runtime under the account: what it did is not known here, but kept (and paired next run).
-        if (interrupted && error instanceof RuntimeError) reports.push(interruptedAccountReport());
-        else reports.push(failedAccountReport(error, `${options.remotes[i]}: `));
+        reports.push(failedPassReport(error, interrupted, `${options.remotes[i]}: `));
       } finally {
         current = undefined;
         bars?.stop();
