@@ -21,14 +21,17 @@ let server: DovecotServer;
 let scratch: string;
 const mounted: string[] = [];
 
-/** A small tmpfs, or why the machine refuses one (mounting needs root). */
-function mountSmall(dir: string, size: string): string | undefined {
+/** A small tmpfs at `scratch/name` (unmounted after the tests), or why the machine refuses one (mounting needs root). */
+function mountSmall(name: string, size: string): { disk: string } | { refused: string } {
+  const disk = join(scratch, name);
+  mkdirSync(disk);
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-    return undefined;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', disk], { stdio: 'pipe' });
   } catch (error) {
-    return String((error as { stderr?: Buffer }).stderr ?? error).trim();
+    return { refused: String((error as { stderr?: Buffer }).stderr ?? error).trim() };
   }
+  mounted.push(disk);
+  return { disk };
 }
 
 beforeAll(async () => {
@@ -63,11 +66,9 @@ function files(maildir: string, folder: string, sub: string): string[] {
 
 describe('mirror: the Maildir runs out of space', () => {
   it('stops at the first full write with one error, keeps what landed, and the run after making room completes with each message once', async (context) => {
-    const disk = join(scratch, 'disk');
-    mkdirSync(disk);
-    const refused = mountSmall(disk, '2m');
-    if (refused !== undefined) return context.skip(`no tmpfs to fill: ${refused}`);
-    mounted.push(disk);
+    const small = mountSmall('disk', '2m');
+    if ('refused' in small) return context.skip(`no tmpfs to fill: ${small.refused}`);
+    const { disk } = small;
     const maildir = join(disk, 'Mail');
     const args = ['mirror', '--remote', server.url('alice'), '--maildir', maildir, '--password-env', 'PW', '--state-dir', join(scratch, 'state'), '--max-connections', '1'];
 
@@ -95,11 +96,9 @@ describe('mirror: the Maildir runs out of space', () => {
 
 describe('mirror: the state database runs out of space', () => {
   it('ends the run with one line naming the database, no stack, and the run after making room completes with each message once', async (context) => {
-    const disk = join(scratch, 'state-disk');
-    mkdirSync(disk);
-    const refused = mountSmall(disk, '256k');
-    if (refused !== undefined) return context.skip(`no tmpfs to fill: ${refused}`);
-    mounted.push(disk);
+    const small = mountSmall('state-disk', '256k');
+    if ('refused' in small) return context.skip(`no tmpfs to fill: ${small.refused}`);
+    const { disk } = small;
     const maildir = join(scratch, 'bob-mail');
     const args = ['mirror', '--remote', server.url('bob'), '--maildir', maildir, '--password-env', 'PW', '--state-dir', disk];
 
