@@ -44,7 +44,7 @@ describe('skipped items in the summary', () => {
     expect(formatSummary('title', failed('EAUTH'), OUTCOME)).toMatch(/result +INCOMPLETE: a login was refused; fix the user name, password or token/);
     expect(formatSummary('title', failed('ESTATELOCKED'), OUTCOME)).toMatch(/result +INCOMPLETE: the state is in use by another run or unreadable/);
     expect(formatSummary('title', failed('ENETWORK'), OUTCOME)).toMatch(/result +INCOMPLETE$/m);
-    expect(formatSummary('title', failed('ENOSPACE'), OUTCOME)).toMatch(/result +INCOMPLETE: out of disk space/);
+    expect(formatSummary('title', failed('ENOSPACE'), OUTCOME)).toMatch(/result +INCOMPLETE: a local disk is full or read-only/);
     expect(exitCodeOf(failed('ECONFIG'))).toBe(ExitCode.USAGE);
     expect(formatSummary('title', failed('ECONFIG'), OUTCOME)).toMatch(/result +INCOMPLETE: a setting is wrong \(see the errors\); fix it, then run again$/m);
   });

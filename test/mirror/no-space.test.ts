@@ -2,7 +2,10 @@
 // the run keeps what it wrote, stops at the first full write instead of
 // downloading every later message to fail it, says so once, and the run
 // after making room completes with each message once. The same for the
-// state database's file system (a 256 KB tmpfs).
+// state database's file system (a 256 KB tmpfs). And a read-only file
+// system: one line, exit 2, for a Maildir or state to be made there; a
+// stop at the first refused write of a Maildir that is there, with the
+// remedy for a read-only disk.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +25,7 @@ let scratch: string;
 const mounted: string[] = [];
 
 /** A small tmpfs at `scratch/name` (unmounted after the tests), or why the machine refuses one (mounting needs root). */
-function mountSmall(name: string, size: string): { disk: string } | { refused: string } {
+function mountSmall(name: string, size = '20m'): { disk: string } | { refused: string } {
   const disk = join(scratch, name);
   mkdirSync(disk);
   try {
@@ -35,7 +38,7 @@ function mountSmall(name: string, size: string): { disk: string } | { refused: s
 }
 
 beforeAll(async () => {
-  server = await startDovecot({ users: { alice: PASSWORD, bob: PASSWORD } });
+  server = await startDovecot({ users: { alice: PASSWORD, bob: PASSWORD, carol: PASSWORD } });
   scratch = mkdtempSync(join(tmpdir(), 'imapfw-no-space-'));
   for (const folder of FOLDERS) {
     await appendMessages(
@@ -85,7 +88,7 @@ describe('mirror: the Maildir runs out of space', () => {
     for (const folder of FOLDERS) expect(files(maildir, folder, 'tmp')).toEqual([]);
 
     const human = await runCli(args, { env: { PW: PASSWORD } });
-    expect(human.stdout + human.stderr).toMatch(/result +INCOMPLETE: out of disk space/);
+    expect(human.stdout + human.stderr).toMatch(/result +INCOMPLETE: a local disk is full or read-only/);
 
     execFileSync('mount', ['-o', 'remount,size=20m', disk]);
     const rerun = await runCli([...args, '--json'], { env: { PW: PASSWORD } });
@@ -108,12 +111,46 @@ describe('mirror: the state database runs out of space', () => {
     const errorLines = output.split('\n').filter((line) => line.includes('[ENOSPACE]'));
     expect(errorLines, output).toHaveLength(1);
     expect(errorLines[0]).toMatch(/: \[ENOSPACE\] the state database .* cannot grow \(SQLITE_FULL/);
-    expect(output).toMatch(/result +INCOMPLETE: out of disk space/);
+    expect(output).toMatch(/result +INCOMPLETE: a local disk is full or read-only/);
     expect(output).not.toMatch(/SqliteError|"level":50/);
 
     execFileSync('mount', ['-o', 'remount,size=20m', disk]);
     const rerun = await runCli([...args, '--json'], { env: { PW: PASSWORD } });
     expect(rerun.status, rerun.stderr).toBe(0);
     for (const folder of FOLDERS) expect(files(maildir, folder, 'cur')).toHaveLength(SMALL_PER_FOLDER);
+  });
+});
+
+describe('mirror: a read-only file system', () => {
+  it('refuses a Maildir or a state to be made there in one line, stops a Maildir that is there at its first write, and the run after it is writable again completes', async (context) => {
+    const small = mountSmall('ro-disk');
+    if ('refused' in small) return context.skip(`no tmpfs to mount read-only: ${small.refused}`);
+    const { disk } = small;
+    await appendMessages(server, 'carol', 'INBOX', [{ raw: makeMessage({ subject: 'first' }) }]);
+    const maildir = join(disk, 'Mail');
+    const state = join(scratch, 'carol-state');
+    const mirror = (root: string, stateDir: string) =>
+      runCli(['mirror', '--remote', server.url('carol'), '--maildir', root, '--password-env', 'PW', '--state-dir', stateDir], { env: { PW: PASSWORD } });
+    expect((await mirror(maildir, state)).status).toBe(0);
+    execFileSync('mount', ['-o', 'remount,ro', disk]);
+
+    const newState = await mirror(join(scratch, 'carol-mail-2'), disk);
+    expect(newState.status, newState.stderr).toBe(2);
+    expect(newState.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^imapfw mirror: the state directory .*\/ro-disk cannot be written \(EROFS/)]);
+    const newMaildir = await mirror(join(disk, 'Other'), join(scratch, 'carol-state-2'));
+    expect(newMaildir.status, newMaildir.stderr).toBe(2);
+    expect(newMaildir.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^imapfw mirror: the Maildir .*\/ro-disk\/Other cannot be made \(EROFS: .* is on a read-only file system\)/)]);
+
+    await appendMessages(server, 'carol', 'INBOX', [{ raw: makeMessage({ subject: 'second' }) }]);
+    const refused = await mirror(maildir, state);
+    const output = refused.stdout + refused.stderr;
+    expect(refused.status, output).toBe(1);
+    expect(output).toMatch(/\[ENOSPACE\] .*the Maildir .* cannot take more messages \(EROFS.*\): make its file system writable again/);
+    expect(output).toMatch(/result +INCOMPLETE: a local disk is full or read-only/);
+
+    execFileSync('mount', ['-o', 'remount,rw', disk]);
+    const rerun = await mirror(maildir, state);
+    expect(rerun.status, rerun.stdout + rerun.stderr).toBe(0);
+    expect(files(maildir, 'INBOX', 'cur')).toHaveLength(2);
   });
 });

@@ -746,7 +746,11 @@ export class MaildirRepository implements Repository {
 
   /** What a user is told when the Maildir's file system refuses to grow (NO_SPACE_CODES). */
   private noSpace(error: unknown): string {
-    return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): make room on its file system (or raise the quota), then run again; what was copied is kept`;
+    const remedy =
+      (error as NodeJS.ErrnoException).code === 'EROFS'
+        ? 'make its file system writable again (one the kernel remounted read-only after disk errors needs checking first)'
+        : 'make room on its file system (or raise the quota)';
+    return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): ${remedy}, then run again; what was copied is kept`;
   }
 
   /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */

@@ -130,7 +130,7 @@ export class SqliteStateStore implements StateStore {
     try {
       lock = AccountLock.acquire(`${path}.lock`);
     } catch (error) {
-      throw stateError(path, error);
+      throw openError(path, error);
     }
     try {
       try {
@@ -144,7 +144,7 @@ export class SqliteStateStore implements StateStore {
       }
     } catch (error) {
       lock.release();
-      throw error;
+      throw openError(path, error);
     }
   }
 
@@ -401,6 +401,22 @@ function moveAside(path: string): string {
   }
   return aside;
 }
+
+/**
+ * What an error opening the database at `path` tells a user: a directory or
+ * file this user cannot write (a read-only mount, another user's files) is a
+ * setting to fix, said in one line; anything else as stateError says.
+ */
+function openError(path: string, error: unknown): unknown {
+  const code = error instanceof SqliteError ? error.code : (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && (NOT_WRITABLE_CODES.has(code) || code.startsWith('SQLITE_READONLY'))) {
+    const why = error instanceof SqliteError ? `${error.code}: ${error.message}` : (error as Error).message;
+    return new ConfigError(`the state directory ${dirname(path)} cannot be written (${why}); give --state-dir a directory this user can write`);
+  }
+  return stateError(path, error);
+}
+
+const NOT_WRITABLE_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
 
 /** What an error of the database at `path` tells a user: damage (StateCorruptError), a full disk (NoSpaceError), or itself. */
 function stateError(path: string, error: unknown): unknown {

@@ -42,7 +42,7 @@ function incomplete(summary: RunSummary, text: string): string {
   if (summary.errors.length === 0 && summary.skipped.length > 0 && !summary.interrupted) {
     return `INCOMPLETE: ${summary.skipped.length} skipped (each with why and what to do, above); everything else is done`;
   }
-  if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: out of disk space (see the errors for where); make room, then run again (what was copied is kept)';
+  if (summary.errors.some((error) => error.code === 'ENOSPACE')) return 'INCOMPLETE: a local disk is full or read-only (see the errors for which); fix it, then run again (what was copied is kept)';
   switch (exitCodeOf(summary)) {
     case ExitCode.AUTH:
       return 'INCOMPLETE: a login was refused; fix the user name, password or token (see the errors), then run again';

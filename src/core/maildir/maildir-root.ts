@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { hasCur } from './list-folders.js';
 
@@ -13,9 +13,11 @@ const MAIL_TOOL_FILE = /^(?:dovecot|courier|imapfw-)|^(?:subscriptions|maildirfo
  * directory given by mistake is refused before anything is written into it;
  * a new or empty directory passes, and so does any Maildir tree: one whose
  * INBOX is elsewhere (mbsync's), or a nested one whose top holds only parent
- * directories.
+ * directories. A Maildir to be made where this user cannot write (a
+ * read-only mount, another user's directory) is refused too.
  */
 export function checkMaildirRoot(root: string): void {
+  if (!hasCur(root)) checkWritable(root, root);
   let entries;
   try {
     entries = readdirSync(root, { withFileTypes: true });
@@ -31,4 +33,18 @@ export function checkMaildirRoot(root: string): void {
   throw new ConfigError(
     `${root} is not a Maildir and not empty (it holds ${named}${others.length > 3 ? `, and ${others.length - 3} more` : ''}, and no cur/ nor folder): give a new or empty directory, or an existing Maildir`,
   );
+}
+
+/** Throws a ConfigError when the Maildir `root` cannot be made in `dir`, or the nearest directory above it that exists. */
+function checkWritable(root: string, dir: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && dirname(dir) !== dir) return checkWritable(root, dirname(dir));
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw new ConfigError(`the Maildir ${root} cannot be made (${code}: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'}): give a directory this user can write`);
+    }
+    // Anything else (ENOTDIR: a file in the way) is refused, with its own words, when the Maildir is made.
+  }
 }

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { ImapfwError } from '../../api/errors.js';
 import { withoutSecrets } from '../output/secrets.js';
 
 /** What a worker reports to the main thread over its error link. */
@@ -10,6 +11,8 @@ export interface ErrorRecord {
   stack?: string;
   /** 'exception', 'rejection', 'exit' (the worker died or exited unexpectedly). */
   kind: 'exception' | 'rejection' | 'exit' | 'start';
+  /** One of imapfw's typed errors (ImapfwError): its message says what failed and what to do. */
+  typed?: true;
 }
 
 export type WorkerToMain =
@@ -32,14 +35,20 @@ export function errorRecord(worker: string, kind: ErrorRecord['kind'], error: un
       name: error.name,
       message: withoutSecrets(error.message),
       ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+      ...(error instanceof ImapfwError ? { typed: true as const } : {}),
       ...(error.stack ? { stack: withoutSecrets(error.stack) } : {}),
     };
   }
   return { worker, kind, name: 'Error', message: withoutSecrets(String(error)) };
 }
 
-/** One line a user can act on: which worker, what failed. */
+/**
+ * One line a user can act on: which worker, what failed. An actor refusing
+ * to start with a typed error (a state directory it cannot write, a refused
+ * login) is told by its message alone, which names what to fix.
+ */
 export function describeRecord(record: ErrorRecord): string {
+  if (record.kind === 'start' && record.typed) return record.message;
   const code = record.code ? ` [${record.code}]` : '';
   return `worker "${record.worker}" failed (${record.kind}): ${record.name}${code}: ${record.message}`;
 }
