@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --initial-old-space-size=32 --heap-growing-percent=50 --cpu-prof --cpu-prof-dir=/tmp/st/prof3
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --initial-old-space-size=32 --heap-growing-percent=50 --cpu-prof --cpu-prof-dir=/tmp/st/prof4
 // The imapfw command. Runs the compiled CLI (built by `npm install`); in a
 // source checkout without a build, runs the TypeScript source through tsx.
 // The shebang caps V8's young generation on the main thread, where a run's actors live by default, as the

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FolderNameError, StoreError } from '../../src/api/errors.js';
+import { ConfigError, FolderNameError, StoreError } from '../../src/api/errors.js';
 import {
+  checkInboxDir,
   folderOfMaildirPlusPlusDir,
   folderOfNestedDirs,
   folderPathSegments,
@@ -101,6 +102,44 @@ describe('folder name mapping', () => {
     for (const foreign of ['.a%2eb', '.x%zz', '.a..b', '.INBOX', '.%41']) expect(folderOfMaildirPlusPlusDir(foreign)).toBeUndefined();
     for (const foreign of [['.git'], ['cur'], ['a', '..'], ['INBOX'], ['%2e']]) expect(folderOfNestedDirs(foreign)).toBeUndefined();
     expect(folderOfMaildirPlusPlusDir('plain')).toBeUndefined();
+  });
+
+  it.each(['INBOX', 'Inbox'])('nested with INBOX in the directory %s (mbsync\'s Verbatim): INBOX and its sub-folders there, any other name round-trips, and no folder takes that directory', (inbox) => {
+    expect(folderPathSegments('INBOX', 'nested', inbox)).toEqual([inbox]);
+    expect(folderPathSegments('INBOX/Sub/Deep', 'nested', inbox)).toEqual([inbox, 'Sub', 'Deep']);
+    expect(folderOfNestedDirs([inbox], inbox)).toBe('INBOX');
+    expect(folderOfNestedDirs([inbox, 'Sub'], inbox)).toBe('INBOX/Sub');
+    if (inbox !== 'INBOX') {
+      // A folder of that very name (some servers have 'Inbox' beside INBOX) would share INBOX's directory: refused.
+      expect(() => folderPathSegments(inbox, 'nested', inbox)).toThrow(FolderNameError);
+      expect(() => folderPathSegments(`${inbox}/x`, 'nested', inbox)).toThrow(/holds INBOX here/);
+    }
+    fc.assert(
+      fc.property(fc.oneof(hostileName, fc.string({ unit: 'binary' })), (name) => {
+        let dirs: string[];
+        try {
+          dirs = folderPathSegments(name, 'nested', inbox);
+        } catch (error) {
+          // Refused: a name no file system holds, or one whose first level is INBOX's directory.
+          expect(error).toBeInstanceOf(FolderNameError);
+          return;
+        }
+        expect(folderOfNestedDirs(dirs, inbox)).toBe(name);
+        // INBOX's directory holds INBOX and its sub-folders, nothing else; the root is no folder.
+        expect(dirs.length).toBeGreaterThan(0);
+        expect(dirs[0] === inbox).toBe(name === 'INBOX' || name.startsWith('INBOX/'));
+      }),
+      { numRuns: 2000 },
+    );
+    // The other spelling of INBOX's directory is no folder of this scheme: read as nothing, so never synced as another folder.
+    const other = inbox === 'INBOX' ? 'Inbox' : 'INBOX';
+    expect(folderOfNestedDirs([other], inbox)).toBe(other === 'Inbox' ? 'Inbox' : undefined);
+  });
+
+  it('an INBOX directory needs the nested layout and one plain directory name', () => {
+    expect(() => checkInboxDir('INBOX', 'nested')).not.toThrow();
+    expect(() => checkInboxDir('INBOX', 'maildir++')).toThrow(/needs the nested layout/);
+    for (const bad of ['', '.inbox', 'cur', 'a/b', 'x%y', 'imapfw-in']) expect(() => checkInboxDir(bad, 'nested'), bad).toThrow(ConfigError);
   });
 
   it('pathInsideRoot refuses a path outside the root', () => {

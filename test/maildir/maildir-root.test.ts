@@ -40,4 +40,26 @@ describe('checkMaildirRoot', () => {
     expect(() => checkMaildirRoot(root)).toThrow(ConfigError);
     expect(() => checkMaildirRoot(root)).toThrow(`${root} is not a Maildir and not empty (it holds .config, Documents, Music, and 1 more, and no cur/ nor folder)`);
   });
+
+  // Another tool's tree read in the wrong scheme would get a second INBOX at the root, and every message downloaded again.
+  it.each([
+    ["mbsync's verbatim tree, read as maildir++", ['INBOX/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /holds folders in the nested layout \(INBOX\/, Sent\/\) and no INBOX of its own: run with --layout nested --inbox INBOX/],
+    ["mbsync's verbatim tree, INBOX taken as the root", ['Inbox/cur/', 'Sent/cur/'], { layout: 'nested' }, /Inbox holds an INBOX .* run with --inbox Inbox/],
+    ['a Maildir++ tree read as nested', ['.Sent/cur/', '.Archive/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\/, \.Sent\/\) .* --layout maildir\+\+/],
+  ] as const)('refuses %s, saying which option reads it', (_, paths, scheme, message) => {
+    const root = tree([...paths]);
+    expect(() => checkMaildirRoot(root, scheme)).toThrow(ConfigError);
+    expect(() => checkMaildirRoot(root, scheme)).toThrow(message);
+  });
+
+  it.each([
+    ["mbsync's verbatim tree with its INBOX directory named", ['INBOX/cur/', 'Sent/cur/'], { layout: 'nested', inbox: 'INBOX' }],
+    ['a nested tree whose INBOX is the root', ['cur/', 'INBOX/cur/', 'Sent/cur/'], { layout: 'nested' }],
+    ['a Maildir++ tree with its INBOX', ['cur/', 'Sent/cur/'], { layout: 'nested' }],
+    ['a nested tree whose INBOX is not made yet', ['Sent/cur/', 'Lists/dev/cur/'], { layout: 'nested' }],
+    ['a Maildir++ tree whose INBOX is not made yet', ['.Sent/cur/'], { layout: 'maildir++' }],
+  ] as const)('passes %s', (_, paths, scheme) => {
+    const root = tree([...paths]);
+    expect(() => checkMaildirRoot(root, scheme)).not.toThrow();
+  });
 });

@@ -68,4 +68,23 @@ describe('FolderChanges', () => {
       changes.close();
     }
   });
+
+  it("nested with INBOX in a directory (mbsync's Inbox ~/Mail/INBOX): INBOX's files are INBOX, and a folder made at the top is heard", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'imapfw-changes-'));
+    made.push(root);
+    for (const dir of ['INBOX', 'Archive']) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(path.join(root, dir, sub), { recursive: true });
+    const changes = new FolderChanges(root, 'nested', 'INBOX');
+    try {
+      const first = changes.next(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      writeFileSync(path.join(root, 'INBOX', 'new', '1.a'), 'x');
+      expect(await first).toEqual(['INBOX']);
+      const second = changes.next(30_000);
+      mkdirSync(path.join(root, 'Projects'));
+      mkdirSync(path.join(root, 'Projects', 'cur'));
+      expect(await second).toEqual(['Projects']);
+    } finally {
+      changes.close();
+    }
+  });
 });

@@ -1,12 +1,12 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { MaildirLayout } from '../../core/maildir/folder-names.js';
+import { checkInboxDir, type MaildirLayout } from '../../core/maildir/folder-names.js';
 import { ConfigError } from '../errors.js';
 
 export type { MaildirLayout };
 
 export interface MaildirOptions {
-  /** The Maildir root; INBOX is the root itself. A leading '~/' means the home directory. */
+  /** The Maildir root; INBOX is the root itself (unless `inbox` says otherwise). A leading '~/' means the home directory. */
   root: string;
   /** 'maildir++' (default; 'A/B' is '.A.B') or 'nested' (Dovecot LAYOUT=fs; 'A/B' is 'A/B/'). */
   layout?: MaildirLayout;
@@ -14,6 +14,12 @@ export interface MaildirOptions {
   fsync?: boolean;
   /** Create the root (and INBOX's cur/new/tmp) when missing (default false: a mistyped root is an error, not an empty Maildir). */
   create?: boolean;
+  /**
+   * Nested layout only: the directory in the root that holds INBOX, and
+   * INBOX's sub-folders under it ('INBOX': mbsync's `Inbox ~/Mail/INBOX`
+   * with `Path ~/Mail/` and `SubFolders Verbatim`). Default: the root.
+   */
+  inbox?: string;
 }
 
 export interface ResolvedMaildirOptions {
@@ -21,6 +27,7 @@ export interface ResolvedMaildirOptions {
   layout: MaildirLayout;
   fsync: boolean;
   create: boolean;
+  inbox?: string;
 }
 
 export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
@@ -28,7 +35,8 @@ export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirO
   const layout = options.layout ?? 'maildir++';
   if (layout !== 'maildir++' && layout !== 'nested') throw new ConfigError(`maildir option "layout" must be 'maildir++' or 'nested', not ${JSON.stringify(layout)}`);
   const root = options.root === '~' || options.root.startsWith('~/') ? homedir() + options.root.slice(1) : options.root;
-  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false };
+  if (options.inbox !== undefined) checkInboxDir(options.inbox, layout);
+  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false, ...(options.inbox !== undefined ? { inbox: options.inbox } : {}) };
 }
 
 /** Something the repository tolerated and wants the user to know (it never deletes what it does not own). */

@@ -11,7 +11,7 @@ import { INBOX, folderPathSegments, pathInsideRoot } from '../../core/maildir/fo
 import { fsyncDir } from '../../core/maildir/fsync-dir.js';
 import type { ForeignEntry } from '../../core/maildir/foreign-entry.js';
 import { ensureKeywords, KEYWORDS_FILE, MAX_KEYWORDS, readKeywords, type KeywordTable } from '../../core/maildir/keywords.js';
-import { MESSAGE_DIRS, hasCur, listFolderDirs } from '../../core/maildir/list-folders.js';
+import { MESSAGE_DIRS, hasCur, listFolderDirs, type MisnamedFolderDir } from '../../core/maildir/list-folders.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
@@ -173,14 +173,14 @@ export class MaildirRepository implements Repository {
   async listFolders(): Promise<FolderInfo[]> {
     return this.run('list folders', undefined, async () => {
       await this.ensureRoot();
-      const { folders, misnamed, foreign } = await listFolderDirs(this.options.root, this.options.layout);
+      const { folders, misnamed, foreign } = await listFolderDirs(this.options.root, this.options.layout, this.options.inbox);
       this.reportForeign(foreign);
       const listed: FolderInfo[] = folders
         .filter((f) => this.folderFilter(f.name))
         .sort((a, b) => (a.name === INBOX ? -1 : b.name === INBOX ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map((f) => ({ name: this.nameTrans(f.name) }));
       // Mail in a directory named by another tool is listed as skipped, with what to do: never passed over in silence.
-      return [...listed, ...misnamed.map(({ dir, literal }) => ({ name: dir, skipped: misnamedReason(dir, literal) }))];
+      return [...listed, ...misnamed.map((entry) => ({ name: entry.dir, skipped: this.misnamedReason(entry) }))];
     });
   }
 
@@ -200,7 +200,7 @@ export class MaildirRepository implements Repository {
   /** Deletes an empty folder (its sub-folders stay). Refuses INBOX and a folder holding messages. */
   async deleteFolder(name: string): Promise<void> {
     return this.run('delete folder', name, async () => {
-      if (this.nameTransBack(name) === INBOX) throw new StoreError('INBOX cannot be deleted: it is the Maildir root');
+      if (this.nameTransBack(name) === INBOX) throw new StoreError(`INBOX cannot be deleted: it is the Maildir ${this.options.inbox === undefined ? 'root' : `directory ${this.options.inbox}/`}`);
       const dir = await this.folderDir(name);
       await removeStaleTmpFiles(join(dir, 'tmp')).catch(ignoreCode('ENOENT'));
       let files = 0;
@@ -556,7 +556,7 @@ export class MaildirRepository implements Repository {
    */
   async changes(waitMs: number): Promise<string[]> {
     await this.ensureRoot();
-    this.folderChanges ??= new FolderChanges(this.options.root, this.options.layout);
+    this.folderChanges ??= new FolderChanges(this.options.root, this.options.layout, this.options.inbox);
     const folders = await this.folderChanges.next(waitMs);
     return folders.filter((folder) => this.folderFilter(folder)).map((folder) => this.nameTrans(folder));
   }
@@ -602,7 +602,7 @@ export class MaildirRepository implements Repository {
 
   /** The directory a folder stored here as `localName` has or would have. */
   private dirOf(localName: string): string {
-    return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout), localName);
+    return pathInsideRoot(this.options.root, folderPathSegments(localName, this.options.layout, this.options.inbox), localName);
   }
 
   /**
@@ -626,11 +626,14 @@ export class MaildirRepository implements Repository {
 
   private async ensureRoot(): Promise<void> {
     if (this.rootRealPath !== undefined) return;
-    const { root, create } = this.options;
-    if (!hasCur(root)) {
-      if (!create) throw new ConfigError(`${root} is not a Maildir (it has no cur/ directory): check the "root" option, or set "create: true" to make one`);
-      checkMaildirRoot(root);
-      for (const sub of MESSAGE_DIRS) await makeDirs(join(root, sub));
+    const { root, create, inbox } = this.options;
+    const inboxDir = inbox === undefined ? root : join(root, inbox);
+    // A run that writes nothing (a dry run) reads the folders there are, and makes none: INBOX is then listed as missing.
+    if (!hasCur(inboxDir) && this.writes()) {
+      const what = inbox === undefined ? `${root} is not a Maildir (it has no cur/ directory)` : `${root} has no INBOX directory ${inbox}/ (with cur/)`;
+      if (!create) throw new ConfigError(`${what}: check the "root" option, or set "create: true" to make one`);
+      checkMaildirRoot(root, { layout: this.options.layout, ...(inbox !== undefined ? { inbox } : {}) });
+      for (const sub of MESSAGE_DIRS) await makeDirs(join(inboxDir, sub));
     }
     this.rootRealPath = await realpath(root);
   }
@@ -753,6 +756,18 @@ export class MaildirRepository implements Repository {
     return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): ${remedy}, then run again; what was copied is kept`;
   }
 
+  /** Why a directory holding mail is not read as a folder, and what to do. */
+  private misnamedReason({ dir, literal, inbox }: MisnamedFolderDir): string {
+    if (inbox === 'root') {
+      return `the Maildir root's own cur/ or new/ holds mail, but INBOX is the directory ${this.options.inbox}/ here: move those messages into ${this.options.inbox}/, or make the root INBOX again (no "inbox" option, --inbox)`;
+    }
+    if (inbox === 'directory') {
+      return `the directory ${dir} holds mail, but INBOX is the Maildir root here: if it is your INBOX (mbsync's "Inbox .../${dir}"), set the Maildir's "inbox" option to "${dir}" (--inbox ${dir}), with the root's own messages moved there`;
+    }
+    const rename = literal ? `rename it to ${literal.path} to sync it as "${literal.name}", or exclude "${dir}"` : `rename it, or exclude "${dir}"`;
+    return `the directory ${dir} holds mail, but its name is not one imapfw writes for a folder (another tool named it): ${rename}`;
+  }
+
   /** Runs an operation, turning file-system errors into a StoreError that says what failed where. */
   private async run<T>(operation: string, folder: string | undefined, body: () => Promise<T>): Promise<T> {
     try {
@@ -803,10 +818,6 @@ function ignoreCode(...codes: string[]): (error: unknown) => undefined {
 }
 
 /** Why a directory holding mail is not synced, and how to have it synced. */
-function misnamedReason(dir: string, literal: { name: string; path: string } | undefined): string {
-  const rename = literal ? `rename it to ${literal.path} to sync it as "${literal.name}", or exclude "${dir}"` : `rename it, or exclude "${dir}"`;
-  return `the directory ${dir} holds mail, but its name is not one imapfw writes for a folder (another tool named it): ${rename}`;
-}
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { MaildirRepository } from '../../api/repositories/maildir.js';
 import type { FolderInfo, MaildirOptions } from '../../api/index.js';
 
 export interface DryRunMaildirOptions extends MaildirOptions {
   /**
    * A dry run writes nothing: a Maildir not created yet lists no folders
-   * (every folder would be created) instead of failing, and a folder never
-   * scanned gets no uidValidity file.
+   * (every folder would be created) instead of failing, one whose INBOX is
+   * not made yet lists the folders it has, and a folder never scanned gets
+   * no uidValidity file.
    */
   dryRun?: boolean;
 }
@@ -27,7 +27,7 @@ export class DryRunMaildir extends MaildirRepository {
   }
 
   override async listFolders(): Promise<FolderInfo[]> {
-    if (this.dryRun && !existsSync(join(this.options.root, 'cur'))) return [];
+    if (this.dryRun && !existsSync(this.options.root)) return [];
     return super.listFolders();
   }
 }

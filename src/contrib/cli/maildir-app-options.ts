@@ -5,6 +5,7 @@ import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js'
 import { ConfigError } from '../../api/errors.js';
 import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
+import { checkInboxDir } from '../../core/maildir/folder-names.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
@@ -26,6 +27,7 @@ export interface MaildirAppFlags {
   json?: boolean;
   config?: string;
   layout: string;
+  inbox?: string;
   fsync: boolean;
   rebuildState?: boolean;
   allowPlaintext?: boolean;
@@ -93,6 +95,7 @@ export function accountOptions(command: Command, verb: string): Command {
 export function runOptions(command: Command): Command {
   return command
     .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
+    .option('--inbox <dir>', "with --layout nested: the directory in the Maildir that holds INBOX (mbsync's Inbox ~/Mail/INBOX: --inbox INBOX); default: the Maildir itself")
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--json', 'print one JSON summary on standard output')
     .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
@@ -150,6 +153,8 @@ export interface MaildirAppAccountEntry {
   /** gmail or outlook; recognised from the host when not given. */
   provider?: string;
   layout?: MaildirLayout;
+  /** The directory in the Maildir that holds INBOX (nested layout); default: the Maildir itself. */
+  inbox?: string;
   folders?: string[];
   exclude?: string[];
   allowPlaintext?: boolean;
@@ -162,6 +167,7 @@ export interface MaildirAppAccount {
   password: PasswordSource;
   maildir: string;
   layout: MaildirLayout;
+  inbox?: string;
   folders: string[];
   exclude: string[];
   allowPlaintext: boolean;
@@ -182,14 +188,18 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   parseImapUrl(entry.remote);
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
-  // So is a --maildir that holds other files and no Maildir (a home directory given by mistake).
-  checkMaildirRoot(maildir);
+  const layout = entry.layout ?? (flags.layout as MaildirLayout);
+  const inbox = entry.inbox ?? flags.inbox;
+  if (inbox !== undefined) checkInboxDir(inbox, layout);
+  // So is a --maildir that holds other files and no Maildir (a home directory given by mistake), or another tool's tree read in another layout.
+  checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });
   return {
     name: accountName(app, entry),
     remote: entry.remote,
     password: withStateDir(entry.password, flags.stateDir === undefined ? undefined : resolve(flags.stateDir)),
     maildir,
-    layout: entry.layout ?? (flags.layout as MaildirLayout),
+    layout,
+    ...(inbox !== undefined ? { inbox } : {}),
     folders: entry.folders ?? flags.folders ?? [],
     exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,

@@ -43,6 +43,8 @@ export class FolderChanges {
   constructor(
     private readonly root: string,
     private readonly layout: 'maildir++' | 'nested',
+    /** INBOX's directory in the root (nested layout), when INBOX is not the root itself. */
+    private readonly inbox?: string,
   ) {}
 
   /**
@@ -105,9 +107,14 @@ export class FolderChanges {
   /** Watches every folder not watched yet; forgets those gone. Returns the folders there now. */
   private async watchFolders(): Promise<FolderDir[]> {
     if (this.closed) return [];
-    const { folders } = await listFolderDirs(this.root, this.layout).catch(() => ({ folders: [] }));
+    const { folders } = await listFolderDirs(this.root, this.layout, this.inbox).catch(() => ({ folders: [] }));
     this.known = new Set(folders.map((folder) => folder.name));
     const wanted = new Set<string>();
+    // A root that is no folder (INBOX in a directory of its own) still holds the top folders.
+    if (this.inbox !== undefined) {
+      wanted.add(this.root);
+      if (!this.watchers.has(this.root)) this.watch(this.root, '', false);
+    }
     for (const folder of folders) {
       // Maildir++ keeps every folder in the root; nested keeps sub-folders in their parent folder's directory.
       const holdsFolders = this.layout === 'nested' || folder.path === this.root;

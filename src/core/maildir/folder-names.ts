@@ -1,11 +1,14 @@
 import { resolve, sep } from 'node:path';
-import { FolderNameError, StoreError } from '../../api/errors.js';
+import { ConfigError, FolderNameError, StoreError } from '../../api/errors.js';
 
 /**
  * Canonical folder names (UTF-8, '/'-separated, from a server: untrusted)
  * <-> directory names under the Maildir root.
  *
- * - 'INBOX' is the root itself in both layouts.
+ * - 'INBOX' is the root itself in both layouts; in nested, it may instead
+ *   be a directory in the root, named by `inbox` (mbsync's `Inbox
+ *   ~/Mail/INBOX` with `SubFolders Verbatim`): then 'INBOX/A' is
+ *   '<inbox>/A/', and no other folder's directory may take that name.
  * - maildir++: 'A/B' is the directory '.A.B'; nested (Dovecot LAYOUT=fs):
  *   'A/B' is 'A/B/'.
  * - Each '/'-separated segment is escaped as '%' + two upper-case hex digits
@@ -31,16 +34,36 @@ const NAME_MAX = 255;
 const PATH_MAX = 4095;
 const RESERVED_IN_NESTED = /^(?:cur|new|tmp|maildirfolder|subscriptions)$|^(?:dovecot|imapfw-)/i;
 
-/** The directory names leading from the root to a folder; [] for INBOX. Throws StoreError for a name no file system can hold. */
-export function folderPathSegments(name: string, layout: MaildirLayout): string[] {
-  if (name === INBOX) return [];
+/**
+ * The directory names leading from the root to a folder; [] for INBOX at the
+ * root, [inbox] for INBOX in its own directory (nested layout, see above).
+ * Throws StoreError for a name no file system can hold.
+ */
+export function folderPathSegments(name: string, layout: MaildirLayout, inbox?: string): string[] {
+  if (name === INBOX) return inbox === undefined ? [] : [inbox];
   if (/\p{Cs}/u.test(name)) throw refused(name, 'it is not valid Unicode (a lone surrogate)');
   const segments = name.split('/').map((segment) => escapeSegment(segment, layout));
+  if (layout === 'nested' && inbox !== undefined) {
+    if (name.startsWith(`${INBOX}/`)) segments[0] = inbox;
+    else if (segments[0] === inbox) throw refused(name, `its directory would be ${inbox}/, which holds INBOX here`);
+  }
   const dirs = layout === 'maildir++' ? [`.${segments.join('.')}`] : segments;
   for (const dir of dirs) {
     if (Buffer.byteLength(dir) > NAME_MAX) throw refused(name, `a directory name would be longer than ${NAME_MAX} bytes`);
   }
   return dirs;
+}
+
+/**
+ * Throws a ConfigError unless `inbox` can name INBOX's directory in the root:
+ * the nested layout (in maildir++, INBOX is the root, as in mbsync), and a
+ * name the scheme writes as it is ('INBOX', 'Inbox'; not '.x', 'cur', 'a/b').
+ */
+export function checkInboxDir(inbox: string, layout: MaildirLayout): void {
+  if (layout !== 'nested') throw new ConfigError(`an INBOX directory ("${inbox}") needs the nested layout: in maildir++, INBOX is the root`);
+  if (inbox === '' || inbox.includes('/') || escapeSegment(inbox, 'nested') !== inbox) {
+    throw new ConfigError(`the INBOX directory must be one plain directory name in the Maildir root (such as INBOX), not "${inbox}"`);
+  }
 }
 
 /** The folder name of a maildir++ directory name ('.A.B'), or undefined when it is not one this scheme writes. */
@@ -51,9 +74,10 @@ export function folderOfMaildirPlusPlusDir(dir: string): string | undefined {
 }
 
 /** The folder name of nested directory names (['A', 'B']), or undefined when they are not ones this scheme writes. */
-export function folderOfNestedDirs(dirs: readonly string[]): string | undefined {
-  const name = dirs.map(unescapeSegment).join('/');
-  return roundTrips(name, dirs, 'nested') ? name : undefined;
+export function folderOfNestedDirs(dirs: readonly string[], inbox?: string): string | undefined {
+  const inInbox = inbox !== undefined && dirs[0] === inbox;
+  const name = inInbox ? [INBOX, ...dirs.slice(1).map(unescapeSegment)].join('/') : dirs.map(unescapeSegment).join('/');
+  return roundTrips(name, dirs, 'nested', inbox) ? name : undefined;
 }
 
 /**
@@ -62,10 +86,10 @@ export function folderOfNestedDirs(dirs: readonly string[]): string | undefined 
  * literally, and the directory path (relative to the root) this scheme
  * writes for that folder; undefined when no directory can hold that name.
  */
-export function literalFolderOf(dirs: readonly string[], layout: MaildirLayout): { name: string; path: string } | undefined {
+export function literalFolderOf(dirs: readonly string[], layout: MaildirLayout, inbox?: string): { name: string; path: string } | undefined {
   const name = layout === 'maildir++' ? dirs[0]!.slice(1).split('.').join('/') : dirs.join('/');
   try {
-    return { name, path: folderPathSegments(name, layout).join('/') };
+    return { name, path: folderPathSegments(name, layout, inbox).join('/') };
   } catch {
     return undefined;
   }
@@ -105,10 +129,10 @@ function unescapeSegment(segment: string): string {
   return segment.replace(/%([0-9A-F]{2})/g, (_, code: string) => String.fromCharCode(parseInt(code, 16)));
 }
 
-function roundTrips(name: string, dirs: readonly string[], layout: MaildirLayout): boolean {
-  if (name === INBOX) return false; // INBOX is the root; a directory claiming it is foreign.
+function roundTrips(name: string, dirs: readonly string[], layout: MaildirLayout, inbox?: string): boolean {
+  if (name === INBOX && inbox === undefined) return false; // INBOX is the root; a directory claiming it is foreign.
   try {
-    const again = folderPathSegments(name, layout);
+    const again = folderPathSegments(name, layout, inbox);
     return again.length === dirs.length && again.every((dir, i) => dir === dirs[i]);
   } catch {
     return false;

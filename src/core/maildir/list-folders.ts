@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
@@ -15,10 +15,12 @@ export interface FolderDir {
 
 /** A directory that holds mail (cur/) under a name this scheme does not write: not read, but not to be passed over in silence. */
 export interface MisnamedFolderDir {
-  /** Its path relative to the root ('.Odd%Name', 'A/Odd%Name'). */
+  /** Its path relative to the root ('.Odd%Name', 'A/Odd%Name'; '.' for the root). */
   dir: string;
   /** The folder its name reads as, and the directory this scheme writes for it (see literalFolderOf). */
   literal?: { name: string; path: string };
+  /** Where INBOX is the question: the root's own mail with INBOX in a directory, or an 'INBOX' directory with INBOX the root. */
+  inbox?: 'root' | 'directory';
 }
 
 export const MESSAGE_DIRS: ReadonlySet<string> = new Set(['cur', 'new', 'tmp']);
@@ -28,16 +30,19 @@ function isFolderFile(name: string): boolean {
 }
 
 /**
- * Finds every folder under the root (INBOX, the root itself, first) and the
- * entries that are neither folders nor folder files. Symlinks are never
- * followed.
+ * Finds every folder under the root (INBOX first when it is the root itself;
+ * with `inbox`, nested layout, INBOX is that directory's, when it has cur/)
+ * and the entries that are neither folders nor folder files. Symlinks are
+ * never followed.
  */
-export async function listFolderDirs(root: string, layout: MaildirLayout): Promise<{ folders: FolderDir[]; misnamed: MisnamedFolderDir[]; foreign: ForeignEntry[] }> {
-  const folders: FolderDir[] = [{ name: INBOX, path: root }];
+export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?: string): Promise<{ folders: FolderDir[]; misnamed: MisnamedFolderDir[]; foreign: ForeignEntry[] }> {
+  const folders: FolderDir[] = inbox === undefined && hasCur(root) ? [{ name: INBOX, path: root }] : [];
   const misnamed: MisnamedFolderDir[] = [];
   const foreign: ForeignEntry[] = [];
   if (layout === 'nested') {
-    await walkNested(root, [], folders, misnamed, foreign);
+    // The root's own messages are no folder's when INBOX has a directory: not read, but said.
+    if (inbox !== undefined && holdsMessages(root)) misnamed.push({ dir: '.', inbox: 'root' });
+    await walkNested(root, [], inbox, folders, misnamed, foreign);
     return { folders, misnamed, foreign };
   }
   for (const entry of await readdir(root, { withFileTypes: true })) {
@@ -59,13 +64,13 @@ export async function listFolderDirs(root: string, layout: MaildirLayout): Promi
   return { folders, misnamed, foreign };
 }
 
-function misnamedDir(dirs: readonly string[], layout: MaildirLayout): MisnamedFolderDir {
-  const literal = literalFolderOf(dirs, layout);
+function misnamedDir(dirs: readonly string[], layout: MaildirLayout, inbox?: string): MisnamedFolderDir {
+  const literal = literalFolderOf(dirs, layout, inbox);
   return { dir: dirs.join('/'), ...(literal ? { literal } : {}) };
 }
 
 /** Returns whether the directory holds a folder at any depth. */
-async function walkNested(dir: string, dirs: string[], folders: FolderDir[], misnamed: MisnamedFolderDir[], foreign: ForeignEntry[]): Promise<boolean> {
+async function walkNested(dir: string, dirs: string[], inbox: string | undefined, folders: FolderDir[], misnamed: MisnamedFolderDir[], foreign: ForeignEntry[]): Promise<boolean> {
   let found = false;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -76,20 +81,21 @@ async function walkNested(dir: string, dirs: string[], folders: FolderDir[], mis
     }
     if (MESSAGE_DIRS.has(entry.name)) continue;
     const childDirs = [...dirs, entry.name];
-    const name = folderOfNestedDirs(childDirs);
-    // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root).
-    const inboxParent = childDirs.length === 1 && entry.name === INBOX;
+    const name = folderOfNestedDirs(childDirs, inbox);
+    // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root); its own mail is another tool's INBOX (mbsync's).
+    const inboxParent = inbox === undefined && childDirs.length === 1 && entry.name === INBOX;
+    if (inboxParent && hasCur(path)) misnamed.push({ dir: entry.name, inbox: 'directory' });
     if (name === undefined && !inboxParent) {
-      if (hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested'));
+      if (hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested', inbox));
       else foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       continue;
     }
     const isFolder = name !== undefined && hasCur(path);
     if (isFolder) folders.push({ name, path });
     const inside: ForeignEntry[] = [];
-    const holdsFolders = await walkNested(path, childDirs, folders, misnamed, inside);
+    const holdsFolders = await walkNested(path, childDirs, inbox, folders, misnamed, inside);
     // A directory holding no folder at all is reported as one entry, not entry by entry.
-    if (!isFolder && !holdsFolders) foreign.push({ path, reason: 'a directory without cur/ or folders' });
+    if (!isFolder && !holdsFolders && !(inboxParent && hasCur(path))) foreign.push({ path, reason: 'a directory without cur/ or folders' });
     else foreign.push(...inside);
     found ||= isFolder || holdsFolders;
   }
@@ -110,6 +116,17 @@ function isOwnEntry(name: string, kind: string): boolean {
 
 function describe(kind: string): string {
   return kind === 'file' ? 'a file that is not part of the Maildir' : kind === 'directory' ? 'a directory that is not a folder' : 'not a regular file or directory';
+}
+
+/** Whether the folder directory's cur/ or new/ holds an entry. */
+function holdsMessages(folderDir: string): boolean {
+  return ['cur', 'new'].some((sub) => {
+    try {
+      return readdirSync(join(folderDir, sub)).length > 0;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function hasCur(folderDir: string): boolean {

@@ -1,23 +1,35 @@
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, readdirSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
+import type { MaildirLayout } from './folder-names.js';
 import { hasCur } from './list-folders.js';
 
 /** Files a Maildir tree holds at its top besides folders: Dovecot's, Courier's, imapfw's, the Maildir++ marker. */
 const MAIL_TOOL_FILE = /^(?:dovecot|courier|imapfw-)|^(?:subscriptions|maildirfolder)$/i;
 
+/** How the Maildir is to be read: its layout and INBOX's directory (see MaildirOptions). */
+export interface MaildirScheme {
+  layout?: MaildirLayout;
+  inbox?: string;
+}
+
 /**
- * Throws a ConfigError when `root` is no place to make a Maildir: a directory
- * with no cur/ and no folder (a directory with cur/) at its top, that holds
- * files of its own (dotfiles and mail tools' files aside). A home or project
- * directory given by mistake is refused before anything is written into it;
- * a new or empty directory passes, and so does any Maildir tree: one whose
- * INBOX is elsewhere (mbsync's), or a nested one whose top holds only parent
- * directories. A Maildir to be made where this user cannot write (a
- * read-only mount, another user's directory) is refused too.
+ * Throws a ConfigError when `root` is no place to make a Maildir (INBOX's
+ * cur/, new/ and tmp/): a directory with no INBOX and no folder (a directory
+ * with cur/) at its top, that holds files of its own (dotfiles and mail
+ * tools' files aside). A home or project directory given by mistake is
+ * refused before anything is written into it; a new or empty directory
+ * passes, and so does any Maildir tree: one whose INBOX is elsewhere
+ * (mbsync's), or a nested one whose top holds only parent directories. A
+ * Maildir to be made where this user cannot write (a read-only mount,
+ * another user's directory) is refused too, and so is another tool's tree
+ * that `scheme` would misread: its folders in the other layout, or its
+ * INBOX in a directory while INBOX is to be the root. Either way imapfw
+ * would make a second INBOX and download every message again beside it.
  */
-export function checkMaildirRoot(root: string): void {
-  if (!hasCur(root)) checkWritable(root, root);
+export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void {
+  if (hasCur(scheme.inbox === undefined ? root : join(root, scheme.inbox))) return;
+  checkWritable(root, root);
   let entries;
   try {
     entries = readdirSync(root, { withFileTypes: true });
@@ -27,12 +39,35 @@ export function checkMaildirRoot(root: string): void {
     throw error;
   }
   const others = entries.filter((entry) => !(entry.name.startsWith('.') && !entry.isDirectory()) && !MAIL_TOOL_FILE.test(entry.name));
+  const folders = others.filter((entry) => entry.isDirectory() && entry.name !== 'cur' && hasCur(join(root, entry.name)));
+  if (scheme.layout !== undefined) checkLayout(root, folders, scheme);
   const files = others.filter((entry) => !entry.isDirectory());
-  if (files.length === 0 || others.some((entry) => entry.name === 'cur' || (entry.isDirectory() && hasCur(join(root, entry.name))))) return;
+  if (files.length === 0 || others.some((entry) => entry.name === 'cur') || folders.length > 0) return;
   const named = others.map((entry) => entry.name).sort().slice(0, 3).join(', ');
   throw new ConfigError(
     `${root} is not a Maildir and not empty (it holds ${named}${others.length > 3 ? `, and ${others.length - 3} more` : ''}, and no cur/ nor folder): give a new or empty directory, or an existing Maildir`,
   );
+}
+
+/** Refuses a tree of folders (directories with cur/, at the top of a root that has no INBOX yet) that `scheme` would not read as it is. */
+function checkLayout(root: string, folders: Dirent[], { layout, inbox }: MaildirScheme): void {
+  const dotted = folders.filter((entry) => entry.name.startsWith('.')).map((entry) => entry.name);
+  const plain = folders.filter((entry) => !entry.name.startsWith('.')).map((entry) => entry.name);
+  const inboxLike = plain.find((name) => /^inbox$/i.test(name));
+  const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
+  if (layout === 'maildir++' && plain.length > 0 && dotted.length === 0) {
+    throw new ConfigError(
+      `${root} holds folders in the nested layout (${some(plain)}) and no INBOX of its own: run with --layout nested${inboxLike ? ` --inbox ${inboxLike}` : ''} to read them, or give another directory (as it is, every message would be downloaded again beside them)`,
+    );
+  }
+  if (layout === 'nested' && inbox === undefined && inboxLike !== undefined) {
+    throw new ConfigError(
+      `${root}/${inboxLike} holds an INBOX (mbsync's "Inbox ${root}/${inboxLike}" with "SubFolders Verbatim"), and ${root} has no cur/ of its own: run with --inbox ${inboxLike} to sync it as INBOX (as it is, INBOX would be made again at ${root})`,
+    );
+  }
+  if (layout === 'nested' && dotted.length > 0 && plain.length === 0) {
+    throw new ConfigError(`${root} holds Maildir++ folders (${some(dotted)}) and no INBOX of its own: run with --layout maildir++ to read them, or give another directory`);
+  }
 }
 
 /** Throws a ConfigError when the Maildir `root` cannot be made in `dir`, or the nearest directory above it that exists. */
