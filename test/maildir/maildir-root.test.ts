@@ -46,6 +46,8 @@ describe('checkMaildirRoot', () => {
     ["mbsync's verbatim tree, read as maildir++", ['INBOX/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /holds folders in the nested layout \(INBOX\/, Sent\/\) and no INBOX of its own: run with --layout nested --inbox INBOX/],
     ["mbsync's verbatim tree, INBOX taken as the root", ['Inbox/cur/', 'Sent/cur/'], { layout: 'nested' }, /Inbox holds an INBOX .* run with --inbox Inbox/],
     ['a Maildir++ tree read as nested', ['.Sent/cur/', '.Archive/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\/, \.Sent\/\) .* --layout maildir\+\+/],
+    ["offlineimap's default tree (sep = .)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /named as offlineimap names them by default \(Lists\.dev\/ beside INBOX\/.*a layout imapfw does not read/],
+    ["offlineimap's default tree, read as nested", ['INBOX/cur/', 'Lists.dev/cur/'], { layout: 'nested' }, /named as offlineimap names them/],
   ] as const)('refuses %s, saying which option reads it', (_, paths, scheme, message) => {
     const root = tree([...paths]);
     expect(() => checkMaildirRoot(root, scheme)).toThrow(ConfigError);

@@ -55,6 +55,13 @@ function checkLayout(root: string, folders: Dirent[], { layout, inbox }: Maildir
   const plain = folders.filter((entry) => !entry.name.startsWith('.')).map((entry) => entry.name);
   const inboxLike = plain.find((name) => /^inbox$/i.test(name));
   const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
+  // offlineimap's default (sep = .): 'Lists/dev' is Lists.dev/ beside INBOX/. Read as nested, it would be a folder "Lists.dev".
+  const flat = plain.filter((name) => name.includes('.'));
+  if (inboxLike !== undefined && flat.length > 0 && (layout === 'maildir++' || inbox === undefined)) {
+    throw new ConfigError(
+      `${root} holds folders named as offlineimap names them by default (${some(flat)} beside ${inboxLike}/: its "sep = ."), a layout imapfw does not read: convert it to the nested layout (Lists.dev/ to Lists/dev/) and run with --layout nested --inbox ${inboxLike}, or give another directory`,
+    );
+  }
   if (layout === 'maildir++' && plain.length > 0 && dotted.length === 0) {
     throw new ConfigError(
       `${root} holds folders in the nested layout (${some(plain)}) and no INBOX of its own: run with --layout nested${inboxLike ? ` --inbox ${inboxLike}` : ''} to read them, or give another directory (as it is, every message would be downloaded again beside them)`,
