@@ -60,7 +60,7 @@ export function folderPathSegments(name: string, layout: MaildirLayout, inbox?: 
  * name the scheme writes as it is ('INBOX', 'Inbox'; not '.x', 'cur', 'a/b').
  */
 export function checkInboxDir(inbox: string, layout: MaildirLayout): void {
-  if (layout !== 'nested') throw new ConfigError(`an INBOX directory ("${inbox}") needs the nested layout: in maildir++, INBOX is the root`);
+  if (layout !== 'nested') throw new ConfigError(`an INBOX directory (--inbox ${inbox}) needs the nested layout (--layout nested): in maildir++, INBOX is the root`);
   if (inbox === '' || inbox.includes('/') || escapeSegment(inbox, 'nested') !== inbox) {
     throw new ConfigError(`the INBOX directory must be one plain directory name in the Maildir root (such as INBOX), not "${inbox}"`);
   }
