@@ -50,6 +50,7 @@ interface Summary {
   planned?: string[];
   warnings?: { folder?: string; message: string }[];
   keptFolders?: string[];
+  moved?: number;
 }
 
 const paths = (user: string) => ({ maildir: join(scratch, user, 'Mail'), state: join(scratch, user, 'state') });
@@ -205,6 +206,38 @@ describe('imapfw mirror', () => {
     expect(verbs.filter((v) => !reads.has(v))).toEqual([]);
     expect(verbs).toContain('EXAMINE');
     expect(verbs.filter((v) => v === 'LOGOUT').length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('follows a folder renamed on the server, its sub-folder with it, by moving the files: nothing downloaded again, the old folders gone', async () => {
+    const user = 'heidi';
+    const { maildir } = paths(user);
+    await appendMessages(server, user, 'Projects', [{ raw: makeMessage({ subject: 'p1' }), flags: ['\\Seen'] }, { raw: makeMessage({ subject: 'p2' }) }, { raw: makeMessage({ subject: 'p3' }) }]);
+    await appendMessages(server, user, 'Projects/Sub', [{ raw: makeMessage({ subject: 's1' }) }, { raw: makeMessage({ subject: 's2' }) }]);
+    expect(expectOk(await mirror(user))).toMatchObject({ copied: 5 });
+    const unique = (folder: string) => localMessages(maildir, folder).map((m) => [m.subject, m.file.replace(/^(cur|new)\//, '').replace(/:2,.*$/, '')]);
+    const before = { top: unique('Projects'), sub: unique('Projects/Sub') };
+
+    const client = await imapClient(server, user);
+    try {
+      await client.mailboxRename('Projects', 'Clients');
+      await client.mailboxOpen('Clients');
+      await client.messageFlagsAdd({ all: true }, ['\\Flagged']);
+    } finally {
+      await client.logout();
+    }
+    const from = (await server.commandsSeen()).length;
+
+    const renamed = expectOk(await mirror(user));
+    expect(renamed).toMatchObject({ copied: 0, moved: 5, deleted: 0, foldersCreated: 2, foldersRemoved: 2 });
+    expect(renamed.keptFolders ?? []).toEqual([]);
+    expect(localFolders(maildir)).toEqual(['Clients', 'Clients/Sub', 'INBOX']);
+    // The same files (by their unique names), moved; the flag set on the server meanwhile applied.
+    expect(unique('Clients')).toEqual(before.top);
+    expect(unique('Clients/Sub')).toEqual(before.sub);
+    expect(localMessages(maildir, 'Clients').map((m) => m.flags)).toEqual([['\\Flagged', '\\Seen'], ['\\Flagged'], ['\\Flagged']]);
+    const bodies = (await server.commandsSeen()).slice(from).filter((line) => /FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line));
+    expect(bodies).toEqual([]);
+    expect(expectOk(await mirror(user))).toMatchObject({ copied: 0, moved: 0, foldersRemoved: 0, flagsChanged: 0 });
   });
 
   it('--dry-run changes nothing locally and prints the plan', async () => {

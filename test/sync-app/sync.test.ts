@@ -233,15 +233,14 @@ describe('imapfw sync', () => {
 
     const run = await runSync(server, 'renamer', d);
     expectOk(run);
-    expect(run.summary).toMatchObject({ copied: 0, deleted: 0, moved: 3, foldersCreated: 1 });
+    // The old local folder, emptied by the moves, goes with its name: the rename is complete on both sides.
+    expect(run.summary).toMatchObject({ copied: 0, deleted: 0, moved: 3, foldersCreated: 1, foldersRemoved: 1 });
+    expect(run.summary!.keptFolders ?? []).toEqual([]);
     const commands = (await server.commandsSeen()).slice(before);
     expect(commands.filter((line) => /^(UID )?FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line))).toEqual([]);
     expect(localFiles(d.maildir, 'New').map((file) => file.unique).sort()).toEqual(names);
-    // The old local folder, now empty, is kept unless --remove says otherwise.
-    expect(localFiles(d.maildir, 'Old')).toEqual([]);
-    const removed = await runSync(server, 'renamer', d, { args: ['--remove', 'local'] });
-    expectOk(removed);
-    expect(removed.summary).toMatchObject({ ...NOTHING_DONE, foldersRemoved: 1 });
+    expect(existsSync(join(d.maildir, '.Old'))).toBe(false);
+    expect((await runSync(server, 'renamer', d)).summary).toMatchObject({ ...NOTHING_DONE, foldersRemoved: 0 });
     expect(await expectInStep('renamer', d.maildir)).toEqual({ INBOX: [], New: [`${id('r0')} \\Seen`, id('r1'), `${id('r2')} \\Flagged`].sort() });
   });
 

@@ -134,6 +134,8 @@ export interface MoveOutcome {
   warnings: ReportedError[];
   /** Per folder pair ('left\u0000right'), the ids the folder sync must leave out on a dry run. */
   skip: Map<string, Partial<Record<Side, MessageId[]>>>;
+  /** The folder pairs ('left\u0000right') messages moved out of (or, on a dry run, are to). */
+  emptied: Set<string>;
   /**
    * Per folder pair ('left\u0000right'), the full listing of its folder on
    * one side and its saved pairs, as found here, when no move (planned,
@@ -163,7 +165,7 @@ export function folderKey(folder: { left: string; right: string }): string {
  * folder syncs, which copy and delete instead: slower, never wrong.
  */
 export async function executeMoves(job: MoveJob): Promise<Omit<MoveOutcome, 'listed'>> {
-  const outcome: Omit<MoveOutcome, 'listed'> = { moved: 0, lines: [], warnings: [], skip: new Map() };
+  const outcome: Omit<MoveOutcome, 'listed'> = { moved: 0, lines: [], warnings: [], skip: new Map(), emptied: new Set() };
   const groups = new Map<string, PlannedMove[]>();
   for (const move of job.moves) {
     const k = `${folderKey(move.from)}\u0001${folderKey(move.to)}`;
@@ -198,6 +200,7 @@ async function moveGroup(job: MoveJob, group: PlannedMove[], outcome: Omit<MoveO
   if (moves.length === 0) return;
   const ids = moves.map((move) => move.pair[there]!);
   const describe = (move: PlannedMove) => `move ${there} ${from[there]}→${to[there]} ${move.pair[there]} (moved on ${side}: ${move.message.id})`;
+  outcome.emptied.add(folderKey(from));
   if (job.dryRun) {
     outcome.moved += moves.length;
     outcome.lines.push(...moves.map(describe));
@@ -294,7 +297,7 @@ export interface FollowMovesInput {
  *   and deleted (finding them would mean identifying every new server message).
  */
 export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome> {
-  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map(), listed: new Map() };
+  const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map(), emptied: new Set(), listed: new Map() };
   const involved = new Set<string>();
   for (const side of ['right', 'left'] as const) {
     if (!input.sides[side]) continue;
@@ -306,6 +309,7 @@ export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome>
     outcome.moved += done.moved;
     outcome.lines.push(...done.lines);
     outcome.warnings.push(...done.warnings);
+    for (const k of done.emptied) outcome.emptied.add(k);
     for (const [k, ids] of done.skip) {
       const entry = outcome.skip.get(k) ?? {};
       for (const s of ['left', 'right'] as const) if (ids[s]) entry[s] = [...(entry[s] ?? []), ...ids[s]];

@@ -283,23 +283,31 @@ export class SyncAccount {
     return outcome;
   }
 
-  /** A folder synced before is gone on `missing`: remove its peer, or keep it and say so. */
+  /**
+   * A folder synced before is gone on `missing`: remove its peer, or keep it
+   * and say so. A Maildir folder whose every message followed a rename on
+   * the server (moves) goes too, whatever `remove` says: its name was
+   * renamed, and nothing is left in it.
+   */
   private async peerGone(name: string, missing: Side, report: AccountReport, moves?: MoveOutcome): Promise<void> {
     const survivor = other(missing);
-    if (!this.options.remove[survivor]) {
+    const repository = this.repository(survivor);
+    const key = folderKey({ left: name, right: name });
+    // On a dry run the moves out of the folder are only planned: they count as done.
+    const movedOut = new Set(moves?.skip.get(key)?.[survivor] ?? []);
+    const remaining = async () => (await repository.scan(name)).messages.filter((message) => !movedOut.has(message.id)).length;
+    const renamedAway = survivor === 'right' && moves?.emptied.has(key) === true && (await remaining()) === 0;
+    if (!this.options.remove[survivor] && !renamedAway) {
       report.keptFolders.push(`${survivor}:${name}`);
       return;
     }
-    const repository = this.repository(survivor);
-    if (this.options.keepNonEmpty) {
-      // On a dry run the moves out of the folder are only planned: they do not count.
-      const movedOut = new Set(moves?.skip.get(folderKey({ left: name, right: name }))?.[survivor] ?? []);
-      const remaining = (await repository.scan(name)).messages.filter((message) => !movedOut.has(message.id)).length;
-      if (remaining > 0) {
+    if (this.options.keepNonEmpty && !renamedAway) {
+      const left = await remaining();
+      if (left > 0) {
         report.keptFolders.push(`${survivor}:${name}`);
         (report.warnings ??= []).push({
           folder: name,
-          message: `not removed on the ${survivor} side: the folder was deleted on the ${missing} side but still holds ${remaining} message(s) here; move or delete them, then run again`,
+          message: `not removed on the ${survivor} side: the folder was deleted on the ${missing} side but still holds ${left} message(s) here; move or delete them, then run again`,
         });
         return;
       }
