@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv, readAccountsCsv } from '../../src/apps/migrate/accounts-csv.js';
-import { accountName, parseMapRule } from '../../src/apps/migrate/args.js';
+import { accountName, checkDistinctAccounts, parseMapRule } from '../../src/apps/migrate/args.js';
 
 const EXAMPLE = fileURLToPath(new URL('./fixtures/accounts.example.csv', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'imapfw-csv-test-'));
@@ -28,6 +28,30 @@ describe('parseCsv', () => {
 
   it('refuses a quote that is never closed, naming its line', () => {
     expect(() => parseCsv('a\n"open\n')).toThrow(/line 2/);
+  });
+});
+
+describe('one account as both source and target', () => {
+  // Every message would be "on the target" already, and --delete-source would delete them all (it did).
+  it.each([
+    ['the same URL', 'imaps://me@mail.example.org', 'imaps://me@mail.example.org'],
+    ['the host in another case, the default port spelled out', 'imaps://me@mail.example.org', 'imaps://me@MAIL.example.org:993'],
+    ['localhost and 127.0.0.1', 'imap://me@localhost:1143', 'imap://me@127.0.0.1:1143'],
+  ])('is refused: %s', (_, from, to) => {
+    expect(() => checkDistinctAccounts('--from and --to', from, to)).toThrow(/^--from and --to: the source and the target are one account \(me on /);
+  });
+
+  it.each([
+    ['another user', 'imaps://me@mail.example.org', 'imaps://you@mail.example.org'],
+    ['another host', 'imaps://me@old.example.org', 'imaps://me@new.example.org'],
+    ['another port (another server on the host)', 'imap://me@127.0.0.1:1143', 'imap://me@127.0.0.1:2143'],
+  ])('is not: %s', (_, from, to) => {
+    expect(() => checkDistinctAccounts('--from and --to', from, to)).not.toThrow();
+  });
+
+  it('a batch line with it is refused, naming the line', () => {
+    const file = csvFile('from,from_password_env,to,to_password_env\nimaps://a@x.org,A,imaps://b@y.org,B\nimaps://me@x.org,P,imaps://me@x.org,P\n');
+    expect(() => readAccountsCsv(file)).toThrow(/:3: the source and the target are one account/);
   });
 });
 

@@ -222,6 +222,8 @@ describe('migrate', () => {
     for (const [from, to, pattern] of [
       ['http://mail.example.com', server.url('bob'), /^imapfw migrate: --from: url "http:\/\/mail\.example\.com" must start with imaps:\/\//],
       [server.url('alice'), 'imaps://mail.example.com', /^imapfw migrate: --to: url "imaps:\/\/mail\.example\.com" has no user/],
+      // One account as both: with --delete-source, every message was found "on the target" and deleted.
+      [server.url('alice'), server.url('alice').replace('127.0.0.1', 'localhost'), /^imapfw migrate: --from and --to: the source and the target are one account \(alice on /],
     ] as const) {
       const run = await startApp('migrate', ['--from', from, '--to', to, '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', state], { env: { PW: 'pw' } }).done;
       expect(run.code, describeAppRun(run)).toBe(2);

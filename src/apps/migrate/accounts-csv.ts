@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
 import type { PasswordSource } from '../../api/index.js';
-import { accountName, checkImapUrl, type MigrateAccount } from './args.js';
+import { accountName, checkDistinctAccounts, checkImapUrl, type MigrateAccount } from './args.js';
 
 /**
  * The --batch file: CSV (RFC 4180: comma separated, "quoted" fields with ""
@@ -42,6 +42,7 @@ export function readAccountsCsv(file: string): MigrateAccount[] {
     const where = `--batch ${file}:${line}`;
     const from = sideUrl('from', cell, where);
     const to = sideUrl('to', cell, where);
+    checkDistinctAccounts(where, from, to);
     return { name: cell('name') ?? accountName(from, to), from, fromPassword: password('from', cell, where), to, toPassword: password('to', cell, where) };
   });
   const names = new Set<string>();

@@ -124,6 +124,22 @@ export function checkImapUrl(where: string, url: string): void {
   }
 }
 
+/**
+ * A usage error naming `where` when `from` and `to` are one account (the same
+ * user on the same host and port; 'localhost' and the loopback addresses are
+ * one host): every message would be found "on the target", and
+ * --delete-source would then delete them all.
+ */
+export function checkDistinctAccounts(where: string, from: string, to: string): void {
+  const [source, target] = [parseImapUrl(from), parseImapUrl(to)];
+  const host = (name: string) => (LOOPBACK.has(name.toLowerCase().replace(/^\[|\]$/g, '')) ? 'loopback' : name.toLowerCase());
+  if (source.user === target.user && source.port === target.port && host(source.host) === host(target.host)) {
+    throw new ConfigError(`${where}: the source and the target are one account (${source.user} on ${source.host}:${source.port}): a migration onto itself would find every message already there, and --delete-source would delete them all`);
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+
 export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   const command = appCommand('migrate', 'Copy every folder and message of an IMAP account to another IMAP account, resumably, and prove that nothing is missing.')
     .option('--from <url>', 'the source: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS)')
@@ -239,6 +255,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     if (!flags.to) throw new ConfigError('--to is required (imaps://USER@HOST)');
     checkImapUrl('--from', flags.from);
     checkImapUrl('--to', flags.to);
+    checkDistinctAccounts('--from and --to', flags.from, flags.to);
     const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
     const side = (env?: string, command?: string, oauth2?: string, oauth2TokenCommand?: string) => ({
       ...(env ? { passwordEnv: env } : {}),
