@@ -817,8 +817,6 @@ function ignoreCode(...codes: string[]): (error: unknown) => undefined {
   };
 }
 
-/** Why a directory holding mail is not synced, and how to have it synced. */
-
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
