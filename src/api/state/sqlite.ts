@@ -11,6 +11,7 @@ import type { FolderPairRecord, Intent, MessagePair, StateCommit, StateStore } f
 import { stateDatabasePath } from './database-path.js';
 import { checkCommit, checkPairConflicts, notHeldToStore, unknownFolderPair } from './validate.js';
 import { makeDirsSync } from '../../core/make-dirs.js';
+import { NOT_WRITABLE_CODES } from '../../core/not-writable.js';
 
 const SCHEMA_VERSION = 4;
 
@@ -415,8 +416,6 @@ function openError(path: string, error: unknown): unknown {
   }
   return stateError(path, error);
 }
-
-const NOT_WRITABLE_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
 
 /** What an error of the database at `path` tells a user: damage (StateCorruptError), a full disk (NoSpaceError), or itself. */
 function stateError(path: string, error: unknown): unknown {

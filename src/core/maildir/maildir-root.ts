@@ -1,6 +1,7 @@
 import { accessSync, constants, readdirSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
+import { NOT_WRITABLE_CODES } from '../not-writable.js';
 import type { MaildirLayout } from './folder-names.js';
 import { hasCur } from './list-folders.js';
 
@@ -84,7 +85,7 @@ function checkWritable(root: string, dir: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && dirname(dir) !== dir) return checkWritable(root, dirname(dir));
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    if (code !== undefined && NOT_WRITABLE_CODES.has(code)) {
       throw new ConfigError(`the Maildir ${root} cannot be made (${code}: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'}): give a directory this user can write`);
     }
     // Anything else (ENOTDIR: a file in the way) is refused, with its own words, when the Maildir is made.
