@@ -295,7 +295,9 @@ export class SyncAccount {
     const key = folderKey({ left: name, right: name });
     // On a dry run the moves out of the folder are only planned: they count as done.
     const movedOut = new Set(moves?.skip.get(key)?.[survivor] ?? []);
-    const remaining = async () => (await repository.scan(name)).messages.filter((message) => !movedOut.has(message.id)).length;
+    // Listed at most once, and only when asked.
+    let counted: Promise<number> | undefined;
+    const remaining = () => (counted ??= repository.scan(name).then((scan) => scan.messages.filter((message) => !movedOut.has(message.id)).length));
     const renamedAway = survivor === 'right' && moves?.emptied.has(key) === true && (await remaining()) === 0;
     if (!this.options.remove[survivor] && !renamedAway) {
       report.keptFolders.push(`${survivor}:${name}`);
