@@ -84,7 +84,8 @@ async function walkNested(dir: string, dirs: string[], inbox: string | undefined
     const name = folderOfNestedDirs(childDirs, inbox);
     // 'INBOX/' holds INBOX's sub-folders (INBOX itself is the root); its own mail is another tool's INBOX (mbsync's).
     const inboxParent = inbox === undefined && childDirs.length === 1 && entry.name === INBOX;
-    if (inboxParent && hasCur(path)) misnamed.push({ dir: entry.name, inbox: 'directory' });
+    const inboxParentHoldsMail = inboxParent && hasCur(path);
+    if (inboxParentHoldsMail) misnamed.push({ dir: entry.name, inbox: 'directory' });
     if (name === undefined && !inboxParent) {
       if (hasCur(path)) misnamed.push(misnamedDir(childDirs, 'nested', inbox));
       else foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
@@ -95,7 +96,7 @@ async function walkNested(dir: string, dirs: string[], inbox: string | undefined
     const inside: ForeignEntry[] = [];
     const holdsFolders = await walkNested(path, childDirs, inbox, folders, misnamed, inside);
     // A directory holding no folder at all is reported as one entry, not entry by entry.
-    if (!isFolder && !holdsFolders && !(inboxParent && hasCur(path))) foreign.push({ path, reason: 'a directory without cur/ or folders' });
+    if (!isFolder && !holdsFolders && !inboxParentHoldsMail) foreign.push({ path, reason: 'a directory without cur/ or folders' });
     else foreign.push(...inside);
     found ||= isFolder || holdsFolders;
   }
