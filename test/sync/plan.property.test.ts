@@ -327,7 +327,24 @@ describe('planSync properties', () => {
   it('any policy: acts only where it may write, loses nothing it may not, duplicates nothing, converges in one plan', () => {
     fc.assert(
       fc.property(policyArb, fc.array(opArb(SIDES), { maxLength: 60 }), (policy, ops) => run(ops, (world) => checkAnyPolicySync(world, policy))),
-      { numRuns: 400 },
+      {
+        numRuns: 400,
+        examples: [
+          // Found by CI: after a UIDVALIDITY change, a pair whose right copy was expunged took the left message of a
+          // living pair, whose right message was then copied back beside it.
+          [
+            { toRight: new Set<SyncOperation>(['flags']), toLeft: new Set<SyncOperation>(['new']), expunge: { left: false, right: true } },
+            [
+              { kind: 'add', side: 'right', identity: 'I5', flags: [] },
+              { kind: 'add', side: 'left', identity: 'I5', flags: ['\\Deleted'] },
+              { kind: 'add', side: 'right', identity: 'I5', flags: [] },
+              { kind: 'sync' },
+              { kind: 'delete', side: 'left', pick: 0 },
+              { kind: 'uidvalidity', side: 'left' },
+            ],
+          ],
+        ],
+      },
     );
   });
 });

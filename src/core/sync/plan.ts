@@ -92,6 +92,14 @@ class Planner {
     // joins its old pair rather than an unpaired message of the other side;
     // invalidated ids first, then messages deleted and stored again.
     const saved = this.input.saved.map((was, index) => this.locate(was, index));
+    // A pair whose other message is still there finds its invalidated one
+    // first: a pair whose other message vanished would otherwise take it,
+    // and the living pair's message would be copied again beside it.
+    for (const alive of [true, false]) {
+      saved.forEach((pair, index) => {
+        for (const side of SIDES) if (pair[side] === 'lost' && (typeof pair[otherSide(side)] === 'object') === alive) pair[side] = this.findAgain(pair, index, side);
+      });
+    }
     for (const pair of saved) for (const side of SIDES) this.findStoredAgain(pair, side);
     for (const pair of saved) this.settle(pair);
     for (const [identity, left, right] of this.unpaired.left.matchWith(this.unpaired.right)) {
@@ -103,19 +111,17 @@ class Planner {
     return { steps: this.steps };
   }
 
+  /** Where the pair's messages are at their saved ids; 'lost' (for now) where the side's ids were invalidated. */
   private locate(was: SavedPair, index: number): Located {
     const identity = was.identity ?? this.knownIdentity(was);
-    return { was, base: was.flags, identity, left: this.find(was, index, 'left', identity), right: this.find(was, index, 'right', identity) };
+    const at = (side: Side): Presence => (was[side] === undefined ? 'lost' : (this.atSavedId[side][index] ?? 'vanished'));
+    return { was, base: was.flags, identity, left: at('left'), right: at('right') };
   }
 
-  /**
-   * The pair's message on `side`: at its saved id or, when the side's ids
-   * were invalidated, an unpaired message with its identity.
-   */
-  private find(was: SavedPair, index: number, side: Side, identity: Identity | undefined): Presence {
-    if (was[side] !== undefined) return this.atSavedId[side][index] ?? 'vanished';
+  /** The pair's message on a side whose ids were invalidated: an unpaired message with its identity, else 'lost'. */
+  private findAgain({ was, identity }: Located, index: number, side: Side): Presence {
     // Among duplicates, the copy of the other side's message (its date), else the one with the pair's flags.
-    return (identity === undefined ? undefined : this.unpaired[side].take(identity, { flags: was.flags, like: this.atSavedId[otherSide(side)][index] })) ?? 'lost';
+    return (identity === undefined ? undefined : this.unpaired[side].take(identity, { flags: was!.flags, like: this.atSavedId[otherSide(side)][index] })) ?? 'lost';
   }
 
   /**
