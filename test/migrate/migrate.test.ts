@@ -2,8 +2,10 @@
 // hierarchy separator where users migrate to each other, and one with '.'.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrateSummary } from '../../src/apps/migrate/summary.js';
 import { describeAppRun, startApp } from '../support/cli-run.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 import { appendMessages, imapClient, listServerMessages, makeMessage, type SeedMessage } from '../support/messages.js';
 import { folderDifferences, readFolder, runMigrate, serverFolders, tempDir, type Side } from './support.js';
 
@@ -62,7 +64,7 @@ async function expectSameMail(from: Side, to: Side, names: Record<string, string
 const identity = Object.fromEntries(Object.keys(FOLDERS).map((name) => [name, name]));
 
 beforeAll(async () => {
-  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'jack', 'kate', 'lena'].map((user) => [user, `${user}-pw`]));
+  const users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'jack', 'kate', 'lena', 'mona'].map((user) => [user, `${user}-pw`]));
   [server, dotServer] = await Promise.all([startDovecot({ users }), startDovecot({ users: { hank: 'hank-pw', ivan: 'ivan-pw' }, separator: '.' })]);
   await seed(alice(), FOLDERS);
 });
@@ -166,6 +168,35 @@ describe('migrate', () => {
     expect(moved).toHaveLength(9);
     expect(moved.every((m) => m.size <= 50_000)).toBe(true);
     expect(new Set(moved.map((m) => m.id)).size).toBe(9);
+  });
+
+  it('--delete-source onto the source account reached another way (a proxy): refused with exit 2, nothing deleted, no probe left', async () => {
+    const mona = side('mona');
+    await seed(mona, { INBOX: seeds('mona INBOX', 5), Work: seeds('mona Work', 3) });
+    const before = { INBOX: await readFolder(mona, 'INBOX'), Work: await readFolder(mona, 'Work') };
+    // Another port of the same Dovecot: the names differ, so only the run can tell.
+    const proxy = await startStallingProxy({ port: server.port });
+    try {
+      const run = await startApp<MigrateSummary>('migrate', ['--from', server.url('mona'), '--to', `imap://mona@127.0.0.1:${proxy.port}`, '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', stateDir(), '--delete-source', '--json'], {
+        env: { PW: 'mona-pw' },
+      }).done;
+      expect(run.code, describeAppRun(run)).toBe(2);
+      // Both folders were probed and both refused; nothing else went wrong.
+      expect(run.summary!.errors.map((error) => [error.folder, error.code])).toEqual([
+        ['INBOX', 'ECONFIG'],
+        ['Work', 'ECONFIG'],
+      ]);
+      for (const error of run.summary!.errors) expect(error.message).toMatch(/^--delete-source refused: the target folder "\w+" is this source folder itself .*nothing was deleted/);
+      expect(run.summary).toMatchObject({ deletedFromSource: 0, verified: { selected: 8, present: 8 } });
+      const human = await startApp('migrate', ['--from', server.url('mona'), '--to', `imap://mona@127.0.0.1:${proxy.port}`, '--from-password-env', 'PW', '--to-password-env', 'PW', '--state-dir', stateDir(), '--delete-source'], {
+        env: { PW: 'mona-pw' },
+      }).done;
+      expect(human.code, describeAppRun(human)).toBe(2);
+      expect(human.stdout.trim().split('\n').at(-1)).toMatch(/^ {2}result +REFUSED: the command is wrong \(see the errors above\); fix it before running again$/);
+    } finally {
+      await proxy.close();
+    }
+    expect({ INBOX: await readFolder(mona, 'INBOX'), Work: await readFolder(mona, 'Work') }).toEqual(before);
   });
 
   it('maps folders to a server with another separator: --automap, --map, --to-prefix', async () => {

@@ -10,11 +10,11 @@ import {
   SyncFolder,
   type ActorContext,
   type FolderPairNames,
-  type FolderRef,
   type FolderReport,
   type SyncFolderOptions,
 } from '../../api/index.js';
 import { ServerRate, type ServerRateLimit } from '../../contrib/queue/server-rate.js';
+import { alike, probeSameFolder, type ListedFolder } from './same-folder.js';
 import { compareByIdentity, type FolderVerification } from './verify.js';
 
 export interface MigrateFolderOptions extends SyncFolderOptions {
@@ -89,11 +89,11 @@ export class MigrateFolder extends SyncFolder {
       if (unexplained > 0) {
         report.errors.push({ folder: names.left, message: `${unexplained} source message(s) not found on the target "${names.right}": run again` });
       }
-      if (this.migrate.deleteSource && verified.length > 0) {
+      if (this.migrate.deleteSource && verified.length > 0 && (await this.distinctFolders(names, checked, report))) {
         for (let i = 0; i < verified.length; i += DELETE_BATCH) {
           const batch = verified.slice(i, i + DELETE_BATCH);
           // Under the UIDVALIDITY the verification listed: after a renumbering, the repository refuses.
-          await retrying(() => this.repository('left').delete(source, batch));
+          await retrying(() => this.repository('left').delete(source.ref, batch));
           report.deleted.left += batch.length;
         }
       }
@@ -103,6 +103,31 @@ export class MigrateFolder extends SyncFolder {
       this.context.logger.error({ err: error, folder: names.left }, 'verification failed');
     }
     return report;
+  }
+
+  /**
+   * Deletes on the source only if the target folder is another folder: one
+   * found to be the source itself, or that cannot be told from it, keeps
+   * its source messages, with an error saying why.
+   */
+  private async distinctFolders(names: FolderPairNames, checked: Verified, report: MigrateFolderReport): Promise<boolean> {
+    const { source, target, verified } = checked;
+    if (!alike(source, target, verified)) return true;
+    const verdict = await probeSameFolder({ source: this.repository('left'), target: this.repository('right') }, { source: source.ref, target: target.ref }, verified[0]!);
+    if (verdict === 'same') {
+      // A mistake in the command, not in the run: ECONFIG gives exit 2.
+      report.errors.push({
+        folder: names.left,
+        code: 'ECONFIG',
+        message: `--delete-source refused: the target folder "${names.right}" is this source folder itself (a keyword set on the target showed on the source), so --to reaches the source account another way; nothing was deleted. Give --to the account to migrate to`,
+      });
+    } else if (verdict === 'alike') {
+      report.errors.push({
+        folder: names.left,
+        message: `--delete-source withheld: the target folder "${names.right}" cannot be told from the source folder (the same UIDVALIDITY ${source.ref.uidValidity}, every message at the same UID, and the target refused the keyword that would tell them apart); if they are two accounts, delete on the source by hand`,
+      });
+    }
+    return verdict === 'distinct';
   }
 
   /**
@@ -123,30 +148,41 @@ export class MigrateFolder extends SyncFolder {
   }
 
   /** Lists both sides in full and compares the selected source messages with the target by identity. */
-  private async verify(names: FolderPairNames): Promise<{ verification: FolderVerification; verified: string[]; missing: string[]; targetIds: Set<string>; source: FolderRef }> {
-    const [source, target] = await Promise.all([
+  private async verify(names: FolderPairNames): Promise<Verified> {
+    const [sourceScan, targetScan] = await Promise.all([
       retrying(() => this.repository('left').scan(names.left, undefined, { internalDates: selectsByAge(this.options.select) })),
       retrying(() => this.repository('right').scan(names.right)),
     ]);
     const select = this.options.select;
     const now = select?.now ?? Date.now();
-    const selected = source.messages.filter((message) => selects(select, message, now));
-    const refs = { left: folderRef(names.left, source), right: folderRef(names.right, target) };
+    const selected = sourceScan.messages.filter((message) => selects(select, message, now));
+    const refs = { left: folderRef(names.left, sourceScan), right: folderRef(names.right, targetScan) };
     // Afresh but for what this run saw already, under the same UIDVALIDITY: a UID names the same message for as long as that lasts.
     const [sourceIdentities, targetIdentities] = await Promise.all([
       identifyAll(this.repository('left'), refs.left, selected.map((message) => message.id), { known: this.seenIdentities.of('left', refs.left) }),
-      identifyAll(this.repository('right'), refs.right, target.messages.map((message) => message.id), { known: this.seenIdentities.of('right', refs.right) }),
+      identifyAll(this.repository('right'), refs.right, targetScan.messages.map((message) => message.id), { known: this.seenIdentities.of('right', refs.right) }),
     ]);
     const { verification, verified } = compareByIdentity(sourceIdentities, targetIdentities);
     const found = new Set(verified);
     return {
-      verification: { ...verification, notSelected: source.messages.length - selected.length },
+      verification: { ...verification, notSelected: sourceScan.messages.length - selected.length },
       verified,
       missing: [...sourceIdentities.keys()].filter((id) => !found.has(id)),
-      targetIds: new Set(target.messages.map((message) => message.id)),
-      source: refs.left,
+      targetIds: new Set(targetScan.messages.map((message) => message.id)),
+      source: { ref: refs.left, identities: sourceIdentities },
+      target: { ref: refs.right, identities: targetIdentities },
     };
   }
+}
+
+/** What the check of a folder found, with both folders as listed. */
+interface Verified {
+  verification: FolderVerification;
+  verified: string[];
+  missing: string[];
+  targetIds: Set<string>;
+  source: ListedFolder;
+  target: ListedFolder;
 }
 
 /** Adds what a second pass over a folder did to the first pass's report. */

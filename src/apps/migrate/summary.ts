@@ -97,6 +97,7 @@ export function outcomeLine(summary: MigrateSummary, justFolders = false): strin
   if (summary.dryRun) return summary.errors.length ? 'DRY RUN with errors: nothing was changed; see the errors above' : 'dry run: nothing was changed on either server';
   if (justFolders) return summary.errors.length ? 'INCOMPLETE: some folders could not be created; run again' : 'complete: the folders exist on the target (--just-folders: no message copied)';
   if (summary.complete) return `COMPLETE: all ${summary.verified.selected} selected source messages are on the target (checked by identity)`;
+  if (summary.errors.some((error) => error.code === 'ECONFIG')) return 'REFUSED: the command is wrong (see the errors above); fix it before running again';
   if (summary.interrupted && summary.errors.length === 0) return 'INTERRUPTED: what was copied is kept; run the same command again to finish (nothing is copied twice)';
   const missing = summary.verified.missing ? `${summary.verified.missing} message(s) missing on the target, ` : '';
   const skipped = summary.skipped.length ? `${summary.skipped.length} skipped, ` : '';
