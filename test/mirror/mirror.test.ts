@@ -10,7 +10,7 @@ import { folderDir, localFolders, localMessages, runCli, snapshot, type CliResul
 
 /** Distinctive, so that finding it in any output is meaningful. */
 const PASSWORD = 'Kumquat-7f3a9c-Sesame!';
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory'] as const;
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj'] as const;
 
 /** Every output of every run, checked for the password at the end. */
 const outputs: string[] = [];
@@ -238,6 +238,51 @@ describe('imapfw mirror', () => {
     const bodies = (await server.commandsSeen()).slice(from).filter((line) => /FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line));
     expect(bodies).toEqual([]);
     expect(expectOk(await mirror(user))).toMatchObject({ copied: 0, moved: 0, foldersRemoved: 0, flagsChanged: 0 });
+  });
+
+  it('follows messages moved on the server, into an existing folder and into a new one, by moving the files: nothing downloaded again', async () => {
+    const user = 'niaj';
+    const { maildir } = paths(user);
+    await appendMessages(server, user, 'INBOX', ['i1', 'i2', 'i3', 'i4', 'i5'].map((subject) => ({ raw: makeMessage({ subject }) })));
+    await appendMessages(server, user, 'Archive', [{ raw: makeMessage({ subject: 'a1' }) }]);
+    expect(expectOk(await mirror(user))).toMatchObject({ copied: 6 });
+    const unique = (folder: string) => localMessages(maildir, folder).map((m) => [m.subject, m.file.replace(/^(cur|new)\//, '').replace(/:2,.*$/, '')] as const);
+    const before = new Map(unique('INBOX'));
+
+    const client = await imapClient(server, user);
+    try {
+      await client.mailboxCreate('Receipts');
+      await client.mailboxOpen('INBOX');
+      const uids = (await client.search({ all: true }, { uid: true })) as number[];
+      // i1 and i2 to Archive (i2 flagged on the way), i3 to the new Receipts; i4 deleted; a new message delivered.
+      await client.messageMove(uids.slice(0, 2).join(','), 'Archive', { uid: true });
+      await client.messageMove(String(uids[2]), 'Receipts', { uid: true });
+      await client.messageDelete(String(uids[3]), { uid: true });
+      await client.mailboxOpen('Archive');
+      await client.messageFlagsAdd({ header: { subject: 'i2' } }, ['\\Flagged']);
+    } finally {
+      await client.logout();
+    }
+    await appendMessages(server, user, 'INBOX', [{ raw: makeMessage({ subject: 'i6' }) }]);
+    const from = (await server.commandsSeen()).length;
+    const dry = expectOk(await mirror(user, ['--dry-run']));
+    expect(dry).toMatchObject({ copied: 1, moved: 3, deleted: 1 });
+    expect(unique('INBOX').map(([subject]) => subject)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+
+    const moved = expectOk(await mirror(user));
+    expect(moved).toMatchObject({ copied: 1, moved: 3, deleted: 1, foldersCreated: 1 });
+    // The same files (by their unique names) in their new folders; the flag set on the server applied.
+    expect(unique('Archive').filter(([subject]) => subject !== 'a1')).toEqual([
+      ['i1', before.get('i1')],
+      ['i2', before.get('i2')],
+    ]);
+    expect(unique('Receipts')).toEqual([['i3', before.get('i3')]]);
+    expect(unique('INBOX').map(([subject]) => subject)).toEqual(['i5', 'i6']);
+    expect(localMessages(maildir, 'Archive').find((m) => m.subject === 'i2')?.flags).toEqual(['\\Flagged']);
+    // Only the new message's body was fetched.
+    const bodies = (await server.commandsSeen()).slice(from).filter((line) => /FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line));
+    expect(bodies).toHaveLength(1);
+    expect(expectOk(await mirror(user))).toMatchObject({ copied: 0, moved: 0, deleted: 0, flagsChanged: 0 });
   });
 
   it('--dry-run changes nothing locally and prints the plan', async () => {

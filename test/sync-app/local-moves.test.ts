@@ -121,8 +121,10 @@ describe('followMoves with two Maildirs', () => {
     expect(outcome.moved).toBe(1);
     expect([...outcome.listed.keys()]).toEqual(['C\u0000C']);
     const listed = outcome.listed.get('C\u0000C')!;
-    expect(listed).toMatchObject({ side: 'right', scan: { kind: 'full' } });
-    expect(listed.scan.messages.map((m) => m.id).sort()).toEqual(await ids(s.right, 'C'));
+    expect(Object.keys(listed.scans)).toEqual(['right']);
+    expect(listed.scans.right).toMatchObject({ scan: { kind: 'full' } });
+    expect(listed.scans.right!.since).toBeUndefined();
+    expect(listed.scans.right!.scan.messages.map((m) => m.id).sort()).toEqual(await ids(s.right, 'C'));
     expect(listed.saved).toEqual(await s.state.pairs(s.records[2]!.id));
   });
 

@@ -28,7 +28,7 @@ import {
 } from './support.js';
 import { startApp } from '../support/cli-run.js';
 
-const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry', 'serveronly'] as const;
+const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry', 'serveronly', 'servermover'] as const;
 let server: DovecotServer;
 const dirs: SyncDirs[] = [];
 
@@ -219,6 +219,31 @@ describe('imapfw sync', () => {
     // The file kept its name: the Maildir was not rewritten.
     expect(localFile(d.maildir, 'Archive', id('move-me')).unique).toBe(moved.unique);
     expect((await runSync(server, 'mover', d)).summary).toMatchObject({ ...NOTHING_DONE, moved: 0 });
+  });
+
+  it('a message moved between server folders is followed by moving its local file, with the flags changed on both sides merged: nothing downloaded, nothing uploaded', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'servermover', 'INBOX', messages(['stay', 'archived'], [[], ['\\Seen']]));
+    await appendMessages(server, 'servermover', 'Archive', messages(['old']));
+    expectOk(await runSync(server, 'servermover', d));
+    const file = localFile(d.maildir, 'INBOX', id('archived'));
+    setLocalFlags(d.maildir, 'INBOX', id('archived'), ['\\Seen', '\\Answered']);
+    await onServer('servermover', 'INBOX', async (client) => {
+      await client.messageMove({ header: { 'message-id': id('archived') } }, 'Archive');
+      await client.mailboxOpen('Archive');
+      await client.messageFlagsAdd({ header: { 'message-id': id('archived') } }, ['\\Flagged']);
+    });
+    const before = (await server.commandsSeen()).length;
+
+    const run = await runSync(server, 'servermover', d);
+    expectOk(run);
+    expect(run.summary).toMatchObject({ copied: 0, deleted: 0, moved: 1 });
+    const commands = (await server.commandsSeen()).slice(before);
+    expect(commands.filter((line) => /^(UID )?(APPEND|MOVE|COPY|EXPUNGE)\b/i.test(line))).toEqual([]);
+    expect(commands.filter((line) => /^(UID )?FETCH\b/i.test(line) && /BODY(\.PEEK)?\[(?!HEADER\.FIELDS)|RFC822(?![.]SIZE)/i.test(line))).toEqual([]);
+    expect(localFile(d.maildir, 'Archive', id('archived')).unique).toBe(file.unique);
+    expect(await expectInStep('servermover', d.maildir)).toEqual({ INBOX: [id('stay')], Archive: [`${id('archived')} \\Answered \\Flagged \\Seen`, id('old')].sort() });
+    expect((await runSync(server, 'servermover', d)).summary).toMatchObject({ ...NOTHING_DONE, moved: 0 });
   });
 
   it('a folder renamed on the server is followed by renaming the local files into the new folder: nothing downloaded again', async () => {

@@ -137,19 +137,31 @@ export interface MoveOutcome {
   /** The folder pairs ('left\u0000right') messages moved out of (or, on a dry run, are to). */
   emptied: Set<string>;
   /**
-   * Per folder pair ('left\u0000right'), the full listing of its folder on
-   * one side and its saved pairs, as found here, when no move (planned,
-   * done or given up) involves that folder pair: its folder sync need not
-   * list that side nor read its pairs again.
+   * Per folder pair ('left\u0000right'), its folders as listed here and its
+   * saved pairs, when no move (planned, done or given up) involves that
+   * folder pair: its folder sync need not list those sides nor read its
+   * pairs again.
    */
   listed: Map<string, ListedFolder>;
 }
 
-/** One side's folder listed in full, and the pairs saved for its folder pair then. */
+/** A folder pair's sides as listed by an earlier step of the run, and the pairs saved for it then (when read). */
 export interface ListedFolder {
-  side: Side;
+  scans: Partial<Record<Side, ListedScan>>;
+  saved?: readonly MessagePair[];
+}
+
+export interface ListedScan {
   scan: ScanResult;
-  saved: readonly MessagePair[];
+  /** The checkpoint it was listed since; none: listed in full. */
+  since?: string;
+}
+
+function addListed(listed: Map<string, ListedFolder>, folder: { left: string; right: string }, side: Side, scan: ListedScan, saved: readonly MessagePair[] | undefined): void {
+  const entry = listed.get(folderKey(folder)) ?? { scans: {} };
+  entry.scans[side] = scan;
+  entry.saved ??= saved;
+  listed.set(folderKey(folder), entry);
 }
 
 /** The key of a folder pair in `MoveOutcome.skip`. */
@@ -270,6 +282,12 @@ export interface FollowMovesInput {
    * deleted here and copied by the next pass.
    */
   nearby?: readonly FolderPairNames[];
+  /**
+   * Synced folder pairs whose server folder changed since the last sync, as
+   * the server's folder listing tells (LIST-STATUS): messages moved among
+   * them, or into a new folder, are followed.
+   */
+  serverChanged?: readonly FolderPairNames[];
   /** Folders synced before that are now missing on one side. */
   gone: readonly { name: string; missing: Side }[];
   records: readonly FolderPairRecord[];
@@ -289,19 +307,20 @@ export interface FollowMovesInput {
  *   with `UID MOVE`. A local folder renamed is a folder gone whose messages
  *   all moved: the server folder is emptied into the new one. A pass limited
  *   to some folders looks for the other end of a move in `nearby` too.
- * - Left (the server): UIDs change when a message moves, so only a folder
- *   renamed on the server is followed: a synced left folder gone, and new
- *   left folders whose messages carry the identities of its pairs. Those
- *   messages are moved in the Maildir (a rename), not downloaded again.
- *   Single messages moved between existing server folders are still copied
- *   and deleted (finding them would mean identifying every new server message).
+ * - Left (the server): UIDs change when a message moves, so moves are
+ *   matched by identity: the pairs of a synced folder gone (renamed) or
+ *   vanished from a synced folder that changed, and the messages of new
+ *   folders or new in changed ones. Those messages are moved in the Maildir
+ *   (a rename), not downloaded again. Which synced folders changed comes
+ *   from the server's folder listing (`serverChanged`); a server that
+ *   cannot tell (no LIST-STATUS) has only its folder renames followed.
  */
 export async function followMoves(input: FollowMovesInput): Promise<MoveOutcome> {
   const outcome: MoveOutcome = { moved: 0, lines: [], warnings: [], skip: new Map(), emptied: new Set(), listed: new Map() };
   const involved = new Set<string>();
   for (const side of ['right', 'left'] as const) {
     if (!input.sides[side]) continue;
-    const moves = side === 'right' ? await localMoves(input, outcome.listed) : await serverRenames(input);
+    const moves = side === 'right' ? await localMoves(input, outcome.listed) : await serverMoves(input, outcome.listed);
     for (const move of moves) for (const folder of [move.from, move.to]) involved.add(folderKey(folder));
     if (moves.length === 0) continue;
     const there = other(side);
@@ -365,7 +384,7 @@ async function localViews(input: FollowMovesInput, pairs: readonly FolderPairNam
         // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
         if (record?.rightUidValidity !== undefined && record.rightUidValidity !== uidValidity) return undefined;
         const saved = record && listing !== 'unchanged' ? await input.state.pairs(record.id) : [];
-        if (listing !== 'unchanged') listed?.set(folderKey(pair), { side: 'right', scan: listing, saved });
+        if (listing !== 'unchanged' && listed) addListed(listed, pair, 'right', { scan: listing }, saved);
         return { current: listing === 'unchanged' ? listing : listing.messages, uidValidity, saved };
       });
       if (found === undefined) return undefined;
@@ -385,25 +404,46 @@ async function localViews(input: FollowMovesInput, pairs: readonly FolderPairNam
   return folderViews.filter((view): view is MoveFolderView => view !== undefined);
 }
 
-/** A folder renamed on the server: a synced left folder gone, its messages found by identity in new left folders. */
-async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
-  const sources = input.gone.filter((folder) => folder.missing === 'left').flatMap(({ name }) => input.records.filter((record) => record.left === name));
-  const targets = input.pairs.filter((pair) => pair.absent !== 'left' && !recordOf(input.records, pair));
-  if (sources.length === 0 || targets.length === 0) return [];
-  const repository = input.repositories.left;
+/**
+ * Moves made on the server, matched by identity: the pairs of a synced
+ * folder gone (renamed) and the vanished pairs of synced folders that
+ * changed, against the messages of new folders and the new messages of
+ * the changed folders. New messages are identified (a header each) only
+ * when some pair vanished; a run where no folder lost a message costs
+ * nothing more than the listings the folder syncs take over.
+ */
+async function serverMoves(input: FollowMovesInput, listed: Map<string, ListedFolder>): Promise<PlannedMove[]> {
+  const renamed = input.gone.filter((folder) => folder.missing === 'left').flatMap(({ name }) => input.records.filter((record) => record.left === name));
+  const fresh = input.pairs.filter((pair) => pair.absent !== 'left' && !recordOf(input.records, pair));
+  const changed = (input.serverChanged ?? []).filter((pair) => pair.absent !== 'left' && recordOf(input.records, pair));
+  // A move empties one folder into another: it needs a folder that lost messages and one that gained some.
+  if (renamed.length + changed.length === 0 || fresh.length + changed.length === 0 || renamed.length + changed.length + fresh.length < 2) return [];
   const views: MoveFolderView[] = [];
-  const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
-  for (const record of sources) {
-    views.push(await missingFolderView(input, record, 'right'));
+  for (const record of renamed) views.push(await missingFolderView(input, record, 'right'));
+  for (const pair of changed) {
+    const view = await changedServerView(input, pair, recordOf(input.records, pair)!, listed);
+    if (view) views.push(view);
   }
-  for (const pair of targets) {
-    const listed = await unlessFolderFails(async () => {
+  const vanished = views.some((view) => view.current === 'missing' || vanishedPairs(view).length > 0);
+  if (!vanished) return [];
+  const repository = input.repositories.left;
+  const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
+  for (const view of views) {
+    if (view.current === 'missing' || view.current === 'unchanged' || view.uidValidity.left === undefined) continue;
+    const paired = new Set(view.saved.map((pair) => pair.left));
+    const appeared = view.current.filter((message) => !paired.has(message.id)).map((message) => message.id);
+    if (appeared.length === 0) continue;
+    const found = await unlessFolderFails(() => identifyAll(repository, { name: view.left, uidValidity: view.uidValidity.left! }, appeared));
+    if (found) identities.set(view, found);
+  }
+  for (const pair of fresh) {
+    const found = await unlessFolderFails(async () => {
       const scan = await retrying(() => repository.scan(pair.left));
       return { scan, identities: await identifyAll(repository, folderRef(pair.left, scan), scan.messages.map((message) => message.id)) };
     });
-    if (listed === undefined) continue;
-    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: listed.scan.messages, uidValidity: { left: listed.scan.status.uidValidity } };
-    identities.set(view, listed.identities);
+    if (found === undefined) continue;
+    const view: MoveFolderView = { left: pair.left, right: pair.right, saved: [], current: found.scan.messages, uidValidity: { left: found.scan.status.uidValidity } };
+    identities.set(view, found.identities);
     views.push(view);
   }
   return detectMoves(
@@ -412,6 +452,55 @@ async function serverRenames(input: FollowMovesInput): Promise<PlannedMove[]> {
     (message, folder) => identities.get(folder)?.get(message.id),
     (pair) => pair.identity,
   );
+}
+
+/**
+ * A synced folder pair whose server folder changed, as the detection sees
+ * it: listed since its checkpoint (in full when that does not account for
+ * the server's count), the listing handed to its folder sync in `listed`.
+ */
+async function changedServerView(input: FollowMovesInput, pair: FolderPairNames, record: FolderPairRecord, listed: Map<string, ListedFolder>): Promise<MoveFolderView | undefined> {
+  const repository = input.repositories.left;
+  const found = await unlessFolderFails(async () => {
+    const since = checkpointOf(record.leftCheckpoint);
+    let scan = await retrying(() => repository.scan(pair.left, since));
+    if (scan.kind === 'unchanged') return { scan, since, current: 'unchanged' as const };
+    const saved = await input.state.pairs(record.id);
+    let current = currentMessages(scan, saved);
+    if (scan.kind === 'changes' && scan.status.exists !== undefined && current.length !== scan.status.exists) {
+      scan = await retrying(() => repository.scan(pair.left));
+      current = scan.messages;
+    }
+    return { scan, since: scan.kind === 'full' ? undefined : since, saved, current };
+  });
+  // Ids from another UIDVALIDITY mean nothing here: the folder sync re-pairs them by identity.
+  if (!found || (record.leftUidValidity !== undefined && record.leftUidValidity !== found.scan.status.uidValidity)) return undefined;
+  addListed(listed, pair, 'left', { scan: found.scan, ...(found.since === undefined ? {} : { since: found.since }) }, found.saved);
+  return {
+    left: pair.left,
+    right: pair.right,
+    folderPairId: record.id,
+    saved: found.saved ?? [],
+    current: found.current,
+    uidValidity: { left: found.scan.status.uidValidity, ...(record.rightUidValidity !== undefined ? { right: record.rightUidValidity } : {}) },
+  };
+}
+
+/** The folder's messages after a scan: a full one as listed; one of the changes applied to the saved pairs (theirs with the saved flags). */
+function currentMessages(scan: ScanResult, saved: readonly MessagePair[]): MessageMeta[] {
+  if (scan.kind === 'full') return scan.messages;
+  const gone = new Set(scan.vanished);
+  const listedIds = new Set(scan.messages.map((message) => message.id));
+  const kept = saved.flatMap((pair) => (pair.left !== undefined && !gone.has(pair.left) && !listedIds.has(pair.left) ? [{ id: pair.left, flags: pair.flags, size: 0 }] : []));
+  return [...kept, ...scan.messages];
+}
+
+/** The saved pairs, complete on both sides, whose left message is no longer listed. */
+function vanishedPairs(view: MoveFolderView): MessagePair[] {
+  if (view.current === 'missing') return [...view.saved];
+  if (view.current === 'unchanged') return [];
+  const present = new Set(view.current.map((message) => message.id));
+  return view.saved.filter((pair) => pair.left !== undefined && pair.right !== undefined && !present.has(pair.left));
 }
 
 /**

@@ -40,7 +40,8 @@ export interface SyncAccountOptions {
   /**
    * Follow messages moved between folders on this side with a move on the
    * other side, instead of a copy and a delete (see local-moves.ts): `right`
-   * for moves in the Maildir, `left` for a folder renamed on the server.
+   * for moves in the Maildir, `left` for folders renamed and messages moved
+   * on the server.
    * Only when the policy propagates both `new` and `gone` from that side.
    */
   moves?: Partial<Record<Side, boolean>>;
@@ -166,11 +167,13 @@ export class SyncAccount {
     const statusOf = (pair: FolderPairNames) => ({ left: listed.left.get(pair.left), right: listed.right.get(pair.right) });
     // As many engines as there are folders to open log in now, while moves are followed and folders removed, not when
     // their first folder comes (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
-    const toOpen = await this.foldersToOpen(pairs, records, statusOf);
+    const leftChanged = await this.leftChanged(pairs, records, statusOf);
+    const toOpen = leftChanged.filter((changed) => changed !== false).length;
     for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const follows = this.options.moves?.left || this.options.moves?.right;
-    const moves = follows ? await this.followMoves(pairs, only ? nearby(pairs, records, names, inScope) : [], gone, records, report) : undefined;
+    const serverChanged = pairs.filter((_pair, i) => leftChanged[i] === true);
+    const moves = follows ? await this.followMoves(pairs, only ? nearby(pairs, records, names, inScope) : [], gone, records, serverChanged, report) : undefined;
     for (const { name, missing } of gone) {
       try {
         await this.peerGone(name, missing, report, moves);
@@ -185,17 +188,21 @@ export class SyncAccount {
     return report;
   }
 
-  /** How many of `pairs` an engine will open the left folder of: all but those the left store's listing proves unchanged since the last run. */
-  private async foldersToOpen(pairs: FolderPairNames[], records: FolderPairRecord[], statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>): Promise<number> {
+  /**
+   * Per pair, whether its left folder changed since the last run as the left
+   * store's listing tells: false when proven unchanged (no engine opens it),
+   * true when the listing shows a change, undefined when it cannot tell (no
+   * status listed, or never synced).
+   */
+  private async leftChanged(pairs: FolderPairNames[], records: FolderPairRecord[], statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>): Promise<(boolean | undefined)[]> {
     const saved = new Map(records.map((record) => [folderKey(record), checkpointOf(record.leftCheckpoint)]));
-    const unchanged = await Promise.all(
+    return Promise.all(
       pairs.map(async (pair) => {
         const [listed, checkpoint] = [statusOf(pair).left, saved.get(folderKey(pair))];
-        if (!listed || !checkpoint) return false;
-        return this.repository('left').listedUnchanged(checkpoint, listed);
+        if (!listed || !checkpoint) return undefined;
+        return !(await this.repository('left').listedUnchanged(checkpoint, listed));
       }),
     );
-    return unchanged.filter((proven) => !proven).length;
   }
 
   protected repository(side: Side): Remote<Repository> {
@@ -266,12 +273,14 @@ export class SyncAccount {
     nearby: FolderPairNames[],
     gone: { name: string; missing: Side }[],
     records: FolderPairRecord[],
+    serverChanged: FolderPairNames[],
     report: AccountReport,
   ): Promise<MoveOutcome> {
     const outcome = await followMoves({
       sides: this.options.moves ?? {},
       pairs,
       nearby,
+      serverChanged,
       gone,
       records,
       repositories: { left: this.repository('left'), right: this.repository('right') },

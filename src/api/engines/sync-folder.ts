@@ -68,7 +68,7 @@ export interface FolderPairNames {
    * between folders it only planned): left out of the scans and of the saved pairs.
    */
   skip?: Partial<Record<Side, string[]>>;
-  /** One side listed in full and the saved pairs, by an earlier step of the same run that changed neither since: not read again. */
+  /** Sides listed, and the saved pairs read, by an earlier step of the same run that changed neither since: not read again. */
   listed?: ListedFolder;
   /** What each side's folder listing said of the folder (FolderInfo.status): its scan may be answered from it. */
   status?: Partial<Record<Side, FolderStatus>>;
@@ -287,12 +287,13 @@ export class SyncFolder {
     const forceFull = (side: Side) => intents.some((intent) => intent.from !== side) || (side === 'left' && isSelective(this.options.select));
     // The saved pairs are read while the sides are listed, as soon as one of them changed: a run with nothing to do never reads them.
     let reading: Promise<MessagePair[]> | undefined;
-    const readSaved = () => (reading ??= names.listed ? Promise.resolve([...names.listed.saved]) : record.id > 0 ? this.state.pairs(record.id) : Promise.resolve([]));
+    const given = names.listed?.saved;
+    const readSaved = () => (reading ??= given ? Promise.resolve([...given]) : record.id > 0 ? this.state.pairs(record.id) : Promise.resolve([]));
     const onScan = (scan: ScanResult) => {
       // Awaited below; a failure meanwhile is not an unhandled rejection.
       if (scan.kind !== 'unchanged') readSaved().catch(() => undefined);
     };
-    let scans = await this.scanBoth(names, record, forceFull, names.listed ? { [names.listed.side]: names.listed.scan } : {}, onScan);
+    let scans = await this.scanBoth(names, record, forceFull, this.listedScans(names, record, forceFull), onScan);
     if (scans.left.kind === 'unchanged' && scans.right.kind === 'unchanged' && intents.length === 0) {
       report.unchanged = true;
       report.skipped.push(...marks.map((mark) => reportMark(mark, names)));
@@ -376,6 +377,23 @@ export class SyncFolder {
     if (!this.options.dryRun) return this.state.ensureFolderPair(names.left, names.right);
     const known = (await this.state.folderPairs()).find((pair) => pair.left === names.left && pair.right === names.right);
     return known ?? { id: 0, left: names.left, right: names.right };
+  }
+
+  /**
+   * The scans an earlier step of the run handed over that this sync would
+   * have made itself: a full listing (unless this sync needs dates a store
+   * reads per message), or one since the checkpoint this sync would list
+   * from.
+   */
+  private listedScans(names: FolderPairNames, record: FolderPairRecord, full: (side: Side) => boolean): Partial<Record<Side, ScanResult>> {
+    const result: Partial<Record<Side, ScanResult>> = {};
+    for (const side of SIDES) {
+      const given = names.listed?.scans[side];
+      if (!given || this.scanOptions(side).internalDates) continue;
+      const since = checkpointUnder(this.options.policy, side === 'left' ? record.leftCheckpoint : record.rightCheckpoint);
+      if (given.scan.kind === 'full' || (!full(side) && given.since !== undefined && given.since === since)) result[side] = given.scan;
+    }
+    return result;
   }
 
   /** Both sides listed at once, but for those already `listed`; `onScan` hears each listing as it comes. */

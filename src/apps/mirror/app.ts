@@ -66,7 +66,7 @@ async function declareAccount(runtime: Runtime, args: MirrorArgs, index: number)
     readOnlyServer: true,
     policy: mirrorPolicy(),
     // A Maildir folder deleted by hand comes back: the Maildir follows the server (--exclude leaves a folder out).
-    // A folder renamed on the server is followed by moving its files into the new folder, not by downloading it again.
+    // A folder renamed, or messages moved, on the server: followed by moving the files, not by downloading them again.
     folders: { create: { left: false, right: true }, remove: { left: false, right: args.accounts[index]!.deleteFolders }, restore: { right: true }, moves: { left: true } },
   });
 }
