@@ -23,7 +23,7 @@ export interface RunSummary {
   interrupted?: boolean;
   /** The plan, on a dry run. */
   planned?: string[];
-  /** Messages moved between folders to follow a move on the other side (`sync`; `mirror`: a folder renamed on the server); absent when no app moves. */
+  /** Messages moved between folders to follow a move on the other side (`sync`; `mirror`: a folder renamed or messages moved on the server); absent when no app moves. */
   moved?: number;
   /** Things to know that are not failures (a non-empty folder kept instead of removed); absent when none. */
   warnings?: ReportedError[];

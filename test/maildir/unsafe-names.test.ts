@@ -8,8 +8,14 @@ import { UNSAFE_FOLDER_NAMES, mail } from '../contract/repository.contract.js';
 import { LAYOUTS, listTree } from './helpers.js';
 import { folderAt } from '../support/folder-at.js';
 
+/** A server folder named like another tool's modified UTF-7 directory for "Été": refused (see utf7-names.ts). */
+const READS_AS_UTF7 = '&AMk-t&AOk-';
+
 const NAMES = [
-  ...UNSAFE_FOLDER_NAMES,
+  ...UNSAFE_FOLDER_NAMES.filter((name) => name !== READS_AS_UTF7),
+  'R&D',
+  'Tom&-Jerry',
+  'Tom&Jerry-Show',
   '../..',
   '../../../../../../etc/passwd',
   '/',
@@ -69,6 +75,12 @@ describe.each(LAYOUTS)('unsafe folder names (%s)', (layout) => {
     }
     // Every folder holds exactly the one message stored there (two names never share a directory).
     for (const name of NAMES) expect((await repo.scan(name)).messages, JSON.stringify(name)).toHaveLength(1);
+  });
+
+  it('refuses a name whose directory would read as modified UTF-7 of another name, and its sub-folders, with a FolderNameError', async () => {
+    const { repo } = await deepMaildir(layout);
+    for (const name of [READS_AS_UTF7, `${READS_AS_UTF7}/Sub`]) await expect(repo.createFolder(name), name).rejects.toThrow(FolderNameError);
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX']);
   });
 
   it('refuses a name that is not valid Unicode with a FolderNameError', async () => {

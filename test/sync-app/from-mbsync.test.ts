@@ -15,7 +15,8 @@ import { appendMessages, makeMessage } from '../support/messages.js';
 import { describeRun, runSync, serverView, syncDirs, type SyncDirs } from './support.js';
 
 const PASSWORD = 'laptop-pw';
-const SERVER = { INBOX: 3, Archive: 2, 'Lists/dev': 2 } as const;
+const SERVER = { INBOX: 3, Archive: 2, 'Lists/dev': 2, Entwürfe: 2 } as const;
+const ALL = Object.values(SERVER).reduce((n, count) => n + count, 0);
 
 let server: DovecotServer;
 let dirs: SyncDirs;
@@ -84,16 +85,25 @@ describe("switching from mbsync (Path ~/Mail/, Inbox ~/Mail/INBOX, SubFolders Ve
 
     const asMaildirPlusPlus = await sync([]);
     expect(asMaildirPlusPlus.code, describeRun(asMaildirPlusPlus)).toBe(2);
-    expect(asMaildirPlusPlus.stderr.trim()).toMatch(/^imapfw sync: .*\/Mail holds folders in the nested layout \(Archive\/, INBOX\/\) and no INBOX of its own: run with --layout nested --inbox INBOX/);
+    expect(asMaildirPlusPlus.stderr.trim()).toMatch(/^imapfw sync: .*\/Mail holds folders in the nested layout \(Archive\/, Entw&APw-rfe\/, INBOX\/\) and no INBOX of its own: run with --layout nested --inbox INBOX/);
     const inboxAtRoot = await sync(['--layout', 'nested']);
     expect(inboxAtRoot.code, describeRun(inboxAtRoot)).toBe(2);
     expect(inboxAtRoot.stderr.trim()).toMatch(/^imapfw sync: .*\/Mail\/INBOX holds an INBOX .* run with --inbox INBOX/);
-    expect(readdirSync(mail).sort()).toEqual(['Archive', 'INBOX', 'Lists']);
+    expect(readdirSync(mail).sort()).toEqual(['Archive', 'Entw&APw-rfe', 'INBOX', 'Lists']);
 
     const scheme = ['--layout', 'nested', '--inbox', 'INBOX'];
+    // mbsync names "Entwürfe" in modified UTF-7: read as it is, it would be a second folder (and one more on the server).
+    expect(readdirSync(mail)).toContain('Entw&APw-rfe');
+    const utf7 = await sync(scheme);
+    expect(utf7.code, describeRun(utf7)).toBe(2);
+    expect(utf7.summary?.errors.map((error) => error.message)).toEqual([expect.stringMatching(/has folders named in modified UTF-7, .* Rename them first: Entw&APw-rfe -> Entwürfe \("Entwürfe"\)$/)]);
+    expect(readdirSync(mail).sort()).toEqual(['Archive', 'Entw&APw-rfe', 'INBOX', 'Lists']);
+    expect(Object.keys(await serverView(server, 'laptop')).sort()).toEqual(['Archive', 'Entwürfe', 'INBOX', 'Lists/dev']);
+    renameSync(join(mail, 'Entw&APw-rfe'), join(mail, 'Entwürfe'));
+
     const dryRun = await sync([...scheme, '--dry-run']);
     expect(dryRun.code, describeRun(dryRun)).toBe(0);
-    expect(dryRun.summary).toMatchObject({ copied: 0, paired: 7, foldersCreated: 0, errors: [], skipped: [] });
+    expect(dryRun.summary).toMatchObject({ copied: 0, paired: ALL, foldersCreated: 0, errors: [], skipped: [] });
 
     // Since mbsync last ran: a message flagged and one written on the laptop, one delivered on the server.
     const seen = files('INBOX').find((name) => name.endsWith(',S'))!;
@@ -103,13 +113,14 @@ describe("switching from mbsync (Path ~/Mail/, Inbox ~/Mail/INBOX, SubFolders Ve
 
     const first = await sync(scheme);
     expect(first.code, describeRun(first)).toBe(0);
-    expect(first.summary).toMatchObject({ copied: 2, paired: 7, foldersCreated: 0, errors: [], skipped: [], complete: true });
+    expect(first.summary).toMatchObject({ copied: 2, paired: ALL, foldersCreated: 0, errors: [], skipped: [], complete: true });
     expect(existsSync(join(mail, 'cur')), 'no second INBOX at the root').toBe(false);
     const view = await serverView(server, 'laptop');
     expect(view.INBOX).toContain('<INBOX-0@mbsync.test> \\Flagged \\Seen');
     expect(view['Lists/dev']).toContain('<written@laptop.test> \\Seen');
     expect(files('Archive')).toHaveLength(SERVER.Archive + 1);
-    expect(Object.values(view).flat()).toHaveLength(SERVER.INBOX + SERVER.Archive + SERVER['Lists/dev'] + 2);
+    expect(Object.values(view).flat()).toHaveLength(ALL + 2);
+    expect(files('Entwürfe')).toHaveLength(SERVER.Entwürfe);
 
     const again = await sync(scheme);
     expect(again.code, describeRun(again)).toBe(0);

@@ -22,6 +22,7 @@ import { removeStaleTmpFiles } from '../../core/maildir/tmp-cleanup.js';
 import { readOrCreateUidValidity, UID_VALIDITY_FILE } from '../../core/maildir/uid-validity.js';
 import { IdentityBuilder } from '../../core/identity.js';
 import { ownBuffer } from '../../core/own-buffer.js';
+import { modifiedUtf7Name } from '../../core/maildir/utf7-names.js';
 import { ConfigError, FolderNameError, FolderNotFoundError, ImapfwError, MessagesUnavailableError, NoSpaceError, PartialStoreError, StoreError, UidValidityChangedError } from '../errors.js';
 import type {
   FetchedMessage,
@@ -175,6 +176,7 @@ export class MaildirRepository implements Repository {
       await this.ensureRoot();
       const { folders, misnamed, foreign } = await listFolderDirs(this.options.root, this.options.layout, this.options.inbox);
       this.reportForeign(foreign);
+      this.refuseUtf7Names(misnamed);
       const listed: FolderInfo[] = folders
         .filter((f) => this.folderFilter(f.name))
         .sort((a, b) => (a.name === INBOX ? -1 : b.name === INBOX ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -191,6 +193,8 @@ export class MaildirRepository implements Repository {
       const levels = this.nameTransBack(name).split('/');
       for (let depth = 1; depth <= levels.length; depth++) {
         const localName = levels.slice(0, depth).join('/');
+        const reads = await modifiedUtf7Name(localName);
+        if (reads !== undefined) throw new FolderNameError(name, `its directory would read as another tool's name for "${reads}" (modified UTF-7); rename it where it comes from, or leave it out (--exclude)`);
         this.folderChanges?.ownFolder(localName);
         if (localName !== INBOX) await this.makeFolderDir(this.dirOf(localName));
       }
@@ -757,13 +761,28 @@ export class MaildirRepository implements Repository {
   }
 
   /** Why a directory holding mail is not read as a folder, and what to do. */
-  private misnamedReason({ dir, literal, inbox }: MisnamedFolderDir): string {
+  /**
+   * Folders another tool named in modified UTF-7 end the run before any is
+   * synced: read as they are, each would be a second folder beside the one
+   * the server's name makes here (and `sync` would create it on the server).
+   */
+  private refuseUtf7Names(misnamed: readonly MisnamedFolderDir[]): void {
+    const named = misnamed.filter((entry) => entry.utf7 && this.folderFilter(entry.utf7.name));
+    if (named.length === 0) return;
+    const renames = named.map(({ dir, utf7 }) => `${dir} -> ${utf7!.path} ("${utf7!.name}")`).join(', ');
+    throw new ConfigError(
+      `the Maildir ${this.options.root} has folders named in modified UTF-7, as mbsync, offlineimap and Dovecot write by default; imapfw names them in UTF-8 and would make a second folder beside each. Rename them first: ${renames}`,
+    );
+  }
+
+  private misnamedReason({ dir, literal, inbox, utf7 }: MisnamedFolderDir): string {
     if (inbox === 'root') {
       return `the Maildir root's own cur/ or new/ holds mail, but INBOX is the directory ${this.options.inbox}/ here: move those messages into ${this.options.inbox}/, or make the root INBOX again (no "inbox" option, --inbox)`;
     }
     if (inbox === 'directory') {
       return `the directory ${dir} holds mail, but INBOX is the Maildir root here: if it is your INBOX (mbsync's "Inbox .../${dir}"), set the Maildir's "inbox" option to "${dir}" (--inbox ${dir}), with the root's own messages moved there`;
     }
+    if (utf7) return `the directory ${dir} is named in modified UTF-7 (another tool's name for "${utf7.name}"): rename it to ${utf7.path} to sync it as "${utf7.name}"`;
     const rename = literal ? `rename it to ${literal.path} to sync it as "${literal.name}", or exclude "${dir}"` : `rename it, or exclude "${dir}"`;
     return `the directory ${dir} holds mail, but its name is not one imapfw writes for a folder (another tool named it): ${rename}`;
   }

@@ -2,10 +2,11 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
-import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, literalFolderOf, type MaildirLayout } from './folder-names.js';
+import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, folderPathSegments, literalFolderOf, type MaildirLayout } from './folder-names.js';
 import type { ForeignEntry } from './foreign-entry.js';
 import { KEYWORDS_FILE } from './keywords.js';
 import { UID_VALIDITY_FILE } from './uid-validity.js';
+import { modifiedUtf7Name } from './utf7-names.js';
 
 export interface FolderDir {
   /** The folder name as stored here (before any nameTrans). */
@@ -21,6 +22,8 @@ export interface MisnamedFolderDir {
   literal?: { name: string; path: string };
   /** Where INBOX is the question: the root's own mail with INBOX in a directory, or an 'INBOX' directory with INBOX the root. */
   inbox?: 'root' | 'directory';
+  /** Named in modified UTF-7 by another tool (see utf7-names.ts): the folder it stands for, and the directory this scheme writes for it. */
+  utf7?: { name: string; path: string };
 }
 
 export const MESSAGE_DIRS: ReadonlySet<string> = new Set(['cur', 'new', 'tmp']);
@@ -53,7 +56,7 @@ export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?
       if (name === undefined && hasCur(path)) misnamed.push(misnamedDir([entry.name], layout));
       else if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       else if (!hasCur(path)) foreign.push({ path, reason: 'a directory without cur/' });
-      else {
+      else if (!(await isUtf7Named(name, [entry.name], layout, undefined, misnamed))) {
         folders.push({ name, path });
         await checkFolderEntries(path, foreign);
       }
@@ -62,6 +65,20 @@ export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?
     }
   }
   return { folders, misnamed, foreign };
+}
+
+/** Whether the folder `name` (in `dirs`) is named in modified UTF-7; if so, it goes to `misnamed`. */
+async function isUtf7Named(name: string, dirs: readonly string[], layout: MaildirLayout, inbox: string | undefined, misnamed: MisnamedFolderDir[]): Promise<boolean> {
+  const decoded = await modifiedUtf7Name(name);
+  if (decoded === undefined) return false;
+  let path: string;
+  try {
+    path = folderPathSegments(decoded, layout, inbox).join('/');
+  } catch {
+    return false;
+  }
+  misnamed.push({ dir: dirs.join('/'), utf7: { name: decoded, path } });
+  return true;
 }
 
 function misnamedDir(dirs: readonly string[], layout: MaildirLayout, inbox?: string): MisnamedFolderDir {
@@ -91,7 +108,7 @@ async function walkNested(dir: string, dirs: string[], inbox: string | undefined
       else foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
       continue;
     }
-    const isFolder = name !== undefined && hasCur(path);
+    const isFolder = name !== undefined && hasCur(path) && !(await isUtf7Named(name, childDirs, 'nested', inbox, misnamed));
     if (isFolder) folders.push({ name, path });
     const inside: ForeignEntry[] = [];
     const holdsFolders = await walkNested(path, childDirs, inbox, folders, misnamed, inside);
