@@ -126,4 +126,20 @@ describe('deleteFolder', () => {
     expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'A/B']);
     expect(repo.takeWarnings()).toEqual([]);
   });
+
+  it('removes the parents a deleted folder leaves holding nothing, and only those (nested layout)', async () => {
+    maildir = await tempMaildir({ layout: 'nested' });
+    const { repo, root } = maildir;
+    // A folder renamed on the server goes parent first: A/ is then left holding only B/.
+    await repo.createFolder('A/B/C');
+    await repo.createFolder('A/Kept');
+    await repo.deleteFolder('A');
+    await repo.deleteFolder('A/B');
+    await repo.deleteFolder('A/B/C');
+    expect(await listTree(root)).not.toContain('A/B');
+    await repo.deleteFolder('A/Kept');
+    expect((await listTree(root)).filter((path) => path.startsWith('A'))).toEqual([]);
+    expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX']);
+    expect(repo.takeWarnings()).toEqual([]);
+  });
 });

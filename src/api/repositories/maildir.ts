@@ -216,8 +216,14 @@ export class MaildirRepository implements Repository {
       for (const sub of ['cur', 'new', 'tmp']) await rmdir(join(dir, sub)).catch(ignoreCode('ENOENT'));
       for (const file of FOLDER_OWN_FILES) await unlink(join(dir, file)).catch(ignoreCode('ENOENT'));
       // Sub-folders (nested layout) and foreign files keep the directory.
-      await rmdir(dir).catch(ignoreCode('ENOTEMPTY', 'EEXIST'));
-      if (this.options.fsync) await fsyncDir(dirname(dir));
+      const removed = await rmdir(dir).then(
+        () => true,
+        ignoreCode('ENOTEMPTY', 'EEXIST'),
+      );
+      // Nested: parents left holding nothing (a folder whose sub-folder went before it) go too, up to the root.
+      let parent = dirname(dir);
+      while (removed && parent.startsWith(this.options.root + sep) && (await rmdir(parent).then(() => true, ignoreCode('ENOTEMPTY', 'EEXIST')))) parent = dirname(parent);
+      if (this.options.fsync) await fsyncDir(parent);
       this.listings.delete(dir);
       this.stamps.delete(dir);
       this.sizes.delete(dir);
