@@ -232,6 +232,12 @@ export interface Repository {
    * listing gives no status.
    */
   listedUnchanged(checkpoint: string, listed: FolderStatus): Promise<boolean>;
+  /**
+   * True when `listed` proves that every message the folder held at
+   * `checkpoint` is still there (messages may have come, flags changed):
+   * none moved out. No I/O: false when the listing cannot tell.
+   */
+  listedKept(checkpoint: string, listed: FolderStatus): Promise<boolean>;
   createFolder(name: string): Promise<void>;
   deleteFolder(name: string): Promise<void>;
   scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult>;

@@ -27,7 +27,7 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     const first = await repo.scan('Incremental');
     expect(first.kind).toBe('full');
     expect(first.status.highestModseq).toMatch(/^\d+$/);
-    expect(JSON.parse(first.checkpoint)).toEqual({ uidValidity: first.status.uidValidity, uidNext: 4, highestModseq: first.status.highestModseq });
+    expect(JSON.parse(first.checkpoint)).toEqual({ uidValidity: first.status.uidValidity, uidNext: 4, highestModseq: first.status.highestModseq, exists: 3 });
 
     const fetchesBefore = (await server.commandsSeen()).filter((c) => /FETCH/i.test(c)).length;
     const second = await repo.scan('Incremental', first.checkpoint);
@@ -74,6 +74,13 @@ describe('scan with CONDSTORE + QRESYNC', () => {
     const changed = await fresh.scan('Listed', first.checkpoint, { listed: await listedNow() });
     expect(changed.kind).toBe('changes');
     expect(changed.messages.map((m) => [m.id, m.flags])).toEqual([[a, ['\\Flagged']]]);
+
+    // Whether any message left since the checkpoint: not after a flag change and a delivery; after an expunge, yes.
+    expect(await fresh.listedKept(first.checkpoint, await listedNow())).toBe(true);
+    await repo.store('Listed', [mail('l3')]);
+    expect(await fresh.listedKept(first.checkpoint, await listedNow())).toBe(true);
+    await repo.delete(folderRef('Listed', first), [a!]);
+    expect(await fresh.listedKept(first.checkpoint, await listedNow())).toBe(false);
     await Promise.all([fresh.close(), lister.close()]);
   });
 

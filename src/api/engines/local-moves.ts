@@ -284,10 +284,11 @@ export interface FollowMovesInput {
   nearby?: readonly FolderPairNames[];
   /**
    * Synced folder pairs whose server folder changed since the last sync, as
-   * the server's folder listing tells (LIST-STATUS): messages moved among
-   * them, or into a new folder, are followed.
+   * the server's folder listing tells (LIST-STATUS), and whether messages
+   * may have left it (`lost`): messages moved out of one into another, or
+   * into a new folder, are followed.
    */
-  serverChanged?: readonly FolderPairNames[];
+  serverChanged?: readonly { pair: FolderPairNames; lost: boolean }[];
   /** Folders synced before that are now missing on one side. */
   gone: readonly { name: string; missing: Side }[];
   records: readonly FolderPairRecord[];
@@ -408,19 +409,21 @@ async function localViews(input: FollowMovesInput, pairs: readonly FolderPairNam
  * Moves made on the server, matched by identity: the pairs of a synced
  * folder gone (renamed) and the vanished pairs of synced folders that
  * changed, against the messages of new folders and the new messages of
- * the changed folders. New messages are identified (a header each) only
- * when some pair vanished; a run where no folder lost a message costs
- * nothing more than the listings the folder syncs take over.
+ * the changed folders. Nothing is listed here unless a folder was renamed
+ * or the server's listing shows one that lost messages (then the listings
+ * go to the folder syncs), and new messages are identified (a header each)
+ * only when some pair vanished.
  */
 async function serverMoves(input: FollowMovesInput, listed: Map<string, ListedFolder>): Promise<PlannedMove[]> {
   const renamed = input.gone.filter((folder) => folder.missing === 'left').flatMap(({ name }) => input.records.filter((record) => record.left === name));
   const fresh = input.pairs.filter((pair) => pair.absent !== 'left' && !recordOf(input.records, pair));
-  const changed = (input.serverChanged ?? []).filter((pair) => pair.absent !== 'left' && recordOf(input.records, pair));
-  // A move empties one folder into another: it needs a folder that lost messages and one that gained some.
-  if (renamed.length + changed.length === 0 || fresh.length + changed.length === 0 || renamed.length + changed.length + fresh.length < 2) return [];
+  const changed = (input.serverChanged ?? []).filter(({ pair }) => pair.absent !== 'left' && recordOf(input.records, pair));
+  // A move takes messages out of one folder into another: nothing to look for when no folder lost any (the common case, at no cost).
+  const lost = changed.filter((folder) => folder.lost).length;
+  if (renamed.length + lost === 0 || fresh.length + changed.length === 0 || renamed.length + changed.length + fresh.length < 2) return [];
   const views: MoveFolderView[] = [];
   for (const record of renamed) views.push(await missingFolderView(input, record, 'right'));
-  for (const pair of changed) {
+  for (const { pair } of changed) {
     const view = await changedServerView(input, pair, recordOf(input.records, pair)!, listed);
     if (view) views.push(view);
   }

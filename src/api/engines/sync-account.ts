@@ -168,11 +168,11 @@ export class SyncAccount {
     // As many engines as there are folders to open log in now, while moves are followed and folders removed, not when
     // their first folder comes (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
     const leftChanged = await this.leftChanged(pairs, records, statusOf);
-    const toOpen = leftChanged.filter((changed) => changed !== false).length;
+    const toOpen = leftChanged.filter((listed) => listed.changed !== false).length;
     for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const follows = this.options.moves?.left || this.options.moves?.right;
-    const serverChanged = pairs.filter((_pair, i) => leftChanged[i] === true);
+    const serverChanged = pairs.flatMap((pair, i) => (leftChanged[i]!.changed ? [{ pair, lost: !leftChanged[i]!.kept }] : []));
     const moves = follows ? await this.followMoves(pairs, only ? nearby(pairs, records, names, inScope) : [], gone, records, serverChanged, report) : undefined;
     for (const { name, missing } of gone) {
       try {
@@ -189,18 +189,24 @@ export class SyncAccount {
   }
 
   /**
-   * Per pair, whether its left folder changed since the last run as the left
-   * store's listing tells: false when proven unchanged (no engine opens it),
-   * true when the listing shows a change, undefined when it cannot tell (no
-   * status listed, or never synced).
+   * Per pair, what the left store's listing tells of its left folder since
+   * the last run: `changed` false when proven unchanged (no engine opens it),
+   * true when it shows a change, undefined when it cannot tell (no status
+   * listed, or never synced); `kept` when it proves no message left it.
    */
-  private async leftChanged(pairs: FolderPairNames[], records: FolderPairRecord[], statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>): Promise<(boolean | undefined)[]> {
+  private async leftChanged(
+    pairs: FolderPairNames[],
+    records: FolderPairRecord[],
+    statusOf: (pair: FolderPairNames) => Partial<Record<Side, FolderStatus>>,
+  ): Promise<{ changed?: boolean; kept: boolean }[]> {
     const saved = new Map(records.map((record) => [folderKey(record), checkpointOf(record.leftCheckpoint)]));
+    const repository = this.repository('left');
     return Promise.all(
       pairs.map(async (pair) => {
         const [listed, checkpoint] = [statusOf(pair).left, saved.get(folderKey(pair))];
-        if (!listed || !checkpoint) return undefined;
-        return !(await this.repository('left').listedUnchanged(checkpoint, listed));
+        if (!listed || !checkpoint) return { kept: false };
+        if (await repository.listedUnchanged(checkpoint, listed)) return { changed: false, kept: true };
+        return { changed: true, kept: await repository.listedKept(checkpoint, listed) };
       }),
     );
   }
@@ -273,7 +279,7 @@ export class SyncAccount {
     nearby: FolderPairNames[],
     gone: { name: string; missing: Side }[],
     records: FolderPairRecord[],
-    serverChanged: FolderPairNames[],
+    serverChanged: { pair: FolderPairNames; lost: boolean }[],
     report: AccountReport,
   ): Promise<MoveOutcome> {
     const outcome = await followMoves({

@@ -28,7 +28,7 @@ import { identifyUids } from '../../core/imap/identify.js';
 import { credentialsFrom, refusedLogin, type Credentials, type Login } from '../../core/imap/credentials.js';
 import { listedStatus, scanMailbox } from '../../core/imap/scan.js';
 import { openMailbox } from '../../core/imap/open-mailbox.js';
-import { unchangedSince } from '../../core/imap/checkpoint.js';
+import { keptSince, unchangedSince } from '../../core/imap/checkpoint.js';
 import { ownBuffer } from '../../core/own-buffer.js';
 import { toUid, uidSets } from '../../core/imap/uid-set.js';
 import { describeServer, parseImapUrl, type ImapServer } from '../../core/imap/url.js';
@@ -187,6 +187,10 @@ export class ImapRepository implements Repository {
 
   async listedUnchanged(checkpoint: string, listed: FolderStatus): Promise<boolean> {
     return unchangedSince(checkpoint, listed);
+  }
+
+  async listedKept(checkpoint: string, listed: FolderStatus): Promise<boolean> {
+    return keptSince(checkpoint, listed);
   }
 
   scan(folder: string, checkpoint?: string, options?: ScanOptions): Promise<ScanResult> {

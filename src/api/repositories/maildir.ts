@@ -169,6 +169,10 @@ export class MaildirRepository implements Repository {
     return false;
   }
 
+  async listedKept(): Promise<boolean> {
+    return false;
+  }
+
   // ---- Folders -------------------------------------------------------------
 
   async listFolders(): Promise<FolderInfo[]> {

@@ -53,6 +53,7 @@ export async function scanMailbox(
       uidValidity: status.uidValidity,
       uidNext: status.uidNext ?? 0,
       ...(status.highestModseq ? { highestModseq: status.highestModseq } : {}),
+      ...(status.exists !== undefined ? { exists: status.exists } : {}),
     };
     const saved = decodeCheckpoint(options.checkpoint);
     const sameValidity = saved?.uidValidity === status.uidValidity;
