@@ -1,7 +1,7 @@
 // DESIGN §5 for the two-way sync: after a first sync, both sides change
 // (1,000 new messages on each, flag changes, concurrent flag changes,
-// deletions, a deletion against a flag change, local moves, a new local
-// folder); the sync is then killed with SIGKILL at many moments and run
+// deletions, a deletion against a flag change, local moves, moves on the
+// server, a new local folder); the sync is then killed with SIGKILL at many moments and run
 // again each time. After every kill each Message-ID is held at most once per
 // side and none is lost; the last run completes, both sides (the Maildir
 // read by a second Dovecot) hold exactly the expected messages with the
@@ -173,6 +173,10 @@ describe('sync: SIGKILL during a two-way sync with changes on both sides', () =>
         const gone = inbox.slice(60, 85);
         await client.messageDelete(gone.map((id) => uids.get(id)!).join(','), { uid: true });
         for (const id of gone) expected.delete(id);
+        // Archived on the server: followed by moving the local files.
+        const archived = inbox.slice(230, 250);
+        await client.messageMove(archived.map((id) => uids.get(id)!).join(','), 'Archive', { uid: true });
+        for (const id of archived) expected.messages.get(id)!.folder = 'Archive';
       });
       await onServer('Archive', async (client, uids) => {
         await client.messageFlagsAdd(archive.slice(0, 20).map((id) => uids.get(id)!).join(','), ['$Server'], { uid: true });
