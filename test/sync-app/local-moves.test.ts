@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Remote } from '../../src/api/app.js';
 import { detectMoves, followMoves, type MoveFolderView } from '../../src/api/engines/local-moves.js';
+import type { FolderPairNames } from '../../src/api/engines/sync-folder.js';
 import { MemoryStateStore } from '../../src/api/state/memory.js';
 import type { MessagePair, StateStore } from '../../src/api/state/types.js';
 import type { MessageMeta, Repository, Side } from '../../src/api/types.js';
@@ -96,6 +97,37 @@ describe('followMoves with two Maildirs', () => {
     expect(inB).toMatchObject({ identity: moved.identity, flags: ['\\Seen'] });
     expect(await ids(s.left, 'B')).toContain(inB!.left);
     expect((await s.state.pairs(s.records[0]!.id)).map((p) => p.right)).not.toContain(file.id);
+  });
+
+  it('a message moved from A to B on the left (the server) is moved on the right, also when B is outside a limited pass; not between two folders outside it', async () => {
+    const s = await synced({ A: 3, B: 1, C: 1 });
+    const [first, second] = await s.state.pairs(s.records[0]!.id);
+    const moveLeft = (id: string, from: string, to: string) => renameSync(join(s.left.root, `.${from}`, 'cur', `${id}:2,S`), join(s.left.root, `.${to}`, 'cur', `${id}:2,S`));
+    const [inC] = await s.state.pairs(s.records[2]!.id);
+    moveLeft(first!.left!, 'A', 'B');
+    moveLeft(inC!.left!, 'C', 'B');
+    const pairs = { A: { left: 'A', right: 'A' }, B: { left: 'B', right: 'B' }, C: { left: 'C', right: 'C' } };
+    const changed = [
+      { pair: pairs.A, lost: true },
+      { pair: pairs.B, lost: false },
+      { pair: pairs.C, lost: true },
+    ];
+    const follow = (inPass: FolderPairNames[], nearby: FolderPairNames[]) =>
+      followMoves({ sides: { left: true }, pairs: inPass, nearby, serverChanged: changed, gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+
+    // A pass over A alone: A -> B is followed (B is nearby), C -> B is not (both ends outside the pass).
+    const outcome = await follow([pairs.A], [pairs.B, pairs.C]);
+    expect(outcome).toMatchObject({ moved: 1, warnings: [] });
+    expect(await ids(s.right, 'A')).not.toContain(first!.right);
+    expect(await ids(s.right, 'B')).toContain(first!.right);
+    expect(await ids(s.right, 'C')).toContain(inC!.right);
+    expect((await s.state.pairs(s.records[1]!.id)).find((p) => p.right === first!.right)).toMatchObject({ left: first!.left, identity: first!.identity });
+
+    // Nothing lost on the left: nothing is looked for, nothing listed.
+    moveLeft(second!.left!, 'A', 'B');
+    const quiet = await followMoves({ sides: { left: true }, pairs: [pairs.A, pairs.B], serverChanged: [{ pair: pairs.A, lost: false }, { pair: pairs.B, lost: false }], gone: [], records: s.records, repositories: s.repositories, state: s.remoteState, dryRun: false });
+    expect(quiet).toMatchObject({ moved: 0 });
+    expect(quiet.listed.size).toBe(0);
   });
 
   it("the pair moved to B keeps the flags a side did not hold (so B's sync does not read them as removed there)", async () => {

@@ -286,7 +286,8 @@ export interface FollowMovesInput {
    * Synced folder pairs whose server folder changed since the last sync, as
    * the server's folder listing tells (LIST-STATUS), and whether messages
    * may have left it (`lost`): messages moved out of one into another, or
-   * into a new folder, are followed.
+   * into a new folder, are followed. In a limited pass, `nearby` pairs may
+   * be among them: a move with one end in the pass is followed.
    */
   serverChanged?: readonly { pair: FolderPairNames; lost: boolean }[];
   /** Folders synced before that are now missing on one side. */
@@ -449,12 +450,15 @@ async function serverMoves(input: FollowMovesInput, listed: Map<string, ListedFo
     identities.set(view, found.identities);
     views.push(view);
   }
-  return detectMoves(
+  const moves = detectMoves(
     'left',
     views,
     (message, folder) => identities.get(folder)?.get(message.id),
     (pair) => pair.identity,
   );
+  // A move between two folders outside a limited pass waits for the pass over them, as in localMoves.
+  const outside = new Set((input.nearby ?? []).map(folderKey));
+  return moves.filter((move) => !outside.has(folderKey(move.from)) || !outside.has(folderKey(move.to)));
 }
 
 /**

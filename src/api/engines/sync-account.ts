@@ -167,13 +167,15 @@ export class SyncAccount {
     const statusOf = (pair: FolderPairNames) => ({ left: listed.left.get(pair.left), right: listed.right.get(pair.right) });
     // As many engines as there are folders to open log in now, while moves are followed and folders removed, not when
     // their first folder comes (engine-0 shares the connection that listed). A failure comes again from the engine's first call.
-    const leftChanged = await this.leftChanged(pairs, records, statusOf);
-    const toOpen = leftChanged.filter((listed) => listed.changed !== false).length;
+    // A pass limited to some folders also asks of the others a full pass would take: a server move has an end there.
+    const near = only ? nearby(pairs, records, names, inScope) : [];
+    const leftChanged = await this.leftChanged([...pairs, ...near], records, statusOf);
+    const toOpen = leftChanged.slice(0, pairs.length).filter((listed) => listed.changed !== false).length;
     for (const engine of this.options.engines.slice(1, toOpen)) this.context.peer<SyncFolder>(engine).connect().catch(() => undefined);
     // After creating folders (moves may go into new ones), before removing any (moves may empty them).
     const follows = this.options.moves?.left || this.options.moves?.right;
-    const serverChanged = pairs.flatMap((pair, i) => (leftChanged[i]!.changed ? [{ pair, lost: !leftChanged[i]!.kept }] : []));
-    const moves = follows ? await this.followMoves(pairs, only ? nearby(pairs, records, names, inScope) : [], gone, records, serverChanged, report) : undefined;
+    const serverChanged = [...pairs, ...near].flatMap((pair, i) => (leftChanged[i]!.changed ? [{ pair, lost: !leftChanged[i]!.kept }] : []));
+    const moves = follows ? await this.followMoves(pairs, near, gone, records, serverChanged, report) : undefined;
     for (const { name, missing } of gone) {
       try {
         await this.peerGone(name, missing, report, moves);
