@@ -25,7 +25,8 @@ afterEach(async () => {
 
 const DATE = Date.UTC(2022, 1, 3, 4, 5, 6);
 
-describe.each(LAYOUTS)('Dovecot and MaildirRepository share a Maildir (%s)', (layout) => {
+// Dovecot has no flat layout (offlineimap's): LAYOUT=fs is nested, its default Maildir++.
+describe.each(LAYOUTS.filter((layout) => layout !== 'flat'))('Dovecot and MaildirRepository share a Maildir (%s)', (layout) => {
   it('Dovecot reads what we write, and we read what Dovecot writes', async () => {
     maildir = await tempMaildir({ layout });
     const { parent, root, repo } = maildir;

@@ -7,6 +7,7 @@ import {
   folderOfMaildirPlusPlusDir,
   folderOfNestedDirs,
   folderPathSegments,
+  folderOfFlatDir,
   pathInsideRoot,
   type MaildirLayout,
 } from '../../src/core/maildir/folder-names.js';
@@ -14,8 +15,12 @@ import { LAYOUTS } from './helpers.js';
 
 const ROOT = join(sep, 'home', 'u', 'Maildir');
 
+/** INBOX's directory: none (the root) but in the flat layout, where it always has one. */
+const inboxOf = (layout: MaildirLayout) => (layout === 'flat' ? 'INBOX' : undefined);
+
 function decode(dirs: string[], layout: MaildirLayout): string | undefined {
   if (dirs.length === 0) return 'INBOX';
+  if (layout === 'flat') return dirs.length === 1 ? folderOfFlatDir(dirs[0]!, 'INBOX') : undefined;
   return layout === 'maildir++' ? (dirs.length === 1 ? folderOfMaildirPlusPlusDir(dirs[0]!) : undefined) : folderOfNestedDirs(dirs);
 }
 
@@ -57,7 +62,7 @@ describe('folder name mapping', () => {
   it.each(LAYOUTS)('%s: decode(encode(x)) === x and the path stays under the root, for any string', (layout) => {
     fc.assert(
       fc.property(fc.oneof(hostileName, fc.string({ unit: 'binary' })), (name) => {
-        const dirs = folderPathSegments(name, layout);
+        const dirs = folderPathSegments(name, layout, inboxOf(layout));
         expect(decode(dirs, layout)).toBe(name);
         const path = pathInsideRoot(ROOT, dirs);
         const rel = relative(ROOT, path);
@@ -67,8 +72,9 @@ describe('folder name mapping', () => {
           expect(dir).not.toMatch(/[\u0000-\u001f\u007f/]/);
           expect(['.', '..', 'cur', 'new', 'tmp']).not.toContain(dir);
         }
-        // Only INBOX is the root.
-        expect(dirs.length === 0).toBe(name === 'INBOX');
+        // Only INBOX is the root (in flat, INBOX/ alone).
+        if (layout === 'flat') expect(dirs.length === 1 && dirs[0] === 'INBOX').toBe(name === 'INBOX');
+        else expect(dirs.length === 0).toBe(name === 'INBOX');
       }),
       { numRuns: 2000 },
     );
@@ -79,8 +85,8 @@ describe('folder name mapping', () => {
     fc.assert(
       fc.property(utf16, (name) => {
         const wellFormed = !/\p{Cs}/u.test(name);
-        if (wellFormed) expect(decode(folderPathSegments(name, layout), layout)).toBe(name);
-        else expect(() => folderPathSegments(name, layout)).toThrow(FolderNameError);
+        if (wellFormed) expect(decode(folderPathSegments(name, layout, inboxOf(layout)), layout)).toBe(name);
+        else expect(() => folderPathSegments(name, layout, inboxOf(layout))).toThrow(FolderNameError);
       }),
       { numRuns: 2000 },
     );
@@ -136,10 +142,12 @@ describe('folder name mapping', () => {
     expect(folderOfNestedDirs([other], inbox)).toBe(other === 'Inbox' ? 'Inbox' : undefined);
   });
 
-  it('an INBOX directory needs the nested layout and one plain directory name', () => {
+  it('an INBOX directory needs the nested or flat layout and one plain directory name', () => {
     expect(() => checkInboxDir('INBOX', 'nested')).not.toThrow();
-    expect(() => checkInboxDir('INBOX', 'maildir++')).toThrow(/needs the nested layout/);
+    expect(() => checkInboxDir('INBOX', 'flat')).not.toThrow();
+    expect(() => checkInboxDir('INBOX', 'maildir++')).toThrow(/needs the nested or flat layout/);
     for (const bad of ['', '.inbox', 'cur', 'a/b', 'x%y', 'imapfw-in']) expect(() => checkInboxDir(bad, 'nested'), bad).toThrow(ConfigError);
+    for (const bad of ['', '.inbox', 'cur', 'a/b', 'x%y', 'In.box']) expect(() => checkInboxDir(bad, 'flat'), bad).toThrow(ConfigError);
   });
 
   it('pathInsideRoot refuses a path outside the root', () => {

@@ -18,6 +18,8 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
     const { root, repo, parent } = maildir;
     await repo.createFolder('Work');
     const work = join(root, layout === 'maildir++' ? '.Work' : 'Work');
+    // Where INBOX's entries are, relative to the root: the root itself, but in the flat layout.
+    const at = layout === 'flat' ? 'INBOX/' : '';
     await writeFile(join(parent, 'secret'), 'not mail');
 
     const foreign: Record<string, string> = {
@@ -28,14 +30,14 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
       'cur/.hidden:2,S': 'hidden',
       'new/.DS_Store': 'finder',
     };
-    for (const [path, content] of Object.entries(foreign)) await writeFile(join(root, path), content);
+    for (const [path, content] of Object.entries(foreign)) await writeFile(join(root, at + path), content);
     await writeFile(join(work, 'stray.txt'), 'notes');
-    await mkdir(join(root, 'cur', 'a-directory'));
+    await mkdir(join(root, `${at}cur`, 'a-directory'));
     await mkdir(join(root, layout === 'maildir++' ? '.NotAFolder' : 'NotAFolder', 'sub'), { recursive: true });
     // A symlink dressed as a message: must never be read (its target would be uploaded).
-    await symlink(join(parent, 'secret'), join(root, 'cur', '1700000000.M1P1.evil:2,S'));
+    await symlink(join(parent, 'secret'), join(root, `${at}cur`, '1700000000.M1P1.evil:2,S'));
     // A message delivered by an MDA: new/, no info part. It is a message, not foreign.
-    await writeFile(join(root, 'new', '1700000001.M2P2.mda'), mail('from the MDA'));
+    await writeFile(join(root, `${at}new`, '1700000001.M2P2.mda'), mail('from the MDA'));
     const treeBefore = await listTree(root);
 
     expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX', 'Work']);
@@ -49,11 +51,11 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
     const warnedPaths = warned.map((w) => w.path!.slice(root.length + 1)).sort();
     expect(warnedPaths).toEqual(
       [
-        ...Object.keys(foreign),
+        ...Object.keys(foreign).map((path) => at + path),
         layout === 'maildir++' ? '.Work/stray.txt' : 'Work/stray.txt',
-        'cur/a-directory',
+        `${at}cur/a-directory`,
         layout === 'maildir++' ? '.NotAFolder' : 'NotAFolder',
-        'cur/1700000000.M1P1.evil:2,S',
+        `${at}cur/1700000000.M1P1.evil:2,S`,
       ].sort(),
     );
     // Reported once per repository, not on every scan.
@@ -66,15 +68,15 @@ describe.each(LAYOUTS)('foreign files (%s)', (layout) => {
     await repo.setFlags(await folderAt(repo, 'INBOX'), [{ id: '1700000001.M2P2.mda', add: ['\\Seen'], remove: [] }]);
     await repo.delete(await folderAt(repo, 'INBOX'), [stored!]);
     await repo.deleteFolder('Work');
-    for (const [path, content] of Object.entries(foreign)) expect(await readFile(join(root, path), 'utf8')).toBe(content);
+    for (const [path, content] of Object.entries(foreign)) expect(await readFile(join(root, at + path), 'utf8')).toBe(content);
     expect(await readFile(join(work, 'stray.txt'), 'utf8')).toBe('notes');
     expect(await readFile(join(parent, 'secret'), 'utf8')).toBe('not mail');
     const treeAfter = await listTree(root);
     // What changed: the MDA's message, Work's own entries, INBOX's uidValidity file created by the first scan.
     const moved = (t: string[]) =>
-      t.filter((p) => !p.includes('1700000001.M2P2.mda') && !/^\.?Work\/(cur|new|tmp|maildirfolder|imapfw-uidvalidity)$/.test(p) && p !== 'imapfw-uidvalidity');
+      t.filter((p) => !p.includes('1700000001.M2P2.mda') && !/^\.?Work\/(cur|new|tmp|maildirfolder|imapfw-uidvalidity)$/.test(p) && p !== `${at}imapfw-uidvalidity`);
     expect(moved(treeAfter)).toEqual(moved(treeBefore));
-    expect(treeAfter).toContain('cur/1700000001.M2P2.mda:2,S');
+    expect(treeAfter).toContain(`${at}cur/1700000001.M2P2.mda:2,S`);
     // 'Work' lost its cur/: no longer a folder; its directory stays for the foreign file.
     expect((await repo.listFolders()).map((f) => f.name)).toEqual(['INBOX']);
   });

@@ -25,7 +25,7 @@ export async function listTree(dir: string): Promise<string[]> {
   return entries.map((e) => relative(dir, join(dir, e))).sort();
 }
 
-export const LAYOUTS = ['maildir++', 'nested'] as const;
+export const LAYOUTS = ['maildir++', 'nested', 'flat'] as const;
 
 export function crlf(...lines: string[]): Uint8Array {
   return new TextEncoder().encode(lines.join('\r\n'));

@@ -46,8 +46,11 @@ describe('checkMaildirRoot', () => {
     ["mbsync's verbatim tree, read as maildir++", ['INBOX/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /holds folders in the nested layout \(INBOX\/, Sent\/\) and no INBOX of its own: run with --layout nested --inbox INBOX/],
     ["mbsync's verbatim tree, INBOX taken as the root", ['Inbox/cur/', 'Sent/cur/'], { layout: 'nested' }, /Inbox holds an INBOX .* run with --inbox Inbox/],
     ['a Maildir++ tree read as nested', ['.Sent/cur/', '.Archive/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\/, \.Sent\/\) .* --layout maildir\+\+/],
-    ["offlineimap's default tree (sep = .)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /named as offlineimap names them by default \(Lists\.dev\/ beside INBOX\/.*a layout imapfw does not read/],
-    ["offlineimap's default tree, read as nested", ['INBOX/cur/', 'Lists.dev/cur/'], { layout: 'nested' }, /named as offlineimap names them/],
+    ["offlineimap's default tree (sep = .)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /named as offlineimap names them by default \(Lists\.dev\/ beside INBOX\/: its "sep = \."\): run with --layout flat to read them/],
+    ["offlineimap's default tree, read as nested", ['INBOX/cur/', 'Lists.dev/cur/'], { layout: 'nested' }, /named as offlineimap names them .*: run with --layout flat to/],
+    ["offlineimap's tree with an Inbox, read as flat", ['Inbox/cur/', 'Lists.dev/cur/'], { layout: 'flat', inbox: 'INBOX' }, /Inbox holds an INBOX, .* run with --inbox Inbox/],
+    ['a Maildir++ tree read as flat', ['.Sent/cur/', '.Archive/cur/'], { layout: 'flat', inbox: 'INBOX' }, /holds Maildir\+\+ folders .* --layout maildir\+\+/],
+    ['a Maildir whose INBOX is the root, read as flat', ['cur/', '.Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }, /is itself INBOX \(it has cur\/\), .* run with --layout maildir\+\+ \(or nested\)/],
   ] as const)('refuses %s, saying which option reads it', (_, paths, scheme, message) => {
     const root = tree([...paths]);
     expect(() => checkMaildirRoot(root, scheme)).toThrow(ConfigError);
@@ -60,6 +63,8 @@ describe('checkMaildirRoot', () => {
     ['a Maildir++ tree with its INBOX', ['cur/', 'Sent/cur/'], { layout: 'nested' }],
     ['a nested tree whose INBOX is not made yet', ['Sent/cur/', 'Lists/dev/cur/'], { layout: 'nested' }],
     ['a Maildir++ tree whose INBOX is not made yet', ['.Sent/cur/'], { layout: 'maildir++' }],
+    ["offlineimap's default tree, read as flat", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }],
+    ["offlineimap's default tree whose INBOX is not made yet", ['Lists.dev/cur/', 'Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }],
   ] as const)('passes %s', (_, paths, scheme) => {
     const root = tree([...paths]);
     expect(() => checkMaildirRoot(root, scheme)).not.toThrow();

@@ -143,6 +143,7 @@ export class SyncAccount {
     const gone: { name: string; missing: Side }[] = [];
 
     if (this.options.folderMap) pairs.push(...(await this.mappedPairs(leftFolders, rightFolders, wanted, report)));
+    const twins = this.options.folderMap ? new Map<string, string>() : levelTwins(names, synced);
     for (const name of this.options.folderMap ? [] : [...new Set([...names.left, ...names.right])].sort()) {
       if (!wanted(name)) continue;
       const present = { left: names.left.has(name), right: names.right.has(name) };
@@ -155,7 +156,14 @@ export class SyncAccount {
       // a Maildir cannot hold such a parent, it has an empty real folder instead.
       if (containers[missing].has(name)) continue;
       const pair = { left: name, right: name, ...(this.options.dryRun ? { absent: missing } : {}) };
-      if (!synced.has(name)) {
+      const twin = twins.get(name);
+      if (twin !== undefined) {
+        const [left, right] = missing === 'right' ? [name, twin] : [twin, name];
+        report.skipped.push({
+          folder: name,
+          reason: `"${left}" (left) and "${right}" (right) differ only where one has "/" and the other "." (offlineimap's layout, sep = ".", reads every "." as a level): neither is created on the other side. If they are one folder, rename the right one's directory to what imapfw writes for "${left}" (a "." within a name as %2E)`,
+        });
+      } else if (!synced.has(name)) {
         if (this.options.create[missing] && (await this.created(missing, name, name, report))) pairs.push(pair);
       } else if (this.options.restore?.[missing] && this.options.create[missing]) {
         if (await this.restored(missing, name, report)) pairs.push(pair);
@@ -448,6 +456,26 @@ function nearby(pairs: FolderPairNames[], records: FolderPairRecord[], names: Re
   return records
     .filter((record) => !taken.has(folderKey(record)) && inScope(record.left) && names.left.has(record.left) && names.right.has(record.right))
     .map((record) => ({ left: record.left, right: record.right }));
+}
+
+/**
+ * Folders never synced, each on one side only, whose names differ only in
+ * "/" against "." ('Lists/node.js' on the server, 'Lists/node/js' read from
+ * offlineimap's 'Lists.node.js'): likely one folder, so each is mapped to the
+ * other and neither is created, where creating both would copy its mail twice.
+ */
+function levelTwins(names: Record<Side, Set<string>>, synced: ReadonlySet<string>): Map<string, string> {
+  const dotted = (name: string) => name.replaceAll('/', '.');
+  const onlyRight = new Map<string, string>();
+  for (const name of names.right) if (!names.left.has(name) && !synced.has(name)) onlyRight.set(dotted(name), name);
+  const twins = new Map<string, string>();
+  for (const name of names.left) {
+    const twin = names.right.has(name) || synced.has(name) ? undefined : onlyRight.get(dotted(name));
+    if (twin === undefined || twin === name) continue;
+    twins.set(name, twin);
+    twins.set(twin, name);
+  }
+  return twins;
 }
 
 /** A folder pair with what the moves left for its sync: the ids to leave out (dry run), a side already listed. */

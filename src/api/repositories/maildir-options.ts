@@ -8,16 +8,21 @@ export type { MaildirLayout };
 export interface MaildirOptions {
   /** The Maildir root; INBOX is the root itself (unless `inbox` says otherwise). A leading '~/' means the home directory. */
   root: string;
-  /** 'maildir++' (default; 'A/B' is '.A.B') or 'nested' (Dovecot LAYOUT=fs; 'A/B' is 'A/B/'). */
+  /**
+   * 'maildir++' (default; 'A/B' is '.A.B'), 'nested' (Dovecot LAYOUT=fs;
+   * 'A/B' is 'A/B/') or 'flat' (offlineimap's default, `sep = .`: 'A/B' is
+   * 'A.B', beside the directory INBOX).
+   */
   layout?: MaildirLayout;
   /** fsync each delivered file and the directories it lands in (default true). Off: faster, not crash-safe. */
   fsync?: boolean;
   /** Create the root (and INBOX's cur/new/tmp) when missing (default false: a mistyped root is an error, not an empty Maildir). */
   create?: boolean;
   /**
-   * Nested layout only: the directory in the root that holds INBOX, and
+   * Nested and flat layouts: the directory in the root that holds INBOX, and
    * INBOX's sub-folders under it ('INBOX': mbsync's `Inbox ~/Mail/INBOX`
-   * with `Path ~/Mail/` and `SubFolders Verbatim`). Default: the root.
+   * with `Path ~/Mail/` and `SubFolders Verbatim`). Default: the root in
+   * nested, 'INBOX' in flat.
    */
   inbox?: string;
 }
@@ -33,10 +38,11 @@ export interface ResolvedMaildirOptions {
 export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
   if (typeof options.root !== 'string' || options.root.trim() === '') throw new ConfigError('maildir option "root" must be a non-empty path');
   const layout = options.layout ?? 'maildir++';
-  if (layout !== 'maildir++' && layout !== 'nested') throw new ConfigError(`maildir option "layout" must be 'maildir++' or 'nested', not ${JSON.stringify(layout)}`);
+  if (layout !== 'maildir++' && layout !== 'nested' && layout !== 'flat') throw new ConfigError(`maildir option "layout" must be 'maildir++', 'nested' or 'flat', not ${JSON.stringify(layout)}`);
   const root = options.root === '~' || options.root.startsWith('~/') ? homedir() + options.root.slice(1) : options.root;
-  if (options.inbox !== undefined) checkInboxDir(options.inbox, layout);
-  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false, ...(options.inbox !== undefined ? { inbox: options.inbox } : {}) };
+  const inbox = options.inbox ?? (layout === 'flat' ? 'INBOX' : undefined);
+  if (inbox !== undefined) checkInboxDir(inbox, layout);
+  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false, ...(inbox !== undefined ? { inbox } : {}) };
 }
 
 /** Something the repository tolerated and wants the user to know (it never deletes what it does not own). */

@@ -94,8 +94,8 @@ export function accountOptions(command: Command, verb: string): Command {
 /** The Maildir layout, fsync, output, state, TLS, logging and backend options. */
 export function runOptions(command: Command): Command {
   return command
-    .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B) or 'nested' (A/B)", 'maildir++')
-    .option('--inbox <dir>', "with --layout nested: the directory in the Maildir that holds INBOX (mbsync's Inbox ~/Mail/INBOX: --inbox INBOX); default: the Maildir itself")
+    .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B), 'nested' (A/B) or 'flat' (A.B beside INBOX/: offlineimap's default)", 'maildir++')
+    .option('--inbox <dir>', "with --layout nested or flat: the directory in the Maildir that holds INBOX (mbsync's Inbox ~/Mail/INBOX: --inbox INBOX); default: the Maildir itself (nested), INBOX (flat)")
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--json', 'print one JSON summary on standard output')
     .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
@@ -112,7 +112,7 @@ export function runOptions(command: Command): Command {
 
 /** Checks the shared flags and returns the run-wide settings. */
 export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
-  if (flags.layout !== 'maildir++' && flags.layout !== 'nested') throw new ConfigError(`--layout must be 'maildir++' or 'nested', not "${flags.layout}"`);
+  if (flags.layout !== 'maildir++' && flags.layout !== 'nested' && flags.layout !== 'flat') throw new ConfigError(`--layout must be 'maildir++', 'nested' or 'flat', not "${flags.layout}"`);
   if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
   if (flags.placement !== undefined && !['main', 'workers'].includes(flags.placement)) throw new ConfigError(`--placement must be main or workers, not "${flags.placement}"`);
   if (flags.placement !== undefined && flags.backend !== undefined) throw new ConfigError('--placement and --backend do not go together: --backend gives each repository a thread of its own');
@@ -189,7 +189,7 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
   const layout = entry.layout ?? (flags.layout as MaildirLayout);
-  const inbox = entry.inbox ?? flags.inbox;
+  const inbox = entry.inbox ?? flags.inbox ?? (layout === 'flat' ? 'INBOX' : undefined);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   // So is a --maildir that holds other files and no Maildir (a home directory given by mistake), or another tool's tree read in another layout.
   checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MaildirLayout } from './folder-names.js';
 import { listFolderDirs, type FolderDir } from './list-folders.js';
 
 /** After the first change, how long the Maildir must stay quiet before the folders are handed over (a mail client writes in bursts). */
@@ -42,8 +43,8 @@ export class FolderChanges {
 
   constructor(
     private readonly root: string,
-    private readonly layout: 'maildir++' | 'nested',
-    /** INBOX's directory in the root (nested layout), when INBOX is not the root itself. */
+    private readonly layout: MaildirLayout,
+    /** INBOX's directory in the root (nested and flat layouts), when INBOX is not the root itself. */
     private readonly inbox?: string,
   ) {}
 
@@ -116,7 +117,7 @@ export class FolderChanges {
       if (!this.watchers.has(this.root)) this.watch(this.root, '', false);
     }
     for (const folder of folders) {
-      // Maildir++ keeps every folder in the root; nested keeps sub-folders in their parent folder's directory.
+      // Maildir++ and flat keep every folder in the root; nested keeps sub-folders in their parent folder's directory.
       const holdsFolders = this.layout === 'nested' || folder.path === this.root;
       for (const [dir, messages] of [
         ...(holdsFolders ? [[folder.path, false] as const] : []),
@@ -141,7 +142,7 @@ export class FolderChanges {
     try {
       watcher = watch(dir, { persistent: false }, (_event, file) => {
         if (messages) this.changed(folder, String(file ?? ''));
-        else if (file === null || this.layout === 'nested' || String(file).startsWith('.')) this.changed(undefined, '');
+        else if (file === null || this.layout !== 'maildir++' || String(file).startsWith('.')) this.changed(undefined, '');
       });
     } catch {
       return; // gone meanwhile: the next look finds out

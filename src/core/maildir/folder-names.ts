@@ -10,7 +10,9 @@ import { ConfigError, FolderNameError, StoreError } from '../../api/errors.js';
  *   ~/Mail/INBOX` with `SubFolders Verbatim`): then 'INBOX/A' is
  *   '<inbox>/A/', and no other folder's directory may take that name.
  * - maildir++: 'A/B' is the directory '.A.B'; nested (Dovecot LAYOUT=fs):
- *   'A/B' is 'A/B/'.
+ *   'A/B' is 'A/B/'; flat (offlineimap's default, `sep = .`): 'A/B' is
+ *   'A.B', INBOX is the directory 'INBOX' (`inbox`), and 'INBOX/A' is
+ *   'INBOX.A'.
  * - Each '/'-separated segment is escaped as '%' + two upper-case hex digits
  *   for: '%' itself, ASCII control characters (NUL included), '.' (every
  *   '.' in maildir++, where it separates levels; a leading '.' in nested, so
@@ -25,7 +27,7 @@ import { ConfigError, FolderNameError, StoreError } from '../../api/errors.js';
  *   '%2e' in lower case) is not read as a folder, so a listed name always
  *   maps back to the directory it came from.
  */
-export type MaildirLayout = 'maildir++' | 'nested';
+export type MaildirLayout = 'maildir++' | 'nested' | 'flat';
 
 export const INBOX = 'INBOX';
 /** Longest file name most file systems accept, in bytes. */
@@ -42,12 +44,12 @@ const RESERVED_IN_NESTED = /^(?:cur|new|tmp|maildirfolder|subscriptions)$|^(?:do
 export function folderPathSegments(name: string, layout: MaildirLayout, inbox?: string): string[] {
   if (name === INBOX) return inbox === undefined ? [] : [inbox];
   if (/\p{Cs}/u.test(name)) throw refused(name, 'it is not valid Unicode (a lone surrogate)');
-  const segments = name.split('/').map((segment) => escapeSegment(segment, layout));
-  if (layout === 'nested' && inbox !== undefined) {
+  const segments = name.split('/').map((segment, i) => escapeSegment(segment, layout, i === 0));
+  if (layout !== 'maildir++' && inbox !== undefined) {
     if (name.startsWith(`${INBOX}/`)) segments[0] = inbox;
     else if (segments[0] === inbox) throw refused(name, `its directory would be ${inbox}/, which holds INBOX here`);
   }
-  const dirs = layout === 'maildir++' ? [`.${segments.join('.')}`] : segments;
+  const dirs = layout === 'maildir++' ? [`.${segments.join('.')}`] : layout === 'flat' ? [segments.join('.')] : segments;
   for (const dir of dirs) {
     if (Buffer.byteLength(dir) > NAME_MAX) throw refused(name, `a directory name would be longer than ${NAME_MAX} bytes`);
   }
@@ -60,8 +62,8 @@ export function folderPathSegments(name: string, layout: MaildirLayout, inbox?: 
  * name the scheme writes as it is ('INBOX', 'Inbox'; not '.x', 'cur', 'a/b').
  */
 export function checkInboxDir(inbox: string, layout: MaildirLayout): void {
-  if (layout !== 'nested') throw new ConfigError(`an INBOX directory (--inbox ${inbox}) needs the nested layout (--layout nested): in maildir++, INBOX is the root`);
-  if (inbox === '' || inbox.includes('/') || escapeSegment(inbox, 'nested') !== inbox) {
+  if (layout === 'maildir++') throw new ConfigError(`an INBOX directory (--inbox ${inbox}) needs the nested or flat layout (--layout nested): in maildir++, INBOX is the root`);
+  if (inbox === '' || inbox.includes('/') || escapeSegment(inbox, layout, true) !== inbox) {
     throw new ConfigError(`the INBOX directory must be one plain directory name in the Maildir root (such as INBOX), not "${inbox}"`);
   }
 }
@@ -80,6 +82,13 @@ export function folderOfNestedDirs(dirs: readonly string[], inbox?: string): str
   return roundTrips(name, dirs, 'nested', inbox) ? name : undefined;
 }
 
+/** The folder name of a flat directory name ('A.B', 'INBOX.A'), or undefined when it is not one this scheme writes. */
+export function folderOfFlatDir(dir: string, inbox: string): string | undefined {
+  const segments = dir.split('.');
+  const name = segments[0] === inbox ? [INBOX, ...segments.slice(1).map(unescapeSegment)].join('/') : segments.map(unescapeSegment).join('/');
+  return roundTrips(name, [dir], 'flat', inbox) ? name : undefined;
+}
+
 /**
  * A directory that holds mail but whose name this scheme does not write
  * ('.Odd%Name', written by another tool): the folder its name reads as
@@ -87,7 +96,7 @@ export function folderOfNestedDirs(dirs: readonly string[], inbox?: string): str
  * writes for that folder; undefined when no directory can hold that name.
  */
 export function literalFolderOf(dirs: readonly string[], layout: MaildirLayout, inbox?: string): { name: string; path: string } | undefined {
-  const name = layout === 'maildir++' ? dirs[0]!.slice(1).split('.').join('/') : dirs.join('/');
+  const name = layout === 'maildir++' ? dirs[0]!.slice(1).split('.').join('/') : layout === 'flat' ? dirs[0]!.split('.').join('/') : dirs.join('/');
   try {
     return { name, path: folderPathSegments(name, layout, inbox).join('/') };
   } catch {
@@ -110,17 +119,18 @@ export function pathInsideRoot(root: string, segments: readonly string[], name?:
   return path;
 }
 
-function escapeSegment(segment: string, layout: MaildirLayout): string {
+/** `first`: the segment a flat directory name starts with (the only one that could clash with a Maildir entry there). */
+function escapeSegment(segment: string, layout: MaildirLayout, first: boolean): string {
   if (segment === '') return '%';
   let out = '';
   for (let i = 0; i < segment.length; i++) {
     const char = segment[i]!;
     const code = segment.charCodeAt(i);
-    const escape = code < 0x20 || code === 0x7f || char === '%' || (char === '.' && (layout === 'maildir++' || i === 0));
+    const escape = code < 0x20 || code === 0x7f || char === '%' || (char === '.' && (layout !== 'nested' || i === 0));
     out += escape ? hex(code) : char;
   }
   // Reserved names all start with an ASCII letter, never escaped above.
-  if (layout === 'nested' && RESERVED_IN_NESTED.test(segment)) out = hex(segment.charCodeAt(0)) + out.slice(1);
+  if ((layout === 'nested' || (layout === 'flat' && first)) && RESERVED_IN_NESTED.test(segment)) out = hex(segment.charCodeAt(0)) + out.slice(1);
   return out;
 }
 

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
-import { INBOX, folderOfMaildirPlusPlusDir, folderOfNestedDirs, folderPathSegments, literalFolderOf, type MaildirLayout } from './folder-names.js';
+import { INBOX, folderOfFlatDir, folderOfMaildirPlusPlusDir, folderOfNestedDirs, folderPathSegments, literalFolderOf, type MaildirLayout } from './folder-names.js';
 import type { ForeignEntry } from './foreign-entry.js';
 import { KEYWORDS_FILE } from './keywords.js';
 import { UID_VALIDITY_FILE } from './uid-validity.js';
@@ -42,10 +42,14 @@ export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?
   const folders: FolderDir[] = inbox === undefined && hasCur(root) ? [{ name: INBOX, path: root }] : [];
   const misnamed: MisnamedFolderDir[] = [];
   const foreign: ForeignEntry[] = [];
+  // The root's own messages are no folder's when INBOX has a directory: not read, but said.
+  if (inbox !== undefined && holdsMessages(root)) misnamed.push({ dir: '.', inbox: 'root' });
   if (layout === 'nested') {
-    // The root's own messages are no folder's when INBOX has a directory: not read, but said.
-    if (inbox !== undefined && holdsMessages(root)) misnamed.push({ dir: '.', inbox: 'root' });
     await walkNested(root, [], inbox, folders, misnamed, foreign);
+    return { folders, misnamed, foreign };
+  }
+  if (layout === 'flat') {
+    await listFlat(root, inbox ?? INBOX, folders, misnamed, foreign);
     return { folders, misnamed, foreign };
   }
   for (const entry of await readdir(root, { withFileTypes: true })) {
@@ -65,6 +69,29 @@ export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?
     }
   }
   return { folders, misnamed, foreign };
+}
+
+/** The flat layout's folders: every directory at the top but cur/, new/ and tmp/. */
+async function listFlat(root: string, inbox: string, folders: FolderDir[], misnamed: MisnamedFolderDir[], foreign: ForeignEntry[]): Promise<void> {
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const path = join(root, entry.name);
+    const kind = await entryKind(entry, path);
+    if (kind !== 'directory' || MESSAGE_DIRS.has(entry.name)) {
+      if (!isOwnEntry(entry.name, kind)) foreign.push({ path, reason: describe(kind) });
+      continue;
+    }
+    const name = folderOfFlatDir(entry.name, inbox);
+    if (name === undefined && hasCur(path)) misnamed.push(misnamedDir([entry.name], 'flat', inbox));
+    else if (name === undefined) foreign.push({ path, reason: 'a directory whose name is not an escaped folder name' });
+    else if (!hasCur(path)) foreign.push({ path, reason: 'a directory without cur/' });
+    else if (!(await isUtf7Named(name, [entry.name], 'flat', inbox, misnamed))) {
+      folders.push({ name, path });
+      await checkFolderEntries(path, foreign);
+    }
+  }
+  // INBOX first, as when it is the root.
+  const at = folders.findIndex((folder) => folder.name === INBOX);
+  if (at > 0) folders.unshift(...folders.splice(at, 1));
 }
 
 /** Whether the folder `name` (in `dirs`) is named in modified UTF-7; if so, it goes to `misnamed`. */

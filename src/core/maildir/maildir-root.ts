@@ -30,6 +30,10 @@ export interface MaildirScheme {
  */
 export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void {
   if (hasCur(scheme.inbox === undefined ? root : join(root, scheme.inbox))) return;
+  if (scheme.inbox !== undefined && hasCur(root)) {
+    const layout = scheme.layout === 'flat' ? '--layout maildir++ (or nested)' : 'no --inbox';
+    throw new ConfigError(`${root} is itself INBOX (it has cur/), and ${root}/${scheme.inbox} is none: run with ${layout} to read it (as it is, INBOX would be made again beside it)`);
+  }
   checkWritable(root, root);
   let entries;
   try {
@@ -58,10 +62,17 @@ function checkLayout(root: string, folders: Dirent[], { layout, inbox }: Maildir
   const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
   // offlineimap's default (sep = .): 'Lists/dev' is Lists.dev/ beside INBOX/. Read as nested, it would be a folder "Lists.dev".
   const flat = plain.filter((name) => name.includes('.'));
-  if (inboxLike !== undefined && flat.length > 0 && (layout === 'maildir++' || inbox === undefined)) {
+  const inboxOption = inboxLike === undefined || inboxLike === 'INBOX' ? '' : ` --inbox ${inboxLike}`;
+  if (inboxLike !== undefined && flat.length > 0 && layout !== 'flat') {
     throw new ConfigError(
-      `${root} holds folders named as offlineimap names them by default (${some(flat)} beside ${inboxLike}/: its "sep = ."), a layout imapfw does not read: convert it to the nested layout (Lists.dev/ to Lists/dev/) and run with --layout nested --inbox ${inboxLike}, or give another directory`,
+      `${root} holds folders named as offlineimap names them by default (${some(flat)} beside ${inboxLike}/: its "sep = ."): run with --layout flat${inboxOption} to read them, or give another directory (as it is, every message would be downloaded again beside them)`,
     );
+  }
+  if (layout === 'flat' && inboxLike !== undefined && inboxLike !== inbox) {
+    throw new ConfigError(`${root}/${inboxLike} holds an INBOX, and ${root}/${inbox} is none: run with --inbox ${inboxLike} to sync it as INBOX`);
+  }
+  if (layout === 'flat' && dotted.length > 0 && plain.length === 0) {
+    throw new ConfigError(`${root} holds Maildir++ folders (${some(dotted)}) and no INBOX/: run with --layout maildir++ to read them, or give another directory`);
   }
   if (layout === 'maildir++' && plain.length > 0 && dotted.length === 0) {
     throw new ConfigError(
