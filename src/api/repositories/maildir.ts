@@ -770,7 +770,6 @@ export class MaildirRepository implements Repository {
     return `the Maildir ${this.options.root} cannot take more messages (${describeError(error)}): ${remedy}, then run again; what was copied is kept`;
   }
 
-  /** Why a directory holding mail is not read as a folder, and what to do. */
   /**
    * Folders another tool named in modified UTF-7 end the run before any is
    * synced: read as they are, each would be a second folder beside the one
@@ -785,6 +784,7 @@ export class MaildirRepository implements Repository {
     );
   }
 
+  /** Why a directory holding mail is not read as a folder, and what to do. */
   private misnamedReason({ dir, literal, inbox, utf7 }: MisnamedFolderDir): string {
     if (inbox === 'root') {
       return `the Maildir root's own cur/ or new/ holds mail, but INBOX is the directory ${this.options.inbox}/ here: move those messages into ${this.options.inbox}/, or make the root INBOX again (no "inbox" option, --inbox)`;
