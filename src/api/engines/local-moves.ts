@@ -90,18 +90,9 @@ export function detectMoves(
     else map.set(k, [value]);
   };
   for (const folder of folders) {
-    if (folder.current === 'unchanged') continue;
-    const present = folder.current === 'missing' ? new Set<MessageId>() : new Set(folder.current.map((message) => message.id));
-    const paired = new Set<MessageId>();
-    for (const pair of folder.saved) {
-      const id = pair[side];
-      if (id === undefined) continue;
-      paired.add(id);
-      // Only a pair complete on both sides can move: the other side's message is what moves.
-      if (!present.has(id) && pair[other(side)] !== undefined) add(vanished, pairKey(pair, folder), { folder, pair });
-    }
-    if (folder.current === 'missing') continue;
-    for (const message of folder.current) if (!paired.has(message.id)) add(appeared, key(message, folder), { folder, message });
+    const ends = moveEnds(side, folder);
+    for (const pair of ends.vanished) add(vanished, pairKey(pair, folder), { folder, pair });
+    for (const message of ends.appeared) add(appeared, key(message, folder), { folder, message });
   }
   const moves: PlannedMove[] = [];
   for (const [k, gone] of vanished) {
@@ -113,6 +104,26 @@ export function detectMoves(
     moves.push({ side, from, to, pair, message });
   }
   return moves;
+}
+
+/**
+ * Where a move on `side` could start or end in a folder: its saved pairs
+ * whose message there vanished (complete pairs only: the other side's
+ * message is what moves), and its messages no saved pair holds.
+ */
+function moveEnds(side: Side, folder: MoveFolderView): { vanished: MessagePair[]; appeared: MessageMeta[] } {
+  if (folder.current === 'unchanged') return { vanished: [], appeared: [] };
+  const present = folder.current === 'missing' ? new Set<MessageId>() : new Set(folder.current.map((message) => message.id));
+  const paired = new Set<MessageId>();
+  const vanished: MessagePair[] = [];
+  for (const pair of folder.saved) {
+    const id = pair[side];
+    if (id === undefined) continue;
+    paired.add(id);
+    if (!present.has(id) && pair[other(side)] !== undefined) vanished.push(pair);
+  }
+  const appeared = folder.current === 'missing' ? [] : folder.current.filter((message) => !paired.has(message.id));
+  return { vanished, appeared };
 }
 
 export interface MoveJob {
@@ -428,16 +439,13 @@ async function serverMoves(input: FollowMovesInput, listed: Map<string, ListedFo
     const view = await changedServerView(input, pair, recordOf(input.records, pair)!, listed);
     if (view) views.push(view);
   }
-  const vanished = views.some((view) => view.current === 'missing' || vanishedPairs(view).length > 0);
-  if (!vanished) return [];
+  const ends = new Map(views.map((view) => [view, moveEnds('left', view)]));
+  if (![...ends.values()].some((end) => end.vanished.length > 0)) return [];
   const repository = input.repositories.left;
   const identities = new Map<MoveFolderView, Map<MessageId, Identity>>();
-  for (const view of views) {
-    if (view.current === 'missing' || view.current === 'unchanged' || view.uidValidity.left === undefined) continue;
-    const paired = new Set(view.saved.map((pair) => pair.left));
-    const appeared = view.current.filter((message) => !paired.has(message.id)).map((message) => message.id);
-    if (appeared.length === 0) continue;
-    const found = await unlessFolderFails(() => identifyAll(repository, { name: view.left, uidValidity: view.uidValidity.left! }, appeared));
+  for (const [view, { appeared }] of ends) {
+    if (appeared.length === 0 || view.uidValidity.left === undefined) continue;
+    const found = await unlessFolderFails(() => identifyAll(repository, { name: view.left, uidValidity: view.uidValidity.left! }, appeared.map((message) => message.id)));
     if (found) identities.set(view, found);
   }
   for (const pair of fresh) {
@@ -500,14 +508,6 @@ function currentMessages(scan: ScanResult, saved: readonly MessagePair[]): Messa
   const listedIds = new Set(scan.messages.map((message) => message.id));
   const kept = saved.flatMap((pair) => (pair.left !== undefined && !gone.has(pair.left) && !listedIds.has(pair.left) ? [{ id: pair.left, flags: pair.flags, size: 0 }] : []));
   return [...kept, ...scan.messages];
-}
-
-/** The saved pairs, complete on both sides, whose left message is no longer listed. */
-function vanishedPairs(view: MoveFolderView): MessagePair[] {
-  if (view.current === 'missing') return [...view.saved];
-  if (view.current === 'unchanged') return [];
-  const present = new Set(view.current.map((message) => message.id));
-  return view.saved.filter((pair) => pair.left !== undefined && pair.right !== undefined && !present.has(pair.left));
 }
 
 /**
