@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { checkInboxDir, type MaildirLayout } from '../../core/maildir/folder-names.js';
+import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS, type MaildirLayout } from '../../core/maildir/folder-names.js';
 import { ConfigError } from '../errors.js';
 
 export type { MaildirLayout };
@@ -38,9 +38,9 @@ export interface ResolvedMaildirOptions {
 export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
   if (typeof options.root !== 'string' || options.root.trim() === '') throw new ConfigError('maildir option "root" must be a non-empty path');
   const layout = options.layout ?? 'maildir++';
-  if (layout !== 'maildir++' && layout !== 'nested' && layout !== 'flat') throw new ConfigError(`maildir option "layout" must be 'maildir++', 'nested' or 'flat', not ${JSON.stringify(layout)}`);
+  if (!MAILDIR_LAYOUTS.includes(layout)) throw new ConfigError(`maildir option "layout" must be 'maildir++', 'nested' or 'flat', not ${JSON.stringify(layout)}`);
   const root = options.root === '~' || options.root.startsWith('~/') ? homedir() + options.root.slice(1) : options.root;
-  const inbox = options.inbox ?? (layout === 'flat' ? 'INBOX' : undefined);
+  const inbox = inboxDirOf(layout, options.inbox);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false, ...(inbox !== undefined ? { inbox } : {}) };
 }

@@ -5,7 +5,7 @@ import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js'
 import { ConfigError } from '../../api/errors.js';
 import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
-import { checkInboxDir } from '../../core/maildir/folder-names.js';
+import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS } from '../../core/maildir/folder-names.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
@@ -112,7 +112,7 @@ export function runOptions(command: Command): Command {
 
 /** Checks the shared flags and returns the run-wide settings. */
 export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
-  if (flags.layout !== 'maildir++' && flags.layout !== 'nested' && flags.layout !== 'flat') throw new ConfigError(`--layout must be 'maildir++', 'nested' or 'flat', not "${flags.layout}"`);
+  if (!MAILDIR_LAYOUTS.includes(flags.layout)) throw new ConfigError(`--layout must be 'maildir++', 'nested' or 'flat', not "${flags.layout}"`);
   if (flags.backend !== undefined && !['pool', 'thread', 'inline'].includes(flags.backend)) throw new ConfigError(`--backend must be pool, thread or inline, not "${flags.backend}"`);
   if (flags.placement !== undefined && !['main', 'workers'].includes(flags.placement)) throw new ConfigError(`--placement must be main or workers, not "${flags.placement}"`);
   if (flags.placement !== undefined && flags.backend !== undefined) throw new ConfigError('--placement and --backend do not go together: --backend gives each repository a thread of its own');
@@ -189,7 +189,7 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
   const maildir = resolve(entry.maildir);
   const layout = entry.layout ?? (flags.layout as MaildirLayout);
-  const inbox = entry.inbox ?? flags.inbox ?? (layout === 'flat' ? 'INBOX' : undefined);
+  const inbox = inboxDirOf(layout, entry.inbox ?? flags.inbox);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   // So is a --maildir that holds other files and no Maildir (a home directory given by mistake), or another tool's tree read in another layout.
   checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });

@@ -28,6 +28,7 @@ import { ConfigError, FolderNameError, StoreError } from '../../api/errors.js';
  *   maps back to the directory it came from.
  */
 export type MaildirLayout = 'maildir++' | 'nested' | 'flat';
+export const MAILDIR_LAYOUTS: readonly string[] = ['maildir++', 'nested', 'flat'] satisfies MaildirLayout[];
 
 export const INBOX = 'INBOX';
 /** Longest file name most file systems accept, in bytes. */
@@ -54,6 +55,11 @@ export function folderPathSegments(name: string, layout: MaildirLayout, inbox?: 
     if (Buffer.byteLength(dir) > NAME_MAX) throw refused(name, `a directory name would be longer than ${NAME_MAX} bytes`);
   }
   return dirs;
+}
+
+/** INBOX's directory in the root: `inbox` when given, else none (INBOX is the root) but in flat, where it is 'INBOX'. */
+export function inboxDirOf(layout: MaildirLayout, inbox?: string): string | undefined {
+  return inbox ?? (layout === 'flat' ? INBOX : undefined);
 }
 
 /**

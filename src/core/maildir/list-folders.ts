@@ -2,7 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entryKind } from './entry-kind.js';
-import { INBOX, folderOfFlatDir, folderOfMaildirPlusPlusDir, folderOfNestedDirs, folderPathSegments, literalFolderOf, type MaildirLayout } from './folder-names.js';
+import { INBOX, inboxDirOf, folderOfFlatDir, folderOfMaildirPlusPlusDir, folderOfNestedDirs, folderPathSegments, literalFolderOf, type MaildirLayout } from './folder-names.js';
 import type { ForeignEntry } from './foreign-entry.js';
 import { KEYWORDS_FILE } from './keywords.js';
 import { UID_VALIDITY_FILE } from './uid-validity.js';
@@ -49,7 +49,7 @@ export async function listFolderDirs(root: string, layout: MaildirLayout, inbox?
     return { folders, misnamed, foreign };
   }
   if (layout === 'flat') {
-    await listFlat(root, inbox ?? INBOX, folders, misnamed, foreign);
+    await listFlat(root, inboxDirOf('flat', inbox)!, folders, misnamed, foreign);
     return { folders, misnamed, foreign };
   }
   for (const entry of await readdir(root, { withFileTypes: true })) {
