@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { alike, type ListedFolder } from '../../src/apps/migrate/same-folder.js';
+import { alike, type IdentifiedFolder } from '../../src/apps/migrate/same-folder.js';
 
-const listed = (uidValidity: string, identities: Record<string, string>): ListedFolder => ({ ref: { name: 'INBOX', uidValidity }, identities: new Map(Object.entries(identities)) });
+const listed = (uidValidity: string, identities: Record<string, string>): IdentifiedFolder => ({ ref: { name: 'INBOX', uidValidity }, identities: new Map(Object.entries(identities)) });
 
 describe('alike', () => {
   const source = listed('7', { '1': 'mid:a', '2': 'mid:b', '3': 'mid:c' });

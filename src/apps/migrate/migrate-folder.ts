@@ -14,7 +14,7 @@ import {
   type SyncFolderOptions,
 } from '../../api/index.js';
 import { ServerRate, type ServerRateLimit } from '../../contrib/queue/server-rate.js';
-import { alike, probeSameFolder, type ListedFolder } from './same-folder.js';
+import { alike, probeSameFolder, type IdentifiedFolder } from './same-folder.js';
 import { compareByIdentity, type FolderVerification } from './verify.js';
 
 export interface MigrateFolderOptions extends SyncFolderOptions {
@@ -181,8 +181,8 @@ interface Verified {
   verified: string[];
   missing: string[];
   targetIds: Set<string>;
-  source: ListedFolder;
-  target: ListedFolder;
+  source: IdentifiedFolder;
+  target: IdentifiedFolder;
 }
 
 /** Adds what a second pass over a folder did to the first pass's report. */

@@ -18,7 +18,8 @@ export type SameFolderVerdict =
 /** The keyword the probe sets on one target message and then removes. */
 export const PROBE_KEYWORD = '$ImapfwProbe';
 
-export interface ListedFolder {
+/** A folder as the check listed it: its UIDVALIDITY and the identities of its messages by UID. */
+export interface IdentifiedFolder {
   ref: FolderRef;
   identities: ReadonlyMap<MessageId, Identity>;
 }
@@ -30,7 +31,7 @@ export interface ListedFolder {
  * UID order to a source with no gap in its UIDs) or by a copy that kept
  * the UIDs (dsync); one folder always is.
  */
-export function alike(source: ListedFolder, target: ListedFolder, verified: readonly MessageId[]): boolean {
+export function alike(source: IdentifiedFolder, target: IdentifiedFolder, verified: readonly MessageId[]): boolean {
   if (source.ref.uidValidity !== target.ref.uidValidity) return false;
   return verified.every((id) => {
     const identity = target.identities.get(id);
