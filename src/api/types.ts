@@ -291,7 +291,42 @@ export interface Repository {
    * leaves it out and the engine copies and deletes instead.
    */
   move?(fromFolder: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]>;
+  /**
+   * Another sync tool's record of the folder's last sync with a server
+   * folder (mbsync's `.mbsyncstate`), for a folder pair imapfw never synced;
+   * `ids` are every message the folder holds now. Undefined when there is
+   * none. Optional: the engine asks only the side its options name
+   * (SyncFolderOptions.priorSync).
+   */
+  priorSync?(folder: FolderRef, ids: MessageId[]): Promise<PriorSync | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * Another tool's record of a folder's last sync with a server folder: the
+ * base of imapfw's first sync of that pair, so that what changed since on
+ * either side (a deletion, a flag cleared) propagates as if imapfw had made
+ * that sync. The engine believes a pair only if the server folder still has
+ * `serverUidValidity` and, where both messages are there, they have one
+ * identity.
+ */
+export interface PriorSync {
+  /** Who kept it ('mbsync'), for the log. */
+  tool: string;
+  /** The server folder's UIDVALIDITY the record was made under. */
+  serverUidValidity: string;
+  pairs: PriorPair[];
+  /** Why the record cannot be believed (an unfinished run's journal, a store renumbered since): it then holds no pairs. */
+  unusable?: string;
+}
+
+export interface PriorPair {
+  /** The server's message: its UID, as the IMAP repository names messages. */
+  server: MessageId;
+  /** This store's message, or an id that names none here when it was deleted since. */
+  here: MessageId;
+  /** The flags both had at that sync. */
+  flags: string[];
 }
 
 /** Which side of a folder pair. 'left' is the server side in every shipped app. */

@@ -6,13 +6,12 @@
 // naming the options that read it. With them, a dry run and the real run
 // pair every message by identity and copy only what changed on either side
 // since mbsync last ran; INBOX stays where mbsync kept it.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, makeMessage } from '../support/messages.js';
-import { describeRun, runSync, serverView, syncDirs, type SyncDirs } from './support.js';
+import { describeRun, runMbsync, runSync, serverView, syncDirs, type SyncDirs } from './support.js';
 
 const PASSWORD = 'laptop-pw';
 const SERVER = { INBOX: 3, Archive: 2, 'Lists/dev': 2, Entwürfe: 2 } as const;
@@ -35,38 +34,7 @@ beforeAll(async () => {
       Array.from({ length: count }, (_, i) => ({ raw: makeMessage({ messageId: `<${folder}-${i}@mbsync.test>`, subject: `${folder} ${i}` }), flags: i === 0 ? ['\\Seen'] : [] })),
     );
   }
-  const rc = join(dirs.root, 'mbsyncrc');
-  writeFileSync(
-    rc,
-    [
-      'IMAPAccount remote',
-      `Host ${server.host}`,
-      `Port ${server.port}`,
-      'User laptop',
-      `Pass ${PASSWORD}`,
-      'SSLType None',
-      'AuthMechs LOGIN',
-      '',
-      'IMAPStore remote',
-      'Account remote',
-      '',
-      'MaildirStore local',
-      `Path ${mail}/`,
-      `Inbox ${mail}/INBOX`,
-      'SubFolders Verbatim',
-      '',
-      'Channel laptop',
-      'Far :remote:',
-      'Near :local:',
-      'Patterns *',
-      'Create Both',
-      'Sync All',
-      'SyncState *',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  execFileSync('mbsync', ['-c', rc, '-a', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  runMbsync(server, 'laptop', dirs.root, [`Path ${mail}/`, `Inbox ${mail}/INBOX`, 'SubFolders Verbatim']);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 // process, read a server's folders and messages over IMAP, read the local
 // Maildir through a second Dovecot serving it, and change the local Maildir
 // the way a mail client or a script does (renaming and moving files).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,4 +172,21 @@ export function countServerFiles(maildir: string): number {
   };
   walk(maildir);
   return count;
+}
+
+// ---- mbsync, as the laptop used it before imapfw -------------------------
+
+/**
+ * Runs mbsync once over every folder of `user`'s account (Sync All, Create
+ * Both, its state kept in each Maildir folder: SyncState *), into a Maildir
+ * store described by `storeLines` (Path, Inbox, SubFolders); its config goes
+ * in `root`.
+ */
+export function runMbsync(server: DovecotServer, user: string, root: string, storeLines: string[]): void {
+  const rc = path.join(root, 'mbsyncrc');
+  const account = ['IMAPAccount remote', `Host ${server.host}`, `Port ${server.port}`, `User ${user}`, `Pass ${server.users[user]!}`, 'SSLType None', 'AuthMechs LOGIN'];
+  const channel = ['Channel laptop', 'Far :remote:', 'Near :local:', 'Patterns *', 'Create Both', 'Sync All', 'SyncState *'];
+  const config = [...account, '', 'IMAPStore remote', 'Account remote', '', 'MaildirStore local', ...storeLines, '', ...channel, ''];
+  writeFileSync(rc, config.join('\n'), { mode: 0o600 });
+  execFileSync('mbsync', ['-c', rc, '-a', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
 }

@@ -10,7 +10,7 @@ export interface FolderReport {
   unchanged: boolean;
   /** Messages copied, by the side they were copied to. */
   copied: Record<Side, number>;
-  /** Messages found on both sides and paired by identity instead of copied. */
+  /** Messages found on both sides and paired (by identity, or as another tool's record has them) instead of copied. */
   paired: number;
   /** Messages deleted, by side. */
   deleted: Record<Side, number>;

@@ -9,6 +9,7 @@ import { checkpointToSave, checkpointUnder } from './checkpoints.js';
 import { copySteps, type LandedCopy } from './copy-steps.js';
 import { addErrors, emptyFolderReport, endsAccount, recordFolderFailure, reportError, type FolderProgress, type FolderReport, type SkippedItem } from './folder-report.js';
 import { identifyAll } from './identify-all.js';
+import { priorBase, type PriorBase } from './prior-sync.js';
 import { isSelective, selects, selectsByAge, type MessageSelection } from './message-selection.js';
 import { throttleFor, type RateLimit } from './rate-limit.js';
 import { holdBackUnfound, reportMark } from './unfound.js';
@@ -56,6 +57,14 @@ export interface SyncFolderOptions {
    * size its store's folder listing does not state never waits.
    */
   listingBudget?: number;
+  /**
+   * The side whose store may keep another tool's record of a folder's last
+   * sync (Repository.priorSync: mbsync's `.mbsyncstate` in a Maildir): a
+   * folder pair imapfw never synced starts from it, so that what changed
+   * since that tool last ran (a deletion, a flag cleared) propagates instead
+   * of the message coming back and the flags merging as a union.
+   */
+  priorSync?: Side;
 }
 
 export interface FolderPairNames {
@@ -346,9 +355,19 @@ export class SyncFolder {
     if (isSelective(this.options.select)) view.left = selectedView(view.left, saved, this.options.select);
     // Every request on ids from here on names the UIDVALIDITY they were listed under.
     const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
-    const wanted = needIdentities(saved, view.left, view.right);
     const dates = { left: new Map<MessageId, number>(), right: new Map<MessageId, number>() };
-    const [leftIdentities, rightIdentities] = await Promise.all(SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side], { dates: dates[side] })));
+    const prior = await this.priorBase(record, saved, folders, view, scans, dates);
+    if (prior) {
+      saved = prior.saved;
+      report.paired += prior.paired;
+      // Saved with the UIDVALIDITYs their ids belong to (see sync()): a crash from here on plans from them again.
+      const checkpoints = { leftUidValidity: folders.left.uidValidity, rightUidValidity: folders.right.uidValidity };
+      if (!this.options.dryRun && record.id > 0 && saved.length > 0) await this.state.commit(record.id, { upsertPairs: saved, checkpoints });
+    }
+    const wanted = needIdentities(saved, view.left, view.right);
+    const [leftIdentities, rightIdentities] = await Promise.all(
+      SIDES.map((side) => identifyAll(this.repository(side), folders[side], wanted[side], { dates: dates[side], ...(prior ? { known: prior.identities[side] } : {}) })),
+    );
     const identities = { left: leftIdentities!, right: rightIdentities! };
     // Dates a listing left out (a Maildir's) tell the planner which copy of a mail held twice is which.
     for (const side of SIDES) if (dates[side].size > 0) view[side] = withDates(view[side], dates[side]);
@@ -370,6 +389,25 @@ export class SyncFolder {
       unfound: { held: unfound.held, settled: unfound.settled },
       work: folderWork(plan, view, this.flagLists),
     };
+  }
+
+  /**
+   * On a folder pair never synced, with no saved pairs: the base another
+   * tool's record gives (SyncFolderOptions.priorSync), checked.
+   */
+  private async priorBase(
+    record: FolderPairRecord,
+    saved: readonly MessagePair[],
+    folders: Record<Side, FolderRef>,
+    view: Record<Side, MessageMeta[]>,
+    scans: Record<Side, ScanResult>,
+    dates: Record<Side, Map<MessageId, number>>,
+  ): Promise<PriorBase | undefined> {
+    const side = this.options.priorSync;
+    if (side === undefined || saved.length > 0 || record.leftUidValidity !== undefined || record.rightUidValidity !== undefined) return undefined;
+    if (view[side].length === 0) return undefined;
+    const repositories = { left: this.repository('left'), right: this.repository('right') };
+    return priorBase({ side, repositories, folders, view, serverStatus: scans[otherSide(side)].status, dates, logger: this.context.logger });
   }
 
   /** The saved folder pair; on a dry run an unknown pair is not created (id 0). */

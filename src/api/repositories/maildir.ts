@@ -15,6 +15,7 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs, type MisnamedFolderDir } from '..
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
+import { readMbsyncRecord } from '../../core/maildir/mbsync-state.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
 import { internalDateOf, messageMeta, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
 import { readInChunks } from '../../core/maildir/read-in-chunks.js';
@@ -34,6 +35,7 @@ import type {
   MessageMeta,
   NewMessage,
   NewMessageMeta,
+  PriorSync,
   RefusedFlag,
   Repository,
   ScanOptions,
@@ -561,6 +563,11 @@ export class MaildirRepository implements Repository {
       if (missing.length) throw new StoreError(`move from folder "${fromFolder}": ${missing.length} message(s) no longer existed (${missing.slice(0, 5).join(', ')})`);
       return [...ids];
     });
+  }
+
+  /** mbsync's record of the folder's last sync (its `.mbsyncstate`, kept with `SyncState *`), if it kept one. */
+  async priorSync(folder: FolderRef, ids: MessageId[]): Promise<PriorSync | undefined> {
+    return this.run('priorSync', folder.name, async () => readMbsyncRecord(await this.folderDirUnder(folder), ids));
   }
 
   /**

@@ -21,7 +21,8 @@ const RETRY_REFUSED_LOGIN_MS = 60_000;
  * Declares the topology of account `index` of such an app (`mirror`,
  * `sync`): the server's connections, one shared Maildir actor, the state,
  * the engines and the account engine; the logger once, with the first
- * account. A dry run reads a saved state but never creates one.
+ * account. A dry run reads a saved state but never creates one. A folder
+ * pair's first sync starts from mbsync's record in the Maildir, if it kept one.
  */
 export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { accounts: readonly MaildirAppAccount[] }, index: number, spec: MaildirAppAccountSpec): SyncTopology {
   const account = run.accounts[index]!;
@@ -40,7 +41,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     left: { key: 'imap', options: { ...server, readOnly: spec.readOnlyServer } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, ...(account.inbox !== undefined ? { inbox: account.inbox } : {}), fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
-    engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
+    engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, priorSync: 'right', ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
     ...(run.backend ? { backends: { engines: run.backend } } : { placement: accountPlacement(run) }),
     ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),

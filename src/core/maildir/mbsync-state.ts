@@ -1,0 +1,118 @@
+/**
+ * mbsync's record of a Maildir folder's last sync (`SyncState *`: the
+ * folder's `.mbsyncstate`), read so that imapfw's first sync of a folder
+ * mbsync kept has a base: a message deleted on one side since mbsync last
+ * ran is deleted on the other, and a flag cleared on one side is cleared on
+ * the other, where without it the message would come back and the flag be
+ * merged as a union.
+ *
+ * The file (isync 1.3 to 1.5): `Key value` header lines (FarUidValidity or
+ * MasterUidValidity, NearUidValidity or SlaveUidValidity, MaxPulledUid...),
+ * a blank line, then one `<far uid> <near uid> <status><flags>` line per
+ * message pair. The near uid is the `,U=<n>` field of the message's file
+ * name; the folder's `.uidvalidity` holds the near side's UIDVALIDITY.
+ * Entries with a status mark (`^` skipped, `!` pending, `~` expired) or a
+ * uid of 0 or less on a side were not paired on both sides: left out.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MessageId, PriorPair, PriorSync } from '../../api/types.js';
+
+export const MBSYNC_STATE_FILE = '.mbsyncstate';
+const MBSYNC_UID_VALIDITY_FILE = '.uidvalidity';
+/** mbsync's letters, in its state and in file names; 'P' (passed) is none of imapfw's flags: left out of the base. */
+const FLAG_OF_LETTER: Readonly<Record<string, string | undefined>> = { D: '\\Draft', F: '\\Flagged', P: undefined, R: '\\Answered', S: '\\Seen', T: '\\Deleted' };
+
+export interface MbsyncState {
+  farUidValidity: string;
+  nearUidValidity: string;
+  /** Pairs made on both sides, with the flags both had (imapfw's names). */
+  entries: { far: number; near: number; flags: string[] }[];
+}
+
+/** The state file's text, parsed; a string saying what is wrong with it when it is not mbsync's. */
+export function parseMbsyncState(text: string): MbsyncState | string {
+  const lines = text.split('\n');
+  const header = new Map<string, string>();
+  let at = 0;
+  for (; at < lines.length && lines[at] !== ''; at++) {
+    const match = /^(\w+) (\d+)$/.exec(lines[at]!);
+    if (!match) return `line ${at + 1} is not a header line`;
+    header.set(match[1]!, match[2]!);
+  }
+  if (at === lines.length) return 'its header has no end';
+  const farUidValidity = header.get('FarUidValidity') ?? header.get('MasterUidValidity');
+  const nearUidValidity = header.get('NearUidValidity') ?? header.get('SlaveUidValidity');
+  if (farUidValidity === undefined || nearUidValidity === undefined) return 'its header names no UIDVALIDITY';
+  const entries: MbsyncState['entries'] = [];
+  for (let line = at + 1; line < lines.length; line++) {
+    if (lines[line] === '') continue;
+    const match = /^(-?\d+) (-?\d+) (.*)$/.exec(lines[line]!);
+    if (!match) return `line ${line + 1} is not a message entry`;
+    const [far, near, rest] = [Number(match[1]), Number(match[2]), match[3]!];
+    if (far <= 0 || near <= 0 || /^[\^!~]/.test(rest)) continue;
+    if (!/^[A-Z]*$/.test(rest) || [...rest].some((letter) => !(letter in FLAG_OF_LETTER))) return `line ${line + 1} has flags mbsync does not write (${rest})`;
+    entries.push({ far, near, flags: [...new Set(rest)].flatMap((letter) => FLAG_OF_LETTER[letter] ?? []) });
+  }
+  return { farUidValidity, nearUidValidity, entries };
+}
+
+/**
+ * mbsync's record of the folder in `dir`, as pairs of the server's UIDs and
+ * this folder's ids (`ids`: every message it holds now); undefined when
+ * mbsync kept none there. A record that cannot be believed says why in
+ * `unusable` and holds no pairs.
+ */
+export function readMbsyncRecord(dir: string, ids: readonly MessageId[]): PriorSync | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, MBSYNC_STATE_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const refused = (why: string): PriorSync => ({ tool: 'mbsync', serverUidValidity: '', pairs: [], unusable: why });
+  // mbsync writes a journal while it runs and replays it at its next start: there, the record lags behind the folder.
+  if (existsSync(join(dir, `${MBSYNC_STATE_FILE}.journal`))) return refused(`mbsync's last run on it did not finish (${MBSYNC_STATE_FILE}.journal is there)`);
+  const state = parseMbsyncState(text);
+  if (typeof state === 'string') return refused(`${MBSYNC_STATE_FILE} is not as mbsync writes it: ${state}`);
+  const nearUidValidity = readFirstLine(join(dir, MBSYNC_UID_VALIDITY_FILE));
+  if (nearUidValidity !== state.nearUidValidity) {
+    return refused(`its ${MBSYNC_UID_VALIDITY_FILE} (${nearUidValidity ?? 'none'}) is not the one mbsync's record was made under (${state.nearUidValidity})`);
+  }
+  const byNearUid = new Map<number, MessageId | null>();
+  for (const id of ids) {
+    const uid = nearUidOf(id);
+    // Two files with one uid: which one mbsync paired is not known, so neither is paired from the record.
+    if (uid !== undefined) byNearUid.set(uid, byNearUid.has(uid) ? null : id);
+  }
+  const farSeen = new Map<number, number>();
+  const nearSeen = new Map<number, number>();
+  for (const { far, near } of state.entries) {
+    farSeen.set(far, (farSeen.get(far) ?? 0) + 1);
+    nearSeen.set(near, (nearSeen.get(near) ?? 0) + 1);
+  }
+  const pairs: PriorPair[] = [];
+  for (const { far, near, flags } of state.entries) {
+    const here = byNearUid.get(near);
+    if (here === null || farSeen.get(far)! > 1 || nearSeen.get(near)! > 1) continue;
+    // A Maildir id never holds ':' (it ends there): this one names no message, and never will.
+    pairs.push({ server: String(far), here: here ?? `mbsync:U=${near}`, flags });
+  }
+  return { tool: 'mbsync', serverUidValidity: state.farUidValidity, pairs };
+}
+
+/** The number of a `,U=<n>` field in a Maildir id (mbsync's near uid). */
+function nearUidOf(id: MessageId): number | undefined {
+  const match = /,U=(\d+)(?:,|$)/.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
+function readFirstLine(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').split('\n')[0]!.trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
