@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseMbsyncState, readMbsyncRecord } from '../../src/core/maildir/mbsync-state.js';
+import { mbsyncStateFile, parseMbsyncState, readMbsyncRecord } from '../../src/core/maildir/mbsync-state.js';
 
 const HEADER = 'FarUidValidity 1700000000\nNearUidValidity 1700000001\nMaxPulledUid 9\nMaxPushedUid 4\n\n';
 
@@ -75,7 +75,7 @@ describe('readMbsyncRecord', () => {
   });
 
   it.each([
-    ['mbsync did not finish its last run', () => writeFileSync(join(dir, '.mbsyncstate.journal'), '1\n'), /did not finish \(\.mbsyncstate\.journal is there\)/],
+    ['mbsync did not finish its last run', () => writeFileSync(join(dir, '.mbsyncstate.journal'), '1\n'), /did not finish \(.*\/\.mbsyncstate\.journal is there\)/],
     ['the folder was renumbered since', () => writeFileSync(join(dir, '.uidvalidity'), '1800000000\n1\n'), /\.uidvalidity \(1800000000\) is not the one mbsync's record was made under \(1700000001\)/],
     ['the folder has no .uidvalidity', () => rmSync(join(dir, '.uidvalidity')), /\.uidvalidity \(none\)/],
   ])('refuses the record when %s', (_, change, why) => {
@@ -88,6 +88,29 @@ describe('readMbsyncRecord', () => {
 
   it('refuses a file that is not as mbsync writes it', () => {
     const ids = folder('FarUidValidity 1\nNearUidValidity 2', ['a,U=1']);
-    expect(readMbsyncRecord(dir, ids)?.unusable).toMatch(/^\.mbsyncstate is not as mbsync writes it: its header has no end/);
+    expect(readMbsyncRecord(dir, ids)?.unusable).toMatch(/\/\.mbsyncstate is not as mbsync writes it: its header has no end/);
+  });
+});
+
+describe('mbsyncStateFile', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function stateDir(names: string[]): string {
+    dir = mkdtempSync(join(tmpdir(), 'imapfw-mbsync-state-'));
+    for (const name of names) writeFileSync(join(dir, name), '');
+    return dir;
+  }
+
+  it("finds a channel's own record (the box) and the global one (stores and boxes), '/' written '!'", () => {
+    const at = stateDir(['INBOX', ':remote:Lists!dev_:local:Lists!dev', ':remote:Lists!dev_:local:Lists!dev.journal', ':remote:dev_:local:dev', 'Lists']);
+    expect(mbsyncStateFile(at, 'INBOX')).toBe(join(at, 'INBOX'));
+    expect(mbsyncStateFile(at, 'Lists/dev')).toBe(join(at, ':remote:Lists!dev_:local:Lists!dev'));
+    expect(mbsyncStateFile(at, 'Archive')).toBeUndefined();
+  });
+
+  it('names every record when several channels kept one of the folder', () => {
+    const at = stateDir([':work:INBOX_:local:INBOX', ':home:INBOX_:local:INBOX']);
+    expect(mbsyncStateFile(at, 'INBOX')).toEqual({ several: [':home:INBOX_:local:INBOX', ':work:INBOX_:local:INBOX'] });
   });
 });

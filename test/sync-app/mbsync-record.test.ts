@@ -5,7 +5,7 @@
 // side is cleared on the other (not merged back as a union). A record that
 // cannot be believed (mbsync's unfinished run, pairs whose messages differ,
 // a UID the server never gave) is not used, or not for those pairs.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -17,7 +17,7 @@ const PASSWORD = 'laptop-pw';
 let server: DovecotServer;
 
 beforeAll(async () => {
-  server = await startDovecot({ users: { laptop: PASSWORD, lena: PASSWORD } });
+  server = await startDovecot({ users: { laptop: PASSWORD, lena: PASSWORD, lior: PASSWORD } });
 });
 
 afterAll(async () => {
@@ -26,14 +26,16 @@ afterAll(async () => {
 
 const id = (user: string, folder: string, i: number) => `<${folder}-${i}@${user}.test>`;
 
-/** Seeds `folders` for `user`, then lets mbsync make its Maildir++ copy, keeping its state in each folder. */
-async function keptByMbsync(user: string, folders: Record<string, number>): Promise<SyncDirs> {
+/** Seeds `folders` for `user`, then lets mbsync make its Maildir++ copy, keeping its state in each folder or in `syncState`. */
+async function keptByMbsync(user: string, folders: Record<string, number>, syncState?: (dirs: SyncDirs) => string): Promise<SyncDirs> {
   const dirs = syncDirs();
   for (const [folder, count] of Object.entries(folders)) {
     const messages = Array.from({ length: count }, (_, i) => ({ raw: makeMessage({ messageId: id(user, folder, i), subject: `${folder} ${i}` }), flags: i < 2 ? ['\\Seen', ...(i === 1 ? ['\\Flagged'] : [])] : [] }));
     await appendMessages(server, user, folder, messages);
   }
-  runMbsync(server, user, dirs.root, [`Inbox ${dirs.maildir}`, 'SubFolders Maildir++']);
+  const stateDir = syncState?.(dirs);
+  if (stateDir !== undefined) mkdirSync(stateDir);
+  runMbsync(server, user, dirs.root, [`Inbox ${dirs.maildir}`, 'SubFolders Maildir++'], stateDir);
   return dirs;
 }
 
@@ -98,6 +100,28 @@ describe("imapfw's first sync of a Maildir mbsync kept", () => {
 
       const again = await runSync(server, 'laptop', dirs);
       expect(again.summary).toMatchObject({ copied: 0, deleted: 0, flagsChanged: 0, paired: 0, complete: true });
+    } finally {
+      dirs.remove();
+    }
+  });
+
+  it("reads mbsync's records where its SyncState kept them (--mbsync-state), named as mbsync names them", async () => {
+    const dirs = await keptByMbsync('lior', { INBOX: 3, 'Lists/dev': 2 }, (dirs) => join(dirs.root, 'mbsync-state'));
+    try {
+      const stateDir = join(dirs.root, 'mbsync-state');
+      expect(readdirSync(stateDir).sort()).toEqual([':remote:INBOX_:local:INBOX', ':remote:Lists!dev_:local:Lists!dev']);
+      const missing = await runSync(server, 'lior', dirs, { args: ['--mbsync-state', join(dirs.root, 'nowhere')] });
+      expect(missing.code, describeRun(missing)).toBe(2);
+      expect(missing.stderr).toMatch(/--mbsync-state: .*\/nowhere is not a directory/);
+
+      await changeOnServer('lior', 'INBOX', id('lior', 'INBOX', 2), { messageId: id('lior', 'INBOX', 1), flag: '\\Flagged' });
+      rmSync(localFile(dirs.maildir, 'Lists/dev', id('lior', 'Lists/dev', 0)).path);
+      const run = await runSync(server, 'lior', dirs, { args: ['--mbsync-state', stateDir] });
+      expect(run.code, describeRun(run)).toBe(0);
+      expect(run.summary).toMatchObject({ copied: 0, deleted: 2, flagsChanged: 1, paired: 3, errors: [], complete: true });
+      expect(await serverView(server, 'lior')).toEqual({ INBOX: [`${id('lior', 'INBOX', 0)} \\Seen`, `${id('lior', 'INBOX', 1)} \\Seen`], 'Lists/dev': [`${id('lior', 'Lists/dev', 1)} \\Flagged \\Seen`] });
+      expect(localFiles(dirs.maildir, 'INBOX').map((file) => `${file.messageId} ${file.letters}`).sort()).toEqual([`${id('lior', 'INBOX', 0)} S`, `${id('lior', 'INBOX', 1)} S`]);
+      expect(localFiles(dirs.maildir, 'Lists/dev')).toHaveLength(1);
     } finally {
       dirs.remove();
     }

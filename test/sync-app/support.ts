@@ -178,15 +178,17 @@ export function countServerFiles(maildir: string): number {
 
 /**
  * Runs mbsync once over every folder of `user`'s account (Sync All, Create
- * Both, its state kept in each Maildir folder: SyncState *), into a Maildir
- * store described by `storeLines` (Path, Inbox, SubFolders); its config goes
- * in `root`.
+ * Both), into a Maildir store described by `storeLines` (Path, Inbox,
+ * SubFolders); its config goes in `root`. It keeps its state in each Maildir
+ * folder (SyncState *), or in `syncState`, a directory, as mbsync's global
+ * setting (its default is ~/.mbsync/).
  */
-export function runMbsync(server: DovecotServer, user: string, root: string, storeLines: string[]): void {
+export function runMbsync(server: DovecotServer, user: string, root: string, storeLines: string[], syncState?: string): void {
   const rc = path.join(root, 'mbsyncrc');
+  const global = syncState === undefined ? [] : [`SyncState ${syncState}/`, ''];
   const account = ['IMAPAccount remote', `Host ${server.host}`, `Port ${server.port}`, `User ${user}`, `Pass ${server.users[user]!}`, 'SSLType None', 'AuthMechs LOGIN'];
-  const channel = ['Channel laptop', 'Far :remote:', 'Near :local:', 'Patterns *', 'Create Both', 'Sync All', 'SyncState *'];
-  const config = [...account, '', 'IMAPStore remote', 'Account remote', '', 'MaildirStore local', ...storeLines, '', ...channel, ''];
+  const channel = ['Channel laptop', 'Far :remote:', 'Near :local:', 'Patterns *', 'Create Both', 'Sync All', ...(syncState === undefined ? ['SyncState *'] : [])];
+  const config = [...global, ...account, '', 'IMAPStore remote', 'Account remote', '', 'MaildirStore local', ...storeLines, '', ...channel, ''];
   writeFileSync(rc, config.join('\n'), { mode: 0o600 });
   execFileSync('mbsync', ['-c', rc, '-a', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
 }

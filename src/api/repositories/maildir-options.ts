@@ -25,6 +25,13 @@ export interface MaildirOptions {
    * nested, 'INBOX' in flat.
    */
   inbox?: string;
+  /**
+   * The directory where mbsync kept its records (its `SyncState`, when not
+   * `*`; mbsync's default is `~/.mbsync/`), read on a folder's first sync
+   * (priorSync). Without it, only a record in the folder itself is read
+   * (`SyncState *`). A leading '~/' means the home directory.
+   */
+  mbsyncState?: string;
 }
 
 export interface ResolvedMaildirOptions {
@@ -33,16 +40,27 @@ export interface ResolvedMaildirOptions {
   fsync: boolean;
   create: boolean;
   inbox?: string;
+  mbsyncState?: string;
 }
 
 export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
   if (typeof options.root !== 'string' || options.root.trim() === '') throw new ConfigError('maildir option "root" must be a non-empty path');
   const layout = options.layout ?? 'maildir++';
   if (!MAILDIR_LAYOUTS.includes(layout)) throw new ConfigError(`maildir option "layout" must be 'maildir++', 'nested' or 'flat', not ${JSON.stringify(layout)}`);
-  const root = options.root === '~' || options.root.startsWith('~/') ? homedir() + options.root.slice(1) : options.root;
   const inbox = inboxDirOf(layout, options.inbox);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
-  return { root: resolve(root), layout, fsync: options.fsync ?? true, create: options.create ?? false, ...(inbox !== undefined ? { inbox } : {}) };
+  return {
+    root: resolve(expandHome(options.root)),
+    layout,
+    fsync: options.fsync ?? true,
+    create: options.create ?? false,
+    ...(inbox !== undefined ? { inbox } : {}),
+    ...(options.mbsyncState !== undefined ? { mbsyncState: resolve(expandHome(options.mbsyncState)) } : {}),
+  };
+}
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
 }
 
 /** Something the repository tolerated and wants the user to know (it never deletes what it does not own). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
@@ -28,6 +29,7 @@ export interface MaildirAppFlags {
   config?: string;
   layout: string;
   inbox?: string;
+  mbsyncState?: string;
   fsync: boolean;
   rebuildState?: boolean;
   allowPlaintext?: boolean;
@@ -96,6 +98,7 @@ export function runOptions(command: Command): Command {
   return command
     .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B), 'nested' (A/B) or 'flat' (A.B beside INBOX/: offlineimap's default)", 'maildir++')
     .option('--inbox <dir>', "with --layout nested or flat: the directory in the Maildir that holds INBOX (mbsync's Inbox ~/Mail/INBOX: --inbox INBOX); default: the Maildir itself (nested), INBOX (flat)")
+    .option('--mbsync-state <dir>', "where mbsync kept its records, when its SyncState is not * (mbsync's default: ~/.mbsync/): a folder's first sync starts from mbsync's record of it")
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--json', 'print one JSON summary on standard output')
     .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
@@ -155,6 +158,8 @@ export interface MaildirAppAccountEntry {
   layout?: MaildirLayout;
   /** The directory in the Maildir that holds INBOX (nested layout); default: the Maildir itself. */
   inbox?: string;
+  /** Where mbsync kept its records of this Maildir (its SyncState directory). */
+  mbsyncState?: string;
   folders?: string[];
   exclude?: string[];
   allowPlaintext?: boolean;
@@ -168,6 +173,7 @@ export interface MaildirAppAccount {
   maildir: string;
   layout: MaildirLayout;
   inbox?: string;
+  mbsyncState?: string;
   folders: string[];
   exclude: string[];
   allowPlaintext: boolean;
@@ -193,6 +199,8 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   // So is a --maildir that holds other files and no Maildir (a home directory given by mistake), or another tool's tree read in another layout.
   checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });
+  const mbsyncState = entry.mbsyncState ?? flags.mbsyncState;
+  if (mbsyncState !== undefined && !isDirectory(resolve(mbsyncState))) throw new ConfigError(`--mbsync-state: ${resolve(mbsyncState)} is not a directory (mbsync's SyncState directory, where its records are)`);
   return {
     name: accountName(app, entry),
     remote: entry.remote,
@@ -200,6 +208,7 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
     maildir,
     layout,
     ...(inbox !== undefined ? { inbox } : {}),
+    ...(mbsyncState !== undefined ? { mbsyncState: resolve(mbsyncState) } : {}),
     folders: entry.folders ?? flags.folders ?? [],
     exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
@@ -214,4 +223,8 @@ export function accountName(app: string, entry: Pick<MaildirAppAccountEntry, 'na
   const digest = createHash('sha256').update(`${entry.remote}\n${resolve(entry.maildir)}`).digest('hex').slice(0, 10);
   const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
   return `${app}-${user}-${digest}`;
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 }

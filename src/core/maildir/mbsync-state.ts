@@ -14,7 +14,7 @@
  * Entries with a status mark (`^` skipped, `!` pending, `~` expired) or a
  * uid of 0 or less on a side were not paired on both sides: left out.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageId, PriorPair, PriorSync } from '../../api/types.js';
 
@@ -58,24 +58,46 @@ export function parseMbsyncState(text: string): MbsyncState | string {
 }
 
 /**
- * mbsync's record of the folder in `dir`, as pairs of the server's UIDs and
- * this folder's ids (`ids`: every message it holds now); undefined when
- * mbsync kept none there. A record that cannot be believed says why in
- * `unusable` and holds no pairs.
+ * Where mbsync keeps the record of the Maildir folder `folder` (a canonical
+ * name) when its `SyncState` is a directory, not `*`: a file named by the
+ * folder's box (`Lists!dev`: a channel's own SyncState) or by both boxes and
+ * their stores (`:remote:Lists!dev_:local:Lists!dev`: the global one).
+ * Undefined when there is none; the names when several channels kept one.
  */
-export function readMbsyncRecord(dir: string, ids: readonly MessageId[]): PriorSync | undefined {
+export function mbsyncStateFile(stateDir: string, folder: string): string | { several: string[] } | undefined {
+  const box = folder.replaceAll('/', '!');
+  const found = readdirSync(stateDir).filter((name) => name === box || isChannelRecord(name, box));
+  if (found.length > 1) return { several: found.sort() };
+  return found.length === 1 ? join(stateDir, found[0]!) : undefined;
+}
+
+/** `:<far store>:<far box>_:<near store>:<box>`, as mbsync names a record under its global SyncState. */
+function isChannelRecord(name: string, box: string): boolean {
+  const suffix = `:${box}`;
+  if (!name.startsWith(':') || !name.endsWith(suffix)) return false;
+  const head = name.slice(0, -suffix.length);
+  const near = head.lastIndexOf('_:');
+  return near > 0 && !head.slice(near + 2).includes(':') && /^:[^:]+:/.test(head);
+}
+
+/**
+ * mbsync's record of the folder in `dir`, as pairs of the server's UIDs and
+ * this folder's ids (`ids`: every message it holds now), from `stateFile`
+ * (default: the folder's own, `SyncState *`); undefined when there is none.
+ * A record that cannot be believed says why in `unusable` and holds no pairs.
+ */
+export function readMbsyncRecord(dir: string, ids: readonly MessageId[], stateFile = join(dir, MBSYNC_STATE_FILE)): PriorSync | undefined {
   let text: string;
   try {
-    text = readFileSync(join(dir, MBSYNC_STATE_FILE), 'utf8');
+    text = readFileSync(stateFile, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const refused = (why: string): PriorSync => ({ tool: 'mbsync', serverUidValidity: '', pairs: [], unusable: why });
   // mbsync writes a journal while it runs and replays it at its next start: there, the record lags behind the folder.
-  if (existsSync(join(dir, `${MBSYNC_STATE_FILE}.journal`))) return refused(`mbsync's last run on it did not finish (${MBSYNC_STATE_FILE}.journal is there)`);
+  if (existsSync(`${stateFile}.journal`)) return refused(`mbsync's last run on it did not finish (${stateFile}.journal is there)`);
   const state = parseMbsyncState(text);
-  if (typeof state === 'string') return refused(`${MBSYNC_STATE_FILE} is not as mbsync writes it: ${state}`);
+  if (typeof state === 'string') return refused(`${stateFile} is not as mbsync writes it: ${state}`);
   const nearUidValidity = readFirstLine(join(dir, MBSYNC_UID_VALIDITY_FILE));
   if (nearUidValidity !== state.nearUidValidity) {
     return refused(`its ${MBSYNC_UID_VALIDITY_FILE} (${nearUidValidity ?? 'none'}) is not the one mbsync's record was made under (${state.nearUidValidity})`);
@@ -100,6 +122,11 @@ export function readMbsyncRecord(dir: string, ids: readonly MessageId[]): PriorS
     pairs.push({ server: String(far), here: here ?? `mbsync:U=${near}`, flags });
   }
   return { tool: 'mbsync', serverUidValidity: state.farUidValidity, pairs };
+}
+
+/** A record of mbsync's that is not to be believed, and why. */
+export function refused(why: string): PriorSync {
+  return { tool: 'mbsync', serverUidValidity: '', pairs: [], unusable: why };
 }
 
 /** The number of a `,U=<n>` field in a Maildir id (mbsync's near uid). */
