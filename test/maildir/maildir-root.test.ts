@@ -48,6 +48,7 @@ describe('checkMaildirRoot', () => {
     ['a Maildir++ tree read as nested', ['.Sent/cur/', '.Archive/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\/, \.Sent\/\) .* --layout maildir\+\+/],
     ["offlineimap's default tree (sep = .)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /named as offlineimap names them by default \(Lists\.dev\/ beside INBOX\/: its "sep = \."\): run with --layout flat to read them/],
     ["offlineimap's default tree, read as nested", ['INBOX/cur/', 'Lists.dev/cur/'], { layout: 'nested' }, /named as offlineimap names them .*: run with --layout flat to/],
+    ["offlineimap's default tree, read as mbsync's (its INBOX/ found)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'nested', inbox: 'INBOX' }, /named as offlineimap names them .*: run with --layout flat to/],
     ["offlineimap's tree with an Inbox, read as flat", ['Inbox/cur/', 'Lists.dev/cur/'], { layout: 'flat', inbox: 'INBOX' }, /Inbox holds an INBOX, .* run with --inbox Inbox/],
     ['a Maildir++ tree read as flat', ['.Sent/cur/', '.Archive/cur/'], { layout: 'flat', inbox: 'INBOX' }, /holds Maildir\+\+ folders .* --layout maildir\+\+/],
     ['a Maildir whose INBOX is the root, read as flat', ['cur/', '.Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }, /is itself INBOX \(it has cur\/\), .* run with --layout maildir\+\+ \(or nested\)/],
@@ -59,6 +60,7 @@ describe('checkMaildirRoot', () => {
 
   it.each([
     ["mbsync's verbatim tree with its INBOX directory named", ['INBOX/cur/', 'Sent/cur/'], { layout: 'nested', inbox: 'INBOX' }],
+    ['a nested tree imapfw synced, with a dotted folder', ['INBOX/cur/', 'INBOX/imapfw-uidvalidity', 'v1.2/cur/'], { layout: 'nested', inbox: 'INBOX' }],
     ['a nested tree whose INBOX is the root', ['cur/', 'INBOX/cur/', 'Sent/cur/'], { layout: 'nested' }],
     ['a Maildir++ tree with its INBOX', ['cur/', 'Sent/cur/'], { layout: 'nested' }],
     ['a nested tree whose INBOX is not made yet', ['Sent/cur/', 'Lists/dev/cur/'], { layout: 'nested' }],

@@ -1,9 +1,10 @@
-import { accessSync, constants, readdirSync, type Dirent } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { NOT_WRITABLE_CODES } from '../not-writable.js';
 import type { MaildirLayout } from './folder-names.js';
 import { hasCur } from './list-folders.js';
+import { UID_VALIDITY_FILE } from './uid-validity.js';
 
 /** Files a Maildir tree holds at its top besides folders: Dovecot's, Courier's, imapfw's, the Maildir++ marker. */
 const MAIL_TOOL_FILE = /^(?:dovecot|courier|imapfw-)|^(?:subscriptions|maildirfolder)$/i;
@@ -29,7 +30,12 @@ export interface MaildirScheme {
  * would make a second INBOX and download every message again beside it.
  */
 export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void {
-  if (hasCur(scheme.inbox === undefined ? root : join(root, scheme.inbox))) return;
+  const inboxDir = scheme.inbox === undefined ? root : join(root, scheme.inbox);
+  if (hasCur(inboxDir)) {
+    // offlineimap's INBOX/ is where --inbox INBOX looks for mbsync's: its folders beside it must not be read as nested ones.
+    if (scheme.layout === 'nested' && scheme.inbox !== undefined && !existsSync(join(inboxDir, UID_VALIDITY_FILE))) refuseOfflineimapTree(root, topFolders(root), scheme);
+    return;
+  }
   if (scheme.inbox !== undefined && hasCur(root)) {
     const layout = scheme.layout === 'flat' ? '--layout maildir++ (or nested)' : 'no --inbox';
     throw new ConfigError(`${root} is itself INBOX (it has cur/), and ${root}/${scheme.inbox} is none: run with ${layout} to read it (as it is, INBOX would be made again beside it)`);
@@ -43,8 +49,8 @@ export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void
     if (code === 'ENOENT' || code === 'ENOTDIR') return; // made, or refused, when the Maildir is
     throw error;
   }
-  const others = entries.filter((entry) => !(entry.name.startsWith('.') && !entry.isDirectory()) && !MAIL_TOOL_FILE.test(entry.name));
-  const folders = others.filter((entry) => entry.isDirectory() && entry.name !== 'cur' && hasCur(join(root, entry.name)));
+  const others = otherEntries(entries);
+  const folders = foldersAmong(root, others);
   if (scheme.layout !== undefined) checkLayout(root, folders, scheme);
   const files = others.filter((entry) => !entry.isDirectory());
   if (files.length === 0 || others.some((entry) => entry.name === 'cur') || folders.length > 0) return;
@@ -54,13 +60,26 @@ export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void
   );
 }
 
-/** Refuses a tree of folders (directories with cur/, at the top of a root that has no INBOX yet) that `scheme` would not read as it is. */
-function checkLayout(root: string, folders: Dirent[], { layout, inbox }: MaildirScheme): void {
-  const dotted = folders.filter((entry) => entry.name.startsWith('.')).map((entry) => entry.name);
+/** The entries at the top of a root that are not dotfiles nor mail tools' files. */
+function otherEntries(entries: Dirent[]): Dirent[] {
+  return entries.filter((entry) => !(entry.name.startsWith('.') && !entry.isDirectory()) && !MAIL_TOOL_FILE.test(entry.name));
+}
+
+function foldersAmong(root: string, entries: Dirent[]): Dirent[] {
+  return entries.filter((entry) => entry.isDirectory() && entry.name !== 'cur' && hasCur(join(root, entry.name)));
+}
+
+/** The folders (directories with cur/) at the top of `root`. */
+function topFolders(root: string): Dirent[] {
+  return foldersAmong(root, otherEntries(readdirSync(root, { withFileTypes: true })));
+}
+
+const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
+
+/** offlineimap's default (sep = .): 'Lists/dev' is Lists.dev/ beside INBOX/. Read in another layout, it would be a folder "Lists.dev". */
+function refuseOfflineimapTree(root: string, folders: Dirent[], { layout }: MaildirScheme): void {
   const plain = folders.filter((entry) => !entry.name.startsWith('.')).map((entry) => entry.name);
   const inboxLike = plain.find((name) => /^inbox$/i.test(name));
-  const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
-  // offlineimap's default (sep = .): 'Lists/dev' is Lists.dev/ beside INBOX/. Read as nested, it would be a folder "Lists.dev".
   const flat = plain.filter((name) => name.includes('.'));
   const inboxOption = inboxLike === undefined || inboxLike === 'INBOX' ? '' : ` --inbox ${inboxLike}`;
   if (inboxLike !== undefined && flat.length > 0 && layout !== 'flat') {
@@ -68,6 +87,14 @@ function checkLayout(root: string, folders: Dirent[], { layout, inbox }: Maildir
       `${root} holds folders named as offlineimap names them by default (${some(flat)} beside ${inboxLike}/: its "sep = ."): run with --layout flat${inboxOption} to read them, or give another directory (as it is, every message would be downloaded again beside them)`,
     );
   }
+}
+
+/** Refuses a tree of folders (directories with cur/, at the top of a root that has no INBOX yet) that `scheme` would not read as it is. */
+function checkLayout(root: string, folders: Dirent[], { layout, inbox }: MaildirScheme): void {
+  const dotted = folders.filter((entry) => entry.name.startsWith('.')).map((entry) => entry.name);
+  const plain = folders.filter((entry) => !entry.name.startsWith('.')).map((entry) => entry.name);
+  const inboxLike = plain.find((name) => /^inbox$/i.test(name));
+  refuseOfflineimapTree(root, folders, { layout });
   if (layout === 'flat' && inboxLike !== undefined && inboxLike !== inbox) {
     throw new ConfigError(`${root}/${inboxLike} holds an INBOX, and ${root}/${inbox} is none: run with --inbox ${inboxLike} to sync it as INBOX`);
   }
