@@ -293,12 +293,13 @@ export interface Repository {
   move?(fromFolder: FolderRef, toFolder: string, ids: MessageId[]): Promise<MessageId[]>;
   /**
    * Another sync tool's record of the folder's last sync with a server
-   * folder (mbsync's `.mbsyncstate`), for a folder pair imapfw never synced;
-   * `ids` are every message the folder holds now. Undefined when there is
+   * folder (mbsync's, offlineimap's), for a folder pair imapfw never synced;
+   * `ids` are every message the folder holds now, `serverUidValidity` the
+   * server folder's now (to choose among records). Undefined when there is
    * none. Optional: the engine asks only the side its options name
    * (SyncFolderOptions.priorSync).
    */
-  priorSync?(folder: FolderRef, ids: MessageId[]): Promise<PriorSync | undefined>;
+  priorSync?(folder: FolderRef, ids: MessageId[], serverUidValidity: string): Promise<PriorSync | undefined>;
   close(): Promise<void>;
 }
 
@@ -311,7 +312,7 @@ export interface Repository {
  * identity.
  */
 export interface PriorSync {
-  /** Who kept it ('mbsync'), for the log. */
+  /** Who kept it ('mbsync', 'offlineimap'), for the log. */
   tool: string;
   /** The server folder's UIDVALIDITY the record was made under. */
   serverUidValidity: string;

@@ -192,3 +192,20 @@ export function runMbsync(server: DovecotServer, user: string, root: string, sto
   writeFileSync(rc, config.join('\n'), { mode: 0o600 });
   execFileSync('mbsync', ['-c', rc, '-a', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
+
+/**
+ * Runs offlineimap once over every folder of `user`'s account into the
+ * Maildir `mail`, in its default local layout (sep = .), its metadata in
+ * `metadata`; its config goes in `root`.
+ */
+export function runOfflineimap(server: DovecotServer, user: string, root: string, mail: string, metadata: string): void {
+  const rc = path.join(root, 'offlineimaprc');
+  const config = [
+    '[general]', 'accounts = laptop', `metadata = ${metadata}`, '',
+    '[Account laptop]', 'localrepository = local', 'remoterepository = remote', '',
+    '[Repository local]', 'type = Maildir', `localfolders = ${mail}`, '',
+    '[Repository remote]', 'type = IMAP', `remotehost = ${server.host}`, `remoteport = ${server.port}`, `remoteuser = ${user}`, `remotepass = ${server.users[user]!}`, 'ssl = no', 'starttls = no', '',
+  ];
+  writeFileSync(rc, config.join('\n'), { mode: 0o600 });
+  execFileSync('offlineimap', ['-c', rc, '-o', '-u', 'quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+}

@@ -41,7 +41,7 @@ export async function priorBase(input: PriorSyncInput): Promise<PriorBase | unde
   const { side, repositories, folders, view, logger } = input;
   const server = otherSide(side);
   const holder = repositories[side] as unknown as Remote<Required<Repository>>;
-  const record = await holder.priorSync(folders[side], view[side].map((message) => message.id));
+  const record = await holder.priorSync(folders[side], view[side].map((message) => message.id), folders[server].uidValidity);
   if (!record) return undefined;
   const notUsed = (why: string) => logger.warn({ folder: folders[side].name }, `${record.tool}'s record of this folder is not used: ${why}; its messages are paired by identity`);
   if (record.unusable !== undefined) return void notUsed(record.unusable);

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS, type MaildirLayout } from '../../core/maildir/folder-names.js';
+import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
 import { ConfigError } from '../errors.js';
 
 export type { MaildirLayout };
@@ -32,6 +33,12 @@ export interface MaildirOptions {
    * (`SyncState *`). A leading '~/' means the home directory.
    */
   mbsyncState?: string;
+  /**
+   * offlineimap's metadata directory (`~/.offlineimap`), or its account's
+   * directory in it (`Account-<name>`) when it holds several: its records
+   * are read on a folder's first sync (priorSync) instead of mbsync's.
+   */
+  offlineimapState?: string;
 }
 
 export interface ResolvedMaildirOptions {
@@ -41,6 +48,8 @@ export interface ResolvedMaildirOptions {
   create: boolean;
   inbox?: string;
   mbsyncState?: string;
+  /** offlineimap's account directory. */
+  offlineimapState?: string;
 }
 
 export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirOptions {
@@ -49,6 +58,7 @@ export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirO
   if (!MAILDIR_LAYOUTS.includes(layout)) throw new ConfigError(`maildir option "layout" must be 'maildir++', 'nested' or 'flat', not ${JSON.stringify(layout)}`);
   const inbox = inboxDirOf(layout, options.inbox);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
+  if (options.mbsyncState !== undefined && options.offlineimapState !== undefined) throw new ConfigError('maildir options "mbsyncState" and "offlineimapState" do not go together: one tool kept this Maildir');
   return {
     root: resolve(expandHome(options.root)),
     layout,
@@ -56,6 +66,7 @@ export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirO
     create: options.create ?? false,
     ...(inbox !== undefined ? { inbox } : {}),
     ...(options.mbsyncState !== undefined ? { mbsyncState: resolve(expandHome(options.mbsyncState)) } : {}),
+    ...(options.offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(resolve(expandHome(options.offlineimapState))) } : {}),
   };
 }
 

@@ -15,7 +15,8 @@ import { MESSAGE_DIRS, hasCur, listFolderDirs, type MisnamedFolderDir } from '..
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { listMessageFiles, type MessageFile } from '../../core/maildir/list-messages.js';
 import { mapLimit } from '../../core/maildir/map-limit.js';
-import { mbsyncStateFile, readMbsyncRecord, refused } from '../../core/maildir/mbsync-state.js';
+import { mbsyncStateFile, readMbsyncRecord } from '../../core/maildir/mbsync-state.js';
+import { refusedRecord } from '../../core/maildir/prior-record.js';
 import { MessageFinder } from '../../core/maildir/message-finder.js';
 import { internalDateOf, messageMeta, readFileStamp, type FileStamp } from '../../core/maildir/message-meta.js';
 import { readInChunks } from '../../core/maildir/read-in-chunks.js';
@@ -566,17 +567,23 @@ export class MaildirRepository implements Repository {
   }
 
   /**
-   * mbsync's record of the folder's last sync, if it kept one: in the
-   * `mbsyncState` directory when the options name one, else in the folder
-   * (`.mbsyncstate`, `SyncState *`).
+   * The record of the folder's last sync another tool kept: offlineimap's
+   * when the options name its state, else mbsync's, in the `mbsyncState`
+   * directory when the options name one, else in the folder (`.mbsyncstate`,
+   * `SyncState *`).
    */
-  async priorSync(folder: FolderRef, ids: MessageId[]): Promise<PriorSync | undefined> {
+  async priorSync(folder: FolderRef, ids: MessageId[], serverUidValidity: string): Promise<PriorSync | undefined> {
     return this.run('priorSync', folder.name, async () => {
       const dir = await this.folderDirUnder(folder);
+      if (this.options.offlineimapState !== undefined) {
+        // Loaded here only: it loads the SQLite driver.
+        const { readOfflineimapRecord } = await import('../../core/maildir/offlineimap-state.js');
+        return readOfflineimapRecord(this.options.offlineimapState, folder.name, ids, serverUidValidity);
+      }
       const stateDir = this.options.mbsyncState;
       if (stateDir === undefined) return readMbsyncRecord(dir, ids);
       const file = mbsyncStateFile(stateDir, folder.name);
-      if (typeof file === 'object') return refused(`${stateDir} holds several records of it (${file.several.join(', ')})`);
+      if (typeof file === 'object') return refusedRecord('mbsync', `${stateDir} holds several records of it (${file.several.join(', ')})`);
       return file === undefined ? undefined : readMbsyncRecord(dir, ids, file);
     });
   }

@@ -6,6 +6,7 @@ import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js'
 import { ConfigError } from '../../api/errors.js';
 import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
+import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
 import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS } from '../../core/maildir/folder-names.js';
 import { positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
@@ -30,6 +31,7 @@ export interface MaildirAppFlags {
   layout: string;
   inbox?: string;
   mbsyncState?: string;
+  offlineimapState?: string;
   fsync: boolean;
   rebuildState?: boolean;
   allowPlaintext?: boolean;
@@ -99,6 +101,7 @@ export function runOptions(command: Command): Command {
     .option('--layout <layout>', "Maildir layout: 'maildir++' (.A.B), 'nested' (A/B) or 'flat' (A.B beside INBOX/: offlineimap's default)", 'maildir++')
     .option('--inbox <dir>', "with --layout nested or flat: the directory in the Maildir that holds INBOX (mbsync's Inbox ~/Mail/INBOX: --inbox INBOX); default: the Maildir itself (nested), INBOX (flat)")
     .option('--mbsync-state <dir>', "where mbsync kept its records, when its SyncState is not * (mbsync's default: ~/.mbsync/): a folder's first sync starts from mbsync's record of it")
+    .option('--offlineimap-state <dir>', "offlineimap's metadata directory (~/.offlineimap), or its Account-NAME directory: a folder's first sync starts from offlineimap's record of it")
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--json', 'print one JSON summary on standard output')
     .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
@@ -160,6 +163,8 @@ export interface MaildirAppAccountEntry {
   inbox?: string;
   /** Where mbsync kept its records of this Maildir (its SyncState directory). */
   mbsyncState?: string;
+  /** offlineimap's metadata directory (or its account's), when offlineimap kept this Maildir. */
+  offlineimapState?: string;
   folders?: string[];
   exclude?: string[];
   allowPlaintext?: boolean;
@@ -174,6 +179,8 @@ export interface MaildirAppAccount {
   layout: MaildirLayout;
   inbox?: string;
   mbsyncState?: string;
+  /** offlineimap's account directory. */
+  offlineimapState?: string;
   folders: string[];
   exclude: string[];
   allowPlaintext: boolean;
@@ -201,6 +208,8 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });
   const mbsyncState = entry.mbsyncState ?? flags.mbsyncState;
   if (mbsyncState !== undefined && !isDirectory(resolve(mbsyncState))) throw new ConfigError(`--mbsync-state: ${resolve(mbsyncState)} is not a directory (mbsync's SyncState directory, where its records are)`);
+  const offlineimapState = entry.offlineimapState ?? flags.offlineimapState;
+  if (mbsyncState !== undefined && offlineimapState !== undefined) throw new ConfigError('--mbsync-state and --offlineimap-state do not go together: one tool kept this Maildir');
   return {
     name: accountName(app, entry),
     remote: entry.remote,
@@ -209,6 +218,7 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
     layout,
     ...(inbox !== undefined ? { inbox } : {}),
     ...(mbsyncState !== undefined ? { mbsyncState: resolve(mbsyncState) } : {}),
+    ...(offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(resolve(offlineimapState)) } : {}),
     folders: entry.folders ?? flags.folders ?? [],
     exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,

@@ -39,7 +39,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     prefix: run.accounts.length > 1 ? `${account.name}/` : '',
     connections: Math.min(run.maxConnections, account.maxConnections ?? run.maxConnections),
     left: { key: 'imap', options: { ...server, readOnly: spec.readOnlyServer } },
-    right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, ...(account.inbox !== undefined ? { inbox: account.inbox } : {}), ...(account.mbsyncState !== undefined ? { mbsyncState: account.mbsyncState } : {}), fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
+    right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, ...(account.inbox !== undefined ? { inbox: account.inbox } : {}), ...(account.mbsyncState !== undefined ? { mbsyncState: account.mbsyncState } : {}), ...(account.offlineimapState !== undefined ? { offlineimapState: account.offlineimapState } : {}), fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, priorSync: 'right', ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },

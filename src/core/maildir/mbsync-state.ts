@@ -16,12 +16,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MessageId, PriorPair, PriorSync } from '../../api/types.js';
+import type { MessageId, PriorSync } from '../../api/types.js';
+import { idsByUid, recordFlags, recordPairs, refusedRecord } from './prior-record.js';
 
 export const MBSYNC_STATE_FILE = '.mbsyncstate';
 const MBSYNC_UID_VALIDITY_FILE = '.uidvalidity';
-/** mbsync's letters, in its state and in file names; 'P' (passed) is none of imapfw's flags: left out of the base. */
-const FLAG_OF_LETTER: Readonly<Record<string, string | undefined>> = { D: '\\Draft', F: '\\Flagged', P: undefined, R: '\\Answered', S: '\\Seen', T: '\\Deleted' };
 
 export interface MbsyncState {
   farUidValidity: string;
@@ -51,8 +50,9 @@ export function parseMbsyncState(text: string): MbsyncState | string {
     if (!match) return `line ${line + 1} is not a message entry`;
     const [far, near, rest] = [Number(match[1]), Number(match[2]), match[3]!];
     if (far <= 0 || near <= 0 || /^[\^!~]/.test(rest)) continue;
-    if (!/^[A-Z]*$/.test(rest) || [...rest].some((letter) => !(letter in FLAG_OF_LETTER))) return `line ${line + 1} has flags mbsync does not write (${rest})`;
-    entries.push({ far, near, flags: [...new Set(rest)].flatMap((letter) => FLAG_OF_LETTER[letter] ?? []) });
+    const flags = recordFlags(rest);
+    if (!flags) return `line ${line + 1} has flags mbsync does not write (${rest})`;
+    entries.push({ far, near, flags });
   }
   return { farUidValidity, nearUidValidity, entries };
 }
@@ -95,44 +95,15 @@ export function readMbsyncRecord(dir: string, ids: readonly MessageId[], stateFi
     throw error;
   }
   // mbsync writes a journal while it runs and replays it at its next start: there, the record lags behind the folder.
-  if (existsSync(`${stateFile}.journal`)) return refused(`mbsync's last run on it did not finish (${stateFile}.journal is there)`);
+  if (existsSync(`${stateFile}.journal`)) return refusedRecord('mbsync', `mbsync's last run on it did not finish (${stateFile}.journal is there)`);
   const state = parseMbsyncState(text);
-  if (typeof state === 'string') return refused(`${stateFile} is not as mbsync writes it: ${state}`);
+  if (typeof state === 'string') return refusedRecord('mbsync', `${stateFile} is not as mbsync writes it: ${state}`);
   const nearUidValidity = readFirstLine(join(dir, MBSYNC_UID_VALIDITY_FILE));
   if (nearUidValidity !== state.nearUidValidity) {
-    return refused(`its ${MBSYNC_UID_VALIDITY_FILE} (${nearUidValidity ?? 'none'}) is not the one mbsync's record was made under (${state.nearUidValidity})`);
+    return refusedRecord('mbsync', `its ${MBSYNC_UID_VALIDITY_FILE} (${nearUidValidity ?? 'none'}) is not the one mbsync's record was made under (${state.nearUidValidity})`);
   }
-  const byNearUid = new Map<number, MessageId | null>();
-  for (const id of ids) {
-    const uid = nearUidOf(id);
-    // Two files with one uid: which one mbsync paired is not known, so neither is paired from the record.
-    if (uid !== undefined) byNearUid.set(uid, byNearUid.has(uid) ? null : id);
-  }
-  const farSeen = new Map<number, number>();
-  const nearSeen = new Map<number, number>();
-  for (const { far, near } of state.entries) {
-    farSeen.set(far, (farSeen.get(far) ?? 0) + 1);
-    nearSeen.set(near, (nearSeen.get(near) ?? 0) + 1);
-  }
-  const pairs: PriorPair[] = [];
-  for (const { far, near, flags } of state.entries) {
-    const here = byNearUid.get(near);
-    if (here === null || farSeen.get(far)! > 1 || nearSeen.get(near)! > 1) continue;
-    // A Maildir id never holds ':' (it ends there): this one names no message, and never will.
-    pairs.push({ server: String(far), here: here ?? `mbsync:U=${near}`, flags });
-  }
+  const pairs = recordPairs('mbsync', state.entries.map(({ far, near, flags }) => ({ server: far, local: near, flags })), idsByUid(ids));
   return { tool: 'mbsync', serverUidValidity: state.farUidValidity, pairs };
-}
-
-/** A record of mbsync's that is not to be believed, and why. */
-export function refused(why: string): PriorSync {
-  return { tool: 'mbsync', serverUidValidity: '', pairs: [], unusable: why };
-}
-
-/** The number of a `,U=<n>` field in a Maildir id (mbsync's near uid). */
-function nearUidOf(id: MessageId): number | undefined {
-  const match = /,U=(\d+)(?:,|$)/.exec(id);
-  return match ? Number(match[1]) : undefined;
 }
 
 function readFirstLine(path: string): string | undefined {
