@@ -38,16 +38,21 @@ describe('a Maildir whose INBOX is a directory in the root', () => {
     await expect(repo.deleteFolder('INBOX')).rejects.toThrow('INBOX cannot be deleted: it is the Maildir directory INBOX/');
   });
 
-  it("lists the root's own mail as skipped, saying where INBOX is", async () => {
-    maildir = await tempMaildir({ layout: 'nested', inbox: 'INBOX' });
+  it.each([
+    ['nested', /: move those messages into INBOX\/, or make the root INBOX again \(no "inbox" option, --inbox\)$/],
+    // The flat layout cannot have INBOX at the root.
+    ['flat', /: move those messages into INBOX\/$/],
+  ] as const)("lists the root's own mail as skipped, saying where INBOX is (%s)", async (layout, remedy) => {
+    maildir = await tempMaildir({ layout, inbox: 'INBOX' });
     const { repo, root } = maildir;
     await repo.createFolder('Archive');
     drop(root, '1.other:2,S');
     expect(await repo.listFolders()).toEqual([
       { name: 'INBOX' },
       { name: 'Archive' },
-      { name: '.', skipped: expect.stringMatching(/^the Maildir root's own cur\/ or new\/ holds mail, but INBOX is the directory INBOX\/ here: move those messages into INBOX\//) },
+      { name: '.', skipped: expect.stringMatching(/^the Maildir root's own cur\/ or new\/ holds mail, but INBOX is the directory INBOX\/ here/) },
     ]);
+    expect((await repo.listFolders()).find((folder) => folder.name === '.')?.skipped).toMatch(remedy);
   });
 
   it('with INBOX the root, lists an INBOX directory holding mail as skipped, naming the option that reads it', async () => {

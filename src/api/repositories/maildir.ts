@@ -812,7 +812,9 @@ export class MaildirRepository implements Repository {
   /** Why a directory holding mail is not read as a folder, and what to do. */
   private misnamedReason({ dir, literal, inbox, utf7 }: MisnamedFolderDir): string {
     if (inbox === 'root') {
-      return `the Maildir root's own cur/ or new/ holds mail, but INBOX is the directory ${this.options.inbox}/ here: move those messages into ${this.options.inbox}/, or make the root INBOX again (no "inbox" option, --inbox)`;
+      // The flat layout has no INBOX at the root: moving the messages is the one way there.
+      const rootAgain = this.options.layout === 'flat' ? '' : ', or make the root INBOX again (no "inbox" option, --inbox)';
+      return `the Maildir root's own cur/ or new/ holds mail, but INBOX is the directory ${this.options.inbox}/ here: move those messages into ${this.options.inbox}/${rootAgain}`;
     }
     if (inbox === 'directory') {
       return `the directory ${dir} holds mail, but INBOX is the Maildir root here: if it is your INBOX (mbsync's "Inbox .../${dir}"), set the Maildir's "inbox" option to "${dir}" (--inbox ${dir}), with the root's own messages moved there`;
