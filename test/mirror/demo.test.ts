@@ -38,7 +38,7 @@ describe('npm run demo', () => {
     const again = await demo(cwd);
     expect(again.status, `${again.stdout}\n${again.stderr.slice(-3000)}`).toBe(0);
     expect(again.stdout).toMatch(/copied +0 messages/);
-    expect(again.stdout).toMatch(new RegExp(`already there +${messages} messages paired by identity`));
+    expect(again.stdout).toMatch(new RegExp(`already there +${messages} messages on both sides, paired instead of copied`));
   }, 200_000);
 
   it('refuses a directory you name that is not empty', async () => {

@@ -62,7 +62,7 @@ export function formatSummary(title: string, summary: RunSummary, outcome: { com
     title,
     `  folders          ${summary.folders} (${summary.foldersUnchanged} unchanged, ${summary.foldersCreated} created, ${summary.foldersRemoved} removed)`,
     `  copied           ${summary.copied} messages (${megabytes(summary.bytes)}${rate})`,
-    `  already there    ${summary.paired} messages paired by identity, not copied`,
+    `  already there    ${summary.paired} messages on both sides, paired instead of copied`,
     ...(summary.moved !== undefined ? [`  moved            ${summary.moved} messages between folders, following moves on the other side`] : []),
     `  deleted          ${summary.deleted}`,
     `  flags changed    ${summary.flagsChanged}`,
