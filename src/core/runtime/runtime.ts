@@ -43,7 +43,7 @@ export class Runtime {
     // An actor refusing to start with a typed error (a bad URL, a state in use) ends the start, and the app says so
     // in one line: logged again at error, with its stack, it would repeat that line once per actor it failed.
     this.supervisor.onRecord = (record) => {
-      const level = record.kind === 'start' && record.code !== undefined ? 'debug' : 'error';
+      const level = record.kind === 'start' && record.typed ? 'debug' : 'error';
       this.logger[level]({ failure: record }, `worker "${record.worker}" failed: ${record.message}`);
     };
   }
