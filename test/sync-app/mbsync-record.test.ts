@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { appendMessages, imapClient, makeMessage } from '../support/messages.js';
-import { describeRun, runMbsync, localFile, localFiles, localFolderDir, runSync, serverView, syncDirs, type SyncDirs } from './support.js';
+import { startApp } from '../support/cli-run.js';
+import { describeRun, NOTHING_DONE, runMbsync, localFile, localFiles, localFolderDir, runSync, serverView, syncDirs, type SyncDirs, type SyncSummary } from './support.js';
 
 const PASSWORD = 'laptop-pw';
 
 let server: DovecotServer;
 
 beforeAll(async () => {
-  server = await startDovecot({ users: { laptop: PASSWORD, lena: PASSWORD, lior: PASSWORD } });
+  server = await startDovecot({ users: { laptop: PASSWORD, lena: PASSWORD, lior: PASSWORD, liv: PASSWORD } });
 });
 
 afterAll(async () => {
@@ -115,13 +116,34 @@ describe("imapfw's first sync of a Maildir mbsync kept", () => {
       expect(missing.stderr).toMatch(/--mbsync-state: .*\/nowhere is not a directory/);
 
       await changeOnServer('lior', 'INBOX', id('lior', 'INBOX', 2), { messageId: id('lior', 'INBOX', 1), flag: '\\Flagged' });
-      rmSync(localFile(dirs.maildir, 'Lists/dev', id('lior', 'Lists/dev', 0)).path);
+      // Lists/dev emptied here: the record still says its two messages were deleted here, not that they are new there.
+      for (const i of [0, 1]) rmSync(localFile(dirs.maildir, 'Lists/dev', id('lior', 'Lists/dev', i)).path);
       const run = await runSync(server, 'lior', dirs, { args: ['--mbsync-state', stateDir] });
       expect(run.code, describeRun(run)).toBe(0);
-      expect(run.summary).toMatchObject({ copied: 0, deleted: 2, flagsChanged: 1, paired: 3, errors: [], complete: true });
-      expect(await serverView(server, 'lior')).toEqual({ INBOX: [`${id('lior', 'INBOX', 0)} \\Seen`, `${id('lior', 'INBOX', 1)} \\Seen`], 'Lists/dev': [`${id('lior', 'Lists/dev', 1)} \\Flagged \\Seen`] });
+      expect(run.summary).toMatchObject({ copied: 0, deleted: 3, flagsChanged: 1, paired: 2, errors: [], complete: true });
+      expect(await serverView(server, 'lior')).toEqual({ INBOX: [`${id('lior', 'INBOX', 0)} \\Seen`, `${id('lior', 'INBOX', 1)} \\Seen`], 'Lists/dev': [] });
       expect(localFiles(dirs.maildir, 'INBOX').map((file) => `${file.messageId} ${file.letters}`).sort()).toEqual([`${id('lior', 'INBOX', 0)} S`, `${id('lior', 'INBOX', 1)} S`]);
+      expect(localFiles(dirs.maildir, 'Lists/dev')).toHaveLength(0);
+    } finally {
+      dirs.remove();
+    }
+  });
+
+  it('syncs the channels of the very mbsyncrc mbsync ran with (--config ~/.mbsyncrc), its records found where its SyncState says', async () => {
+    const dirs = await keptByMbsync('liv', { INBOX: 3, 'Lists/dev': 2 }, (dirs) => join(dirs.root, 'mbsync-state'));
+    try {
+      await changeOnServer('liv', 'INBOX', id('liv', 'INBOX', 2), { messageId: id('liv', 'INBOX', 1), flag: '\\Flagged' });
+      rmSync(localFile(dirs.maildir, 'Lists/dev', id('liv', 'Lists/dev', 0)).path);
+      const withConfig = (args: string[] = []) => startApp<SyncSummary>('sync', ['--config', join(dirs.root, 'mbsyncrc'), '--state-dir', dirs.state, '--json', ...args]).done;
+      const dryRun = await withConfig(['--dry-run']);
+      expect(dryRun.code, describeRun(dryRun)).toBe(0);
+      expect(dryRun.summary).toMatchObject({ copied: 0, deleted: 2, flagsChanged: 1, paired: 3, errors: [] });
+      const run = await withConfig();
+      expect(run.code, describeRun(run)).toBe(0);
+      expect(run.summary).toMatchObject({ copied: 0, deleted: 2, flagsChanged: 1, paired: 3, errors: [], complete: true });
+      expect(await serverView(server, 'liv')).toEqual({ INBOX: [`${id('liv', 'INBOX', 0)} \\Seen`, `${id('liv', 'INBOX', 1)} \\Seen`], 'Lists/dev': [`${id('liv', 'Lists/dev', 1)} \\Flagged \\Seen`] });
       expect(localFiles(dirs.maildir, 'Lists/dev')).toHaveLength(1);
+      expect((await withConfig()).summary).toMatchObject({ ...NOTHING_DONE, moved: 0 });
     } finally {
       dirs.remove();
     }
@@ -146,6 +168,7 @@ describe("imapfw's first sync of a Maildir mbsync kept", () => {
       const run = await runSync(server, 'lena', dirs);
       expect(run.code, describeRun(run)).toBe(0);
       expect(run.stderr).toMatch(/mbsync's record of this folder is not used: mbsync's last run on it did not finish/);
+      expect(run.stderr, 'a record used says so at debug only').not.toMatch(/is the base of its first sync/);
       expect(run.stderr).toMatch(/mbsync's record of this folder is not used: it names UID 999, which the server folder never gave/);
       // INBOX and Sent: copied back; Archive: deleted on the server, and its crossed pairs paired by identity (nothing copied).
       expect(run.summary).toMatchObject({ copied: 2, deleted: 1, errors: [], complete: true });

@@ -84,7 +84,8 @@ export async function priorBase(input: PriorSyncInput): Promise<PriorBase | unde
     else continue;
     saved.push({ [side]: pair.here, [server]: pair.server, flags: sorted(pair.flags), ...(identity === undefined ? {} : { identity }) });
   }
-  logger.info(
+  // At debug: a run that goes well writes nothing to stderr (README), and this one is going as it should.
+  logger.debug(
     { folder: folders[side].name, paired, gone, differ },
     `${record.tool}'s record of this folder is the base of its first sync: ${paired} messages paired as it has them, ${gone} deleted on one side since${differ ? `, ${differ} pairs whose messages differ left to pair by identity` : ''}`,
   );

@@ -404,8 +404,8 @@ export class SyncFolder {
     dates: Record<Side, Map<MessageId, number>>,
   ): Promise<PriorBase | undefined> {
     const side = this.options.priorSync;
+    // An empty folder is asked too: mbsync's record of it says whether its messages were deleted here since.
     if (side === undefined || saved.length > 0 || record.leftUidValidity !== undefined || record.rightUidValidity !== undefined) return undefined;
-    if (view[side].length === 0) return undefined;
     const repositories = { left: this.repository('left'), right: this.repository('right') };
     return priorBase({ side, repositories, folders, view, serverStatus: scans[otherSide(side)].status, dates, logger: this.context.logger });
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
 import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
@@ -40,10 +41,13 @@ export interface SyncArgs extends MaildirAppRun {
 export interface SyncConfigAccount extends MaildirAppAccountEntry {
   /** mbsync's Sync: 'full' (default), or words such as 'pull new' or ['push', 'flags']. */
   sync?: string | string[];
-  expunge?: Sides;
-  create?: Sides;
-  remove?: Sides;
+  /** Also in mbsync's words: 'far' (remote) and 'near' (local). */
+  expunge?: Sides | MbsyncSides;
+  create?: Sides | MbsyncSides;
+  remove?: Sides | MbsyncSides;
 }
+
+type MbsyncSides = 'far' | 'near';
 
 interface Flags extends MaildirAppFlags {
   sync?: string[];
@@ -70,7 +74,7 @@ export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
     .option('--create <sides>', 'create a folder missing on: none, remote (far), local (near) or both (default)')
     .option('--remove <sides>', 'remove a folder deleted on the other side, on: none (default), remote (far), local (near) or both; a non-empty folder is never removed')
     .option('--dry-run', 'print every planned action per folder; change nothing')
-    .option('--config <file>', 'a module (JS or TS) whose default export is an account or a list of accounts, each with its own policies');
+    .option('--config <file>', "a module (JS or TS) whose default export is an account or a list of accounts, each with its own policies; or mbsync's ~/.mbsyncrc (each Channel an account)");
   runOptions(command);
   command.parse(argv, { from: 'user' });
   const flags = command.opts<Flags>();
@@ -87,12 +91,12 @@ async function accountFromFlags(flags: Flags): Promise<SyncAccountArgs> {
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<SyncAccountArgs[]> {
-  const entries = await loadConfigAccounts<SyncConfigAccount>(file, ['remote', 'maildir', 'password']);
+  const entries = isModule(file) ? await loadConfigAccounts<SyncConfigAccount>(file, ['remote', 'maildir', 'password']) : await mbsyncAccounts(file);
   return entries.map((entry, i) => account(entry, flags, `--config ${file}: account ${entry.name ?? i + 1}: `));
 }
 
 /** mbsync's own words for the sides. */
-const MBSYNC_SIDES: Readonly<Record<string, Sides>> = { far: 'remote', near: 'local' };
+const MBSYNC_SIDES: Readonly<Record<string, Sides>> = { far: 'remote', near: 'local' } satisfies Record<MbsyncSides, Sides>;
 
 function sides(option: string, value: string | undefined, fallback: Sides, where: string): Sides {
   const given = (value ?? fallback).trim().toLowerCase();
@@ -123,4 +127,21 @@ function account(entry: SyncConfigAccount, flags: Flags, where: string): SyncAcc
 /** 'remote' -> the server (left), 'local' -> the Maildir (right). */
 export function onSides(value: Sides): { left: boolean; right: boolean } {
   return { left: value === 'remote' || value === 'both', right: value === 'local' || value === 'both' };
+}
+
+function isModule(file: string): boolean {
+  return /\.[cm]?[jt]s$/.test(file);
+}
+
+/** The channels of an mbsync configuration (`--config ~/.mbsyncrc`) as accounts; any other file is refused, naming what is read. */
+async function mbsyncAccounts(file: string): Promise<SyncConfigAccount[]> {
+  const { looksLikeMbsyncrc, mbsyncrcAccounts } = await import('../../contrib/mbsyncrc/mbsyncrc-accounts.js');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--config ${file}: cannot read it: ${(error as Error).message}`);
+  }
+  if (!looksLikeMbsyncrc(text)) throw new ConfigError(`--config ${file}: neither a module (.mjs, .js, .ts) nor an mbsync configuration (~/.mbsyncrc)`);
+  return mbsyncrcAccounts(file);
 }
