@@ -48,6 +48,10 @@ describe('checkMaildirRoot', () => {
     ['a Maildir++ tree read as nested', ['.Sent/cur/', '.Archive/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\/, \.Sent\/\) .* --layout maildir\+\+/],
     ["offlineimap's default tree (sep = .)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'maildir++' }, /named as offlineimap names them by default \(Lists\.dev\/ beside INBOX\/: its "sep = \."\): run with --layout flat to read them/],
     ["offlineimap's default tree, read as nested", ['INBOX/cur/', 'Lists.dev/cur/'], { layout: 'nested' }, /named as offlineimap names them .*: run with --layout flat to/],
+    ['a Maildir++ tree with its INBOX, read as nested', ['cur/', '.Archive.2024/cur/', '.Sent/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Archive\.2024\/, \.Sent\/\) beside its INBOX: run with --layout maildir\+\+/],
+    ['a Maildir++ tree imapfw mirrored, read as nested', ['cur/', 'imapfw-uidvalidity', '.Sent/cur/'], { layout: 'nested' }, /holds Maildir\+\+ folders \(\.Sent\/\) beside its INBOX/],
+    ["mbsync's verbatim tree with its INBOX, read as flat", ['INBOX/cur/', 'Archive/2024/cur/', 'Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }, /holds folders in the nested layout \(Archive\/\): run with --layout nested --inbox INBOX/],
+    ["mbsync's verbatim INBOX with a sub-folder, read as flat", ['INBOX/cur/', 'INBOX/Sub/cur/'], { layout: 'flat', inbox: 'INBOX' }, /holds folders in the nested layout \(INBOX\/\)/],
     ["offlineimap's default tree, read as mbsync's (its INBOX/ found)", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'nested', inbox: 'INBOX' }, /named as offlineimap names them .*: run with --layout flat to/],
     ["offlineimap's tree with an Inbox, read as flat", ['Inbox/cur/', 'Lists.dev/cur/'], { layout: 'flat', inbox: 'INBOX' }, /Inbox holds an INBOX, .* run with --inbox Inbox/],
     ['a Maildir++ tree read as flat', ['.Sent/cur/', '.Archive/cur/'], { layout: 'flat', inbox: 'INBOX' }, /holds Maildir\+\+ folders .* --layout maildir\+\+/],
@@ -67,6 +71,8 @@ describe('checkMaildirRoot', () => {
     ['a Maildir++ tree whose INBOX is not made yet', ['.Sent/cur/'], { layout: 'maildir++' }],
     ["offlineimap's default tree, read as flat", ['INBOX/cur/', 'Lists.dev/cur/', 'Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }],
     ["offlineimap's default tree whose INBOX is not made yet", ['Lists.dev/cur/', 'Sent/cur/'], { layout: 'flat', inbox: 'INBOX' }],
+    ['a flat tree beside a directory of other things', ['INBOX/cur/', 'Lists.dev/cur/', 'backup/old/', 'backup/notes.txt'], { layout: 'flat', inbox: 'INBOX' }],
+    ['a Maildir++ tree beside a Maildir a delivery agent keeps', ['cur/', '.Sent/cur/', 'spam/cur/'], { layout: 'maildir++' }],
   ] as const)('passes %s', (_, paths, scheme) => {
     const root = tree([...paths]);
     expect(() => checkMaildirRoot(root, scheme)).not.toThrow();

@@ -356,7 +356,7 @@ export class SyncFolder {
     // Every request on ids from here on names the UIDVALIDITY they were listed under.
     const folders = { left: folderRef(names.left, scans.left), right: folderRef(names.right, scans.right) };
     const dates = { left: new Map<MessageId, number>(), right: new Map<MessageId, number>() };
-    const prior = await this.priorBase(record, saved, folders, view, scans, dates);
+    const prior = names.absent === this.options.priorSync ? undefined : await this.priorBase(record, saved, folders, view, scans, dates);
     if (prior) {
       saved = prior.saved;
       report.paired += prior.paired;

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, readdirSync, type Dirent } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { NOT_WRITABLE_CODES } from '../not-writable.js';
 import type { MaildirLayout } from './folder-names.js';
@@ -32,8 +32,7 @@ export interface MaildirScheme {
 export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void {
   const inboxDir = scheme.inbox === undefined ? root : join(root, scheme.inbox);
   if (hasCur(inboxDir)) {
-    // offlineimap's INBOX/ is where --inbox INBOX looks for mbsync's: its folders beside it must not be read as nested ones.
-    if (scheme.layout === 'nested' && scheme.inbox !== undefined && !existsSync(join(inboxDir, UID_VALIDITY_FILE))) refuseOfflineimapTree(root, topFolders(root), scheme);
+    if (scheme.layout !== undefined) refuseOtherLayout(root, inboxDir, scheme);
     return;
   }
   if (scheme.inbox !== undefined && hasCur(root)) {
@@ -88,6 +87,41 @@ function refuseOfflineimapTree(root: string, folders: Dirent[], { layout }: Mail
     );
   }
 }
+
+/**
+ * Refuses a tree whose INBOX is there but whose folders are laid out the way
+ * another layout names them: a layout never names its own folders so, and
+ * read as they are, each would be made again beside them. (Maildir++ is not
+ * checked: its root may hold other Maildirs a delivery agent keeps.)
+ */
+function refuseOtherLayout(root: string, inboxDir: string, scheme: MaildirScheme): void {
+  const folders = topFolders(root);
+  const dotted = folders.filter((entry) => entry.name.startsWith('.')).map((entry) => entry.name);
+  if (scheme.layout !== 'maildir++' && dotted.length > 0) {
+    throw new ConfigError(`${root} holds Maildir++ folders (${some(dotted)}) beside its INBOX: run with --layout maildir++ to read them, or give another directory (as it is, every message would be downloaded again beside them)`);
+  }
+  // offlineimap's INBOX/ is where --inbox INBOX looks for mbsync's: its folders beside it must not be read as nested ones.
+  if (scheme.layout === 'nested' && scheme.inbox !== undefined && !existsSync(join(inboxDir, UID_VALIDITY_FILE))) refuseOfflineimapTree(root, folders, scheme);
+  if (scheme.layout === 'flat') {
+    const nested = nestedParents(root);
+    if (nested.length > 0) {
+      throw new ConfigError(`${root} holds folders in the nested layout (${some(nested)}): run with --layout nested --inbox ${basename(inboxDir)} to read them, or give another directory (as it is, every message would be downloaded again beside them)`);
+    }
+  }
+}
+
+/** Directories at the top of `root` (not dotted) that hold a folder (a directory with cur/): the nested layout's parents. */
+function nestedParents(root: string): string[] {
+  return otherEntries(readdirSync(root, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !MESSAGE_DIR.test(entry.name))
+    .filter((entry) => {
+      const dir = join(root, entry.name);
+      return readdirSync(dir, { withFileTypes: true }).some((child) => child.isDirectory() && !MESSAGE_DIR.test(child.name) && hasCur(join(dir, child.name)));
+    })
+    .map((entry) => entry.name);
+}
+
+const MESSAGE_DIR = /^(cur|new|tmp)$/;
 
 /** Refuses a tree of folders (directories with cur/, at the top of a root that has no INBOX yet) that `scheme` would not read as it is. */
 function checkLayout(root: string, folders: Dirent[], { layout, inbox }: MaildirScheme): void {
