@@ -28,7 +28,7 @@ import {
 } from './support.js';
 import { startApp } from '../support/cli-run.js';
 
-const USERS = ['policy', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry', 'serveronly', 'servermover'] as const;
+const USERS = ['policy', 'pull', 'laptop', 'flags', 'populated', 'mover', 'renamer', 'folders', 'conflict', 'expunge', 'dry', 'serveronly', 'servermover'] as const;
 let server: DovecotServer;
 const dirs: SyncDirs[] = [];
 
@@ -367,6 +367,24 @@ describe('imapfw sync', () => {
     expectOk(full);
     expect(full.summary).toMatchObject({ copied: 1, foldersUnchanged: 0 });
     await expectInStep('policy', d.maildir);
+  });
+
+  it('--sync pull keeps a flag changed on the laptop (as mbsync), while the server\'s changes still arrive; the server is not written', async () => {
+    const d = newDirs();
+    await appendMessages(server, 'pull', 'INBOX', messages(['mine', 'theirs'], [['\\Seen'], []]));
+    expectOk(await runSync(server, 'pull', d));
+    setLocalFlags(d.maildir, 'INBOX', id('mine'), ['\\Flagged']);
+    await onServer('pull', 'INBOX', async (client, uidOf) => client.messageFlagsAdd(await uidOf('theirs'), ['\\Answered'], { uid: true }));
+
+    const pull = await runSync(server, 'pull', d, { args: ['--sync', 'pull'] });
+    expectOk(pull);
+    expect(pull.summary).toMatchObject({ copied: 0, flagsChanged: 1 });
+    expect((await serverView(server, 'pull')).INBOX).toEqual([`${id('mine')} \\Seen`, `${id('theirs')} \\Answered`]);
+    const local = () => localFiles(d.maildir, 'INBOX').map((file) => `${file.messageId} ${file.letters}`).sort();
+    expect(local()).toEqual([`${id('mine')} F`, `${id('theirs')} R`]);
+    const again = await runSync(server, 'pull', d, { args: ['--sync', 'pull'] });
+    expect(again.summary).toMatchObject(NOTHING_DONE);
+    expect(local()).toEqual([`${id('mine')} F`, `${id('theirs')} R`]);
   });
 
   it('a rerun where only the server changed does not list the unchanged Maildir folder: its checkpoint counts its messages', async () => {

@@ -225,12 +225,41 @@ function checkMirrorSync(world: World): void {
 
 const operations = fc.subarray<SyncOperation>(['new', 'gone', 'flags']);
 const policyArb: fc.Arbitrary<SyncPolicy> = fc
-  .record({ toRight: operations, toLeft: operations, expungeLeft: fc.boolean(), expungeRight: fc.boolean() })
-  .map(({ toRight, toLeft, expungeLeft, expungeRight }) => ({
+  .record({ toRight: operations, toLeft: operations, expungeLeft: fc.boolean(), expungeRight: fc.boolean(), keepOwnFlags: fc.boolean() })
+  .map(({ toRight, toLeft, expungeLeft, expungeRight, keepOwnFlags }) => ({
     toRight: new Set(toRight),
     toLeft: new Set(toLeft),
     expunge: { left: expungeLeft, right: expungeRight },
+    keepOwnFlags,
   }));
+
+/**
+ * Flags flowing one way, kept by the receiving side (`sync --sync pull`, as
+ * mbsync): the sender's flags are never set, and each message on both sides
+ * before and after ends with its receiver's flags merged with the sender's
+ * changes since the last sync (the delta rule over both), and the pair
+ * saves the sender's flags.
+ */
+function checkKeptFlags(world: World, policy: SyncPolicy, sender: Side): void {
+  const receiver: Side = sender === 'left' ? 'right' : 'left';
+  const before = world.clone();
+  const { plan } = world.plan(policy);
+  expect(plan.steps.flatMap((step) => step.setFlags).filter((change) => change.side === sender), `flags set on the sender (${sender})`).toEqual([]);
+  world.execute(plan);
+  const noCapacity = { left: new Set<string>(), right: new Set<string>() };
+  for (const pair of before.saved) {
+    const was = { sender: before.store(sender).messages.get(pair[sender]!), receiver: before.store(receiver).messages.get(pair[receiver]!) };
+    const now = world.store(receiver).messages.get(pair[receiver]!);
+    if (!was.sender || !was.receiver || !now) continue;
+    const expected = deltaRule(pair, { [sender]: was.sender.flags, [receiver]: was.receiver.flags } as Record<Side, string[]>, noCapacity);
+    expect(flagSet(now.flags), `${receiver} ${pair[receiver]}: its changes kept, the ${sender}'s applied`).toEqual(expected);
+  }
+  for (const pair of world.saved) {
+    const held = world.store(sender).messages.get(pair[sender]!);
+    if (held && pair.left !== undefined && pair.right !== undefined) expect(flagSet(pair.flags), `the pair of ${sender} ${pair[sender]} saves its flags`).toEqual(flagSet(held.flags));
+  }
+  expectSecondPlanEmpty(world, policy);
+}
 
 function checkAnyPolicySync(world: World, policy: SyncPolicy): void {
   const before = world.clone();
@@ -314,6 +343,16 @@ describe('planSync properties', () => {
           ],
         ],
       },
+    );
+  });
+
+  // UIDVALIDITY changes are left out: re-paired by identity, a pair has no base, and its flags merge as a union.
+  it.each(['left', 'right'] as const)('flags one way from the %s, kept where they arrive: its changes applied, the other side keeps its own', (sender) => {
+    const policy: SyncPolicy = { toRight: new Set<SyncOperation>(['new', 'gone', 'flags']), toLeft: new Set<SyncOperation>(['new', 'gone']), expunge: { left: false, right: false }, keepOwnFlags: true };
+    const oneWay = sender === 'left' ? policy : { ...policy, toRight: policy.toLeft, toLeft: policy.toRight };
+    fc.assert(
+      fc.property(fc.array(opArb(SIDES, { uidValidity: false }), { maxLength: 60 }), (ops) => run(ops, (world) => checkKeptFlags(world, oneWay, sender))),
+      { numRuns: 300 },
     );
   });
 

@@ -110,7 +110,8 @@ function account(entry: SyncConfigAccount, flags: Flags, where: string): SyncAcc
   const expunge = sides('expunge', entry.expunge ?? flags.expunge, 'none', where);
   let policy: SyncPolicy;
   try {
-    policy = parseSyncPolicy(sync, PLANNER_SIDES[expunge]);
+    // As mbsync: where flags flow one way (--sync pull), the local changes are kept, not set back as a mirror would.
+    policy = { ...parseSyncPolicy(sync, PLANNER_SIDES[expunge]), keepOwnFlags: true };
   } catch (error) {
     throw new ConfigError(`${where}--sync: ${(error as Error).message}`);
   }

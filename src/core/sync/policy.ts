@@ -20,6 +20,13 @@ export interface SyncPolicy {
   readonly toLeft: ReadonlySet<SyncOperation>;
   /** Per side: delete the messages whose flags include \Deleted (mbsync: Expunge). */
   readonly expunge: Readonly<Record<Side, boolean>>;
+  /**
+   * Where flags flow one way only: true (`sync`, as mbsync's Pull or Push),
+   * the receiving side gets the sender's flag changes and keeps its own,
+   * which never reach the sender; false or absent (`mirror`, `migrate`),
+   * it holds the sender's flags, and a change made there is set back.
+   */
+  readonly keepOwnFlags?: boolean;
 }
 
 /** The operations that may change `side`: what propagates toward it. */
