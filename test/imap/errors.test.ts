@@ -63,6 +63,13 @@ describe('errors', () => {
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
+  it("imaps:// to a port that answers in plain text is a ConfigError naming the scheme and port to use, not a failure to retry", async () => {
+    const url = server.url('alice').replace(/^imap:/, 'imaps:');
+    const error = await new ImapRepository({ url, password: { value: server.users.alice! }, connectTimeoutMs: 5000 }).listFolders().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/answered in plain text where imaps:\/\/ expects TLS .*: use imap:\/\/ \(STARTTLS\) for this port, or the server's TLS port \(usually 993\) with imaps:\/\//);
+  });
+
   it('refuses a plaintext login to a host that is not loopback unless allowPlaintext', async () => {
     // 0.0.0.0 reaches the local server but is not a loopback address to the policy.
     const url = `imap://alice@0.0.0.0:${server.port}`;

@@ -79,6 +79,7 @@ interface ImapflowFailure {
  * - refused / reset / timed out / closed connection -> NetworkError (retryable);
  * - the folder does not exist -> FolderNotFoundError;
  * - a certificate that fails verification -> ConfigError (needs `tls.ca` or a fixed server);
+ * - TLS spoken to a port that answers in plain text -> ConfigError (the URL's scheme or port);
  * - any other NO/BAD -> StoreError with the server's text.
  */
 export function toImapfwError(error: unknown, context: ImapErrorContext): ImapfwError {
@@ -94,6 +95,12 @@ export function toImapfwError(error: unknown, context: ImapErrorContext): Imapfw
     return new AuthError(
       `login as ${context.account} refused${serverText ? ` (${serverText})` : ''}; check the user name and the password`,
       { cause: error },
+    );
+  }
+  // imaps:// to a port that speaks plain text first (143): the greeting read as a TLS record. Running again cannot help.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/.test(detail)) {
+    return new ConfigError(
+      `${context.account} answered in plain text where imaps:// expects TLS (${code || detail}): use imap:// (STARTTLS) for this port, or the server's TLS port (usually 993) with imaps://`,
     );
   }
   if (CERTIFICATE_CODE.test(code)) {
