@@ -438,6 +438,17 @@ describe('imapfw mirror', () => {
     expect(localFolders(join(dir, 'grace'))).toEqual(['INBOX']);
     expect(localMessages(join(dir, 'grace'), 'INBOX').map((m) => m.subject)).toEqual(['for grace']);
 
+    // The name frank-ts given to another Maildir: its state is the first one's, refused; --rebuild-state starts it anew.
+    await writeFile(join(dir, 'three.mjs'), `export default { ...${account('frank')}, name: 'frank-ts', maildir: ${JSON.stringify(join(dir, 'frank2'))} };\n`);
+    const three = ['mirror', '--config', join(dir, 'three.mjs'), '--state-dir', join(dir, 'state'), '--json'];
+    const shared = await runCli(three, { env: { MIRROR_PW: PASSWORD } });
+    expect(shared.status, shared.stdout + shared.stderr).toBe(2);
+    expect(shared.stderr).toContain(`is that of mirror frank@127.0.0.1 -> ${join(dir, 'frank')}, not of mirror frank@127.0.0.1 -> ${join(dir, 'frank2')}`);
+    const rebuilt = await runCli([...three, '--rebuild-state'], { env: { MIRROR_PW: PASSWORD } });
+    expect(rebuilt.status, rebuilt.stdout + rebuilt.stderr).toBe(0);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ copied: 1, errors: [] });
+    expect(localMessages(join(dir, 'frank2'), 'INBOX').map((m) => m.subject)).toEqual(['for frank']);
+
     const broken = await runCli(['mirror', '--config', join(dir, 'missing.mjs')], { env: { MIRROR_PW: PASSWORD } });
     expect(broken.status).toBe(2);
     expect(broken.stderr).toMatch(/--config .*missing\.mjs/);

@@ -6,7 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StateCorruptError, StateLockedError } from '../../src/api/errors.js';
+import { ConfigError, StateCorruptError, StateLockedError } from '../../src/api/errors.js';
 import { SqliteStateStore, stateDatabasePath } from '../../src/api/state/index.js';
 import { describeStateStore } from './store-contract.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -15,7 +15,7 @@ const newDir = tempDirs('sqlite');
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const storeModule = pathToFileURL(join(repoRoot, 'src/api/state/sqlite.ts')).href;
 
-const openIn = (dir: string, options: { rebuild?: boolean } = {}) => SqliteStateStore.open({ account: 'me', path: join(dir, 'me.sqlite'), ...options });
+const openIn = (dir: string, options: { rebuild?: boolean; owner?: string } = {}) => SqliteStateStore.open({ account: 'me', path: join(dir, 'me.sqlite'), ...options });
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describeStateStore('SqliteStateStore', {
@@ -208,6 +208,45 @@ describe('SqliteStateStore: account lock', () => {
     const dir = newDir();
     await runHolder(join(dir, 'me.sqlite'), 'exit');
     expect(readdirSync(dir)).not.toContain('me.sqlite.lock');
+  });
+});
+
+describe('SqliteStateStore: owner', () => {
+  const MINE = 'sync me@example.org -> /home/me/Mail';
+  const OTHER = 'sync me@example.org -> /home/me/Mail2';
+
+  it('keeps what it was first opened for, and refuses a database of another account or Maildir, naming both and what to do', async () => {
+    const dir = newDir();
+    const store = openIn(dir, { owner: MINE });
+    const folder = await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.close();
+    await openIn(dir, { owner: MINE }).close();
+    expect(() => openIn(dir, { owner: OTHER })).toThrow(ConfigError);
+    expect(() => openIn(dir, { owner: OTHER })).toThrow(`is that of ${MINE}, not of ${OTHER}: give this account a name of its own ("name" in --config) or another --state-dir; if only the Maildir or the server's address changed, run once with --rebuild-state`);
+    // Refused, the lock is released and nothing is changed.
+    const again = openIn(dir, { owner: MINE });
+    expect((await again.folderPairs()).map((pair) => pair.id)).toEqual([folder.id]);
+    await again.close();
+  });
+
+  it('with rebuild, moves the database of another aside and starts empty, as this one', async () => {
+    const dir = newDir();
+    const store = openIn(dir, { owner: MINE });
+    await store.ensureFolderPair('INBOX', 'INBOX');
+    await store.close();
+    const rebuilt = openIn(dir, { owner: OTHER, rebuild: true });
+    expect(rebuilt.movedAside).toMatch(/me\.sqlite\.of-another-/);
+    expect(await rebuilt.folderPairs()).toEqual([]);
+    await rebuilt.close();
+    await openIn(dir, { owner: OTHER }).close();
+    expect(() => openIn(dir, { owner: MINE })).toThrow(ConfigError);
+  });
+
+  it('gives a database saved before owners were recorded to the first that opens it', async () => {
+    const dir = newDir();
+    await openIn(dir).close();
+    await openIn(dir, { owner: MINE }).close();
+    expect(() => openIn(dir, { owner: OTHER })).toThrow(ConfigError);
   });
 });
 

@@ -81,6 +81,15 @@ export interface SqliteStateStoreOptions {
    * re-pairs messages by identity. A readable database is kept as it is.
    */
   rebuild?: boolean;
+  /**
+   * What the state is of (`mirror me@host -> /home/me/Mail`): saved at the
+   * first open, and a database saved for another is refused (ConfigError)
+   * or, with `rebuild`, moved aside (`<file>.of-another-<time>`). Two accounts given one
+   * name never share a state: the pairs of one would read as deletions in
+   * the other. A database saved before this was recorded takes the first
+   * owner that opens it.
+   */
+  owner?: string;
 }
 
 /**
@@ -136,11 +145,23 @@ export class SqliteStateStore implements StateStore {
     try {
       try {
         const { db, sql } = connect(path);
-        return new SqliteStateStore(db, sql, lock, path, undefined);
+        const other = options.owner === undefined ? undefined : claim(db, options.owner);
+        if (other === undefined) return new SqliteStateStore(db, sql, lock, path, undefined);
+        db.close();
+        if (!options.rebuild) {
+          throw new ConfigError(
+            `the state ${path} is that of ${other}, not of ${options.owner}: give this account a name of its own ("name" in --config) or another --state-dir; if only the Maildir or the server's address changed, run once with --rebuild-state (its messages are then paired by identity)`,
+          );
+        }
+        const aside = moveAside(path, 'of-another');
+        const fresh = connect(path);
+        claim(fresh.db, options.owner!);
+        return new SqliteStateStore(fresh.db, fresh.sql, lock, path, aside);
       } catch (error) {
         if (!(error instanceof StateCorruptError) || !options.rebuild) throw error;
-        const aside = moveAside(path);
+        const aside = moveAside(path, 'corrupt');
         const { db, sql } = connect(path);
+        if (options.owner !== undefined) claim(db, options.owner);
         return new SqliteStateStore(db, sql, lock, path, aside);
       }
     } catch (error) {
@@ -277,6 +298,19 @@ export class SqliteStateStore implements StateStore {
 }
 
 /** Opens the file (created 0600), checks or creates the schema, prepares the statements. */
+/**
+ * Records `owner` as what the database is of, unless one is recorded;
+ * returns the recorded one when it is another. The table is made where
+ * missing, without a schema version: an older imapfw reads the database as
+ * it did.
+ */
+function claim(db: Database.Database, owner: string): string | undefined {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const recorded = db.prepare("SELECT value FROM meta WHERE key = 'owner'").pluck().get() as string | undefined;
+  if (recorded === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('owner', ?)").run(owner);
+  return recorded === undefined || recorded === owner ? undefined : recorded;
+}
+
 function connect(path: string): { db: Database.Database; sql: Statements } {
   // SQLite creates -wal and -shm files with the mode of the database file.
   closeSync(openSync(path, 'a', 0o600));
@@ -390,9 +424,9 @@ function folderPairFromRow([id, left, right, leftUidValidity, rightUidValidity, 
   return record;
 }
 
-/** Moves the database and its WAL files to `<file>.corrupt-<time>[-wal|-shm]`; returns the new name. */
-function moveAside(path: string): string {
-  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+/** Moves the database and its WAL files to `<file>.<why>-<time>[-wal|-shm]`; returns the new name. */
+function moveAside(path: string, why: 'corrupt' | 'of-another'): string {
+  const aside = `${path}.${why}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   for (const suffix of ['', '-wal', '-shm']) {
     try {
       renameSync(path + suffix, aside + suffix);

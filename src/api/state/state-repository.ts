@@ -11,8 +11,10 @@ export interface StateRepositoryOptions {
   /** The database file; default `$XDG_STATE_HOME/imapfw/<account>.sqlite`. */
   path?: string;
   stateDir?: string;
-  /** Move an unreadable database aside and start empty (`--rebuild-state`). */
+  /** Move an unreadable database (or one of another owner) aside and start empty (`--rebuild-state`). */
   rebuild?: boolean;
+  /** What the state is of: a database of another is refused (see SqliteStateStoreOptions.owner). */
+  owner?: string;
 }
 
 /**

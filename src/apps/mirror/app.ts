@@ -63,6 +63,7 @@ async function declareAccount(runtime: Runtime, args: MirrorArgs, index: number)
   const { mirrorPolicy } = await import('../../api/policy.js');
   const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
   return declareMaildirAccount(runtime, args, index, {
+    app: 'mirror',
     readOnlyServer: true,
     policy: mirrorPolicy(),
     // A Maildir folder deleted by hand comes back: the Maildir follows the server (--exclude leaves a folder out).

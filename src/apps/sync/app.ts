@@ -64,6 +64,7 @@ async function declareAccount(runtime: Runtime, args: SyncArgs, index: number): 
   const { declareMaildirAccount } = await import('../../contrib/cli/maildir-app-topology.js');
   const account = args.accounts[index]!;
   return declareMaildirAccount(runtime, args, index, {
+    app: 'sync',
     readOnlyServer: args.dryRun || !writesToServer(account),
     policy: account.policy,
     folders: {

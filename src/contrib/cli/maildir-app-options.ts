@@ -104,7 +104,7 @@ export function runOptions(command: Command): Command {
     .option('--offlineimap-state <dir>', "offlineimap's metadata directory (~/.offlineimap), or its Account-NAME directory: a folder's first sync starts from offlineimap's record of it")
     .option('--no-fsync', 'do not fsync delivered messages (faster; a crash may lose the last messages)')
     .option('--json', 'print one JSON summary on standard output')
-    .option('--rebuild-state', 'the state database is unreadable: rebuild it by pairing messages on identity')
+    .option('--rebuild-state', "the state database is unreadable, or another account's or Maildir's under this name: move it aside and rebuild it by pairing messages on identity")
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
