@@ -79,6 +79,9 @@ describe('migrate --batch', () => {
     const again = await runBatch(false);
     expect(again.code, describeAppRun(again)).toBe(1);
     expect(again.stdout).toMatch(/^ {2}transferred +0 messages/m);
+    // The account's end line names its counts as the summary does ('already on target', 'migrated before').
+    expect(again.stderr).toMatch(/\] one: done, 0 transferred, 0 already on target, 8 migrated before, /);
+    expect(again.stdout).toMatch(new RegExp(`^ {2}migrated before +${total}$`, 'm'));
     expect(again.stdout).toMatch(new RegExp(`^ {2}FAILED account +${WRONG}: `, 'm'));
     const outcome = again.stdout.split('\n').filter((line) => /^ {2}result /.test(line));
     expect(outcome).toHaveLength(1);

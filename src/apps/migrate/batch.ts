@@ -58,15 +58,10 @@ export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<num
       const tag = `[${index + 1}/${total}] ${account.name}`;
       log(`${tag}: started, ${account.from} -> ${account.to}`);
       const { report, result } = await runner.migrate(account, args, running);
-      const { summary } = result;
       results.push(result);
       reports.push(report);
       appendFileSync(batch.results, jsonLine(result));
-      const firstError = summary.errors[0];
-      log(
-        `${tag}: ${result.exitCode === ExitCode.OK ? 'done' : interrupted(result) ? 'interrupted' : 'FAILED'}, ${summary.transferred} transferred, ${summary.alreadyPresent + summary.alreadyMigrated} already there, ` +
-          `${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s${firstError ? `: ${firstError.code ? `[${firstError.code}] ` : ''}${firstError.message}` : ''}`,
-      );
+      log(`${tag}: ${endLine(result)}`);
     }
   };
   try {
@@ -104,6 +99,18 @@ export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<num
   if (stopped) return ExitCode.INTERRUPTED;
   // Some accounts done, some not: partial; none done: the first failure's kind.
   return results.length > failed.length ? ExitCode.PARTIAL : (failed[0]?.exitCode ?? ExitCode.PARTIAL);
+}
+
+/** How an account ended, its counts named as the summary names them. */
+function endLine(result: AccountResult): string {
+  const { summary } = result;
+  const outcome = result.exitCode === ExitCode.OK ? 'done' : interrupted(result) ? 'interrupted' : 'FAILED';
+  const copied = summary.dryRun ? `${summary.transferred} to transfer` : `${summary.transferred} transferred`;
+  const firstError = summary.errors[0];
+  return (
+    `${outcome}, ${copied}, ${summary.alreadyPresent} already on target, ${summary.alreadyMigrated} migrated before, ` +
+    `${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s${firstError ? `: ${firstError.code ? `[${firstError.code}] ` : ''}${firstError.message}` : ''}`
+  );
 }
 
 /** An account a signal stopped before it finished, with no failure of its own. */
