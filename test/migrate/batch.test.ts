@@ -1,8 +1,9 @@
 // `imapfw migrate --batch`: five accounts from a CSV, three at once, one of
 // them with a wrong target password. The four others complete; the summary
 // names the failed one; the exit code says partial; the results file has a
-// line per account; a second batch run copies nothing for the four.
-import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+// line per account; a second batch run copies nothing for the four and
+// appends its lines; a dry run neither creates nor touches the results file.
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAppRun, startApp } from '../support/cli-run.js';
@@ -52,13 +53,22 @@ afterAll(async () => {
   work?.remove();
 });
 
-function runBatch(json: boolean) {
+function runBatch(json: boolean, args: string[] = []) {
   const env = Object.fromEntries(ACCOUNTS.map((name, i) => [`SRC_PW_${i}`, `src-${name}-pw`]));
-  return startApp<BatchJson>('migrate', ['--batch', csv, '--parallel', '3', '--state-dir', path.join(work.dir, 'state'), ...(json ? ['--json'] : [])], { env, timeoutMs: 150_000 }).done;
+  return startApp<BatchJson>('migrate', ['--batch', csv, '--parallel', '3', '--state-dir', path.join(work.dir, 'state'), ...(json ? ['--json'] : []), ...args], { env, timeoutMs: 150_000 }).done;
 }
+
+const readResults = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AccountResult);
 
 describe('migrate --batch', () => {
   it('migrates four accounts while the fifth fails its login; names it; exits 1; a rerun copies nothing', async () => {
+    const resultsFile = path.join(work.dir, 'accounts.results.jsonl');
+    const dry = await runBatch(true, ['--dry-run']);
+    expect(dry.summary, describeAppRun(dry)).toMatchObject({ accounts: 5, complete: false });
+    expect(dry.summary!.results).toBeUndefined();
+    expect(existsSync(resultsFile)).toBe(false);
+    expect(dry.stderr).toMatch(/\] one: done, 8 to transfer, 0 already on target, 0 migrated before, /);
+
     const run = await runBatch(true);
     expect(run.code, describeAppRun(run)).toBe(1);
     const total = ACCOUNTS.reduce((n, _, i) => (ACCOUNTS[i] === WRONG ? n : n + FOLDERS.length * (4 + i)), 0);
@@ -71,10 +81,11 @@ describe('migrate --batch', () => {
     for (const name of ACCOUNTS) expect(run.stderr).toMatch(new RegExp(`\\] ${name}: started`));
     expect(run.stderr).toMatch(new RegExp(`\\] ${WRONG}: FAILED.*EAUTH`));
 
-    const results = readFileSync(run.summary!.results, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AccountResult);
+    expect(run.summary!.results).toBe(resultsFile);
+    const results = readResults(resultsFile);
     expect(results.map((r) => [r.name, r.complete]).sort()).toEqual(ACCOUNTS.map((name) => [name, name !== WRONG]).sort());
-    expect(path.dirname(run.summary!.results)).toBe(work.dir);
-    expect(readFileSync(run.summary!.results, 'utf8')).not.toMatch(/-pw/);
+    const firstRun = readFileSync(resultsFile, 'utf8');
+    expect(firstRun).not.toMatch(/-pw/);
 
     const again = await runBatch(false);
     expect(again.code, describeAppRun(again)).toBe(1);
@@ -86,5 +97,14 @@ describe('migrate --batch', () => {
     const outcome = again.stdout.split('\n').filter((line) => /^ {2}result /.test(line));
     expect(outcome).toHaveLength(1);
     expect(outcome[0]).toMatch(new RegExp(`INCOMPLETE: 1 of 5 accounts not complete \\(${WRONG}\\)`));
+
+    // Appended: the first run's lines (its failure record among them) stay, the rerun's follow.
+    const both = readFileSync(resultsFile, 'utf8');
+    expect(both.startsWith(firstRun)).toBe(true);
+    expect(readResults(resultsFile).map((r) => [r.name, r.complete]).sort()).toEqual([...results, ...results].map((r) => [r.name, r.complete]).sort());
+    // A dry run leaves the real results as they are.
+    const dryAgain = await runBatch(false, ['--dry-run']);
+    expect(dryAgain.stdout, describeAppRun(dryAgain)).toMatch(/^ {2}results +none written \(dry run\)$/m);
+    expect(readFileSync(resultsFile, 'utf8')).toBe(both);
   }, 170_000);
 });

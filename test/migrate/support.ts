@@ -133,7 +133,8 @@ export interface BatchJson {
   accounts: number;
   completed: number;
   failed: { name: string; exitCode: number; errors: { code?: string; message: string }[] }[];
-  results: string;
+  /** The results file; none on a dry run. */
+  results?: string;
   complete: boolean;
   total: { transferred: number; verified: { selected: number; present: number; missing: number } };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExitCode, forTerminal, makeDirsSync, registerKnownPasswords, type AccountReport, type Runtime } from '../../api/index.js';
 import { jsonLine } from '../../contrib/cli/json-line.js';
@@ -28,14 +28,20 @@ const PROGRESS_EVERY_MS = 15_000;
  * `parallel` runtimes, and an account that fails (a wrong password) ends
  * only its own runtime; a thread that dies ends only its accounts. Prints a line per
  * account as it starts and ends, appends its result to the results file at
- * once (a batch cut short keeps what it finished), then one combined summary.
+ * once (a batch cut short keeps what it finished, and earlier runs' lines
+ * stay), then one combined summary. A dry run writes no results file: its
+ * lines would read as accounts not complete, and it leaves no trace.
  */
 export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<number> {
   const appModule = runtime.appModule;
   const batch = args.batch!;
   const started = performance.now();
-  makeDirsSync(dirname(batch.results));
-  writeFileSync(batch.results, '');
+  const resultsFile = args.dryRun ? undefined : batch.results;
+  if (resultsFile) {
+    makeDirsSync(dirname(resultsFile));
+    // Opened once before any account runs, so that a file that cannot be written fails the batch first; never truncated.
+    appendFileSync(resultsFile, '');
+  }
   const results: AccountResult[] = [];
   const reports: AccountReport[] = [];
   const running: RunningAccounts = new Map();
@@ -60,7 +66,8 @@ export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<num
       const { report, result } = await runner.migrate(account, args, running);
       results.push(result);
       reports.push(report);
-      appendFileSync(batch.results, jsonLine(result));
+      // The whole line in one write, appended: a crash later keeps it and every line before.
+      if (resultsFile) appendFileSync(resultsFile, jsonLine(result));
       log(`${tag}: ${endLine(result)}`);
     }
   };
@@ -80,11 +87,11 @@ export async function runBatch(args: MigrateArgs, runtime: Runtime): Promise<num
   const complete = unfinished.length === 0 && notRun === 0 && !args.dryRun;
   if (args.json) {
     const failures = failed.map(({ name, exitCode, summary }) => ({ name, exitCode, errors: summary.errors }));
-    process.stdout.write(jsonLine({ accounts: total, completed: results.length - unfinished.length, failed: failures, interrupted: cut.map((result) => result.name), notRun, results: batch.results, total: combined, complete }));
+    process.stdout.write(jsonLine({ accounts: total, completed: results.length - unfinished.length, failed: failures, interrupted: cut.map((result) => result.name), notRun, ...(resultsFile ? { results: resultsFile } : {}), total: combined, complete }));
   } else {
     const counts = [`${results.length - unfinished.length} complete`, `${failed.length} failed`, ...(cut.length ? [`${cut.length} interrupted`] : []), ...(notRun ? [`${notRun} not run`] : [])];
     const title = `imapfw migrate --batch ${batch.file}: ${total} accounts, ${counts.join(', ')}`;
-    const extra = [...failed.map((result) => `  FAILED account       ${result.name}: ${result.summary.errors[0]?.message ?? outcomeLine(result.summary)}`), `  results              ${batch.results}`];
+    const extra = [...failed.map((result) => `  FAILED account       ${result.name}: ${result.summary.errors[0]?.message ?? outcomeLine(result.summary)}`), `  results              ${resultsFile ?? 'none written (dry run)'}`];
     const notComplete = [...unfinished.map((result) => result.name), ...(notRun ? [`${notRun} not run`] : [])].join(', ');
     const outcome = complete
       ? `COMPLETE: all ${total} accounts migrated and verified`
