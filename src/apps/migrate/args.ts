@@ -39,6 +39,8 @@ export interface MigrateArgs {
   /** The target provider's largest message (a preset's): larger ones are skipped, each named. */
   uploadLimit?: { bytes: number; provider: string };
   stateDir?: string;
+  /** `--rebuild-state`: an account's unreadable state database is moved aside and rebuilt by pairing on identity (a readable one is kept). */
+  rebuildState?: boolean;
   json: boolean;
   allowPlaintext: boolean;
   /** `--timeout` in ms (ImapRepositoryOptions.timeoutMs). */
@@ -94,6 +96,7 @@ interface Flags {
   maxMessagesPerSecond?: number;
   maxConnections: number;
   stateDir?: string;
+  rebuildState?: boolean;
   json?: boolean;
   batch?: string;
   parallel: number;
@@ -171,6 +174,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--max-messages-per-second <n>', 'copy at most this many messages per second', positiveInteger)
     .option('--max-connections <n>', 'folders migrated at once, one connection to each server each', positiveInteger, 4)
     .option('--state-dir <dir>', 'where the migration state lives (default $XDG_STATE_HOME/imapfw)')
+    .option('--rebuild-state', 'the state database is unreadable: move it aside and rebuild it by pairing messages on identity (with --batch: each account whose state is unreadable)')
     .option('--json', 'print one JSON summary on standard output')
     .option('--batch <csv>', 'migrate every account of this CSV file (see the README for its columns)')
     .option('--parallel <n>', 'with --batch: accounts migrated at once', positiveInteger, 2)
@@ -209,6 +213,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
   const queueOnly = ['requeueFailed', 'requeueCompleted', 'perServer', 'maxRatePerServer', 'maxMessagesPerServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
   if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
+  if (flags.queue && flags.rebuildState) throw new ConfigError("--rebuild-state does not go with --queue: each worker keeps the accounts' state on its own host");
   if (flags.queue && flags.threads) throw new ConfigError('--threads does not go with --queue: give `imapfw worker --threads T`');
   if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
     throw new ConfigError('--parallel and --results do not go with --queue: give `imapfw worker --parallel K`, and export the results with `imapfw migrate results --queue URL`');
@@ -304,6 +309,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     maxConnections: Math.min(flags.maxConnections, fromPreset?.maxConnections ?? Infinity, toPreset?.maxConnections ?? Infinity),
     ...(toPreset ? { uploadLimit: uploadLimitOf(toPreset)! } : {}),
     ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    ...(flags.rebuildState ? { rebuildState: true } : {}),
     json: flags.json === true,
     allowPlaintext: flags.allowPlaintext === true,
     timeoutMs: flags.timeout * 1000,

@@ -16,8 +16,8 @@ import { existsSync } from 'node:fs';
  */
 export function declareMigration(runtime: Runtime, account: MigrateAccount, args: MigrateArgs, prefix = '', placement?: SyncPlacement): SyncTopology {
   const secrets = registerKnownPasswords([account.fromPassword, account.toPassword]);
-  // A dry run reads the saved state but never creates one.
-  const stateBackend = args.dryRun && !existsSync(stateDatabasePath(account.name, args.stateDir)) ? { backend: 'memory' } : {};
+  // A dry run reads the saved state but never creates one; asked to rebuild it, it plans from an empty state (as the rebuild starts) and leaves the database as it is.
+  const stateBackend = args.dryRun && (args.rebuildState || !existsSync(stateDatabasePath(account.name, args.stateDir))) ? { backend: 'memory' } : {};
   const engine: Omit<MigrateFolderOptions, 'left' | 'right' | 'state'> = {
     policy: migratePolicy(),
     dryRun: args.dryRun,
@@ -33,7 +33,7 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
     connections: args.maxConnections,
     left: { key: 'imap', options: { url: account.from, password: account.fromPassword, readOnly: !args.deleteSource, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
     right: { key: 'imap', options: { url: account.to, password: account.toPassword, readOnly: args.dryRun, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
-    state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), ...stateBackend } },
+    state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState === true, ...stateBackend } },
     engine: { key: 'engine', options: engine },
     account: {
       key: 'account',

@@ -15,8 +15,8 @@ export const QUEUE_NAME = 'imapfw-migrate';
  */
 export type QueuedPassword = { env: string } | { command: string } | { oauth2Command: string } | { oauth2: string } | { sealed: string };
 
-/** The migrate options that apply to every account; the rest (state dir, log level, backend) are each worker's own. */
-export type QueuedOptions = Omit<MigrateArgs, 'accounts' | 'batch' | 'queue' | 'serverRate' | 'json' | 'stateDir' | 'logLevel' | 'backend'>;
+/** The migrate options that apply to every account; the rest (state dir and its rebuild, log level, backend) are each worker's own. */
+export type QueuedOptions = Omit<MigrateArgs, 'accounts' | 'batch' | 'queue' | 'serverRate' | 'json' | 'stateDir' | 'rebuildState' | 'logLevel' | 'backend'>;
 
 export interface MigrateJobData {
   account: { name: string; from: string; to: string; fromPassword: QueuedPassword; toPassword: QueuedPassword };
@@ -67,7 +67,7 @@ export function passwordOnWorker(queued: QueuedPassword, key: Buffer | undefined
 
 export function jobDataOf(account: MigrateAccount, args: MigrateArgs, queue: Pick<QueueArgs, 'perServer' | 'perServerRate'>, key: Buffer | undefined): MigrateJobData {
   const id = jobIdOf(account.from, account.to);
-  const { accounts: _accounts, batch: _batch, queue: _queue, serverRate: _serverRate, json: _json, stateDir: _stateDir, logLevel: _logLevel, backend: _backend, ...options } = args;
+  const { accounts: _accounts, batch: _batch, queue: _queue, serverRate: _serverRate, json: _json, stateDir: _stateDir, rebuildState: _rebuildState, logLevel: _logLevel, backend: _backend, ...options } = args;
   return {
     account: {
       name: account.name,
