@@ -213,6 +213,8 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   if (flags.queue && !flags.batch) throw new ConfigError('--queue goes with --batch FILE: the accounts to put on the queue');
   const queueOnly = ['requeueFailed', 'requeueCompleted', 'perServer', 'maxRatePerServer', 'maxMessagesPerServer', 'secretsKeyEnv', 'attempts', 'retryDelay'].filter((name) => command.getOptionValueSource(name) === 'cli');
   if (!flags.queue && queueOnly.length) throw new ConfigError(`${queueOnly.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --queue`);
+  // A queued dry run's jobs would stand for the accounts: enqueuing the CSV for real afterwards would add nothing.
+  if (flags.queue && flags.dryRun) throw new ConfigError('--dry-run does not go with --queue: its jobs would count as the accounts done, and enqueuing the CSV again would add nothing; run `imapfw migrate --batch FILE --dry-run` without --queue');
   if (flags.queue && flags.rebuildState) throw new ConfigError("--rebuild-state does not go with --queue: each worker keeps the accounts' state on its own host");
   if (flags.queue && flags.threads) throw new ConfigError('--threads does not go with --queue: give `imapfw worker --threads T`');
   if (flags.queue && (flags.results || command.getOptionValueSource('parallel') === 'cli')) {
