@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { ConfigError, DaemonClient, ExitCode, type ControlStatus } from '../api/index.js';
 import { appCommand } from '../contrib/cli/command.js';
 import { loadConfigAccounts } from '../contrib/cli/config-module.js';
@@ -6,6 +5,7 @@ import { jsonLine } from '../contrib/cli/json-line.js';
 import { accountName, type MaildirAppAccountEntry } from '../contrib/cli/maildir-app-options.js';
 import { formatSummary } from '../contrib/cli/summary.js';
 import { formatWatchStatus } from '../contrib/cli/watch-status.js';
+import { expandHome } from '../core/expand-home.js';
 
 const ACTIONS = {
   status: 'Show what the daemon is doing: per account and folder, the connection (or the backoff and its next try), the last pass and its counts, the next poll, the last error.',
@@ -40,7 +40,7 @@ export async function ctl(argv: string[]): Promise<number> {
   if (action === 'sync') command.argument('[folders...]', 'canonical folder names (e.g. INBOX Archive/2026); default: every folder');
   command.parse(rest, { from: 'user' });
   const flags = command.opts<CtlFlags>();
-  const daemon = await DaemonClient.connect(flags.stateDir === undefined ? undefined : resolve(flags.stateDir));
+  const daemon = await DaemonClient.connect(flags.stateDir === undefined ? undefined : expandHome(flags.stateDir));
   try {
     return await act(daemon, action as Action, flags, command.args);
   } finally {

@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import { ConfigError } from '../api/errors.js';
 import { ExitCode } from '../api/exit-codes.js';
 import { appCommand } from '../contrib/cli/command.js';
 import { oauth2Login, oauth2Logout } from '../core/oauth2/login.js';
 import type { ProviderName } from '../core/oauth2/providers.js';
+import { expandHome } from '../core/expand-home.js';
 
 interface LoginFlags {
   provider: string;
@@ -46,7 +46,7 @@ export async function login(argv: string[]): Promise<number> {
       ...(flags.issuer ? { issuer: flags.issuer } : {}),
       ...(flags.scope ? { scope: flags.scope } : {}),
     },
-    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    ...(flags.stateDir ? { stateDir: expandHome(flags.stateDir) } : {}),
     device: flags.device === true,
     openBrowser: flags.browser && process.stderr.isTTY === true,
     say: (text) => process.stderr.write(`${text}\n`),
@@ -62,7 +62,7 @@ export async function logout(argv: string[]): Promise<number> {
     .option('--state-dir <dir>', 'where the login is kept (default $XDG_STATE_HOME/imapfw)');
   command.parse(argv, { from: 'user' });
   const flags = command.opts<{ user: string; stateDir?: string }>();
-  const removed = await oauth2Logout(flags.user, flags.stateDir ? resolve(flags.stateDir) : undefined);
+  const removed = await oauth2Logout(flags.user, flags.stateDir ? expandHome(flags.stateDir) : undefined);
   process.stderr.write(removed ? `Signed out ${flags.user}: its login is removed.\n` : `No login kept for ${flags.user}.\n`);
   return ExitCode.OK;
 }

@@ -1,7 +1,6 @@
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
 import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS, type MaildirLayout } from '../../core/maildir/folder-names.js';
 import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
+import { expandHome } from '../../core/expand-home.js';
 import { ConfigError } from '../errors.js';
 
 export type { MaildirLayout };
@@ -60,18 +59,14 @@ export function resolveMaildirOptions(options: MaildirOptions): ResolvedMaildirO
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   if (options.mbsyncState !== undefined && options.offlineimapState !== undefined) throw new ConfigError('maildir options "mbsyncState" and "offlineimapState" do not go together: one tool kept this Maildir');
   return {
-    root: resolve(expandHome(options.root)),
+    root: expandHome(options.root),
     layout,
     fsync: options.fsync ?? true,
     create: options.create ?? false,
     ...(inbox !== undefined ? { inbox } : {}),
-    ...(options.mbsyncState !== undefined ? { mbsyncState: resolve(expandHome(options.mbsyncState)) } : {}),
-    ...(options.offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(resolve(expandHome(options.offlineimapState))) } : {}),
+    ...(options.mbsyncState !== undefined ? { mbsyncState: expandHome(options.mbsyncState) } : {}),
+    ...(options.offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(expandHome(options.offlineimapState)) } : {}),
   };
-}
-
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
 }
 
 /** Something the repository tolerated and wants the user to know (it never deletes what it does not own). */

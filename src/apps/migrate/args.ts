@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { dirname, basename, join, resolve } from 'node:path';
+import { dirname, basename, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
+import { expandHome } from '../../core/expand-home.js';
 import { parseImapUrl, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
@@ -231,11 +232,11 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
   let queue: QueueArgs | undefined;
   if (flags.batch) {
     if (flags.from || flags.to) throw new ConfigError('give --from/--to or --batch FILE, not both');
-    const file = resolve(flags.batch);
+    const file = expandHome(flags.batch);
     const { readAccountsCsv } = await import('./accounts-csv.js');
-    const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
+    const stateDir = flags.stateDir === undefined ? undefined : expandHome(flags.stateDir);
     accounts = readAccountsCsv(file).map((account) => ({ ...account, fromPassword: withStateDir(account.fromPassword, stateDir), toPassword: withStateDir(account.toPassword, stateDir) }));
-    batch = { file, parallel: flags.parallel, results: resolve(flags.results ?? defaultResults(file)), ...(flags.threads ? { threads: flags.threads } : {}) };
+    batch = { file, parallel: flags.parallel, results: expandHome(flags.results ?? defaultResults(file)), ...(flags.threads ? { threads: flags.threads } : {}) };
     if (flags.queue) {
       const { parseRedisUrl } = await import('../../contrib/queue/redis-url.js');
       parseRedisUrl(flags.queue);
@@ -263,7 +264,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     checkImapUrl('--from', flags.from);
     checkImapUrl('--to', flags.to);
     checkDistinctAccounts('--from and --to', flags.from, flags.to);
-    const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
+    const stateDir = flags.stateDir === undefined ? undefined : expandHome(flags.stateDir);
     const side = (env?: string, command?: string, oauth2?: string, oauth2TokenCommand?: string) => ({
       ...(env ? { passwordEnv: env } : {}),
       ...(command ? { passwordCommand: command } : {}),
@@ -310,7 +311,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     deleteSource: flags.deleteSource === true,
     maxConnections: Math.min(flags.maxConnections, fromPreset?.maxConnections ?? Infinity, toPreset?.maxConnections ?? Infinity),
     ...(toPreset ? { uploadLimit: uploadLimitOf(toPreset)! } : {}),
-    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    ...(flags.stateDir ? { stateDir: expandHome(flags.stateDir) } : {}),
     ...(flags.rebuildState ? { rebuildState: true } : {}),
     json: flags.json === true,
     allowPlaintext: flags.allowPlaintext === true,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
+import { expandHome } from '../../core/expand-home.js';
 import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
 import {
@@ -137,12 +138,13 @@ function isModule(file: string): boolean {
 /** The channels of an mbsync configuration (`--config ~/.mbsyncrc`) as accounts; any other file is refused, naming what is read. */
 async function mbsyncAccounts(file: string): Promise<SyncConfigAccount[]> {
   const { looksLikeMbsyncrc, mbsyncrcAccounts } = await import('../../contrib/mbsyncrc/mbsyncrc-accounts.js');
+  const path = expandHome(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`--config ${file}: cannot read it: ${(error as Error).message}`);
   }
   if (!looksLikeMbsyncrc(text)) throw new ConfigError(`--config ${file}: neither a module (.mjs, .js, .ts) nor an mbsync configuration (~/.mbsyncrc)`);
-  return mbsyncrcAccounts(file);
+  return mbsyncrcAccounts(path);
 }

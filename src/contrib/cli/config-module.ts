@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../api/errors.js';
+import { expandHome } from '../../core/expand-home.js';
 
 /**
  * The accounts of a `--config` module: its default export, one account or a
@@ -32,7 +32,7 @@ let loads = 0;
  * TypeScript goes through tsImport, which loads it anew each time.
  */
 function configUrl(file: string): string {
-  const path = resolve(file);
+  const path = expandHome(file);
   const url = pathToFileURL(path).href;
   if (/\.[cm]?ts$/.test(path)) return url;
   delete createRequire(import.meta.url).cache[path];

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
+import { expandHome } from '../../core/expand-home.js';
 import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
@@ -123,7 +123,7 @@ export function runSettings(flags: MaildirAppFlags): MaildirAppRun {
   if (flags.placement !== undefined && !['main', 'workers'].includes(flags.placement)) throw new ConfigError(`--placement must be main or workers, not "${flags.placement}"`);
   if (flags.placement !== undefined && flags.backend !== undefined) throw new ConfigError('--placement and --backend do not go together: --backend gives each repository a thread of its own');
   return {
-    ...(flags.stateDir ? { stateDir: resolve(flags.stateDir) } : {}),
+    ...(flags.stateDir ? { stateDir: expandHome(flags.stateDir) } : {}),
     maxConnections: flags.maxConnections,
     dryRun: flags.dryRun === true,
     json: flags.json === true,
@@ -200,25 +200,25 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
   // A bad URL is a usage error, told once before anything starts (not by every connection's actor as it starts).
   parseImapUrl(entry.remote);
   const preset = findPreset(entry.provider ?? flags.provider, entry.remote);
-  const maildir = resolve(entry.maildir);
+  const maildir = expandHome(entry.maildir);
   const layout = entry.layout ?? (flags.layout as MaildirLayout);
   const inbox = inboxDirOf(layout, entry.inbox ?? flags.inbox);
   if (inbox !== undefined) checkInboxDir(inbox, layout);
   // So is a --maildir that holds other files and no Maildir (a home directory given by mistake), or another tool's tree read in another layout.
   checkMaildirRoot(maildir, { layout, ...(inbox !== undefined ? { inbox } : {}) });
-  const mbsyncState = entry.mbsyncState ?? flags.mbsyncState;
-  if (mbsyncState !== undefined && !isDirectory(resolve(mbsyncState))) throw new ConfigError(`--mbsync-state: ${resolve(mbsyncState)} is not a directory (mbsync's SyncState directory, where its records are)`);
-  const offlineimapState = entry.offlineimapState ?? flags.offlineimapState;
+  const mbsyncState = optionalPath(entry.mbsyncState ?? flags.mbsyncState);
+  if (mbsyncState !== undefined && !isDirectory(mbsyncState)) throw new ConfigError(`--mbsync-state: ${mbsyncState} is not a directory (mbsync's SyncState directory, where its records are)`);
+  const offlineimapState = optionalPath(entry.offlineimapState ?? flags.offlineimapState);
   if (mbsyncState !== undefined && offlineimapState !== undefined) throw new ConfigError('--mbsync-state and --offlineimap-state do not go together: one tool kept this Maildir');
   return {
     name: accountName(app, entry),
     remote: entry.remote,
-    password: withStateDir(entry.password, flags.stateDir === undefined ? undefined : resolve(flags.stateDir)),
+    password: withStateDir(entry.password, optionalPath(flags.stateDir)),
     maildir,
     layout,
     ...(inbox !== undefined ? { inbox } : {}),
-    ...(mbsyncState !== undefined ? { mbsyncState: resolve(mbsyncState) } : {}),
-    ...(offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(resolve(offlineimapState)) } : {}),
+    ...(mbsyncState !== undefined ? { mbsyncState } : {}),
+    ...(offlineimapState !== undefined ? { offlineimapState: offlineimapAccountDir(offlineimapState) } : {}),
     folders: entry.folders ?? flags.folders ?? [],
     exclude: entry.exclude ?? flags.exclude ?? (app === 'mirror' ? [...(preset?.sourceExclude ?? [])] : []),
     allowPlaintext: entry.allowPlaintext ?? flags.allowPlaintext === true,
@@ -230,9 +230,13 @@ export function maildirAppAccount(app: string, entry: MaildirAppAccountEntry, fl
 export function accountName(app: string, entry: Pick<MaildirAppAccountEntry, 'name' | 'remote' | 'maildir'>): string {
   if (entry.name !== undefined) return entry.name;
   // One state per app, server account and Maildir: two runs of one account into two Maildirs never share it.
-  const digest = createHash('sha256').update(`${entry.remote}\n${resolve(entry.maildir)}`).digest('hex').slice(0, 10);
+  const digest = createHash('sha256').update(`${entry.remote}\n${expandHome(entry.maildir)}`).digest('hex').slice(0, 10);
   const user = entry.remote.replace(/^imaps?:\/\//, '').replace(/[/?#].*$/, '');
   return `${app}-${user}-${digest}`;
+}
+
+function optionalPath(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : expandHome(path);
 }
 
 function isDirectory(path: string): boolean {

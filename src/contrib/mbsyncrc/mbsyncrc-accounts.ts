@@ -9,9 +9,9 @@
  * imapfw's own behaviour (README: "Coming from mbsync").
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { relative, resolve, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
+import { expandHome } from '../../core/expand-home.js';
 import type { MaildirAppAccountEntry } from '../cli/maildir-app-options.js';
 import { parseMbsyncrc, single, words, type MbsyncConfig, type MbsyncOption, type MbsyncSection } from './parse-mbsyncrc.js';
 
@@ -205,8 +205,4 @@ export function globsOf(pattern: string): string[] {
   // A '*' within the last level also matches the levels below it (mbsync's "Lists*" takes "Lists/dev").
   const last = pattern.split('/').at(-1)!;
   return last !== '*' && last.includes('*') ? [glob, `${glob}/**`] : [glob];
-}
-
-function expandHome(path: string): string {
-  return resolve(path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path);
 }

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Job } from 'bullmq';
 import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, registerKnownPasswords, type Backend } from '../../../api/index.js';
@@ -15,6 +14,7 @@ import type { RunningAccounts } from '../migrate-one.js';
 import { accountOnWorker, QUEUE_NAME, serverOf, type JobProgress, type MigrateJobData } from './job.js';
 import { failureReason } from './reason.js';
 import { requireOnUse } from '../../../core/require-on-use.js';
+import { expandHome } from '../../../core/expand-home.js';
 
 const bullmq = () => requireOnUse('bullmq') as typeof import('bullmq');
 
@@ -60,11 +60,11 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
   if (flags.threads && flags.backend) throw new ConfigError('--threads and --backend exclude each other: with --backend each account has a runtime of threads of its own');
   const connection = redisConnection(parseRedisUrl(flags.queue));
   const key = flags.secretsKeyEnv ? secretsKeyFromEnv(flags.secretsKeyEnv) : undefined;
-  const stateDir = flags.stateDir === undefined ? undefined : resolve(flags.stateDir);
+  const stateDir = flags.stateDir === undefined ? undefined : expandHome(flags.stateDir);
   process.env.IMAPFW_LOG_LEVEL = flags.logLevel;
   const id = `${hostname()}:${process.pid}`;
   const running: RunningAccounts = new Map();
-  const runner = accountRunner(flags.app ? pathToFileURL(resolve(flags.app)).href : appModule, { parallel: flags.parallel, ...(flags.threads ? { threads: flags.threads } : {}), ...(flags.backend ? { backend: flags.backend as Backend } : {}) });
+  const runner = accountRunner(flags.app ? pathToFileURL(expandHome(flags.app)).href : appModule, { parallel: flags.parallel, ...(flags.threads ? { threads: flags.threads } : {}), ...(flags.backend ? { backend: flags.backend as Backend } : {}) });
   /** Accounts by job id, and the jobs whose lock this worker lost. */
   const accounts = new Map<string, string>();
   const lost = new Set<string>();
