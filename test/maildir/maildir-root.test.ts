@@ -35,6 +35,14 @@ describe('checkMaildirRoot', () => {
     expect(() => checkMaildirRoot(sub === 'missing' ? join(root, 'Mail') : root)).not.toThrow();
   });
 
+  // Else the run would start, and fail folder after folder on ENOTDIR (exit 1, "run again").
+  it('refuses a file, and a path under a file, saying which is the file', () => {
+    const root = tree(['afile']);
+    expect(() => checkMaildirRoot(join(root, 'afile'))).toThrow(ConfigError);
+    expect(() => checkMaildirRoot(join(root, 'afile'))).toThrow(`the Maildir ${root}/afile is a file, not a directory`);
+    expect(() => checkMaildirRoot(join(root, 'afile', 'Mail', 'work'), { layout: 'nested' })).toThrow(`the Maildir ${root}/afile/Mail/work cannot be made: ${root}/afile is a file, not a directory`);
+  });
+
   it('refuses a directory of other things, naming some of them', () => {
     const root = tree(['Documents/', 'Music/', '.config/', 'notes.txt', '.bashrc']);
     expect(() => checkMaildirRoot(root)).toThrow(ConfigError);

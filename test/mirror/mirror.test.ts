@@ -390,6 +390,9 @@ describe('imapfw mirror', () => {
     await writeFile(join(home, 'notes.txt'), 'not mail');
     await usage(['--remote', server.url(user), '--maildir', home, '--password-env', 'MIRROR_PW'], /^imapfw mirror: \S*a-home is not a Maildir and not empty \(it holds Documents, notes\.txt, and no cur\/ nor folder\)[^\n]*\n$/);
     expect((await readdir(home)).sort()).toEqual(['Documents', 'notes.txt']);
+    // A --maildir that is a file, or under one: refused before the run (not ENOTDIR folder after folder, exit 1).
+    await usage(['--remote', server.url(user), '--maildir', join(home, 'notes.txt'), '--password-env', 'MIRROR_PW'], /^imapfw mirror: the Maildir \S*notes\.txt is a file, not a directory[^\n]*\n$/);
+    await usage(['--remote', server.url(user), '--maildir', join(home, 'notes.txt', 'Mail'), '--password-env', 'MIRROR_PW'], /notes\.txt\/Mail cannot be made: \S*notes\.txt is a file, not a directory/);
 
     // A Maildir or a state directory that cannot be made (under /proc, where Node's own recursive mkdir would spin
     // forever): the run ends at once, saying which.

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, type Dirent } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { NOT_WRITABLE_CODES } from '../not-writable.js';
@@ -28,6 +28,7 @@ export interface MaildirScheme {
  * that `scheme` would misread: its folders in the other layout, or its
  * INBOX in a directory while INBOX is to be the root. Either way imapfw
  * would make a second INBOX and download every message again beside it.
+ * So is a root that is a file, or lies under one.
  */
 export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void {
   const inboxDir = scheme.inbox === undefined ? root : join(root, scheme.inbox);
@@ -39,13 +40,13 @@ export function checkMaildirRoot(root: string, scheme: MaildirScheme = {}): void
     const layout = scheme.layout === 'flat' ? '--layout maildir++ (or nested)' : 'no --inbox';
     throw new ConfigError(`${root} is itself INBOX (it has cur/), and ${root}/${scheme.inbox} is none: run with ${layout} to read it (as it is, INBOX would be made again beside it)`);
   }
+  checkNoFileInTheWay(root);
   checkWritable(root, root);
   let entries;
   try {
     entries = readdirSync(root, { withFileTypes: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return; // made, or refused, when the Maildir is
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // made when the Maildir is
     throw error;
   }
   const others = otherEntries(entries);
@@ -150,6 +151,25 @@ function checkLayout(root: string, folders: Dirent[], { layout, inbox }: Maildir
   }
 }
 
+/** Throws a ConfigError when `root`, or the nearest path above it that exists, is a file (else the run would fail on ENOTDIR, folder after folder). */
+function checkNoFileInTheWay(root: string): void {
+  for (let path = root; ; path = dirname(path)) {
+    let isFile: boolean;
+    try {
+      isFile = !statSync(path).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file above it, found on the way up.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(path) !== path) continue;
+      return; // anything else is told by checkWritable, or when the Maildir is made
+    }
+    if (!isFile) return;
+    throw new ConfigError(
+      path === root ? `the Maildir ${root} is a file, not a directory: give a directory` : `the Maildir ${root} cannot be made: ${path} is a file, not a directory: give a directory`,
+    );
+  }
+}
+
 /** Throws a ConfigError when the Maildir `root` cannot be made in `dir`, or the nearest directory above it that exists. */
 function checkWritable(root: string, dir: string): void {
   try {
@@ -160,6 +180,6 @@ function checkWritable(root: string, dir: string): void {
     if (code !== undefined && NOT_WRITABLE_CODES.has(code)) {
       throw new ConfigError(`the Maildir ${root} cannot be made (${code}: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'}): give a directory this user can write`);
     }
-    // Anything else (ENOTDIR: a file in the way) is refused, with its own words, when the Maildir is made.
+    // Anything else is refused, with its own words, when the Maildir is made.
   }
 }
