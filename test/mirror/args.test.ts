@@ -1,11 +1,15 @@
 // The mirror app's command line and --config module, parsed without a server.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/api/errors.js';
 import { parseMirrorArgs } from '../../src/apps/mirror/args.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { CLI } from './helpers.js';
 
 const scratch = tempDirs('mirror-args');
+const base = ['--remote', 'imap://alice@127.0.0.1:1143', '--maildir', '/tmp/imapfw-mirror-args-mail', '--password-env', 'HOME'];
 
 /** A --config module holding `accounts` (JS source), in a directory of its own. */
 function configFile(accounts: string): string {
@@ -37,5 +41,25 @@ describe('mirror --config', () => {
     mkdirSync(join(home, '.offlineimap', 'Account-a'), { recursive: true });
     const args = await parseMirrorArgs(['--remote', 'imap://alice@127.0.0.1:1143', '--maildir=~/Mail', '--password-env', 'HOME', '--offlineimap-state=~/.offlineimap']);
     expect(args.accounts[0]).toMatchObject({ maildir: join(home, 'Mail'), offlineimapState: join(home, '.offlineimap', 'Account-a') });
+  });
+});
+
+describe('mirror options', () => {
+  it('refuses an unknown --log-level as the command line is parsed, naming the option and the levels', async () => {
+    await expect(parseMirrorArgs([...base, '--log-level', 'loud'])).rejects.toThrow(ConfigError);
+    await expect(parseMirrorArgs([...base, '--log-level', 'loud'])).rejects.toThrow(
+      "option '--log-level <level>' argument 'loud' is invalid. Expected fatal, error, warn, info, debug or trace.",
+    );
+    expect((await parseMirrorArgs([...base, '--log-level', 'debug'])).logLevel).toBe('debug');
+  });
+
+  it.each([
+    ['mirror', 'warn on a terminal, else info'],
+    ['sync', 'warn on a terminal, else info'],
+    ['migrate', 'warn on a terminal and with --batch, else info'],
+  ])("imapfw %s --help states --log-level's default", (app, stated) => {
+    const help = spawnSync(process.execPath, [CLI, app, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(`fatal, error, warn, info, debug or trace (default: ${stated})`);
   });
 });

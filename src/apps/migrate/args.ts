@@ -3,7 +3,7 @@ import { dirname, basename, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { expandHome } from '../../core/expand-home.js';
 import { parseImapUrl, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
-import { appCommand, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
+import { appCommand, logLevel, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../../contrib/providers/presets.js';
 import type { ServerRateLimit } from '../../contrib/queue/server-rate.js';
@@ -192,7 +192,7 @@ export async function parseMigrateArgs(argv: string[]): Promise<MigrateArgs> {
     .option('--retry-delay <ms>', 'with --queue: wait before the second run of a failed account (doubling after)', positiveInteger, 30_000)
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: warn on a terminal and with --batch, else info)', logLevel)
     .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (every actor on the main thread)')
     .option('--placement <where>', 'main: every actor on the main thread (the default); workers: the connections and engines in one worker thread and the state in another');
   command.parse(argv, { from: 'user' });

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../../api/errors.js';
 
 /**
@@ -35,3 +35,12 @@ export const threadsOption = [
   'account threads: each hosts several of the accounts at once, with their connections, engines and state inline (default: --parallel, at most the CPU count); not with --backend',
   positiveInteger,
 ] as const;
+
+/** The levels `--log-level` takes (pino's), most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** `--log-level LEVEL`, checked as the command line is parsed (not by the logger as the run starts, with its stack). */
+export function logLevel(value: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`Expected ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}.`);
+  return value;
+}

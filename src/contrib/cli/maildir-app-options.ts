@@ -8,7 +8,7 @@ import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
 import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS } from '../../core/maildir/folder-names.js';
-import { positiveInteger, timeoutOption } from './command.js';
+import { logLevel, positiveInteger, timeoutOption } from './command.js';
 import { withStateDir } from './password-flags.js';
 import { findPreset, presetUrl, uploadLimitOf } from '../providers/presets.js';
 
@@ -107,7 +107,7 @@ export function runOptions(command: Command): Command {
     .option('--rebuild-state', "the state database is unreadable, or another account's or Maildir's under this name: move it aside and rebuild it by pairing messages on identity")
     .option('--allow-plaintext', 'allow a login without TLS to a host that is not this machine')
     .option(...timeoutOption)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: warn on a terminal, else info)', logLevel)
     .option('--backend <backend>', 'run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of the default placement (connections, Maildir and engines in one worker)')
     .option('--placement <where>', "main: every actor on the main thread (the default without --watch); workers: the connections, Maildir and engines in one worker thread and the state in another (the default with --watch)")
     .option('--watch', 'keep running after the first pass: sync what changes as it changes, reconnect when the server comes back (stop with SIGTERM)')

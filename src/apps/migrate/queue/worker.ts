@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Job } from 'bullmq';
 import { ConfigError, ExitCode, exitCodeFor, failedAccountReport, forTerminal, registerKnownPasswords, type Backend } from '../../../api/index.js';
-import { appCommand, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
+import { appCommand, logLevel, positiveInteger, threadsOption } from '../../../contrib/cli/command.js';
 import { parseRedisUrl, redisConnection } from '../../../contrib/queue/redis-url.js';
 import { secretsKeyFromEnv } from '../../../contrib/queue/secret-box.js';
 import { ServerSlots, type ServerLease } from '../../../contrib/queue/server-slots.js';
@@ -50,7 +50,7 @@ export async function runQueueWorker(argv: string[], appModule: string): Promise
     .option('--state-dir <dir>', "this host's migration state (default $XDG_STATE_HOME/imapfw)")
     .option('--secrets-key-env <name>', 'the environment variable holding the key the enqueuing run sealed passwords with')
     .option('--stall-interval <ms>', 'a worker silent this long is taken for dead and its accounts go to another worker', positiveInteger, 30_000)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', logLevel, 'warn')
     .option('--app <module>', "the app whose actors migrate the accounts: your module built on migrate's app (default: migrate)")
     .option('--backend <backend>', "run the engines on this backend (pool, thread, or inline for debugging), each repository in a thread of its own, instead of migrate's default placement (connections and engines in one worker)");
   command.parse(argv, { from: 'user' });
