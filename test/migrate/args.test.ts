@@ -30,3 +30,17 @@ describe('migrate options', () => {
     await expect(parseMigrateArgs([...base, '--log-level', 'loud'])).rejects.toThrow(/^option '--log-level <level>' argument 'loud' is invalid\. Expected fatal, error, warn, info, debug or trace\.$/);
   });
 });
+
+describe('migrate number options', () => {
+  it.each([
+    [['--max-size', '10k'], "option '--max-size <bytes>' argument '10k' is invalid. Expected a whole number of at least 1."],
+    [['--max-age', 'abc'], "option '--max-age <days>' argument 'abc' is invalid. Expected a number of days of at least 0."],
+    [['--min-age', ''], "option '--min-age <days>' argument '' is invalid. Expected a number of days of at least 0."],
+    [['--max-connections', '0'], "option '--max-connections <n>' argument '0' is invalid. Expected a whole number of at least 1."],
+    [['--max-rate-per-server', 'fast'], "option '--max-rate-per-server <rate>' argument 'fast' is invalid. Expected bytes per second such as 20MB/s, 500KiB/s or 1000000."],
+    [['--max-messages-per-server', 'ten'], "option '--max-messages-per-server <rate>' argument 'ten' is invalid. Expected messages per second such as 50 or 50/s."],
+  ])('%j is a ConfigError naming the option', async (flags, message) => {
+    await expect(parseMigrateArgs([...base, ...flags])).rejects.toThrow(ConfigError);
+    await expect(parseMigrateArgs([...base, ...flags])).rejects.toThrow(message);
+  });
+});

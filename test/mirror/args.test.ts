@@ -63,3 +63,15 @@ describe('mirror options', () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(`fatal, error, warn, info, debug or trace (default: ${stated})`);
   });
 });
+
+describe('number options', () => {
+  // The README's exit codes: 2, "the message names the option".
+  it.each([
+    [['--max-connections', 'abc'], "option '--max-connections <n>' argument 'abc' is invalid. Expected a whole number of at least 1."],
+    [['--timeout', '-5'], "option '--timeout <seconds>' argument '-5' is invalid. Expected a whole number of at least 1."],
+    [['--interval', '1.5'], "option '--interval <seconds>' argument '1.5' is invalid. Expected a whole number of at least 1."],
+  ])('%j is a ConfigError naming the option', async (flags, message) => {
+    await expect(parseMirrorArgs([...base, ...flags])).rejects.toThrow(ConfigError);
+    await expect(parseMirrorArgs([...base, ...flags])).rejects.toThrow(message);
+  });
+});

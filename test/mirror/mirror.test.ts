@@ -379,6 +379,7 @@ describe('imapfw mirror', () => {
     await usage(['--remote', server.url(user), '--maildir', maildir, '--password-env', 'MIRROR_PW', '--layout', 'sideways'], /--layout/);
     await usage(['--remote', server.url(user), '--password-env', 'MIRROR_PW'], /--maildir is required/);
     await usage(['--remote', server.url(user), '--maildir', maildir, '--no-such-flag'], /no-such-flag/);
+    await usage(['--remote', server.url(user), '--maildir', maildir, '--password-env', 'MIRROR_PW', '--max-connections', 'abc'], /^imapfw mirror: option '--max-connections <n>' argument 'abc' is invalid\. Expected a whole number of at least 1\.\n$/);
     // Checked as the command line is parsed: not by the logger as the run starts, with pino's stack.
     await usage(['--remote', server.url(user), '--maildir', maildir, '--password-env', 'MIRROR_PW', '--log-level', 'loud'], /^imapfw mirror: option '--log-level <level>' argument 'loud' is invalid\. Expected fatal, error, warn, info, debug or trace\.\n$/);
     // A bad URL is told once, before any connection starts (not by each connection's actor, with its stack).

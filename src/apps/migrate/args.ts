@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from 'commander';
 import { dirname, basename, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { expandHome } from '../../core/expand-home.js';
@@ -353,6 +354,6 @@ function collect(value: string, previous: string[]): string[] {
 
 function nonNegative(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new ConfigError(`expected a number of days of at least 0, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new InvalidArgumentError('Expected a number of days of at least 0.');
   return n;
 }

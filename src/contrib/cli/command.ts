@@ -15,9 +15,15 @@ export function appCommand(name: string, description: string): Command {
     });
 }
 
+/**
+ * An option's value parser: a whole number of at least 1. Like every such
+ * parser here it throws commander's InvalidArgumentError, which commander
+ * words as "option '--x <n>' argument 'abc' is invalid. ..." (appCommand
+ * makes that a ConfigError): the message names the option.
+ */
 export function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`expected a whole number of at least 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('Expected a whole number of at least 1.');
   return n;
 }
 

@@ -1,12 +1,12 @@
-import { ConfigError } from '../../api/errors.js';
+import { InvalidArgumentError } from 'commander';
 
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
-/** A bytes-per-second option: `20MB/s`, `500KiB/s`, `1.5 MB`, or a number of bytes. */
+/** A bytes-per-second option (a parser for commander, as positiveInteger is): `20MB/s`, `500KiB/s`, `1.5 MB`, or a number of bytes. */
 export function bytesRate(value: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*(?:\/\s*s)?\s*$/i.exec(value);
   const n = match ? Math.floor(Number(match[1]) * BYTE_UNITS[(match[2] ?? '').toLowerCase()]!) : NaN;
-  if (!(n >= 1)) throw new ConfigError(`expected bytes per second such as 20MB/s, 500KiB/s or 1000000, got "${value}"`);
+  if (!(n >= 1)) throw new InvalidArgumentError('Expected bytes per second such as 20MB/s, 500KiB/s or 1000000.');
   return n;
 }
 
@@ -14,6 +14,6 @@ export function bytesRate(value: string): number {
 export function messagesRate(value: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*s)?\s*$/.exec(value);
   const n = match ? Number(match[1]) : NaN;
-  if (!(n > 0)) throw new ConfigError(`expected messages per second such as 50 or 50/s, got "${value}"`);
+  if (!(n > 0)) throw new InvalidArgumentError('Expected messages per second such as 50 or 50/s.');
   return n;
 }
