@@ -44,6 +44,30 @@ describe('mirror --config', () => {
   });
 });
 
+describe('mirror --config keys', () => {
+  // A mistyped key would be ignored, and its default used in silence.
+  it('refuses an unknown key, naming it, the account, the file and the keys there are; a near miss is told what it means', async () => {
+    const file = configFile(`[{ name: 'a', remote: 'imap://alice@127.0.0.1:1143', maildir: '/tmp/imapfw-mirror-args-a', password: { env: 'HOME' }, layot: 'nested', bogusKey: 1 }]`);
+    const parsed = parseMirrorArgs(['--config', file]);
+    await expect(parsed).rejects.toThrow(ConfigError);
+    await expect(parsed).rejects.toThrow(
+      `--config ${file}: account a: unknown keys "layot" (did you mean "layout"?), "bogusKey"; an account may hold name, remote, maildir, password, provider, layout, inbox, mbsyncState, offlineimapState, folders, exclude, allowPlaintext, deleteFolders`,
+    );
+  });
+
+  it('takes every key it documents', async () => {
+    const file = configFile(
+      `{ name: 'a', remote: 'imap://alice@127.0.0.1:1143', maildir: '/tmp/imapfw-mirror-args-a', password: { env: 'HOME' }, provider: undefined, layout: 'nested', inbox: undefined, ` +
+        `folders: ['INBOX'], exclude: [], allowPlaintext: false, deleteFolders: true }`,
+    );
+    expect((await parseMirrorArgs(['--config', file])).accounts[0]).toMatchObject({ layout: 'nested', folders: ['INBOX'], deleteFolders: true });
+  });
+
+  it('refuses an account that is not an object', async () => {
+    await expect(parseMirrorArgs(['--config', configFile(`['imap://alice@127.0.0.1:1143']`)])).rejects.toThrow(/account 1 is not an object/);
+  });
+});
+
 describe('mirror options', () => {
   it('refuses an unknown --log-level as the command line is parsed, naming the option and the levels', async () => {
     await expect(parseMirrorArgs([...base, '--log-level', 'loud'])).rejects.toThrow(ConfigError);

@@ -458,5 +458,11 @@ describe('imapfw mirror', () => {
     const broken = await runCli(['mirror', '--config', join(dir, 'missing.mjs')], { env: { MIRROR_PW: PASSWORD } });
     expect(broken.status).toBe(2);
     expect(broken.stderr).toMatch(/--config .*missing\.mjs/);
+
+    // A mistyped key is refused before anything runs (not ignored, the default layout used in silence).
+    await writeFile(join(dir, 'typo.mjs'), `export default ${account('frank', ", layot: 'nested'")};\n`);
+    const typo = await runCli(['mirror', '--config', join(dir, 'typo.mjs'), '--state-dir', join(dir, 'state')], { env: { MIRROR_PW: PASSWORD } });
+    expect(typo.status, typo.stderr).toBe(2);
+    expect(typo.stderr).toMatch(/typo\.mjs: account 1: unknown key "layot" \(did you mean "layout"\?\)/);
   });
 });

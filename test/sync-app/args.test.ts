@@ -59,4 +59,11 @@ describe('sync args', () => {
     ]);
     await expect(parseSyncArgs(['--config', join(dir, 'missing.mjs')])).rejects.toThrow(/--config .*missing\.mjs: cannot load it/);
   });
+
+  it('a --config module with a key the sync app does not know is refused, with the key it likely meant', async () => {
+    const file = join(configDir(), 'accounts.mjs');
+    writeFileSync(file, `export default [{ remote: 'imaps://me@work.example', maildir: '/tmp/imapfw-sync-args-work', password: { env: 'HOME' }, expnuge: 'both' }];`);
+    await expect(parseSyncArgs(['--config', file])).rejects.toThrow(ConfigError);
+    await expect(parseSyncArgs(['--config', file])).rejects.toThrow(/^--config \S+accounts\.mjs: account 1: unknown key "expnuge" \(did you mean "expunge"\?\); an account may hold name, .*, sync, expunge, create, remove$/);
+  });
 });

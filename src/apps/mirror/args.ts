@@ -1,6 +1,7 @@
 import { appCommand } from '../../contrib/cli/command.js';
 import {
   accountOptions,
+  MAILDIR_APP_ACCOUNT_KEYS,
   maildirAppAccount,
   requireAccountFlags,
   runOptions,
@@ -11,7 +12,7 @@ import {
   type MaildirAppRun,
   type ConfigSource,
 } from '../../contrib/cli/maildir-app-options.js';
-import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
+import { keysOf, loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
 /** One mirrored account, from the command line or a config file. */
@@ -29,6 +30,8 @@ export interface MirrorArgs extends MaildirAppRun {
 export interface MirrorConfigAccount extends MaildirAppAccountEntry {
   deleteFolders?: boolean;
 }
+
+const CONFIG_ACCOUNT_KEYS = keysOf<MirrorConfigAccount>({ ...MAILDIR_APP_ACCOUNT_KEYS, deleteFolders: true });
 
 interface Flags extends MaildirAppFlags {
   deleteFolders?: boolean;
@@ -56,7 +59,7 @@ async function accountFromFlags(flags: Flags): Promise<MirrorAccount> {
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<MirrorAccount[]> {
-  const entries = await loadConfigAccounts<MirrorConfigAccount>(file, ['remote', 'maildir', 'password']);
+  const entries = await loadConfigAccounts<MirrorConfigAccount>(file, ['remote', 'maildir', 'password'], CONFIG_ACCOUNT_KEYS);
   return entries.map((entry) => account(entry, flags));
 }
 

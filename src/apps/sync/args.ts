@@ -5,6 +5,7 @@ import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
 import {
   accountOptions,
+  MAILDIR_APP_ACCOUNT_KEYS,
   maildirAppAccount,
   requireAccountFlags,
   runOptions,
@@ -15,7 +16,7 @@ import {
   type MaildirAppRun,
   type ConfigSource,
 } from '../../contrib/cli/maildir-app-options.js';
-import { loadConfigAccounts } from '../../contrib/cli/config-module.js';
+import { keysOf, loadConfigAccounts } from '../../contrib/cli/config-module.js';
 import { passwordFromFlags } from '../../contrib/cli/password-flags.js';
 
 /** Which sides a folder or expunge policy acts on: mbsync's None/Far/Near/Both, as remote/local. */
@@ -49,6 +50,8 @@ export interface SyncConfigAccount extends MaildirAppAccountEntry {
 }
 
 type MbsyncSides = 'far' | 'near';
+
+const CONFIG_ACCOUNT_KEYS = keysOf<SyncConfigAccount>({ ...MAILDIR_APP_ACCOUNT_KEYS, sync: true, expunge: true, create: true, remove: true });
 
 interface Flags extends MaildirAppFlags {
   sync?: string[];
@@ -92,7 +95,7 @@ async function accountFromFlags(flags: Flags): Promise<SyncAccountArgs> {
 }
 
 async function accountsFromConfig(file: string, flags: Flags): Promise<SyncAccountArgs[]> {
-  const entries = isModule(file) ? await loadConfigAccounts<SyncConfigAccount>(file, ['remote', 'maildir', 'password']) : await mbsyncAccounts(file);
+  const entries = isModule(file) ? await loadConfigAccounts<SyncConfigAccount>(file, ['remote', 'maildir', 'password'], CONFIG_ACCOUNT_KEYS) : await mbsyncAccounts(file);
   return entries.map((entry, i) => account(entry, flags, `--config ${file}: account ${entry.name ?? i + 1}: `));
 }
 

@@ -170,6 +170,22 @@ export interface MaildirAppAccountEntry {
   allowPlaintext?: boolean;
 }
 
+/** Every key of MaildirAppAccountEntry, for the apps' lists of what a config account may hold (see keysOf). */
+export const MAILDIR_APP_ACCOUNT_KEYS: Record<keyof MaildirAppAccountEntry, true> = {
+  name: true,
+  remote: true,
+  maildir: true,
+  password: true,
+  provider: true,
+  layout: true,
+  inbox: true,
+  mbsyncState: true,
+  offlineimapState: true,
+  folders: true,
+  exclude: true,
+  allowPlaintext: true,
+};
+
 export interface MaildirAppAccount {
   /** Names the state database. */
   name: string;
