@@ -63,6 +63,12 @@ describe('mirror --config keys', () => {
     expect((await parseMirrorArgs(['--config', file])).accounts[0]).toMatchObject({ layout: 'nested', folders: ['INBOX'], deleteFolders: true });
   });
 
+  it("refuses one account's flags given with --config (--remote would be ignored)", async () => {
+    const file = configFile(`{ remote: 'imap://alice@127.0.0.1:1143', maildir: '/tmp/imapfw-mirror-args-a', password: { env: 'HOME' } }`);
+    await expect(parseMirrorArgs(['--config', file, '--remote', 'imap://bob@127.0.0.1:1143'])).rejects.toThrow(`--remote does not go with --config ${file}`);
+    await expect(parseMirrorArgs(['--config', file, '--password-command', 'pass mail'])).rejects.toThrow(ConfigError);
+  });
+
   it('refuses an account that is not an object', async () => {
     await expect(parseMirrorArgs(['--config', configFile(`['imap://alice@127.0.0.1:1143']`)])).rejects.toThrow(/account 1 is not an object/);
   });

@@ -66,4 +66,21 @@ describe('sync args', () => {
     await expect(parseSyncArgs(['--config', file])).rejects.toThrow(ConfigError);
     await expect(parseSyncArgs(['--config', file])).rejects.toThrow(/^--config \S+accounts\.mjs: account 1: unknown key "expnuge" \(did you mean "expunge"\?\); an account may hold name, .*, sync, expunge, create, remove$/);
   });
+
+  // Ignored, they would leave the user believing the run went to that server or Maildir.
+  it("refuses one account's --remote, --maildir and password flags with --config, saying to put them in the file", async () => {
+    const file = join(configDir(), 'accounts.mjs');
+    writeFileSync(file, `export default { remote: 'imaps://me@work.example', maildir: '/tmp/imapfw-sync-args-work', password: { env: 'HOME' } };`);
+    await expect(parseSyncArgs(['--config', file, '--remote', 'imaps://me@other.example'])).rejects.toThrow(ConfigError);
+    await expect(parseSyncArgs(['--config', file, '--remote', 'imaps://me@other.example'])).rejects.toThrow(
+      `--remote does not go with --config ${file}: put each account's server, Maildir and password in the file`,
+    );
+    await expect(parseSyncArgs(['--config', file, '--maildir', '/tmp/x', '--password-env', 'HOME', '--oauth2', 'me@work.example'])).rejects.toThrow(
+      `--maildir, --password-env, --oauth2 do not go with --config ${file}`,
+    );
+    // The run-wide flags, and the account options that are every account's default, still go with it.
+    const { accounts, dryRun } = await parseSyncArgs(['--config', file, '--dry-run', '--layout', 'nested', '--folders', 'INBOX', '--expunge', 'both']);
+    expect(dryRun).toBe(true);
+    expect(accounts[0]).toMatchObject({ layout: 'nested', folders: ['INBOX'], expunge: 'both' });
+  });
 });

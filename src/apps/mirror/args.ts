@@ -1,6 +1,7 @@
 import { appCommand } from '../../contrib/cli/command.js';
 import {
   accountOptions,
+  checkConfigFlags,
   MAILDIR_APP_ACCOUNT_KEYS,
   maildirAppAccount,
   requireAccountFlags,
@@ -49,6 +50,7 @@ export async function parseMirrorArgs(argv: string[]): Promise<MirrorArgs> {
 
   const settings = runSettings(flags);
   if (!flags.config) return { accounts: [await accountFromFlags(flags)], ...settings };
+  checkConfigFlags(flags);
   const config = { file: flags.config, reread: () => parseMirrorArgs(argv) };
   return { accounts: await accountsFromConfig(flags.config, flags), ...settings, config };
 }

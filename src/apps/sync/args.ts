@@ -5,6 +5,7 @@ import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
 import {
   accountOptions,
+  checkConfigFlags,
   MAILDIR_APP_ACCOUNT_KEYS,
   maildirAppAccount,
   requireAccountFlags,
@@ -85,6 +86,7 @@ export async function parseSyncArgs(argv: string[]): Promise<SyncArgs> {
 
   const settings = runSettings(flags);
   if (!flags.config) return { accounts: [await accountFromFlags(flags)], ...settings };
+  checkConfigFlags(flags);
   const config = { file: flags.config, reread: () => parseSyncArgs(argv) };
   return { accounts: await accountsFromConfig(flags.config, flags), ...settings, config };
 }

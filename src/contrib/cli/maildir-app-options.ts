@@ -150,6 +150,32 @@ export function requireAccountFlags(flags: MaildirAppFlags): { remote: string; m
   return { remote, maildir: flags.maildir };
 }
 
+/**
+ * The flags that say which server, Maildir and login one account has. With
+ * `--config` the file gives those, per account: these are refused, not
+ * ignored. The other account options (--layout, --folders, --provider...)
+ * are defaults for the accounts that do not set them.
+ */
+const ONE_ACCOUNT_FLAGS = {
+  remote: '--remote',
+  maildir: '--maildir',
+  passwordEnv: '--password-env',
+  passwordCommand: '--password-command',
+  oauth2: '--oauth2',
+  oauth2TokenCommand: '--oauth2-token-command',
+} satisfies Partial<Record<keyof MaildirAppFlags, string>>;
+
+/** Refuses, with `--config`, the flags of one account's server, Maildir and login (see ONE_ACCOUNT_FLAGS). */
+export function checkConfigFlags(flags: MaildirAppFlags): void {
+  const given = Object.entries(ONE_ACCOUNT_FLAGS)
+    .filter(([key]) => flags[key as keyof typeof ONE_ACCOUNT_FLAGS] !== undefined)
+    .map(([, flag]) => flag);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    `${given.join(', ')} ${given.length > 1 ? 'do' : 'does'} not go with --config ${flags.config}: put each account's server, Maildir and password in the file (remote, maildir, password: { env } | { command } | { oauth2 } | { oauth2Command })`,
+  );
+}
+
 /** What every account of such an app has, from `--config` or the flags. */
 export interface MaildirAppAccountEntry {
   name?: string;
