@@ -21,6 +21,8 @@ export interface RunSummary {
   complete: boolean;
   /** The run was stopped early (SIGINT, SIGTERM): what it did is kept, and the next run does the rest. */
   interrupted?: boolean;
+  /** A dry run: the counts are what a run would do, and nothing was changed. */
+  dryRun?: true;
   /** The plan, on a dry run. */
   planned?: string[];
   /** Messages moved between folders to follow a move on the other side (`sync`; `mirror`: a folder renamed or messages moved on the server); absent when no app moves. */
@@ -60,6 +62,7 @@ export function summarize(reports: AccountReport[], seconds: number, dryRun = fa
     ...(keptFolders.length ? { keptFolders } : {}),
     ...(dryRun
       ? {
+          dryRun: true as const,
           planned: [
             ...reports.flatMap((report) => report.createdFolders.map((folder) => `create folder ${folder}`)),
             ...reports.flatMap((report) => report.removedFolders.map((folder) => `remove folder ${folder}`)),

@@ -192,7 +192,7 @@ describe('imapfw mirror', () => {
     // A Maildir folder deleted by hand comes back, filled anew from the server; the run after it is quiet.
     rmSync(folderDir(maildir, 'Work'), { recursive: true });
     const restored = await observed();
-    expect(restored).toMatchObject({ copied: 1, foldersCreated: 1, warnings: [{ folder: 'Work', message: expect.stringMatching(/^deleted on the right side since the last run: created there again/) }] });
+    expect(restored).toMatchObject({ copied: 1, foldersCreated: 1, warnings: [{ folder: 'Work', message: expect.stringMatching(/^deleted from the Maildir since the last run: created there again and filled anew from the server/) }] });
     expect(localMessages(maildir, 'Work').map((m) => m.subject)).toEqual(['w1']);
     const quiet = await observed();
     expect(quiet).toMatchObject({ copied: 0, foldersCreated: 0 });
@@ -295,11 +295,13 @@ describe('imapfw mirror', () => {
     const fresh = await mirror(user, ['--dry-run'], { human: true });
     expect(fresh.status, fresh.stdout + fresh.stderr).toBe(0);
     expect(existsSync(maildir)).toBe(false);
-    expect(fresh.stdout).toContain('dry run: nothing was changed');
-    expect(fresh.stdout).toMatch(/create folder .*Lists\/node/);
-    expect(fresh.stdout).toMatch(/copied +3 messages/);
+    // Worded as what a run would do, not as done.
+    expect(fresh.stdout).toMatch(/result +dry run: nothing was changed; the plan is below/);
+    expect(fresh.stdout).toMatch(/\nplanned:\n.*create folder .*Lists\/node/s);
+    expect(fresh.stdout).toMatch(/to copy +3 messages/);
+    expect(fresh.stdout).not.toMatch(/^  copied|complete/m);
     const json = expectOk(await mirror(user, ['--dry-run']));
-    expect(json.copied).toBe(3);
+    expect(json).toMatchObject({ copied: 3, dryRun: true });
     expect(json.planned?.length).toBeGreaterThan(0);
     expect(existsSync(maildir)).toBe(false);
     expect(existsSync(state) ? snapshot(state).filter((line) => line.includes('.sqlite')) : []).toEqual([]);

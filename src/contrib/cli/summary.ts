@@ -57,24 +57,38 @@ function incomplete(summary: RunSummary, text: string): string {
 
 /** The final summary for people, like imapsync's: no secret, and no control character from a server reaches the terminal. */
 export function formatSummary(title: string, summary: RunSummary, outcome: { complete: string; incomplete: string }): string {
-  const rate = summary.seconds > 0 ? `, ${megabytes(summary.bytes / summary.seconds)}/s` : '';
+  // A dry run's counts are what a run would do: worded so, with no rate, and a result line of its own.
+  const dry = summary.dryRun === true;
+  const done = (past: string, planned: string) => (dry ? planned : past);
+  const rate = summary.seconds > 0 && !dry ? `, ${megabytes(summary.bytes / summary.seconds)}/s` : '';
+  const result =
+    dry && summary.errors.length === 0
+      ? `dry run: nothing was changed; ${summary.planned?.length ? 'the plan is below' : 'there is nothing to do'}`
+      : summary.complete
+        ? outcome.complete
+        : incomplete(summary, outcome.incomplete);
   const lines = [
     title,
-    `  folders          ${summary.folders} (${summary.foldersUnchanged} unchanged, ${summary.foldersCreated} created, ${summary.foldersRemoved} removed)`,
-    `  copied           ${summary.copied} messages (${megabytes(summary.bytes)}${rate})`,
-    `  already there    ${summary.paired} messages on both sides, paired instead of copied`,
-    ...(summary.moved !== undefined ? [`  moved            ${summary.moved} messages between folders, following moves on the other side`] : []),
-    `  deleted          ${summary.deleted}`,
-    `  flags changed    ${summary.flagsChanged}`,
-    ...(summary.warnings ? [`  warnings         ${summary.warnings.length}`, ...summary.warnings.slice(0, 20).map((w) => `    ${w.folder ? `${w.folder}: ` : ''}${w.message}`)] : []),
+    row('folders', `${summary.folders} (${summary.foldersUnchanged} unchanged, ${summary.foldersCreated} ${done('created', 'to create')}, ${summary.foldersRemoved} ${done('removed', 'to remove')})`),
+    row(done('copied', 'to copy'), `${summary.copied} messages (${megabytes(summary.bytes)}${rate})`),
+    row('already there', `${summary.paired} messages on both sides, paired instead of copied`),
+    ...(summary.moved !== undefined ? [row(done('moved', 'to move'), `${summary.moved} messages between folders, following moves on the other side`)] : []),
+    row(done('deleted', 'to delete'), `${summary.deleted}`),
+    row(done('flags changed', 'flags to change'), `${summary.flagsChanged}`),
+    ...(summary.warnings ? [row('warnings', `${summary.warnings.length}`), ...summary.warnings.slice(0, 20).map((w) => `    ${w.folder ? `${w.folder}: ` : ''}${w.message}`)] : []),
     ...(summary.keptFolders
-      ? [`  kept folders     ${summary.keptFolders.map((kept) => kept.replace(/^(left|right):(.*)$/, '$2 ($1)')).join(', ')}: deleted on the other side since an earlier run; kept, and no longer synced`]
+      ? [row('kept folders', `${summary.keptFolders.map((kept) => kept.replace(/^(left|right):(.*)$/, '$2 ($1)')).join(', ')}: deleted on the other side since an earlier run; kept, and no longer synced`)]
       : []),
-    ...skippedLines('  skipped          ', summary.skipped),
-    ...errorLines('  errors           ', summary.errors),
-    `  time             ${summary.seconds.toFixed(1)} s`,
-    `  result           ${summary.complete ? outcome.complete : incomplete(summary, outcome.incomplete)}`,
+    ...skippedLines(row('skipped', ''), summary.skipped),
+    ...errorLines(row('errors', ''), summary.errors),
+    row('time', `${summary.seconds.toFixed(1)} s`),
+    row('result', result),
   ];
-  if (summary.planned) lines.push('', 'dry run: nothing was changed. Planned:', ...summary.planned.map((line) => `  ${line}`));
+  if (summary.planned?.length) lines.push('', 'planned:', ...summary.planned.map((line) => `  ${line}`));
   return lines.map(forTerminal).join('\n');
+}
+
+/** A summary line: its label in a column of its own. */
+function row(label: string, value: string): string {
+  return `  ${label.padEnd(17)}${value}`;
 }
