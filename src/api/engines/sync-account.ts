@@ -54,6 +54,8 @@ export interface SyncAccountOptions {
    * (again, if it was synced before) when `create.right` is set.
    */
   folderMap?: FolderMapSpec;
+  /** What the report calls each side ('the server', 'the Maildir'); default 'the left side', 'the right side'. */
+  sideNames?: Record<Side, string>;
 }
 
 export interface AccountReport {
@@ -250,12 +252,16 @@ export class SyncAccount {
    * forgets its pair, so that it is synced as a new folder; false when the
    * store refused (recorded: the next run tries again).
    */
+  private sideName(side: Side): string {
+    return this.options.sideNames?.[side] ?? `the ${side} side`;
+  }
+
   private async restored(side: Side, name: string, report: AccountReport): Promise<boolean> {
     if (!(await this.created(side, name, name, report))) return false;
     if (!this.options.dryRun) await this.forgetFolderPair(name);
     (report.warnings ??= []).push({
       folder: name,
-      message: `deleted on the ${side} side since the last run: ${this.options.dryRun ? 'would be created' : 'created'} there again and filled anew from the ${other(side)} side, which it follows (exclude the folder to leave it out)`,
+      message: `deleted from ${this.sideName(side)} since the last run: ${this.options.dryRun ? 'would be created' : 'created'} there again and filled anew from ${this.sideName(other(side))}, which it follows (exclude the folder to leave it out)`,
     });
     return true;
   }
@@ -334,7 +340,7 @@ export class SyncAccount {
         report.keptFolders.push(`${survivor}:${name}`);
         (report.warnings ??= []).push({
           folder: name,
-          message: `not removed on the ${survivor} side: the folder was deleted on the ${missing} side but still holds ${left} message(s) here; move or delete them, then run again`,
+          message: `not removed from ${this.sideName(survivor)}: the folder was deleted from ${this.sideName(missing)} but still holds ${left} message(s) there; move or delete them, then run again`,
         });
         return;
       }
@@ -351,7 +357,7 @@ export class SyncAccount {
         await this.forgetFolderPair(name);
         if ((error as { code?: unknown }).code === 'EFOLDERGONE') return;
         throw new StoreError(
-          `could not be removed on the ${survivor} side after it was deleted on the ${missing} side: ${reportError(error).message}. It is kept, and synced again as a new folder from the next run`,
+          `could not be removed from ${this.sideName(survivor)} after it was deleted from ${this.sideName(missing)}: ${reportError(error).message}. It is kept, and synced again as a new folder from the next run`,
           { cause: error },
         );
       }

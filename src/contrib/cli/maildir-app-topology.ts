@@ -45,7 +45,7 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, ...(account.inbox !== undefined ? { inbox: account.inbox } : {}), ...(account.mbsyncState !== undefined ? { mbsyncState: account.mbsyncState } : {}), ...(account.offlineimapState !== undefined ? { offlineimapState: account.offlineimapState } : {}), fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
     state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, owner: stateOwner(spec.app, account), ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, priorSync: 'right', ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
-    account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun } },
+    account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun, sideNames: { left: 'the server', right: 'the Maildir' } } },
     ...(run.backend ? { backends: { engines: run.backend } } : { placement: accountPlacement(run) }),
     ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
