@@ -17,9 +17,10 @@ const MAILBOX = { INBOX: 160, 'Archive/2024': 120, 'Lists/dev': 90, Sent: 40 };
 const FLAG_SETS = [[], ['\\Seen'], ['\\Seen'], ['\\Seen', '\\Flagged'], ['\\Seen', '\\Answered'], []];
 
 const target = resolve(process.argv[2] ?? DEFAULT_DIR);
-// Reusing ./demo-mail is fine (the same messages are found again, nothing is copied twice); a directory you name must be new.
-if (process.argv[2] && existsSync(target) && readdirSync(target).length > 0) {
-  process.stderr.write(`imapfw demo: ${target} is not empty: name a new directory, e.g. npm run demo -- /tmp/demo-mail\n`);
+// Reusing ./demo-mail, or a Maildir an earlier demo made, is fine (the same messages are found again, nothing is copied twice);
+// a directory you name must otherwise be new.
+if (process.argv[2] && existsSync(target) && readdirSync(target).length > 0 && !existsSync(resolve(target, 'cur'))) {
+  process.stderr.write(`imapfw demo: ${target} is not empty and no Maildir: name a new directory, e.g. npm run demo -- /tmp/demo-mail\n`);
   process.exit(2);
 }
 
@@ -82,7 +83,7 @@ try {
   if (code === 0) {
     process.stdout.write(`
 The Maildir ${where} now mirrors the demo server: open it with mutt, neomutt
-or notmuch, or look at ${where}/cur. Run \`npm run demo\` again: nothing is
+or notmuch, or look at ${where}/cur. Run \`npm run demo${process.argv[2] ? ` -- ${process.argv[2]}` : ''}\` again: nothing is
 copied twice.
 
 Now your own server (read-only there: imapfw mirror never writes to it):

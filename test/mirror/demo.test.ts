@@ -41,9 +41,9 @@ describe('npm run demo', () => {
     expect(again.stdout).toMatch(new RegExp(`already there +${messages} messages on both sides, paired instead of copied`));
   }, 200_000);
 
-  it('refuses a directory you name that is not empty', async () => {
-    const refused = await demo(cwd, [join(cwd, 'demo-mail')]);
+  it('refuses a directory you name that is not empty and no Maildir (a Maildir an earlier demo made is taken again)', async () => {
+    const refused = await demo(cwd, [cwd]);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/is not empty: name a new directory/);
+    expect(refused.stderr).toMatch(/is not empty and no Maildir: name a new directory/);
   });
 });
