@@ -1,5 +1,5 @@
 // `imapfw mirror` end to end: the CLI as a child process against a real Dovecot.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -452,6 +452,11 @@ describe('imapfw mirror', () => {
     const shared = await runCli(three, { env: { MIRROR_PW: PASSWORD } });
     expect(shared.status, shared.stdout + shared.stderr).toBe(2);
     expect(shared.stderr).toContain(`is that of mirror frank@127.0.0.1 -> ${join(dir, 'frank')}, not of mirror frank@127.0.0.1 -> ${join(dir, 'frank2')}`);
+    // A dry run with --rebuild-state plans from an empty state and moves nothing aside.
+    const planned = await runCli([...three, '--rebuild-state', '--dry-run'], { env: { MIRROR_PW: PASSWORD } });
+    expect(planned.status, planned.stdout + planned.stderr).toBe(0);
+    expect(JSON.parse(planned.stdout)).toMatchObject({ copied: 1, dryRun: true });
+    expect(readdirSync(join(dir, 'state')).filter((name) => name.includes('.of-another-'))).toEqual([]);
     const rebuilt = await runCli([...three, '--rebuild-state'], { env: { MIRROR_PW: PASSWORD } });
     expect(rebuilt.status, rebuilt.stdout + rebuilt.stderr).toBe(0);
     expect(JSON.parse(rebuilt.stdout)).toMatchObject({ copied: 1, errors: [] });

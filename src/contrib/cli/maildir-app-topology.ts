@@ -30,7 +30,8 @@ const RETRY_REFUSED_LOGIN_MS = 60_000;
 export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { accounts: readonly MaildirAppAccount[] }, index: number, spec: MaildirAppAccountSpec): SyncTopology {
   const account = run.accounts[index]!;
   const secrets = registerKnownPasswords([account.password]);
-  const stateBackend = run.dryRun && !existsSync(stateDatabasePath(account.name, run.stateDir)) ? { backend: 'memory' } : {};
+  // A dry run never makes a state, nor moves one aside: with --rebuild-state it plans from an empty one.
+  const stateBackend = run.dryRun && (run.rebuildState || !existsSync(stateDatabasePath(account.name, run.stateDir))) ? { backend: 'memory' } : {};
   const server = {
     url: account.remote,
     password: account.password,
