@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandHome } from '../src/core/expand-home.js';
+import { expandHome } from '../src/api/expand-home.js';
 
 describe('expandHome', () => {
   it('reads a leading ~ or ~/ as the home directory, and makes the path absolute', () => {

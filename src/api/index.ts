@@ -7,6 +7,7 @@ export * from './errors.js';
 export { ExitCode, exitCodeFor } from './exit-codes.js';
 export type * from './types.js';
 export { folderRef } from './folder-ref.js';
+export { expandHome } from './expand-home.js';
 
 export { ImapRepository, type ImapRepositoryOptions, type PasswordSource } from './repositories/imap.js';
 export { parseImapUrl, type ImapServer } from '../core/imap/url.js';

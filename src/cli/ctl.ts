@@ -5,7 +5,7 @@ import { jsonLine } from '../contrib/cli/json-line.js';
 import { accountName, type MaildirAppAccountEntry } from '../contrib/cli/maildir-app-options.js';
 import { formatSummary } from '../contrib/cli/summary.js';
 import { formatWatchStatus } from '../contrib/cli/watch-status.js';
-import { expandHome } from '../core/expand-home.js';
+import { expandHome } from '../api/expand-home.js';
 
 const ACTIONS = {
   status: 'Show what the daemon is doing: per account and folder, the connection (or the backoff and its next try), the last pass and its counts, the next poll, the last error.',

@@ -3,7 +3,7 @@ import { ExitCode } from '../api/exit-codes.js';
 import { appCommand } from '../contrib/cli/command.js';
 import { oauth2Login, oauth2Logout } from '../core/oauth2/login.js';
 import type { ProviderName } from '../core/oauth2/providers.js';
-import { expandHome } from '../core/expand-home.js';
+import { expandHome } from '../api/expand-home.js';
 
 interface LoginFlags {
   provider: string;

@@ -1,6 +1,6 @@
 import { checkInboxDir, inboxDirOf, MAILDIR_LAYOUTS, type MaildirLayout } from '../../core/maildir/folder-names.js';
 import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../expand-home.js';
 import { ConfigError } from '../errors.js';
 
 export type { MaildirLayout };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
 import { dirname, basename, join } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../../api/expand-home.js';
 import { parseImapUrl, type Backend, type FolderMapRule, type FolderMapSpec, type MessageSelection, type PasswordSource } from '../../api/index.js';
 import { appCommand, logLevel, positiveInteger, threadsOption, timeoutOption } from '../../contrib/cli/command.js';
 import { passwordFromFlags, withStateDir } from '../../contrib/cli/password-flags.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../api/errors.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../../api/expand-home.js';
 import { parseSyncPolicy, type SyncPolicy } from '../../api/policy.js';
 import { appCommand } from '../../contrib/cli/command.js';
 import {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../api/errors.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../../api/expand-home.js';
 import { closestWord } from './closest-word.js';
 
 /**

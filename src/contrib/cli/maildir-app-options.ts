@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Backend, MaildirLayout, PasswordSource } from '../../api/index.js';
 import { ConfigError } from '../../api/errors.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../../api/expand-home.js';
 import { parseImapUrl } from '../../core/imap/url.js';
 import { checkMaildirRoot } from '../../core/maildir/maildir-root.js';
 import { offlineimapAccountDir } from '../../core/maildir/offlineimap-account.js';

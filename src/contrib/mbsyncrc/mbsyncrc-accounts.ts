@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
-import { expandHome } from '../../core/expand-home.js';
+import { expandHome } from '../../api/expand-home.js';
 import type { MaildirAppAccountEntry } from '../cli/maildir-app-options.js';
 import { parseMbsyncrc, single, words, type MbsyncConfig, type MbsyncOption, type MbsyncSection } from './parse-mbsyncrc.js';
 

@@ -14,7 +14,7 @@ import type { RunningAccounts } from '../migrate-one.js';
 import { accountOnWorker, QUEUE_NAME, serverOf, type JobProgress, type MigrateJobData } from './job.js';
 import { failureReason } from './reason.js';
 import { requireOnUse } from '../../../core/require-on-use.js';
-import { expandHome } from '../../../core/expand-home.js';
+import { expandHome } from '../../../api/expand-home.js';
 
 const bullmq = () => requireOnUse('bullmq') as typeof import('bullmq');
 
