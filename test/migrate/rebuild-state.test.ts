@@ -91,6 +91,25 @@ describe('migrate --rebuild-state', () => {
     expect(readdirSync(state).filter((name) => name.includes('.corrupt-'))).toEqual([expect.stringMatching(/^carol\.sqlite\.corrupt-/)]);
   }, 120_000);
 
+  it('a name given to another migration (a --batch CSV reused) does not take its state: exit 2 naming both; --rebuild-state starts anew', async () => {
+    const state = path.join(work.dir, 'named-state');
+    const batch = (source: string, args: string[] = []) => {
+      const csv = path.join(work.dir, `${source}.csv`);
+      writeFileSync(csv, `name,from,from_password,to,to_password\nshared,${server.url(source)},${source}-pw,${server.url('dave')},dave-pw\n`, { mode: 0o600 });
+      return startApp<BatchJson>('migrate', ['--batch', csv, '--state-dir', state, '--json', ...args], { timeoutMs: 90_000 }).done;
+    };
+    const first = await batch('alice');
+    expect(first.code, describeAppRun(first)).toBe(0);
+    const other = await batch('bob');
+    expect(other.code, describeAppRun(other)).toBe(2);
+    expect(other.summary!.failed.map((f) => [f.name, f.exitCode, f.errors[0]?.message])).toEqual([
+      ['shared', 2, expect.stringContaining('is that of migrate alice@127.0.0.1 -> dave@127.0.0.1, not of migrate bob@127.0.0.1 -> dave@127.0.0.1')],
+    ]);
+    const rebuilt = await batch('bob', ['--rebuild-state']);
+    expect(rebuilt.code, describeAppRun(rebuilt)).toBe(0);
+    expect(readdirSync(state).filter((name) => name.includes('.of-another-'))).toEqual([expect.stringMatching(/^shared\.sqlite\.of-another-/)]);
+  }, 120_000);
+
   it('is refused with --queue: the state is each worker\'s own', async () => {
     const csv = path.join(work.dir, 'never-read.csv');
     await expect(parseMigrateArgs(['--batch', csv, '--queue', 'redis://127.0.0.1:6379', '--rebuild-state'])).rejects.toThrow(/--rebuild-state does not go with --queue/);

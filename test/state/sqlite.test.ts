@@ -222,7 +222,7 @@ describe('SqliteStateStore: owner', () => {
     await store.close();
     await openIn(dir, { owner: MINE }).close();
     expect(() => openIn(dir, { owner: OTHER })).toThrow(ConfigError);
-    expect(() => openIn(dir, { owner: OTHER })).toThrow(`is that of ${MINE}, not of ${OTHER}: give this account a name of its own ("name" in --config) or another --state-dir; if only the Maildir or the server's address changed, run once with --rebuild-state`);
+    expect(() => openIn(dir, { owner: OTHER })).toThrow(`is that of ${MINE}, not of ${OTHER}: give this account a name of its own (its "name" in --config or --batch) or another --state-dir; if only the Maildir or a server's address changed, run once with --rebuild-state`);
     // Refused, the lock is released and nothing is changed.
     const again = openIn(dir, { owner: MINE });
     expect((await again.folderPairs()).map((pair) => pair.id)).toEqual([folder.id]);

@@ -3,3 +3,4 @@ export { MemoryStateStore } from './memory.js';
 export { SqliteStateStore, type SqliteStateStoreOptions } from './sqlite.js';
 export { stateDatabasePath } from './database-path.js';
 export { StateRepository, type StateRepositoryOptions } from './state-repository.js';
+export { stateOwner } from './state-owner.js';

@@ -150,7 +150,7 @@ export class SqliteStateStore implements StateStore {
         db.close();
         if (!options.rebuild) {
           throw new ConfigError(
-            `the state ${path} is that of ${other}, not of ${options.owner}: give this account a name of its own ("name" in --config) or another --state-dir; if only the Maildir or the server's address changed, run once with --rebuild-state (its messages are then paired by identity)`,
+            `the state ${path} is that of ${other}, not of ${options.owner}: give this account a name of its own (its "name" in --config or --batch) or another --state-dir; if only the Maildir or a server's address changed, run once with --rebuild-state (its messages are then paired by identity)`,
           );
         }
         const aside = moveAside(path, 'of-another');

@@ -6,6 +6,7 @@ import type { Runtime, SyncPlacement, SyncTopology } from '../../api/index.js';
 import type { MigrateAccount, MigrateArgs } from './args.js';
 import type { MigrateFolderOptions } from './migrate-folder.js';
 import { existsSync } from 'node:fs';
+import { stateOwner } from '../../api/state/state-owner.js';
 
 /**
  * Declares one account's migration: the source on the left (read-only
@@ -33,7 +34,8 @@ export function declareMigration(runtime: Runtime, account: MigrateAccount, args
     connections: args.maxConnections,
     left: { key: 'imap', options: { url: account.from, password: account.fromPassword, readOnly: !args.deleteSource, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
     right: { key: 'imap', options: { url: account.to, password: account.toPassword, readOnly: args.dryRun, allowPlaintext: args.allowPlaintext, timeoutMs: args.timeoutMs } },
-    state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState === true, ...stateBackend } },
+    // A state is of one migration: one name given to another (a --batch CSV's) is refused, not shared.
+    state: { key: 'state', options: { account: account.name, ...(args.stateDir ? { stateDir: args.stateDir } : {}), rebuild: args.rebuildState === true, owner: stateOwner('migrate', account.from, account.to), ...stateBackend } },
     engine: { key: 'engine', options: engine },
     account: {
       key: 'account',

@@ -4,7 +4,7 @@ import { registerKnownPasswords } from '../../api/output.js';
 import { stateDatabasePath } from '../../api/state/database-path.js';
 import type { Runtime, SyncAccountOptions, SyncPolicy, SyncTopology } from '../../api/index.js';
 import type { MaildirAppAccount, MaildirAppRun } from './maildir-app-options.js';
-import { parseImapUrl } from '../../core/imap/url.js';
+import { stateOwner } from '../../api/state/state-owner.js';
 
 /** What differs between the apps from one server to a Maildir: how the server is opened, the policy, the account's folder rules. */
 export interface MaildirAppAccountSpec {
@@ -44,22 +44,13 @@ export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { a
     connections: Math.min(run.maxConnections, account.maxConnections ?? run.maxConnections),
     left: { key: 'imap', options: { ...server, readOnly: spec.readOnlyServer } },
     right: { key: 'maildir', shared: true, options: { root: account.maildir, layout: account.layout, ...(account.inbox !== undefined ? { inbox: account.inbox } : {}), ...(account.mbsyncState !== undefined ? { mbsyncState: account.mbsyncState } : {}), ...(account.offlineimapState !== undefined ? { offlineimapState: account.offlineimapState } : {}), fsync: run.fsync, create: !run.dryRun, dryRun: run.dryRun } },
-    state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, owner: stateOwner(spec.app, account), ...stateBackend } },
+    state: { key: 'state', options: { account: account.name, ...(run.stateDir ? { stateDir: run.stateDir } : {}), rebuild: run.rebuildState, owner: stateOwner(spec.app, account.remote, account.maildir), ...stateBackend } },
     engine: { key: 'engine', options: { policy: spec.policy, dryRun: run.dryRun, priorSync: 'right', ...(account.uploadLimit ? { uploadLimit: { left: account.uploadLimit } } : {}) } },
     account: { key: 'account', options: { include: account.folders, exclude: account.exclude, ...spec.folders, dryRun: run.dryRun, sideNames: { left: 'the server', right: 'the Maildir' } } },
     ...(run.backend ? { backends: { engines: run.backend } } : { placement: accountPlacement(run) }),
     ...(run.watch ? { watch: { server: { key: 'watch', options: server }, local: spec.watchLocal === true } } : {}),
     ...(index === 0 ? { logger: { pretty: process.stderr.isTTY === true, secrets } } : {}),
   });
-}
-
-/**
- * What an account's state is of: the app, the server account and the
- * Maildir (not the scheme nor the port: moving to the TLS port keeps it).
- */
-function stateOwner(app: string, account: MaildirAppAccount): string {
-  const { user, host } = parseImapUrl(account.remote);
-  return `${app} ${user}@${host.toLowerCase()} -> ${account.maildir}`;
 }
 
 /**

@@ -62,6 +62,12 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** `user@host` of an `imap[s]://` URL, the host in lower case: the server account a state is of, whatever the scheme and port. */
+export function accountOfUrl(url: string): string {
+  const { user, host } = parseImapUrl(url);
+  return `${user}@${host.toLowerCase()}`;
+}
+
 /** `user@host` (or `user@host:port` off the default port), for messages. */
 export function describeServer(server: ImapServer): string {
   const defaultPort = server.implicitTls ? 993 : 143;
