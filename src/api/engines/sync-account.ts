@@ -247,15 +247,16 @@ export class SyncAccount {
     return true;
   }
 
+  /** What the report calls `side` (SyncAccountOptions.sideNames). */
+  private sideName(side: Side): string {
+    return this.options.sideNames?.[side] ?? `the ${side} side`;
+  }
+
   /**
    * Creates again on `side` a synced folder deleted there (`restore`) and
    * forgets its pair, so that it is synced as a new folder; false when the
    * store refused (recorded: the next run tries again).
    */
-  private sideName(side: Side): string {
-    return this.options.sideNames?.[side] ?? `the ${side} side`;
-  }
-
   private async restored(side: Side, name: string, report: AccountReport): Promise<boolean> {
     if (!(await this.created(side, name, name, report))) return false;
     if (!this.options.dryRun) await this.forgetFolderPair(name);

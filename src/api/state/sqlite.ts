@@ -297,7 +297,6 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
-/** Opens the file (created 0600), checks or creates the schema, prepares the statements. */
 /**
  * Records `owner` as what the database is of, unless one is recorded;
  * returns the recorded one when it is another. The table is made where
@@ -311,6 +310,7 @@ function claim(db: Database.Database, owner: string): string | undefined {
   return recorded === undefined || recorded === owner ? undefined : recorded;
 }
 
+/** Opens the file (created 0600), checks or creates the schema, prepares the statements. */
 function connect(path: string): { db: Database.Database; sql: Statements } {
   // SQLite creates -wal and -shm files with the mode of the database file.
   closeSync(openSync(path, 'a', 0o600));

@@ -25,7 +25,7 @@ const RETRY_REFUSED_LOGIN_MS = 60_000;
  * `sync`): the server's connections, one shared Maildir actor, the state,
  * the engines and the account engine; the logger once, with the first
  * account. A dry run reads a saved state but never creates one. A folder
- * pair's first sync starts from mbsync's record in the Maildir, if it kept one.
+ * pair's first sync starts from mbsync's or offlineimap's record of it, if one is there.
  */
 export function declareMaildirAccount(runtime: Runtime, run: MaildirAppRun & { accounts: readonly MaildirAppAccount[] }, index: number, spec: MaildirAppAccountSpec): SyncTopology {
   const account = run.accounts[index]!;

@@ -178,9 +178,9 @@ class Planner {
     const merged = mergeFlags(pair.base, [...(policy.toRight.has('flags') ? [seen.left] : []), ...(policy.toLeft.has('flags') ? [seen.right] : [])]);
     // Flowing one way and keeping its own changes, the receiving side merges the sender's changes into its own.
     const keepsOwn = policy.keepOwnFlags === true && flows('left') !== flows('right');
-    const target = (side: Side) => (keepsOwn ? mergeFlags(pair.base, [seen.left, seen.right]) : merged);
-    // What each side is to hold: the merged flags but those it cannot hold (unless it holds them already).
-    const held = { left: flows('left') ? this.holdable('left', target('left'), left.flags) : left.flags, right: flows('right') ? this.holdable('right', target('right'), right.flags) : right.flags };
+    const received = keepsOwn ? mergeFlags(pair.base, [seen.left, seen.right]) : merged;
+    // What each side is to hold: the flags it receives but those it cannot hold (unless it holds them already).
+    const held = { left: flows('left') ? this.holdable('left', received, left.flags) : left.flags, right: flows('right') ? this.holdable('right', received, right.flags) : right.flags };
     // Merged flags a side lacks because it cannot hold them (now, or at the last sync when the flags do not flow to it).
     const notHeld = (side: Side) => {
       const before = pair.was?.notHeld?.[side];
