@@ -2,7 +2,7 @@
 // an IMAP store to a Maildir store, with its folders, policies, layout and
 // record directory as mbsync has them; what imapfw cannot do the same way is
 // refused with the line and what to do.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { globsOf, looksLikeMbsyncrc, mbsyncrcAccounts } from '../../src/contrib/
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const accountsOf = (file: string) => mbsyncrcAccounts(file, readFileSync(file, 'utf8'));
 
 function rc(text: string): string {
   dir = mkdtempSync(join(tmpdir(), 'imapfw-mbsyncrc-'));
@@ -54,7 +56,7 @@ Remove Slave
 
 describe('mbsyncrcAccounts', () => {
   it('reads each channel as an account, with its folders, policies and the layout that reads its Maildir', () => {
-    const [work, inbox] = mbsyncrcAccounts(rc(MANUAL));
+    const [work, inbox] = accountsOf(rc(MANUAL));
     expect(work).toEqual({
       name: 'work',
       remote: 'imaps://jo%20doe%40example.org@imap.example.org',
@@ -77,7 +79,7 @@ describe('mbsyncrcAccounts', () => {
     mkdirSync(state);
     try {
       const file = rc(`SyncState ${state}/\n\nIMAPStore remote\nHost mail.example.org\nPort 1143\nUser jo\n\nMaildirStore local\nInbox ~/Maildir\nSubFolders Maildir++\n\nChannel all\nFar :remote:\nNear :local:\n`);
-      expect(mbsyncrcAccounts(file)).toEqual([
+      expect(accountsOf(file)).toEqual([
         { name: 'all', remote: 'imap://jo@mail.example.org:1143', password: { prompt: true }, maildir: join(homedir(), 'Maildir'), layout: 'maildir++', mbsyncState: state, folders: [], exclude: [], sync: ['full'], expunge: 'none', create: 'none', remove: 'none' },
       ]);
     } finally {
@@ -87,7 +89,7 @@ describe('mbsyncrcAccounts', () => {
 
   it('logs in with OAuth2 when AuthMechs names it, and in plain text where SSLType None says so', () => {
     const file = rc('IMAPAccount a\nHost h\nUser u\nPassCmd "oauth2-token u"\nAuthMechs XOAUTH2\nSSLType None\n\nIMAPStore r\nAccount a\n\nMaildirStore l\nPath /mail/\nInbox /mail\nSubFolders Verbatim\n\nChannel c\nFar :r:\nNear :l:\n');
-    expect(mbsyncrcAccounts(file)[0]).toMatchObject({ remote: 'imap://u@h', password: { oauth2Command: 'oauth2-token u' }, allowPlaintext: true, maildir: '/mail', layout: 'nested' });
+    expect(accountsOf(file)[0]).toMatchObject({ remote: 'imap://u@h', password: { oauth2Command: 'oauth2-token u' }, allowPlaintext: true, maildir: '/mail', layout: 'nested' });
   });
 
   const STORES = 'IMAPStore r\nHost h\nUser u\n\nMaildirStore l\nPath /mail/\nInbox /mail/INBOX\nSubFolders Verbatim\n\n';
@@ -106,8 +108,8 @@ describe('mbsyncrcAccounts', () => {
     ['no channel', STORES, /no Channel/],
   ])('refuses %s, naming the line and what to do', (_, text, why) => {
     const file = rc(text);
-    expect(() => mbsyncrcAccounts(file)).toThrow(ConfigError);
-    expect(() => mbsyncrcAccounts(file)).toThrow(why);
+    expect(() => accountsOf(file)).toThrow(ConfigError);
+    expect(() => accountsOf(file)).toThrow(why);
   });
 });
 

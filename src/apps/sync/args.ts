@@ -151,5 +151,5 @@ async function mbsyncAccounts(file: string): Promise<SyncConfigAccount[]> {
     throw new ConfigError(`--config ${file}: cannot read it: ${(error as Error).message}`);
   }
   if (!looksLikeMbsyncrc(text)) throw new ConfigError(`--config ${file}: neither a module (.mjs, .js, .ts) nor an mbsync configuration (~/.mbsyncrc)`);
-  return mbsyncrcAccounts(path);
+  return mbsyncrcAccounts(path, text);
 }

@@ -8,7 +8,7 @@
  * of what is synced (CopyArrivalDate, FSync, MaxSize...) are read as
  * imapfw's own behaviour (README: "Coming from mbsync").
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { ConfigError } from '../../api/errors.js';
 import { expandHome } from '../../api/expand-home.js';
@@ -38,13 +38,8 @@ const REFUSED: Readonly<Record<string, string>> = {
 /** mbsync's old names for the sides (isync 1.3). */
 const SIDE_WORDS: Readonly<Record<string, ChannelSides>> = { none: 'none', far: 'far', near: 'near', both: 'both', master: 'far', slave: 'near' };
 
-export function mbsyncrcAccounts(file: string): MbsyncChannelAccount[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`--config ${file}: cannot read it: ${(error as Error).message}`);
-  }
+/** The accounts of the mbsync configuration `text`, read from `file` (named in messages). */
+export function mbsyncrcAccounts(file: string, text: string): MbsyncChannelAccount[] {
   return new MbsyncrcReader(file, parseMbsyncrc(text, file)).accounts();
 }
 
@@ -100,6 +95,12 @@ class MbsyncrcReader {
     };
   }
 
+  /** The section's value of `key` (the last one given), unquoted. */
+  private value(section: MbsyncSection, key: string): string | undefined {
+    const option = section.options.get(key)?.at(-1);
+    return option && single(option, this.file);
+  }
+
   /** The channel's own option, else the global default (every value given, in order). */
   private option(channel: MbsyncSection, key: string): MbsyncOption[] | undefined {
     return channel.options.get(key) ?? this.config.global.get(key);
@@ -129,10 +130,7 @@ class MbsyncrcReader {
     const account = accountName ? this.config.sections.find((section) => section.kind.toLowerCase() === 'imapaccount' && section.name === single(accountName, this.file)) : store;
     if (!account) throw new ConfigError(`--config ${this.file}:${accountName!.line}: no IMAPAccount named "${accountName!.text}"`);
     this.refuse(account);
-    const get = (key: string) => {
-      const option = account.options.get(key)?.at(-1);
-      return option && single(option, this.file);
-    };
+    const get = (key: string) => this.value(account, key);
     const path = store.options.get('path')?.at(-1);
     if (path) throw new ConfigError(`--config ${this.file}:${path.line}: the IMAP store's Path (a prefix on the server's folder names) has no imapfw equivalent: remove it, or sync those folders by their full names`);
     const host = get('host');
@@ -151,10 +149,7 @@ class MbsyncrcReader {
 
   /** The Maildir and the layout that read the store as mbsync lays it out. */
   private maildir(store: MbsyncSection, where: string): Pick<MaildirAppAccountEntry, 'maildir' | 'layout' | 'inbox'> {
-    const get = (key: string) => {
-      const option = store.options.get(key)?.at(-1);
-      return option && single(option, this.file);
-    };
+    const get = (key: string) => this.value(store, key);
     const subFolders = get('subfolders')?.toLowerCase();
     const inbox = expandHome(get('inbox') ?? '~/Maildir');
     const delimiter = get('infodelimiter');
