@@ -69,11 +69,6 @@ function foldersAmong(root: string, entries: Dirent[]): Dirent[] {
   return entries.filter((entry) => entry.isDirectory() && entry.name !== 'cur' && hasCur(join(root, entry.name)));
 }
 
-/** The folders (directories with cur/) at the top of `root`. */
-function topFolders(root: string): Dirent[] {
-  return foldersAmong(root, otherEntries(readdirSync(root, { withFileTypes: true })));
-}
-
 const some = (names: string[]) => names.sort().slice(0, 3).map((name) => `${name}/`).join(', ');
 
 /** offlineimap's default (sep = .): 'Lists/dev' is Lists.dev/ beside INBOX/. Read in another layout, it would be a folder "Lists.dev". */
@@ -96,7 +91,8 @@ function refuseOfflineimapTree(root: string, folders: Dirent[], { layout }: Mail
  * checked: its root may hold other Maildirs a delivery agent keeps.)
  */
 function refuseOtherLayout(root: string, inboxDir: string, scheme: MaildirScheme): void {
-  const folders = topFolders(root);
+  const entries = otherEntries(readdirSync(root, { withFileTypes: true }));
+  const folders = foldersAmong(root, entries);
   const dotted = folders.filter((entry) => entry.name.startsWith('.')).map((entry) => entry.name);
   if (scheme.layout !== 'maildir++' && dotted.length > 0) {
     throw new ConfigError(`${root} holds Maildir++ folders (${some(dotted)}) beside its INBOX: run with --layout maildir++ to read them, or give another directory (as it is, every message would be downloaded again beside them)`);
@@ -104,16 +100,16 @@ function refuseOtherLayout(root: string, inboxDir: string, scheme: MaildirScheme
   // offlineimap's INBOX/ is where --inbox INBOX looks for mbsync's: its folders beside it must not be read as nested ones.
   if (scheme.layout === 'nested' && scheme.inbox !== undefined && !existsSync(join(inboxDir, UID_VALIDITY_FILE))) refuseOfflineimapTree(root, folders, scheme);
   if (scheme.layout === 'flat') {
-    const nested = nestedParents(root);
+    const nested = nestedParents(root, entries);
     if (nested.length > 0) {
       throw new ConfigError(`${root} holds folders in the nested layout (${some(nested)}): run with --layout nested --inbox ${basename(inboxDir)} to read them, or give another directory (as it is, every message would be downloaded again beside them)`);
     }
   }
 }
 
-/** Directories at the top of `root` (not dotted) that hold a folder (a directory with cur/): the nested layout's parents. */
-function nestedParents(root: string): string[] {
-  return otherEntries(readdirSync(root, { withFileTypes: true }))
+/** Directories among `entries`, the top of `root` (not dotted), that hold a folder (a directory with cur/): the nested layout's parents. */
+function nestedParents(root: string, entries: Dirent[]): string[] {
+  return entries
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !MESSAGE_DIR.test(entry.name))
     .filter((entry) => {
       const dir = join(root, entry.name);
